@@ -1,0 +1,168 @@
+//! Opening a CQL session to the settings keyspace: contact points, credentials and TLS.
+//!
+//! Connection problems are the most common first-run failure of a tool like this (a Thrift
+//! port copied from old command lines, a node that is down, a missing password), so every
+//! failure is turned into a message that says what to change. Passwords live in
+//! [`Credentials`], whose `Debug` never shows them.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scylla::client::session::Session;
+use scylla::client::session_builder::SessionBuilder;
+
+use crate::probe::{probe_cql, ProbeError};
+
+/// A Cassandra login. `Debug` hides the password.
+#[derive(Clone)]
+pub struct Credentials {
+    /// Role name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// TLS towards Cassandra.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM file of the certificate authorities to trust. Without it, the platform's web PKI
+    /// roots are used.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Everything needed to open a session.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// Contact points as `host:port`.
+    pub contact_points: Vec<String>,
+    /// Login, when the cluster uses PasswordAuthenticator.
+    pub credentials: Option<Credentials>,
+    /// TLS, when the cluster requires client encryption.
+    pub tls: Option<TlsOptions>,
+    /// How long to wait for a node to answer.
+    pub connect_timeout: Duration,
+}
+
+impl ConnectOptions {
+    /// Plain options for one contact point.
+    pub fn new(contact_point: impl Into<String>) -> Self {
+        ConnectOptions {
+            contact_points: vec![contact_point.into()],
+            credentials: None,
+            tls: None,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a session could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The address does not serve CQL.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// The CA file could not be used.
+    #[error("cannot use the Cassandra CA file {path}: {reason}")]
+    CaFile {
+        /// Path as given.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Login refused or required.
+    #[error("Cassandra refused the login: {0}. Give a role with --cass-username and a password via --cass-password-file, the CASS_PASSWORD environment variable or the prompt")]
+    Auth(String),
+    /// Any other driver failure while connecting.
+    #[error("cannot open a CQL session to {hosts}: {reason}")]
+    Session {
+        /// Contact points.
+        hosts: String,
+        /// Driver message.
+        reason: String,
+    },
+}
+
+/// Opens a session after probing the first contact point (for a clear wrong-port error).
+/// TLS sessions skip the plain-text probe.
+pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
+    if opts.tls.is_none() {
+        if let Some(first) = opts.contact_points.first() {
+            probe_cql(first, opts.connect_timeout).await?;
+        }
+    }
+    let mut builder = SessionBuilder::new()
+        .known_nodes(&opts.contact_points)
+        .connection_timeout(opts.connect_timeout);
+    if let Some(c) = &opts.credentials {
+        builder = builder.user(c.username.clone(), c.password.clone());
+    }
+    if let Some(tls) = &opts.tls {
+        builder = builder.tls_context(Some(rustls_config(tls)?));
+    }
+    builder.build().await.map_err(|e| {
+        let reason = e.to_string();
+        let lower = reason.to_lowercase();
+        if lower.contains("authenticat")
+            || lower.contains("credentials")
+            || lower.contains("password")
+        {
+            ConnectError::Auth(first_line(&reason))
+        } else {
+            ConnectError::Session {
+                hosts: opts.contact_points.join(", "),
+                reason: first_line(&reason),
+            }
+        }
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}
+
+fn rustls_config(tls: &TlsOptions) -> Result<Arc<rustls::ClientConfig>, ConnectError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = rustls::RootCertStore::empty();
+    match &tls.ca_file {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let ca_err = |reason: String| ConnectError::CaFile {
+                path: shown.clone(),
+                reason,
+            };
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| ca_err(e.to_string()))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| ca_err(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(ca_err("no PEM certificate in it".into()));
+            }
+            for cert in certs {
+                roots.add(cert).map_err(|e| ca_err(e.to_string()))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}

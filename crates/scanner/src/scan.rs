@@ -1,0 +1,397 @@
+//! The token-range scanner: reads every row of a table exactly once, in parallel, with paging,
+//! each range pinned to one of its replicas and retried on the others.
+//!
+//! The shape follows DSBulk: ring -> ranges -> splits -> bounded concurrent paged reads at a
+//! weak consistency. Rows are handed to a callback as borrowed byte slices straight out of the
+//! response frame, so memory stays at roughly `concurrency x page size` whatever the table size,
+//! and no row is copied unless the callback decides it matters.
+//!
+//! A split that cannot be read after all attempts is *reported*, never skipped silently: the
+//! caller must not call a scan with failed splits complete.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use scylla::client::execution_profile::{ExecutionProfile, ExecutionProfileHandle};
+use scylla::client::session::Session;
+use scylla::cluster::Node;
+use scylla::deserialize::row::ColumnIterator;
+use scylla::policies::load_balancing::{NodeIdentifier, SingleTargetLoadBalancingPolicy};
+use scylla::response::PagingState;
+use scylla::routing::Token;
+use scylla::statement::prepared::PreparedStatement;
+use scylla::statement::Consistency;
+use tokio::task::JoinSet;
+
+use crate::names::quote;
+use crate::ring::{self, TokenRange};
+use crate::RowView;
+
+/// How to scan.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Read consistency. `LOCAL_ONE` by default: a scan reads every replica set once and any
+    /// replica holds the rows; use a stronger level when replicas may have missed writes.
+    pub consistency: Consistency,
+    /// Rows per page.
+    pub page_size: i32,
+    /// Splits read at the same time.
+    pub concurrency: usize,
+    /// Attempts per split (each on the next replica) before it is reported as failed.
+    pub attempts: u32,
+    /// Per-request time-out.
+    pub request_timeout: Duration,
+    /// First back-off between attempts; doubles each time.
+    pub backoff: Duration,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            consistency: Consistency::LocalOne,
+            page_size: 5000,
+            concurrency: default_concurrency(),
+            attempts: 3,
+            request_timeout: Duration::from_secs(30),
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Four concurrent reads per core: enough to keep a node busy while rows are matched.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 4)
+        .unwrap_or(8)
+}
+
+/// One table to scan: which columns to select and the partition key to restrict by token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanTarget {
+    /// Keyspace (checked name).
+    pub keyspace: String,
+    /// Table (checked name).
+    pub table: String,
+    /// Partition key columns, in order.
+    pub partition_key: Vec<String>,
+    /// Columns handed to the row callback, in this order.
+    pub columns: Vec<String>,
+}
+
+impl ScanTarget {
+    /// Builds a target from the session's schema metadata.
+    pub fn from_schema(
+        session: &Session,
+        keyspace: &str,
+        table: &str,
+        columns: Vec<String>,
+    ) -> Result<ScanTarget, ScanError> {
+        let state = session.get_cluster_state();
+        let meta = state
+            .get_keyspace(keyspace)
+            .and_then(|k| k.tables.get(table))
+            .ok_or_else(|| ScanError::UnknownTable(format!("{keyspace}.{table}")))?;
+        Ok(ScanTarget {
+            keyspace: keyspace.to_string(),
+            table: table.to_string(),
+            partition_key: meta.partition_key.clone(),
+            columns,
+        })
+    }
+
+    /// `keyspace.table`, for reports.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.keyspace, self.table)
+    }
+
+    fn select_cql(&self) -> String {
+        let cols: Vec<String> = self.columns.iter().map(|c| quote(c)).collect();
+        let pk: Vec<String> = self.partition_key.iter().map(|c| quote(c)).collect();
+        let pk = pk.join(", ");
+        format!(
+            "SELECT {} FROM {}.{} WHERE token({pk}) > ? AND token({pk}) <= ?",
+            cols.join(", "),
+            quote(&self.keyspace),
+            quote(&self.table),
+        )
+    }
+}
+
+/// Live counters for a progress display. Shared between the scanner and whoever draws it.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    /// Rows handed to callbacks so far.
+    pub rows: AtomicU64,
+    /// Splits finished (read or failed).
+    pub splits_done: AtomicU64,
+    /// Splits planned.
+    pub splits_total: AtomicU64,
+    /// Splits that failed after all attempts.
+    pub splits_failed: AtomicU64,
+}
+
+/// A split that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedSplit {
+    /// The token range left unread.
+    pub range: TokenRange,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error (driver text: names nodes and time-outs, never row data).
+    pub error: String,
+}
+
+/// What a table scan did.
+#[derive(Clone, Debug, Default)]
+pub struct TableScan {
+    /// `keyspace.table`.
+    pub table: String,
+    /// Splits planned.
+    pub splits: usize,
+    /// Rows read.
+    pub rows: u64,
+    /// Splits left unread. Non-empty means the scan is incomplete.
+    pub failed: Vec<FailedSplit>,
+}
+
+impl TableScan {
+    /// True when every split was read.
+    pub fn complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// Errors that stop a table scan before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// No such table in the schema.
+    #[error("table {0} does not exist")]
+    UnknownTable(String),
+    /// The SELECT could not be prepared.
+    #[error("cannot prepare the scan of {table}: {reason}")]
+    Prepare {
+        /// `keyspace.table`.
+        table: String,
+        /// Driver message.
+        reason: String,
+    },
+}
+
+/// A row callback. It runs on the scanner's tasks, so it must be cheap and thread-safe.
+pub type RowHandler = Arc<dyn Fn(&RowView<'_>) + Send + Sync>;
+
+/// Scans `target` completely, calling `on_row` for every row.
+///
+/// With `only = Some(ranges)`, reads just those token ranges (to re-read the failed splits of an
+/// earlier scan).
+pub async fn scan_table(
+    session: Arc<Session>,
+    target: &ScanTarget,
+    opts: &ScanOptions,
+    progress: Arc<ScanProgress>,
+    only: Option<Vec<TokenRange>>,
+    on_row: RowHandler,
+) -> Result<TableScan, ScanError> {
+    let mut statement =
+        session
+            .prepare(target.select_cql())
+            .await
+            .map_err(|e| ScanError::Prepare {
+                table: target.name(),
+                reason: e.to_string(),
+            })?;
+    statement.set_page_size(opts.page_size);
+    statement.set_consistency(opts.consistency);
+    statement.set_request_timeout(Some(opts.request_timeout));
+
+    let state = session.get_cluster_state();
+    let splits = match only {
+        Some(ranges) => ranges,
+        None => {
+            let tokens: Vec<i64> = state
+                .replica_locator()
+                .ring()
+                .iter()
+                .map(|(t, _)| t.value())
+                .collect();
+            let ranges = ring::ranges_between(&tokens).len().max(1);
+            let wanted = (opts.concurrency * 4).max(ranges);
+            ring::splits(&tokens, wanted.div_ceil(ranges))
+        }
+    };
+    progress
+        .splits_total
+        .fetch_add(splits.len() as u64, Ordering::Relaxed);
+
+    // One execution profile per node, pinning requests to it. Built lazily and shared.
+    let mut profiles: HashMap<uuid::Uuid, ExecutionProfileHandle> = HashMap::new();
+    let mut plans = Vec::with_capacity(splits.len());
+    for split in &splits {
+        let replicas: Vec<Arc<Node>> = state
+            .get_token_endpoints(&target.keyspace, &target.table, Token::new(split.end))
+            .into_iter()
+            .map(|(node, _)| node)
+            .collect();
+        let handles: Vec<Option<ExecutionProfileHandle>> = if replicas.is_empty() {
+            vec![None]
+        } else {
+            replicas
+                .iter()
+                .map(|node| {
+                    Some(
+                        profiles
+                            .entry(node.host_id)
+                            .or_insert_with(|| pinned_profile(node, opts))
+                            .clone(),
+                    )
+                })
+                .collect()
+        };
+        plans.push((*split, handles));
+    }
+
+    let statement = Arc::new(statement);
+    let mut tasks = JoinSet::new();
+    let mut outcome = TableScan {
+        table: target.name(),
+        splits: splits.len(),
+        ..TableScan::default()
+    };
+    let mut pending = plans.into_iter();
+    loop {
+        while tasks.len() < opts.concurrency.max(1) {
+            let Some((range, handles)) = pending.next() else {
+                break;
+            };
+            let session = session.clone();
+            let statement = statement.clone();
+            let on_row = on_row.clone();
+            let progress = progress.clone();
+            let opts = opts.clone();
+            tasks.spawn(async move {
+                read_split(
+                    &session, &statement, range, &handles, &opts, &progress, &*on_row,
+                )
+                .await
+            });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
+        let result = joined.unwrap_or_else(|panic| {
+            // A panic in a row callback must not turn into "range read".
+            Err(FailedSplit {
+                range: TokenRange::FULL,
+                attempts: 1,
+                error: format!("scanner task failed: {panic}"),
+            })
+        });
+        progress.splits_done.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(rows) => outcome.rows += rows,
+            Err(failed) => {
+                progress.splits_failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(range = %failed.range, error = %failed.error, "split left unread");
+                outcome.failed.push(failed);
+            }
+        }
+    }
+    outcome.failed.sort_by_key(|f| f.range);
+    Ok(outcome)
+}
+
+fn pinned_profile(node: &Arc<Node>, opts: &ScanOptions) -> ExecutionProfileHandle {
+    ExecutionProfile::builder()
+        .load_balancing_policy(SingleTargetLoadBalancingPolicy::new(
+            NodeIdentifier::Node(node.clone()),
+            None,
+        ))
+        .consistency(opts.consistency)
+        .request_timeout(Some(opts.request_timeout))
+        .build()
+        .into_handle()
+}
+
+/// Reads one split page by page, moving to the next replica on failure and resuming from the
+/// last page read, so no row is handed over twice.
+async fn read_split(
+    session: &Session,
+    statement: &PreparedStatement,
+    range: TokenRange,
+    replicas: &[Option<ExecutionProfileHandle>],
+    opts: &ScanOptions,
+    progress: &ScanProgress,
+    on_row: &(dyn Fn(&RowView<'_>) + Send + Sync),
+) -> Result<u64, FailedSplit> {
+    let mut rows = 0u64;
+    let mut paging = PagingState::start();
+    let mut attempt = 0u32;
+    loop {
+        let mut stmt = statement.clone();
+        stmt.set_execution_profile_handle(replicas[attempt as usize % replicas.len()].clone());
+        let page = session
+            .execute_single_page(&stmt, (range.start, range.end), paging.clone())
+            .await;
+        let (result, next) = match page {
+            Ok(page) => page,
+            Err(e) => {
+                attempt += 1;
+                if attempt >= opts.attempts.max(1) {
+                    return Err(FailedSplit {
+                        range,
+                        attempts: attempt,
+                        error: e.to_string(),
+                    });
+                }
+                tokio::time::sleep(opts.backoff * 2u32.pow(attempt - 1)).await;
+                continue;
+            }
+        };
+        let rows_result = match result.into_rows_result() {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(FailedSplit {
+                    range,
+                    attempts: attempt + 1,
+                    error: format!("unexpected response: {e}"),
+                })
+            }
+        };
+        let iter = rows_result
+            .rows::<ColumnIterator>()
+            .map_err(|e| FailedSplit {
+                range,
+                attempts: attempt + 1,
+                error: format!("unexpected row shape: {e}"),
+            })?;
+        let mut page_rows = 0u64;
+        let mut columns: Vec<Option<&[u8]>> = Vec::new();
+        for row in iter {
+            let row = row.map_err(|e| FailedSplit {
+                range,
+                attempts: attempt + 1,
+                error: format!("undecodable row: {e}"),
+            })?;
+            columns.clear();
+            for col in row {
+                let col = col.map_err(|e| FailedSplit {
+                    range,
+                    attempts: attempt + 1,
+                    error: format!("undecodable column: {e}"),
+                })?;
+                columns.push(col.slice.map(|s| s.as_slice()));
+            }
+            on_row(&RowView::new(&columns));
+            page_rows += 1;
+        }
+        rows += page_rows;
+        progress.rows.fetch_add(page_rows, Ordering::Relaxed);
+        match next.into_paging_control_flow() {
+            ControlFlow::Break(()) => return Ok(rows),
+            ControlFlow::Continue(state) => paging = state,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! What a keyspace holds, read from the driver's schema metadata.
+//!
+//! Used to refuse an unknown keyspace before scanning, to check a layout against real columns,
+//! and to plan a deep scan: every text-like column of every table, for personal data that no
+//! layout describes.
+
+use scylla::client::session::Session;
+use scylla::cluster::metadata::{CollectionType, ColumnType, NativeType};
+
+/// Whether the keyspace exists.
+pub fn keyspace_exists(session: &Session, keyspace: &str) -> bool {
+    session.get_cluster_state().get_keyspace(keyspace).is_some()
+}
+
+/// Column names of a table, or `None` when it does not exist.
+pub fn table_columns(session: &Session, keyspace: &str, table: &str) -> Option<Vec<String>> {
+    let state = session.get_cluster_state();
+    let t = state.get_keyspace(keyspace)?.tables.get(table)?;
+    Some(t.columns.keys().cloned().collect())
+}
+
+/// A table as a deep scan sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeepTable {
+    /// Table name.
+    pub table: String,
+    /// Primary key columns (partition, then clustering), to name a row in the report.
+    pub key_columns: Vec<String>,
+    /// Text-like columns that are not key columns.
+    pub text_columns: Vec<String>,
+    /// Whether each key column is text-like (others are shown as hex).
+    pub key_is_text: Vec<bool>,
+}
+
+impl DeepTable {
+    /// Columns to select: keys, then text columns.
+    pub fn columns(&self) -> Vec<String> {
+        self.key_columns
+            .iter()
+            .chain(&self.text_columns)
+            .cloned()
+            .collect()
+    }
+
+    /// Key columns that are text-like are searched too (an e-mail can be a row key).
+    pub fn searched_columns(&self) -> impl Iterator<Item = (usize, &str)> {
+        let keys = self
+            .key_columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.key_is_text[*i])
+            .map(|(i, c)| (i, c.as_str()));
+        let n = self.key_columns.len();
+        keys.chain(
+            self.text_columns
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (n + i, c.as_str())),
+        )
+    }
+}
+
+/// Every table of the keyspace that has at least one text-like column, sorted by name.
+pub fn deep_tables(session: &Session, keyspace: &str) -> Vec<DeepTable> {
+    let state = session.get_cluster_state();
+    let Some(ks) = state.get_keyspace(keyspace) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, table) in &ks.tables {
+        let key_columns: Vec<String> = table
+            .partition_key
+            .iter()
+            .chain(&table.clustering_key)
+            .cloned()
+            .collect();
+        let key_is_text = key_columns
+            .iter()
+            .map(|c| table.columns.get(c).is_some_and(|m| is_text_like(&m.typ)))
+            .collect::<Vec<_>>();
+        let mut text_columns: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|(c, m)| !key_columns.contains(c) && is_text_like(&m.typ))
+            .map(|(c, _)| c.clone())
+            .collect();
+        text_columns.sort();
+        if text_columns.is_empty() && !key_is_text.iter().any(|t| *t) {
+            continue;
+        }
+        out.push(DeepTable {
+            table: name.clone(),
+            key_columns,
+            text_columns,
+            key_is_text,
+        });
+    }
+    out.sort_by(|a, b| a.table.cmp(&b.table));
+    out
+}
+
+/// Text, ASCII and blob columns (Thrift-era tables often store text as blobs), and collections
+/// of them: their raw bytes are searched as text.
+pub fn is_text_like(typ: &ColumnType<'_>) -> bool {
+    match typ {
+        ColumnType::Native(n) => {
+            matches!(n, NativeType::Text | NativeType::Ascii | NativeType::Blob)
+        }
+        ColumnType::Collection { typ, .. } => match typ {
+            CollectionType::List(t) | CollectionType::Set(t) => is_text_like(t),
+            CollectionType::Map(k, v) => is_text_like(k) || is_text_like(v),
+            _ => false,
+        },
+        _ => false,
+    }
+}
