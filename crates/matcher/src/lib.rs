@@ -1,1 +1,36 @@
-//! placeholder
+//! The pure matching core of gdpr-forget-me.
+//!
+//! It answers three questions without doing any I/O:
+//!
+//! 1. Is this string a usable identifier of the data subject? ([`parse_identifier`])
+//! 2. Where in this stored setting does the subject appear? ([`Matcher`])
+//! 3. What is the smallest safe change that erases them? ([`plan_erasure`])
+//!
+//! Identifiers are personal data: no error message or `Debug` output here contains one.
+//! The user-facing rules are in `docs/matching.md`.
+
+mod email;
+mod erasure;
+mod identifier;
+mod json;
+mod matcher;
+mod path;
+mod phone;
+mod text;
+
+pub use email::{normalize_email, EmailError};
+pub use erasure::{
+    is_contact_record, plan_erasure, ErasureOptions, ErasurePlan, CONTACT_NAME_FIELDS,
+};
+pub use identifier::{
+    parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions,
+    MIN_IDENTIFIER_CHARS,
+};
+pub use matcher::{
+    Hit, MatchVariant, Matcher, TextHit, ValueMatches, ValueWarning, MAX_JSON_BYTES, MAX_JSON_DEPTH,
+};
+pub use path::{JsonPath, PathSegment};
+pub use phone::{
+    calling_code_len, is_calling_code, normalize_phone, DigitList, LengthList, PhoneError,
+    PhoneNumber, Region, UnknownRegion, MAX_E164_DIGITS, MIN_E164_DIGITS,
+};

@@ -1,0 +1,272 @@
+//! The data subject's identifiers as the operator gives them: classification, validation
+//! and normalization.
+//!
+//! Validation happens here, before any scan, because a typo in the subject's number would
+//! otherwise produce a clean "nothing found" report. Errors say how to fix the input and
+//! never repeat it: identifiers are personal data and errors end up in logs.
+
+use std::fmt;
+
+use crate::email::{normalize_email, EmailError};
+use crate::phone::{normalize_phone, Dialled, PhoneError, PhoneNumber, Region};
+
+/// The fewest characters an identifier may have; shorter strings would match too much.
+pub const MIN_IDENTIFIER_CHARS: usize = 4;
+
+/// How [`parse_identifier`] reads its input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The region national-format numbers (without `+`) belong to; `--default-region`.
+    pub default_region: Option<Region>,
+    /// Accept any input of at least 4 characters as a case-insensitive substring when it is
+    /// neither a valid e-mail address nor a valid phone number; `--match text`.
+    pub allow_text: bool,
+}
+
+/// What kind of identifier a string was recognized as, which decides how it is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentifierKind {
+    /// An e-mail address, matched whole and case-insensitively.
+    Email,
+    /// A phone number, matched in any spelling of the same E.164 number.
+    Phone,
+    /// A plain string, matched as a case-insensitive substring (`--match text`).
+    Text,
+}
+
+/// A validated, normalized identifier of the data subject.
+///
+/// `Debug` does not print the value, so an identifier can sit in structures that get logged;
+/// read it on purpose with [`Identifier::normalized`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Identifier {
+    kind: IdentifierKind,
+    normalized: String,
+    phone: Option<PhoneNumber>,
+}
+
+impl Identifier {
+    /// Which kind of identifier this is.
+    pub fn kind(&self) -> IdentifierKind {
+        self.kind
+    }
+
+    /// The normalized form: `local@ascii-domain` lower-cased for an e-mail, `+<digits>` for a
+    /// phone, the lower-cased trimmed string for text.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// The phone number split into its parts, for a phone identifier.
+    pub fn phone(&self) -> Option<&PhoneNumber> {
+        self.phone.as_ref()
+    }
+
+    /// A text identifier (`--match text`) for `value`, lower-cased.
+    fn text(value: &str) -> Identifier {
+        Identifier {
+            kind: IdentifierKind::Text,
+            normalized: value.to_lowercase(),
+            phone: None,
+        }
+    }
+}
+
+/// Prints the kind only: the value is personal data.
+impl fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identifier")
+            .field("kind", &self.kind)
+            .field("normalized", &format_args!("<redacted>"))
+            .finish()
+    }
+}
+
+/// Why an identifier was refused. Every message says how to fix the input and none
+/// contains it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    /// Nothing but whitespace.
+    #[error("the identifier is empty; give an e-mail address or a phone number")]
+    Empty,
+    /// Fewer than [`MIN_IDENTIFIER_CHARS`] characters.
+    #[error("the identifier is too short (fewer than 4 characters) to be matched safely; give the whole e-mail address or phone number")]
+    TooShort,
+    /// Neither an e-mail address nor a phone number, and text matching is off.
+    #[error("neither an e-mail address nor a phone number; add --default-region for national numbers, or --match text for a plain substring")]
+    Unrecognized,
+    /// Has an `@` but is not a valid address.
+    #[error("looks like an e-mail address, but {0}; correct it, or use --match text for a plain substring")]
+    Email(EmailError),
+    /// Made of digits and punctuation but not a valid phone number.
+    #[error("looks like a phone number, but {0}")]
+    Phone(PhoneError),
+}
+
+/// Classifies, validates and normalizes one identifier of the data subject.
+///
+/// An input with an `@` must be an e-mail address; one made only of digits, a leading `+` and
+/// punctuation must be a phone number; with `allow_text`, anything else of at least four
+/// characters (and an invalid address or number) becomes a text identifier.
+pub fn parse_identifier(
+    input: &str,
+    options: &ParseOptions,
+) -> Result<Identifier, IdentifierError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(IdentifierError::Empty);
+    }
+    if trimmed.chars().count() < MIN_IDENTIFIER_CHARS {
+        return Err(IdentifierError::TooShort);
+    }
+    let refused = if trimmed.contains('@') {
+        match normalize_email(trimmed) {
+            Ok(normalized) => {
+                return Ok(Identifier {
+                    kind: IdentifierKind::Email,
+                    normalized,
+                    phone: None,
+                })
+            }
+            Err(e) => IdentifierError::Email(e),
+        }
+    } else if looks_like_phone(trimmed, options.default_region) {
+        match normalize_phone(trimmed, options.default_region) {
+            Ok(number) => {
+                return Ok(Identifier {
+                    kind: IdentifierKind::Phone,
+                    normalized: number.e164().to_string(),
+                    phone: Some(number),
+                })
+            }
+            Err(e) => IdentifierError::Phone(e),
+        }
+    } else {
+        IdentifierError::Unrecognized
+    };
+    if options.allow_text {
+        Ok(Identifier::text(trimmed))
+    } else {
+        Err(refused)
+    }
+}
+
+/// Whether `s` is made only of what phone numbers are written with, and has a digit.
+fn looks_like_phone(s: &str, region: Option<Region>) -> bool {
+    match Dialled::read(s, region) {
+        Ok(d) => !d.digits().is_empty(),
+        Err(PhoneError::NotAPhone) => false,
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(region: Option<&str>, allow_text: bool) -> ParseOptions {
+        ParseOptions {
+            default_region: region.map(|r| Region::parse(r).unwrap()),
+            allow_text,
+        }
+    }
+
+    fn parse(s: &str) -> Result<Identifier, IdentifierError> {
+        parse_identifier(s, &ParseOptions::default())
+    }
+
+    #[test]
+    fn classifies_emails_and_phones() {
+        let e = parse(" John@Pizza.com ").unwrap();
+        assert_eq!(
+            (e.kind(), e.normalized()),
+            (IdentifierKind::Email, "john@pizza.com")
+        );
+        let p = parse("+44 (0)20 7946 0958").unwrap();
+        assert_eq!(
+            (p.kind(), p.normalized()),
+            (IdentifierKind::Phone, "+442079460958")
+        );
+        assert_eq!(p.phone().unwrap().calling_code(), 44);
+        let n = parse_identifier("020 7946 0958", &opts(Some("gb"), false)).unwrap();
+        assert_eq!(n.normalized(), "+442079460958");
+    }
+
+    #[test]
+    fn refuses_with_fixing_advice() {
+        assert_eq!(parse("   "), Err(IdentifierError::Empty));
+        assert_eq!(parse("abc"), Err(IdentifierError::TooShort));
+        assert_eq!(parse("John Smith"), Err(IdentifierError::Unrecognized));
+        assert!(parse("John Smith")
+            .unwrap_err()
+            .to_string()
+            .contains("--default-region"));
+        assert!(matches!(
+            parse("john@pizza"),
+            Err(IdentifierError::Email(_))
+        ));
+        assert_eq!(
+            parse("020 7946 0958"),
+            Err(IdentifierError::Phone(PhoneError::NeedsRegion))
+        );
+        assert!(matches!(
+            parse_identifier("020 7946 09", &opts(Some("GB"), false)),
+            Err(IdentifierError::Phone(PhoneError::NotARegionNumber { .. }))
+        ));
+    }
+
+    #[test]
+    fn errors_never_contain_the_input() {
+        let inputs = [
+            "John Smith",
+            "john@pizza",
+            "jo hn@pizza.com",
+            "020 7946 0958",
+            "+1 555 010 12345",
+            "+44 020 7946 0958",
+            "abc",
+        ];
+        for input in inputs {
+            for o in [opts(None, false), opts(Some("US"), false)] {
+                if let Err(e) = parse_identifier(input, &o) {
+                    let msg = e.to_string();
+                    let debug = format!("{e:?}");
+                    // Country codes (`+44`) may appear: they identify nobody.
+                    for part in input.split([' ', '@']).filter(|p| p.len() >= 4) {
+                        assert!(!msg.contains(part), "{msg} contains {part}");
+                        assert!(!debug.contains(part), "{debug} contains {part}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_mode_accepts_anything_long_enough() {
+        let t = parse_identifier("John Smith", &opts(None, true)).unwrap();
+        assert_eq!(
+            (t.kind(), t.normalized()),
+            (IdentifierKind::Text, "john smith")
+        );
+        let t = parse_identifier("555-0101", &opts(None, true)).unwrap();
+        assert_eq!(t.kind(), IdentifierKind::Text);
+        assert_eq!(
+            parse_identifier("abc", &opts(None, true)),
+            Err(IdentifierError::TooShort)
+        );
+        let e = parse_identifier("John@Pizza.com", &opts(None, true)).unwrap();
+        assert_eq!(
+            e.kind(),
+            IdentifierKind::Email,
+            "valid addresses stay addresses"
+        );
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let e = parse("john@pizza.com").unwrap();
+        let debug = format!("{e:?}");
+        assert!(!debug.contains("john"), "{debug}");
+        assert!(debug.contains("Email"));
+    }
+}

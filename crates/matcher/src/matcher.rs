@@ -1,0 +1,917 @@
+//! Finding any number of identifiers in text and in stored settings in one pass.
+//!
+//! The matcher does not search for each identifier in turn. It extracts what *could* be an
+//! address or a phone number from the text (around each `@`, and each run of digits with
+//! phone punctuation), normalizes each candidate once and looks it up in hash maps keyed by
+//! normalized form. The cost of a value therefore depends on its size, not on how many
+//! identifiers are searched for; text identifiers share one Aho-Corasick automaton.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::email::{self, Spelling};
+use crate::identifier::{Identifier, IdentifierKind};
+use crate::json::{self, WalkError};
+use crate::path::{JsonPath, PathSegment};
+use crate::phone::{self, calling_code_digits, Dialled, DigitKey, Region};
+use crate::text::TextSearcher;
+
+/// Nesting deeper than this is searched as text. It equals serde_json's recursion limit, so
+/// every value searched as JSON here can also be parsed for erasure.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Values larger than this are searched as text. A Workspace setting is a few KiB; paths in
+/// a multi-MiB value help nobody, and text search is linear and needs no stack.
+pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+
+/// Which spelling of an identifier was found, so a report can say why it matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MatchVariant {
+    /// Written exactly as the normalized identifier.
+    Exact,
+    /// The same e-mail address in other letter case.
+    CaseInsensitive,
+    /// The same e-mail address with its domain in Unicode instead of punycode.
+    Idna,
+    /// The same E.164 number spelled otherwise: punctuation, `(0)`, international prefix, or
+    /// national format read with the default region.
+    PhoneFormatted,
+    /// The E.164 digits written without the `+`.
+    InternationalWithoutPlus,
+    /// A national-format number equal to the identifier's national number (with or without
+    /// trunk prefix), found when no default region is set. The country is not known, so
+    /// this is weaker evidence than the other variants.
+    NationalNumber,
+    /// A text identifier found as a case-insensitive substring.
+    Text,
+}
+
+impl MatchVariant {
+    /// A stable kebab-case name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchVariant::Exact => "exact",
+            MatchVariant::CaseInsensitive => "case-insensitive",
+            MatchVariant::Idna => "idna",
+            MatchVariant::PhoneFormatted => "phone-formatted",
+            MatchVariant::InternationalWithoutPlus => "international-without-plus",
+            MatchVariant::NationalNumber => "national-number",
+            MatchVariant::Text => "text",
+        }
+    }
+}
+
+impl fmt::Display for MatchVariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An identifier found in a piece of text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextHit {
+    /// Index of the identifier in the list given to [`Matcher::new`].
+    pub identifier: usize,
+    /// Which spelling matched.
+    pub variant: MatchVariant,
+}
+
+/// An identifier found in a stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hit {
+    /// Index of the identifier in the list given to [`Matcher::new`].
+    pub identifier: usize,
+    /// Which spelling matched.
+    pub variant: MatchVariant,
+    /// Where in the JSON value; `None` when the value was searched as text.
+    pub path: Option<JsonPath>,
+}
+
+/// Why a value was not searched as JSON, or was searched with a caveat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueWarning {
+    /// The value is not JSON; it was searched as text.
+    NotJson,
+    /// The value nests containers deeper than the limit; it was searched as text.
+    TooDeep {
+        /// The limit, [`MAX_JSON_DEPTH`].
+        limit: usize,
+    },
+    /// The value is larger than the limit; it was searched as text.
+    TooLarge {
+        /// The limit, [`MAX_JSON_BYTES`].
+        limit: usize,
+    },
+    /// The bytes were not valid UTF-8; invalid sequences were replaced by U+FFFD.
+    InvalidUtf8,
+}
+
+impl fmt::Display for ValueWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueWarning::NotJson => f.write_str("value is not JSON; searched as text"),
+            ValueWarning::TooDeep { limit } => {
+                write!(
+                    f,
+                    "value nests deeper than {limit} levels; searched as text"
+                )
+            }
+            ValueWarning::TooLarge { limit } => {
+                write!(f, "value is larger than {limit} bytes; searched as text")
+            }
+            ValueWarning::InvalidUtf8 => {
+                f.write_str("value is not valid UTF-8; invalid bytes were replaced")
+            }
+        }
+    }
+}
+
+/// The result of searching one stored value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueMatches {
+    /// Each identifier found, at most once per JSON location (or once in total for text).
+    pub hits: Vec<Hit>,
+    /// Whether the value was parsed as JSON. Also `false`, with no warning, when the
+    /// value was not parsed because it cannot hold a hit (no `@` and no digit).
+    pub parsed_as_json: bool,
+    /// Set when the value was searched as text instead of JSON, or was not valid UTF-8.
+    pub warning: Option<ValueWarning>,
+}
+
+impl ValueMatches {
+    /// Whether any identifier was found.
+    pub fn is_match(&self) -> bool {
+        !self.hits.is_empty()
+    }
+}
+
+/// Searches text and stored values for a fixed set of identifiers.
+///
+/// Build it once per run; it is `Send + Sync` and every method takes `&self`, so scanner
+/// threads can share it.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    identifiers: Vec<Identifier>,
+    default_region: Option<Region>,
+    /// Normalized address → identifiers.
+    emails: HashMap<String, Vec<usize>>,
+    /// E.164 digits → identifiers.
+    phones: HashMap<DigitKey, Vec<usize>>,
+    /// National significant number, and trunk prefix + NSN → identifiers; only without a
+    /// default region.
+    nationals: HashMap<DigitKey, Vec<usize>>,
+    text: Option<TextSearcher>,
+}
+
+/// Identifiers already reported for the current text, so each is reported once per text.
+/// Allocates only when something is found.
+#[derive(Default)]
+struct Reported(Vec<usize>);
+
+impl Reported {
+    /// Records `id`; returns whether it is new.
+    fn insert(&mut self, id: usize) -> bool {
+        if self.0.contains(&id) {
+            false
+        } else {
+            self.0.push(id);
+            true
+        }
+    }
+}
+
+impl Matcher {
+    /// Indexes `identifiers` for matching. `default_region` says how national-format numbers
+    /// in stored values are read; without it they match an identifier's national number
+    /// ([`MatchVariant::NationalNumber`]).
+    pub fn new(identifiers: Vec<Identifier>, default_region: Option<Region>) -> Matcher {
+        let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut phones: HashMap<DigitKey, Vec<usize>> = HashMap::new();
+        let mut nationals: HashMap<DigitKey, Vec<usize>> = HashMap::new();
+        let mut texts = Vec::new();
+        for (id, identifier) in identifiers.iter().enumerate() {
+            match identifier.kind() {
+                IdentifierKind::Email => emails
+                    .entry(identifier.normalized().to_string())
+                    .or_default()
+                    .push(id),
+                IdentifierKind::Text => texts.push(id),
+                IdentifierKind::Phone => {
+                    let number = identifier
+                        .phone()
+                        .expect("phone identifiers carry their number");
+                    let key = DigitKey::of(&[number.digits().as_bytes()])
+                        .expect("E.164 has at most 15 digits");
+                    phones.entry(key).or_default().push(id);
+                    if default_region.is_none() {
+                        let nsn = number.national_significant_number().as_bytes();
+                        let mut keys = vec![DigitKey::of(&[nsn])];
+                        if let Some(trunk) = Region::for_calling_code(number.calling_code())
+                            .and_then(|r| r.trunk_prefix())
+                        {
+                            keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        }
+                        for key in keys.into_iter().flatten() {
+                            nationals.entry(key).or_default().push(id);
+                        }
+                    }
+                }
+            }
+        }
+        let text = TextSearcher::new(
+            texts
+                .iter()
+                .map(|&id| (id, identifiers[id].normalized()))
+                .collect(),
+        );
+        Matcher {
+            identifiers,
+            default_region,
+            emails,
+            phones,
+            nationals,
+            text,
+        }
+    }
+
+    /// The identifiers, in the order given; [`TextHit::identifier`] indexes this.
+    pub fn identifiers(&self) -> &[Identifier] {
+        &self.identifiers
+    }
+
+    /// The region national-format numbers are read in.
+    pub fn default_region(&self) -> Option<Region> {
+        self.default_region
+    }
+
+    /// Calls `sink` for each identifier found in `text`, once per identifier.
+    pub fn match_text(&self, text: &str, sink: &mut impl FnMut(TextHit)) {
+        let mut reported = Reported::default();
+        self.match_text_once(text, &mut reported, sink);
+    }
+
+    /// Whether any identifier occurs in `text`.
+    pub fn is_match_text(&self, text: &str) -> bool {
+        let mut found = false;
+        self.match_text(text, &mut |_| found = true);
+        found
+    }
+
+    /// The core of [`Matcher::match_text`], with the set of already reported identifiers
+    /// passed in so that one allocation serves many texts.
+    fn match_text_once(&self, text: &str, reported: &mut Reported, sink: &mut impl FnMut(TextHit)) {
+        reported.0.clear();
+        let mut report = |identifier: usize, variant: MatchVariant| {
+            if reported.insert(identifier) {
+                sink(TextHit {
+                    identifier,
+                    variant,
+                });
+            }
+        };
+        if !self.emails.is_empty() {
+            self.match_emails(text, &mut report);
+        }
+        if !self.phones.is_empty() {
+            self.match_phones(text, &mut report);
+        }
+        if let Some(searcher) = &self.text {
+            searcher.search(text, |id| report(id, MatchVariant::Text));
+        }
+    }
+
+    /// Looks up every candidate address in `text`.
+    fn match_emails(&self, text: &str, report: &mut impl FnMut(usize, MatchVariant)) {
+        let mut buf = email::candidate_buf();
+        email::for_each_candidate(text, |candidate| {
+            let Some((normalized, spelling)) = email::normalize_candidate(candidate, &mut buf)
+            else {
+                return;
+            };
+            if let Some(ids) = self.emails.get(normalized.as_ref()) {
+                let variant = match spelling {
+                    Spelling::Normalized => MatchVariant::Exact,
+                    Spelling::CaseDiffers => MatchVariant::CaseInsensitive,
+                    Spelling::UnicodeDomain => MatchVariant::Idna,
+                };
+                for &id in ids {
+                    report(id, variant);
+                }
+            }
+        });
+    }
+
+    /// Looks up every phone-shaped run of `text`.
+    fn match_phones(&self, text: &str, report: &mut impl FnMut(usize, MatchVariant)) {
+        for_each_phone_run(text, |run| self.match_phone_run(run, report));
+    }
+
+    /// Looks up each reading of one run of digits and punctuation.
+    fn match_phone_run(&self, run: &str, report: &mut impl FnMut(usize, MatchVariant)) {
+        let Ok(dialled) = Dialled::read(run, self.default_region) else {
+            return;
+        };
+        let digits = dialled.digits();
+        let mut lookup_e164 = |parts: &[&[u8]], variant: MatchVariant| {
+            let Some(key) = DigitKey::of(parts) else {
+                return;
+            };
+            if !(phone::MIN_E164_DIGITS..=phone::MAX_E164_DIGITS).contains(&key.len()) {
+                return;
+            }
+            for &id in self.phones.get(&key).into_iter().flatten() {
+                let variant =
+                    if variant == MatchVariant::Exact && run != self.identifiers[id].normalized() {
+                        MatchVariant::PhoneFormatted
+                    } else {
+                        variant
+                    };
+                report(id, variant);
+            }
+        };
+        if dialled.has_plus() {
+            lookup_e164(&[digits], MatchVariant::Exact);
+            return;
+        }
+        if let Some(rest) = dialled.after_international_prefix(self.default_region) {
+            lookup_e164(&[rest], MatchVariant::PhoneFormatted);
+        }
+        if let Some(region) = self.default_region {
+            let mut cc_buf = [0; 3];
+            let cc = calling_code_digits(region, &mut cc_buf);
+            if let Some(trunk) = region.trunk_prefix() {
+                if let Some(national) = digits.strip_prefix(trunk.as_bytes()) {
+                    lookup_e164(&[cc, national], MatchVariant::PhoneFormatted);
+                }
+            }
+            lookup_e164(&[cc, digits], MatchVariant::PhoneFormatted);
+        }
+        lookup_e164(&[digits], MatchVariant::InternationalWithoutPlus);
+        if self.default_region.is_none() {
+            if let Some(key) = DigitKey::of(&[digits]) {
+                for &id in self.nationals.get(&key).into_iter().flatten() {
+                    report(id, MatchVariant::NationalNumber);
+                }
+            }
+        }
+    }
+
+    /// Whether `raw` can hold a hit at all: e-mail hits need an `@` (or a JSON escape that
+    /// may hide one), phone hits need a digit. Skipping the parse of the many values that
+    /// fail this is what keeps a scan that finds nothing cheap.
+    fn may_match(&self, raw: &str) -> bool {
+        if self.text.is_some() {
+            return true;
+        }
+        let bytes = raw.as_bytes();
+        (!self.emails.is_empty() && memchr::memchr2(b'@', b'\\', bytes).is_some())
+            || (!self.phones.is_empty() && bytes.iter().any(u8::is_ascii_digit))
+    }
+
+    /// Searches one stored value: as JSON when it is JSON (each hit with its path), as text
+    /// otherwise (hits without path, and a warning saying so).
+    pub fn match_value(&self, raw: &str) -> ValueMatches {
+        if !self.may_match(raw) {
+            return ValueMatches::default();
+        }
+        if raw.len() > MAX_JSON_BYTES {
+            return self.match_as_text(
+                raw,
+                ValueWarning::TooLarge {
+                    limit: MAX_JSON_BYTES,
+                },
+            );
+        }
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut reported = Reported::default();
+        let walked = json::walk(raw, MAX_JSON_DEPTH, |visit| {
+            let first = hits.len();
+            self.match_text_once(visit.text, &mut reported, &mut |hit| {
+                let path = match hits[first..].first() {
+                    Some(previous) => previous.path.clone(),
+                    None => Some(json::path_of(visit.frames)),
+                };
+                hits.push(Hit {
+                    identifier: hit.identifier,
+                    variant: hit.variant,
+                    path,
+                });
+            });
+        });
+        match walked {
+            Ok(()) => ValueMatches {
+                hits,
+                parsed_as_json: true,
+                warning: None,
+            },
+            Err(WalkError::Invalid) => self.match_as_text(raw, ValueWarning::NotJson),
+            Err(WalkError::TooDeep) => self.match_as_text(
+                raw,
+                ValueWarning::TooDeep {
+                    limit: MAX_JSON_DEPTH,
+                },
+            ),
+        }
+    }
+
+    /// Searches a value that may not be valid UTF-8: invalid sequences are replaced and
+    /// [`ValueWarning::InvalidUtf8`] is set (it takes precedence over other warnings; hits
+    /// without a path still show that the value was searched as text).
+    pub fn match_bytes(&self, raw: &[u8]) -> ValueMatches {
+        match std::str::from_utf8(raw) {
+            Ok(s) => self.match_value(s),
+            Err(_) => {
+                let lossy = String::from_utf8_lossy(raw);
+                let mut matches = self.match_value(&lossy);
+                matches.warning = Some(ValueWarning::InvalidUtf8);
+                matches
+            }
+        }
+    }
+
+    /// Searches `raw` as plain text.
+    fn match_as_text(&self, raw: &str, warning: ValueWarning) -> ValueMatches {
+        let mut hits = Vec::new();
+        self.match_text(raw, &mut |hit| {
+            hits.push(Hit {
+                identifier: hit.identifier,
+                variant: hit.variant,
+                path: None,
+            })
+        });
+        ValueMatches {
+            hits,
+            parsed_as_json: false,
+            warning: Some(warning),
+        }
+    }
+
+    /// Searches an already parsed JSON value (strings and integers, not keys), walking it
+    /// without recursion. Used to plan and verify erasure, where a value is at hand anyway.
+    pub fn match_json(&self, value: &Value) -> Vec<Hit> {
+        enum Step<'v> {
+            Key(&'v str),
+            Index(usize),
+        }
+        let mut hits = Vec::new();
+        let mut reported = Reported::default();
+        let mut path: Vec<Step<'_>> = Vec::new();
+        let mut stack: Vec<(&Value, usize, Option<Step<'_>>)> = vec![(value, 0, None)];
+        let mut number_text = String::new();
+        while let Some((value, depth, step)) = stack.pop() {
+            path.truncate(depth.saturating_sub(1));
+            path.extend(step);
+            let text = match value {
+                Value::String(s) => s.as_str(),
+                Value::Number(n) if n.is_i64() || n.is_u64() => {
+                    number_text.clear();
+                    number_text.push_str(&n.to_string());
+                    number_text.as_str()
+                }
+                Value::Object(map) => {
+                    stack.extend(
+                        map.iter()
+                            .rev()
+                            .map(|(k, v)| (v, depth + 1, Some(Step::Key(k)))),
+                    );
+                    continue;
+                }
+                Value::Array(items) => {
+                    stack.extend(
+                        items
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .map(|(i, v)| (v, depth + 1, Some(Step::Index(i)))),
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            self.match_text_once(text, &mut reported, &mut |hit| {
+                let segments = path
+                    .iter()
+                    .map(|step| match step {
+                        Step::Key(k) => PathSegment::Key(k.to_string()),
+                        Step::Index(i) => PathSegment::Index(*i),
+                    })
+                    .collect();
+                hits.push(Hit {
+                    identifier: hit.identifier,
+                    variant: hit.variant,
+                    path: Some(JsonPath::new(segments)),
+                });
+            });
+        }
+        hits
+    }
+}
+
+/// Calls `f` with each run of `text` that could be one phone number: a digit or `+`, then
+/// digits and phone punctuation, up to the next `+` or other character, without trailing
+/// punctuation. Runs glued to a letter, digit or `_` on either side (part of an id, a hash,
+/// a word) are skipped, and so are runs of more digits than a dialled number has.
+pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(b.is_ascii_digit() || b == b'+') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + 1;
+        let mut last_digit_end = if b == b'+' { start } else { end };
+        let mut digits = usize::from(b != b'+');
+        while end < bytes.len() {
+            let c = bytes[end];
+            if c.is_ascii_digit() {
+                digits += 1;
+                end += 1;
+                last_digit_end = end;
+            } else if c.is_ascii() {
+                if matches!(c, b' ' | b'.' | b'-' | b'(' | b')' | b'/') {
+                    end += 1;
+                } else {
+                    break;
+                }
+            } else {
+                let ch = text[end..].chars().next().expect("end is a char boundary");
+                if phone::is_phone_punctuation(ch) {
+                    end += ch.len_utf8();
+                } else {
+                    break;
+                }
+            }
+        }
+        // A `)` right after the digits belongs to them only to close a bracket; it never
+        // changes the digits, so the run ends at its last digit.
+        let run = &text[start..last_digit_end];
+        let glued_before = text[..start].chars().next_back().is_some_and(is_word_char);
+        let glued_after = text[last_digit_end..]
+            .chars()
+            .next()
+            .is_some_and(is_word_char);
+        if digits > 0 && digits <= phone::MAX_DIALLED_DIGITS && !glued_before && !glued_after {
+            f(run);
+        }
+        i = end.max(start + 1);
+    }
+}
+
+/// Letters, digits and `_`: characters that make a digit run part of a larger token.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identifier::{parse_identifier, ParseOptions};
+
+    fn ids(inputs: &[&str], region: Option<&str>) -> Vec<Identifier> {
+        let options = ParseOptions {
+            default_region: region.map(|r| Region::parse(r).unwrap()),
+            allow_text: true,
+        };
+        inputs
+            .iter()
+            .map(|s| parse_identifier(s, &options).unwrap())
+            .collect()
+    }
+
+    fn matcher(inputs: &[&str], region: Option<&str>) -> Matcher {
+        Matcher::new(
+            ids(inputs, region),
+            region.map(|r| Region::parse(r).unwrap()),
+        )
+    }
+
+    fn text_hits(m: &Matcher, text: &str) -> Vec<(usize, MatchVariant)> {
+        let mut out = Vec::new();
+        m.match_text(text, &mut |h| out.push((h.identifier, h.variant)));
+        out
+    }
+
+    fn runs(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for_each_phone_run(text, |r| out.push(r));
+        out
+    }
+
+    #[test]
+    fn phone_runs() {
+        assert_eq!(runs("call +1 (555) 010-1234 now"), ["+1 (555) 010-1234"]);
+        assert_eq!(runs("(555) 010-1234."), ["555) 010-1234"]);
+        assert_eq!(runs("+44 1234 +44 5678"), ["+44 1234", "+44 5678"]);
+        assert_eq!(
+            runs("id5550101234 5550101234x 5550101234_"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(runs("tel:+15550101234@host"), ["+15550101234"]);
+        assert_eq!(runs("a, 12; b"), ["12"]);
+        assert_eq!(runs("+ -"), Vec::<&str>::new());
+        assert_eq!(runs(&"9".repeat(40)), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn email_variants() {
+        let m = matcher(&["john@pizza.com", "jöhn@bücher.de"], None);
+        assert_eq!(text_hits(&m, "john@pizza.com"), [(0, MatchVariant::Exact)]);
+        assert_eq!(
+            text_hits(&m, "John <JOHN@Pizza.com>"),
+            [(0, MatchVariant::CaseInsensitive)]
+        );
+        assert_eq!(text_hits(&m, "jöhn@bücher.de"), [(1, MatchVariant::Idna)]);
+        assert_eq!(
+            text_hits(&m, "JÖHN@xn--bcher-kva.de"),
+            [(1, MatchVariant::CaseInsensitive)]
+        );
+        assert_eq!(
+            text_hits(&m, "jöhn@xn--bcher-kva.de"),
+            [(1, MatchVariant::Exact)]
+        );
+        for miss in [
+            "xjohn@pizza.com",
+            "john@pizza.com.au",
+            "john@pizza.comx",
+            "john.doe@pizza.com",
+            "john+x@pizza.com",
+            "john@pizzas.com",
+            "john@ pizza.com",
+        ] {
+            assert_eq!(text_hits(&m, miss), [], "{miss}");
+        }
+        assert_eq!(
+            text_hits(&m, "mailto:john@pizza.com?x=1, john@pizza.com"),
+            [(0, MatchVariant::Exact)]
+        );
+    }
+
+    #[test]
+    fn phone_variants_with_region() {
+        let m = matcher(&["+442079460958"], Some("GB"));
+        for (text, variant) in [
+            ("+442079460958", MatchVariant::Exact),
+            ("+44 (0)20 7946 0958", MatchVariant::PhoneFormatted),
+            ("0044 20 7946 0958", MatchVariant::PhoneFormatted),
+            ("020 7946 0958", MatchVariant::PhoneFormatted),
+            ("2079460958", MatchVariant::PhoneFormatted),
+            ("442079460958", MatchVariant::InternationalWithoutPlus),
+            ("Tel.: 020-7946-0958 (home)", MatchVariant::PhoneFormatted),
+        ] {
+            assert_eq!(text_hits(&m, text), [(0, variant)], "{text}");
+        }
+        for miss in [
+            "+44 20 7946 09580",
+            "020 7946 095",
+            "+44 020 7946 0958",
+            "02079460958 1",
+            "x02079460958",
+        ] {
+            assert_eq!(text_hits(&m, miss), [], "{miss}");
+        }
+    }
+
+    #[test]
+    fn nanp_spellings_match() {
+        let m = matcher(&["+1 (555) 010-1234"], Some("US"));
+        for text in [
+            "+1 (555) 010-1234",
+            "1.555.010.1234",
+            "555-010-1234",
+            "011 1 555 010 1234",
+            "(555) 010 1234",
+        ] {
+            assert_eq!(text_hits(&m, text).len(), 1, "{text}");
+        }
+        for miss in [
+            "555-010-12345",
+            "55-010-1234",
+            "+1 555 010 123",
+            "2 555 010 1234",
+        ] {
+            assert_eq!(text_hits(&m, miss), [], "{miss}");
+        }
+    }
+
+    #[test]
+    fn national_numbers_without_region() {
+        let m = matcher(&["+442079460958", "+15550101234"], None);
+        assert_eq!(
+            text_hits(&m, "020 7946 0958"),
+            [(0, MatchVariant::NationalNumber)]
+        );
+        assert_eq!(
+            text_hits(&m, "20 7946 0958"),
+            [(0, MatchVariant::NationalNumber)]
+        );
+        assert_eq!(
+            text_hits(&m, "555-010-1234"),
+            [(1, MatchVariant::NationalNumber)]
+        );
+        assert_eq!(
+            text_hits(&m, "1 555 010 1234"),
+            [(1, MatchVariant::InternationalWithoutPlus)]
+        );
+        assert_eq!(
+            text_hits(&m, "0044 20 7946 0958"),
+            [(0, MatchVariant::PhoneFormatted)]
+        );
+        assert_eq!(
+            text_hits(&m, "0044 (0)20 7946 0958"),
+            [(0, MatchVariant::PhoneFormatted)]
+        );
+        assert_eq!(text_hits(&m, "0207 946 095"), []);
+    }
+
+    #[test]
+    fn with_a_region_national_numbers_are_read_in_it_only() {
+        let m = matcher(&["+442079460958"], Some("US"));
+        assert_eq!(text_hits(&m, "020 7946 0958"), []);
+        assert_eq!(
+            text_hits(&m, "011 44 20 7946 0958"),
+            [(0, MatchVariant::PhoneFormatted)]
+        );
+    }
+
+    #[test]
+    fn text_identifiers() {
+        let m = matcher(&["Smith", "jöhn"], None);
+        assert_eq!(text_hits(&m, "Mr SMITH, smith"), [(0, MatchVariant::Text)]);
+        assert_eq!(text_hits(&m, "JÖHN"), [(1, MatchVariant::Text)]);
+        assert_eq!(text_hits(&m, "smit h"), []);
+    }
+
+    #[test]
+    fn match_value_reports_json_paths() {
+        let m = matcher(&["john@pizza.com", "+15550101234"], None);
+        let raw = r#"{"id":"fav-1","displayName":"John","emailAddresses":["JOHN@pizza.com"],
+            "phoneNumbers":[{"type":"mobile","number":"+1 555 010 1234"}],"odd key":{"x":"john@pizza.com"}}"#;
+        let found = m.match_value(raw);
+        assert!(found.parsed_as_json && found.warning.is_none());
+        let got: Vec<(usize, String, MatchVariant)> = found
+            .hits
+            .iter()
+            .map(|h| {
+                (
+                    h.identifier,
+                    h.path.as_ref().unwrap().to_string(),
+                    h.variant,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    0,
+                    "$.emailAddresses[0]".to_string(),
+                    MatchVariant::CaseInsensitive
+                ),
+                (
+                    1,
+                    "$.phoneNumbers[0].number".to_string(),
+                    MatchVariant::PhoneFormatted
+                ),
+                (0, "$[\"odd key\"].x".to_string(), MatchVariant::Exact),
+            ]
+        );
+    }
+
+    #[test]
+    fn match_value_decodes_escapes_and_ignores_keys() {
+        let m = matcher(&["john@pizza.com"], None);
+        let found = m.match_value(r#"{"a":"john\u0040pizza.com"}"#);
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(found.hits[0].path.as_ref().unwrap().to_string(), "$.a");
+        let keys_only = m.match_value(r#"{"john@pizza.com":"x"}"#);
+        assert!(keys_only.hits.is_empty() && keys_only.parsed_as_json);
+    }
+
+    #[test]
+    fn one_hit_per_identifier_and_location() {
+        let m = matcher(&["john@pizza.com", "smith"], None);
+        let found =
+            m.match_value(r#"["john@pizza.com john@pizza.com SMITH smith", "john@pizza.com"]"#);
+        let got: Vec<String> = found
+            .hits
+            .iter()
+            .map(|h| format!("{}{}", h.identifier, h.path.as_ref().unwrap()))
+            .collect();
+        assert_eq!(got, ["0$[0]", "1$[0]", "0$[1]"]);
+    }
+
+    #[test]
+    fn non_json_values_are_searched_as_text() {
+        let m = matcher(&["john@pizza.com"], None);
+        let found = m.match_value("John <john@pizza.com>, {broken");
+        assert_eq!(found.warning, Some(ValueWarning::NotJson));
+        assert!(!found.parsed_as_json);
+        assert_eq!(found.hits.len(), 1);
+        assert!(found.hits[0].path.is_none());
+        let invalid_after_hit = m.match_value(r#"{"a":"john@pizza.com","#);
+        assert_eq!(invalid_after_hit.warning, Some(ValueWarning::NotJson));
+        assert_eq!(invalid_after_hit.hits.len(), 1);
+        assert!(invalid_after_hit.hits[0].path.is_none());
+    }
+
+    #[test]
+    fn prefilter_skips_values_without_at_or_digit() {
+        let m = matcher(&["john@pizza.com", "+15550101234"], None);
+        let found = m.match_value(r#"{"a":"nothing here"}"#);
+        assert_eq!(found, ValueMatches::default());
+        let text_m = matcher(&["nothing"], None);
+        assert!(text_m.match_value(r#"{"a":"nothing here"}"#).is_match());
+    }
+
+    #[test]
+    fn deep_and_large_values_fall_back_to_text() {
+        let m = matcher(&["john@pizza.com"], None);
+        let deep = format!(
+            "{}\"john@pizza.com\"{}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let found = m.match_value(&deep);
+        assert_eq!(
+            found.warning,
+            Some(ValueWarning::TooDeep {
+                limit: MAX_JSON_DEPTH
+            })
+        );
+        assert_eq!(found.hits.len(), 1);
+        let mut large = String::from("[\"");
+        large.push_str(&"x ".repeat(5 * 1024 * 1024));
+        large.push_str("john@pizza.com\"]");
+        let found = m.match_value(&large);
+        assert_eq!(
+            found.warning,
+            Some(ValueWarning::TooLarge {
+                limit: MAX_JSON_BYTES
+            })
+        );
+        assert_eq!(found.hits.len(), 1);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_with_a_warning() {
+        let m = matcher(&["john@pizza.com"], None);
+        let mut raw = br#"{"a":"john@pizza.com","b":""#.to_vec();
+        raw.extend_from_slice(&[0xff, 0xfe]);
+        raw.extend_from_slice(br#""}"#);
+        let found = m.match_bytes(&raw);
+        assert_eq!(found.warning, Some(ValueWarning::InvalidUtf8));
+        assert!(found.parsed_as_json);
+        assert_eq!(found.hits[0].path.as_ref().unwrap().to_string(), "$.a");
+        assert!(m
+            .match_bytes(br#"{"a":"john@pizza.com"}"#)
+            .warning
+            .is_none());
+    }
+
+    #[test]
+    fn integers_are_searched_too() {
+        let m = matcher(&["+15550101234"], None);
+        let found = m.match_value(r#"{"phone":15550101234}"#);
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(
+            found.hits[0].variant,
+            MatchVariant::InternationalWithoutPlus
+        );
+    }
+
+    #[test]
+    fn match_json_agrees_with_match_value() {
+        let m = matcher(&["john@pizza.com", "+15550101234", "smith"], Some("US"));
+        let raw = r#"{"a":[{"b":"JOHN@pizza.com"},"555-010-1234"],"weird \"key\"":["Smith"],"n":15550101234}"#;
+        let value: Value = serde_json::from_str(raw).unwrap();
+        let mut from_value = m.match_json(&value);
+        let mut from_raw = m.match_value(raw).hits;
+        from_value.sort_by_key(|h| format!("{:?}", h.path));
+        from_raw.sort_by_key(|h| format!("{:?}", h.path));
+        assert_eq!(from_value, from_raw);
+        assert_eq!(from_raw.len(), 4);
+    }
+
+    #[test]
+    fn many_identifiers_in_one_pass() {
+        let mut inputs = Vec::new();
+        for i in 0..500 {
+            inputs.push(format!("user{i}@example{}.com", i % 7));
+            inputs.push(format!("+1 555 {:03} {:04}", 100 + i / 100, i));
+        }
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let m = matcher(&refs, Some("US"));
+        assert_eq!(m.identifiers().len(), 1000);
+        let raw = r#"{"contacts":[{"e":"USER42@example0.com"},{"p":"(555) 103-0321"},{"e":"user999@example0.com"}],
+            "more":"user499@example2.com and 1-555-104-0499"}"#;
+        let found = m.match_value(raw);
+        let mut got: Vec<usize> = found.hits.iter().map(|h| h.identifier).collect();
+        got.sort();
+        assert_eq!(got, [84, 643, 998, 999]);
+    }
+}

@@ -1,0 +1,841 @@
+//! Phone numbers: a small table of regions and normalization to E.164.
+//!
+//! This is hand-rolled on purpose. Erasure needs to know when two spellings are the *same*
+//! number (`+44 (0)20 7946 0958` and `020 7946 0958` in the United Kingdom), not whether a
+//! number is allocated, so a full numbering-plan database would only add weight and refuse
+//! the fictional numbers used in tests and demos. The table knows, per region, how a number
+//! is dialled (international prefix, trunk prefix) and how long its national significant
+//! number (NSN) may be, which is enough to normalize and to catch typos in the subject's
+//! number.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The most digits a dialled string may have: an international prefix of up to 4 digits
+/// in front of the 15 digits E.164 allows. Anything longer cannot be one phone number.
+pub(crate) const MAX_DIALLED_DIGITS: usize = 19;
+
+/// The fewest digits of a whole international number (country code included).
+pub const MIN_E164_DIGITS: usize = 8;
+
+/// The most digits of a whole international number (country code included), set by E.164.
+pub const MAX_E164_DIGITS: usize = 15;
+
+/// The international prefix accepted in every region: ITU recommends it, and no region's
+/// national numbers start with it, so reading it as "international" never misreads a
+/// national number.
+const UNIVERSAL_INTERNATIONAL_PREFIX: &str = "00";
+
+/// A region (country) whose dialling conventions the matcher knows.
+///
+/// The default region says how stored numbers written in national format (without `+`)
+/// are to be read, and lets the operator give the subject's number in national format.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region {
+    iso: &'static str,
+    calling_code: u16,
+    international_prefixes: &'static [&'static str],
+    trunk_prefix: Option<&'static str>,
+    nsn_lengths: &'static [u8],
+    nsn_first_digit_not: &'static [u8],
+}
+
+impl Region {
+    /// Looks a region up by its ISO 3166-1 alpha-2 code, case-insensitively (`"gb"`, `"GB"`).
+    ///
+    /// Returns `None` for a code the table does not have; [`Region::all`] lists the ones it has.
+    pub fn parse(code: &str) -> Option<Region> {
+        REGIONS
+            .iter()
+            .find(|r| r.iso.eq_ignore_ascii_case(code.trim()))
+            .copied()
+    }
+
+    /// Every region of the table, so a CLI can list them in its help and errors.
+    pub fn all() -> &'static [Region] {
+        &REGIONS
+    }
+
+    /// The first region of the table that uses a country calling code, used to check the
+    /// length of an international number (for `1`, the NANP rules shared by US and CA).
+    pub fn for_calling_code(calling_code: u16) -> Option<Region> {
+        REGIONS
+            .iter()
+            .find(|r| r.calling_code == calling_code)
+            .copied()
+    }
+
+    /// The ISO 3166-1 alpha-2 code, upper case (`"GB"`).
+    pub fn iso_code(&self) -> &'static str {
+        self.iso
+    }
+
+    /// The country calling code (`44` for GB).
+    pub fn calling_code(&self) -> u16 {
+        self.calling_code
+    }
+
+    /// What a caller in this region dials before a foreign country code (`011` in the US).
+    /// `00` is accepted everywhere in addition to these.
+    pub fn international_prefixes(&self) -> &'static [&'static str] {
+        self.international_prefixes
+    }
+
+    /// What a caller in this region dials before a national number (`0` in GB, `1` in the
+    /// US), if the region has one.
+    pub fn trunk_prefix(&self) -> Option<&'static str> {
+        self.trunk_prefix
+    }
+
+    /// The lengths the national significant number of a subscriber (geographic or mobile)
+    /// may have in this region.
+    pub fn nsn_lengths(&self) -> &'static [u8] {
+        self.nsn_lengths
+    }
+
+    /// Whether `nsn` (digits after the country code and any trunk prefix) can be a number of
+    /// this region. Only the length and the first digit are checked: allocation is not.
+    pub fn accepts_nsn(&self, nsn: &[u8]) -> bool {
+        let length_ok = u8::try_from(nsn.len()).is_ok_and(|len| self.nsn_lengths.contains(&len));
+        let first_ok = nsn
+            .first()
+            .is_some_and(|d| !self.nsn_first_digit_not.contains(d));
+        length_ok && first_ok
+    }
+
+    /// The prefixes that mark a dialled string as international in this region: the
+    /// region's own and the universal `00`.
+    fn all_international_prefixes(self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(UNIVERSAL_INTERNATIONAL_PREFIX).chain(
+            self.international_prefixes
+                .iter()
+                .copied()
+                .filter(|p| *p != UNIVERSAL_INTERNATIONAL_PREFIX),
+        )
+    }
+}
+
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Region({})", self.iso)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.iso)
+    }
+}
+
+/// The error of parsing an unknown region code. Region codes are not personal data, so the
+/// message repeats the code to help the operator spot a typo.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown region {code:?}; use an ISO 3166-1 alpha-2 code of a supported region (e.g. US, GB, DE)")]
+pub struct UnknownRegion {
+    /// The code that was given.
+    pub code: String,
+}
+
+impl FromStr for Region {
+    type Err = UnknownRegion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Region::parse(s).ok_or_else(|| UnknownRegion {
+            code: s.to_string(),
+        })
+    }
+}
+
+/// Builds a table row; a function keeps the table below one line per region.
+const fn region(
+    iso: &'static str,
+    calling_code: u16,
+    international_prefixes: &'static [&'static str],
+    trunk_prefix: Option<&'static str>,
+    nsn_lengths: &'static [u8],
+    nsn_first_digit_not: &'static [u8],
+) -> Region {
+    Region {
+        iso,
+        calling_code,
+        international_prefixes,
+        trunk_prefix,
+        nsn_lengths,
+        nsn_first_digit_not,
+    }
+}
+
+const INTL_00: &[&str] = &["00"];
+const TRUNK_0: Option<&str> = Some("0");
+/// NANP area codes start with 2–9, so a leading 0 or 1 is a typo or a trunk prefix.
+const NANP_NOT_FIRST: &[u8] = b"01";
+/// In regions whose trunk prefix is `0`, no NSN starts with `0`.
+const ZERO_NOT_FIRST: &[u8] = b"0";
+
+/// The regions whose national dialling rules are known. NSN lengths cover geographic and
+/// mobile subscriber numbers, the numbers a data subject gives as their own.
+static REGIONS: [Region; 31] = [
+    region("US", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
+    region("CA", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
+    region("GB", 44, INTL_00, TRUNK_0, &[9, 10], ZERO_NOT_FIRST),
+    region("IE", 353, INTL_00, TRUNK_0, &[7, 8, 9], ZERO_NOT_FIRST),
+    region(
+        "DE",
+        49,
+        INTL_00,
+        TRUNK_0,
+        &[6, 7, 8, 9, 10, 11, 12, 13],
+        ZERO_NOT_FIRST,
+    ),
+    region("FR", 33, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("ES", 34, INTL_00, None, &[9], b""),
+    region("IT", 39, INTL_00, None, &[6, 7, 8, 9, 10, 11], b""),
+    region("NL", 31, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("BE", 32, INTL_00, TRUNK_0, &[8, 9], ZERO_NOT_FIRST),
+    region("CH", 41, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region(
+        "AT",
+        43,
+        INTL_00,
+        TRUNK_0,
+        &[7, 8, 9, 10, 11, 12, 13],
+        ZERO_NOT_FIRST,
+    ),
+    region("SE", 46, INTL_00, TRUNK_0, &[7, 8, 9, 10], ZERO_NOT_FIRST),
+    region("NO", 47, INTL_00, None, &[8], b""),
+    region("DK", 45, INTL_00, None, &[8], b""),
+    region(
+        "FI",
+        358,
+        &["00", "990", "994", "999"],
+        TRUNK_0,
+        &[6, 7, 8, 9, 10, 11],
+        ZERO_NOT_FIRST,
+    ),
+    region("PL", 48, INTL_00, None, &[9], b""),
+    region("PT", 351, INTL_00, None, &[9], b""),
+    region("CZ", 420, INTL_00, None, &[9], b""),
+    region("AU", 61, &["0011"], TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("NZ", 64, INTL_00, TRUNK_0, &[8, 9, 10], ZERO_NOT_FIRST),
+    region("IN", 91, INTL_00, TRUNK_0, &[10], ZERO_NOT_FIRST),
+    region("JP", 81, &["010"], TRUNK_0, &[9, 10], ZERO_NOT_FIRST),
+    region("BR", 55, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
+    region("MX", 52, INTL_00, None, &[10], b""),
+    region("ZA", 27, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("SG", 65, &["000", "001", "002", "008"], None, &[8], b""),
+    region("HK", 852, &["001", "002", "009"], None, &[8], b""),
+    region(
+        "IL",
+        972,
+        &["00", "012", "013", "014", "018"],
+        TRUNK_0,
+        &[8, 9],
+        ZERO_NOT_FIRST,
+    ),
+    region("RU", 7, &["810"], Some("8"), &[10], b""),
+    region("CN", 86, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
+];
+
+/// Whether `code` is an assigned (or reserved) ITU-T E.164 country calling code.
+///
+/// Country codes form a prefix-free code, so an international number splits into country
+/// code and NSN in exactly one way; this list is what makes the split possible for regions
+/// the table above does not describe.
+pub fn is_calling_code(code: u16) -> bool {
+    matches!(code,
+        1 | 7
+        | 20 | 27 | 30..=34 | 36 | 39 | 40 | 41 | 43..=49 | 51..=58 | 60..=66
+        | 81 | 82 | 84 | 86 | 90..=95 | 98
+        | 211 | 212 | 213 | 216 | 218 | 220..=258 | 260..=269 | 290 | 291 | 297..=299
+        | 350..=359 | 370..=383 | 385 | 386 | 387 | 389 | 420 | 421 | 423
+        | 500..=509 | 590..=599 | 670 | 672..=683 | 685..=692
+        | 800 | 808 | 850 | 852 | 853 | 855 | 856 | 870 | 878 | 880..=883 | 886 | 888
+        | 960..=968 | 970..=977 | 979 | 991..=996 | 998)
+}
+
+/// Splits international digits (no prefix, no `+`) into the length of the country code,
+/// or `None` when they start with no known country code.
+pub fn calling_code_len(digits: &[u8]) -> Option<usize> {
+    (1..=3).filter(|&n| n < digits.len()).find(|&n| {
+        let code = digits[..n]
+            .iter()
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        is_calling_code(code)
+    })
+}
+
+/// A phone number in E.164 form, split into country code and NSN.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PhoneNumber {
+    /// `+` followed by the digits.
+    e164: String,
+    calling_code_len: u8,
+}
+
+impl PhoneNumber {
+    /// The number as `+<digits>`, the one spelling every other spelling normalizes to.
+    pub fn e164(&self) -> &str {
+        &self.e164
+    }
+
+    /// The digits of the E.164 form, without `+`.
+    pub fn digits(&self) -> &str {
+        &self.e164[1..]
+    }
+
+    /// The country calling code (`44` for a UK number).
+    pub fn calling_code(&self) -> u16 {
+        self.e164[1..1 + usize::from(self.calling_code_len)]
+            .parse()
+            .expect("calling code is digits")
+    }
+
+    /// The national significant number: the digits after the country code, without any
+    /// trunk prefix. A national-format spelling is this, possibly behind a trunk prefix.
+    pub fn national_significant_number(&self) -> &str {
+        &self.e164[1 + usize::from(self.calling_code_len)..]
+    }
+}
+
+/// Never prints the digits: a phone number is personal data.
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PhoneNumber(<redacted>)")
+    }
+}
+
+/// Why a string is not a usable phone number. Messages say how to fix the input and never
+/// contain it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// Holds characters other than digits, a leading `+` and common punctuation.
+    #[error("not a phone number: only digits, a leading +, spaces and . - ( ) / are allowed")]
+    NotAPhone,
+    /// Too few digits to be any phone number.
+    #[error("too few digits for a phone number; give the whole number with its country code, e.g. +44 20 7946 0958")]
+    TooFewDigits,
+    /// More digits than any phone number has.
+    #[error("too many digits for one phone number (at most 15 plus an international prefix); give a single number")]
+    TooManyDigits,
+    /// A national number but no region to read it in.
+    #[error("a national phone number (no leading + or 00) needs a region: add --default-region (e.g. --default-region GB), or write it as +<country code><number>")]
+    NeedsRegion,
+    /// International number of the wrong total length.
+    #[error("an international phone number has 8 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
+    InternationalLength {
+        /// Digits found after `+` or the international prefix.
+        digits: usize,
+    },
+    /// International number that starts with no country code.
+    #[error("the number does not start with a known country calling code; write it as +<country code><number>")]
+    UnknownCallingCode,
+    /// The trunk prefix was kept after the country code (`+44 020…`).
+    #[error("the national trunk prefix {trunk} must not follow the country code +{calling_code}; drop it, or write it as ({trunk})")]
+    TrunkAfterCallingCode {
+        /// The region's trunk prefix.
+        trunk: &'static str,
+        /// The country code it followed.
+        calling_code: u16,
+    },
+    /// The NSN has a length or first digit impossible in its region.
+    #[error("cannot be a phone number of region {region}: the number after the country code and trunk prefix has {found} digits, {region} numbers have {allowed} and cannot start with {forbidden}; check for a missing or extra digit")]
+    NotARegionNumber {
+        /// ISO code of the region.
+        region: &'static str,
+        /// Digits in the NSN that was found.
+        found: usize,
+        /// Allowed lengths, for the message.
+        allowed: LengthList,
+        /// Forbidden first digits, for the message.
+        forbidden: DigitList,
+    },
+}
+
+/// Allowed NSN lengths, displayed as `9 or 10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LengthList(pub &'static [u8]);
+
+impl fmt::Display for LengthList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, len) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(if i + 1 == self.0.len() { " or " } else { ", " })?;
+            }
+            write!(f, "{len}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Forbidden first digits, displayed as `0 or 1` (`-` when none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigitList(pub &'static [u8]);
+
+impl fmt::Display for DigitList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" or ")?;
+            }
+            write!(f, "{}", char::from(*d))?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `c` is punctuation people put inside phone numbers; it is skipped when reading
+/// the digits.
+pub(crate) fn is_phone_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '.'
+            | '-'
+            | '('
+            | ')'
+            | '/'
+            | '\u{a0}'
+            | '\u{2009}'
+            | '\u{202f}'
+            | '\u{2010}'
+            | '\u{2011}'
+            | '\u{2012}'
+            | '\u{2013}'
+    )
+}
+
+/// The digits of a dialled string and whether it started with `+`. Fixed-size so that
+/// reading candidates in stored text allocates nothing.
+#[derive(Clone, Copy)]
+pub(crate) struct Dialled {
+    digits: [u8; MAX_DIALLED_DIGITS],
+    len: usize,
+    plus: bool,
+}
+
+impl Dialled {
+    /// The ASCII digits read, any `(0)` trunk marker already dropped.
+    pub(crate) fn digits(&self) -> &[u8] {
+        &self.digits[..self.len]
+    }
+
+    /// Whether the string started with `+`.
+    pub(crate) fn has_plus(&self) -> bool {
+        self.plus
+    }
+
+    /// Reads the digits of `s`, which may hold only digits, one leading `+` and
+    /// punctuation. `(0)` after some digits of an international spelling (`+44 (0)20…`,
+    /// `0044 (0)20…`) is the trunk marker and is dropped.
+    pub(crate) fn read(s: &str, region: Option<Region>) -> Result<Dialled, PhoneError> {
+        let mut out = Dialled {
+            digits: [0; MAX_DIALLED_DIGITS],
+            len: 0,
+            plus: false,
+        };
+        let s = s.trim_matches(|c: char| c.is_whitespace());
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_digit() {
+                if out.len == MAX_DIALLED_DIGITS {
+                    return Err(PhoneError::TooManyDigits);
+                }
+                out.digits[out.len] = b;
+                out.len += 1;
+                i += 1;
+            } else if b == b'+' && out.len == 0 && !out.plus {
+                out.plus = true;
+                i += 1;
+            } else if b == b'(' && bytes[i..].starts_with(b"(0)") && out.is_international(region) {
+                i += 3;
+            } else {
+                let c = s[i..].chars().next().expect("i is a char boundary");
+                if !is_phone_punctuation(c) {
+                    return Err(PhoneError::NotAPhone);
+                }
+                i += c.len_utf8();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the digits read so far are the start of an international spelling, which is
+    /// when a `(0)` is a trunk marker rather than a digit.
+    fn is_international(&self, region: Option<Region>) -> bool {
+        if self.len == 0 {
+            return false;
+        }
+        if self.plus {
+            return true;
+        }
+        let digits = self.digits();
+        match region {
+            Some(r) => r
+                .all_international_prefixes()
+                .any(|p| digits.len() > p.len() && digits.starts_with(p.as_bytes())),
+            None => {
+                digits.len() > 2 && digits.starts_with(UNIVERSAL_INTERNATIONAL_PREFIX.as_bytes())
+            }
+        }
+    }
+
+    /// The digits after an international prefix, if the dialled string starts with one.
+    pub(crate) fn after_international_prefix(&self, region: Option<Region>) -> Option<&[u8]> {
+        let digits = self.digits();
+        let prefix = match region {
+            Some(r) => r
+                .all_international_prefixes()
+                .find(|p| digits.starts_with(p.as_bytes()))?,
+            None => {
+                Some(UNIVERSAL_INTERNATIONAL_PREFIX).filter(|p| digits.starts_with(p.as_bytes()))?
+            }
+        };
+        Some(&digits[prefix.len()..])
+    }
+}
+
+/// Normalizes a phone number given by the operator to E.164, checking that it can be a
+/// number of its region so that a typo is caught before a scan that would find nothing.
+///
+/// `+…` and `00…` (or the region's own international prefix) are international; anything
+/// else is national and needs `default_region`.
+pub fn normalize_phone(
+    input: &str,
+    default_region: Option<Region>,
+) -> Result<PhoneNumber, PhoneError> {
+    let dialled = Dialled::read(input, default_region)?;
+    if dialled.digits().len() < 3 {
+        return Err(PhoneError::TooFewDigits);
+    }
+    if dialled.has_plus() {
+        return international(dialled.digits());
+    }
+    if let Some(rest) = dialled.after_international_prefix(default_region) {
+        return international(rest);
+    }
+    let region = default_region.ok_or(PhoneError::NeedsRegion)?;
+    let digits = dialled.digits();
+    let nsn = match region.trunk_prefix {
+        Some(trunk)
+            if digits.starts_with(trunk.as_bytes())
+                && region.accepts_nsn(&digits[trunk.len()..]) =>
+        {
+            &digits[trunk.len()..]
+        }
+        _ if region.accepts_nsn(digits) => digits,
+        _ => {
+            let found = match region.trunk_prefix {
+                Some(trunk) if digits.starts_with(trunk.as_bytes()) => digits.len() - trunk.len(),
+                _ => digits.len(),
+            };
+            return Err(not_a_region_number(region, found));
+        }
+    };
+    let mut e164 = String::with_capacity(nsn.len() + 4);
+    e164.push('+');
+    e164.push_str(&region.calling_code.to_string());
+    let calling_code_len = (e164.len() - 1) as u8;
+    e164.extend(nsn.iter().map(|&d| char::from(d)));
+    check_total_length(e164.len() - 1)?;
+    Ok(PhoneNumber {
+        e164,
+        calling_code_len,
+    })
+}
+
+/// Builds the error for an NSN its region cannot have.
+fn not_a_region_number(region: Region, found: usize) -> PhoneError {
+    PhoneError::NotARegionNumber {
+        region: region.iso,
+        found,
+        allowed: LengthList(region.nsn_lengths),
+        forbidden: DigitList(region.nsn_first_digit_not),
+    }
+}
+
+/// Checks the E.164 length rule on the count of digits (country code included).
+fn check_total_length(digits: usize) -> Result<(), PhoneError> {
+    if (MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&digits) {
+        Ok(())
+    } else {
+        Err(PhoneError::InternationalLength { digits })
+    }
+}
+
+/// Normalizes the digits of an international spelling (after `+` or the prefix).
+fn international(digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
+    check_total_length(digits.len())?;
+    let cc_len = calling_code_len(digits).ok_or(PhoneError::UnknownCallingCode)?;
+    let calling_code: u16 = std::str::from_utf8(&digits[..cc_len])
+        .expect("digits are ASCII")
+        .parse()
+        .expect("at most 3 digits");
+    let nsn = &digits[cc_len..];
+    if let Some(region) = Region::for_calling_code(calling_code) {
+        if !region.accepts_nsn(nsn) {
+            if let Some(trunk) = region.trunk_prefix {
+                if nsn.starts_with(trunk.as_bytes()) && region.accepts_nsn(&nsn[trunk.len()..]) {
+                    return Err(PhoneError::TrunkAfterCallingCode {
+                        trunk,
+                        calling_code,
+                    });
+                }
+            }
+            return Err(not_a_region_number(region, nsn.len()));
+        }
+    }
+    let mut e164 = String::with_capacity(digits.len() + 1);
+    e164.push('+');
+    e164.extend(digits.iter().map(|&d| char::from(d)));
+    Ok(PhoneNumber {
+        e164,
+        calling_code_len: cc_len as u8,
+    })
+}
+
+/// A run of up to 19 digits as a hash key, so candidate lookups allocate nothing. The
+/// length is part of the key because national numbers may start with `0`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct DigitKey {
+    len: u8,
+    value: u64,
+}
+
+impl DigitKey {
+    /// The key of the concatenation of `parts`, or `None` above 19 digits.
+    pub(crate) fn of(parts: &[&[u8]]) -> Option<DigitKey> {
+        let mut key = DigitKey { len: 0, value: 0 };
+        for part in parts {
+            for &d in *part {
+                if usize::from(key.len) == MAX_DIALLED_DIGITS {
+                    return None;
+                }
+                key.len += 1;
+                key.value = key.value * 10 + u64::from(d - b'0');
+            }
+        }
+        Some(key)
+    }
+
+    /// How many digits the key has.
+    pub(crate) fn len(self) -> usize {
+        usize::from(self.len)
+    }
+}
+
+/// The calling code of a region as ASCII digits, for building keys.
+pub(crate) fn calling_code_digits(region: Region, buf: &mut [u8; 3]) -> &[u8] {
+    let code = region.calling_code;
+    let s = [
+        (code / 100) as u8,
+        ((code / 10) % 10) as u8,
+        (code % 10) as u8,
+    ];
+    let skip = if code >= 100 {
+        0
+    } else if code >= 10 {
+        1
+    } else {
+        2
+    };
+    for (slot, d) in buf.iter_mut().zip(s) {
+        *slot = b'0' + d;
+    }
+    &buf[skip..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gb() -> Option<Region> {
+        Region::parse("gb")
+    }
+
+    fn us() -> Option<Region> {
+        Region::parse("US")
+    }
+
+    fn norm(s: &str, r: Option<Region>) -> String {
+        normalize_phone(s, r).unwrap().e164().to_string()
+    }
+
+    #[test]
+    fn region_parse_is_case_insensitive() {
+        assert_eq!(Region::parse("gb").unwrap().iso_code(), "GB");
+        assert_eq!(Region::parse(" De ").unwrap().calling_code(), 49);
+        assert!(Region::parse("XX").is_none());
+        assert!("zz".parse::<Region>().is_err());
+        assert_eq!("ca".parse::<Region>().unwrap().trunk_prefix(), Some("1"));
+    }
+
+    #[test]
+    fn every_required_region_is_in_the_table() {
+        for code in [
+            "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO",
+            "DK", "FI", "PL", "PT", "CZ", "AU", "NZ", "IN", "JP", "BR", "MX", "ZA", "SG", "HK",
+            "IL",
+        ] {
+            let r = Region::parse(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert!(is_calling_code(r.calling_code()), "{code}");
+        }
+    }
+
+    #[test]
+    fn calling_codes_are_prefix_free() {
+        let codes: Vec<u16> = (1..1000).filter(|&c| is_calling_code(c)).collect();
+        for &a in &codes {
+            for &b in &codes {
+                if a != b {
+                    let (sa, sb) = (a.to_string(), b.to_string());
+                    assert!(!sb.starts_with(&sa), "{sa} is a prefix of {sb}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gb_spellings() {
+        assert_eq!(norm("+44 (0)20 7946 0958", None), "+442079460958");
+        assert_eq!(norm("0044 20 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("0044 (0)20 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("020 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("(020) 7946-0958", gb()), "+442079460958");
+        assert_eq!(
+            norm("+44\u{a0}20\u{a0}7946\u{a0}0958", None),
+            "+442079460958"
+        );
+    }
+
+    #[test]
+    fn nanp_spellings() {
+        assert_eq!(norm("+1 (555) 010-1234", None), "+15550101234");
+        assert_eq!(norm("1.555.010.1234", us()), "+15550101234");
+        assert_eq!(norm("555-010-1234", us()), "+15550101234");
+        assert_eq!(norm("011 44 20 7946 0958", us()), "+442079460958");
+        assert_eq!(norm("555/010/1234", Region::parse("CA")), "+15550101234");
+    }
+
+    #[test]
+    fn national_number_needs_region() {
+        assert_eq!(
+            normalize_phone("020 7946 0958", None),
+            Err(PhoneError::NeedsRegion)
+        );
+        assert_eq!(
+            normalize_phone("555-010-1234", None),
+            Err(PhoneError::NeedsRegion)
+        );
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        assert!(matches!(
+            normalize_phone("+1 555 010 12345", None),
+            Err(PhoneError::NotARegionNumber {
+                region: "US",
+                found: 11,
+                ..
+            })
+        ));
+        assert!(matches!(
+            normalize_phone("555-010-123", us()),
+            Err(PhoneError::NotARegionNumber { region: "US", .. })
+        ));
+        assert!(matches!(
+            normalize_phone("020 7946 09", gb()),
+            Err(PhoneError::NotARegionNumber {
+                region: "GB",
+                found: 8,
+                ..
+            })
+        ));
+        assert!(matches!(
+            normalize_phone("+1 055 010 1234", None),
+            Err(PhoneError::NotARegionNumber { .. })
+        ));
+        assert_eq!(
+            normalize_phone("+44 020 7946 0958", None),
+            Err(PhoneError::TrunkAfterCallingCode {
+                trunk: "0",
+                calling_code: 44
+            })
+        );
+        assert_eq!(
+            normalize_phone("+1234567890123456", None),
+            Err(PhoneError::InternationalLength { digits: 16 })
+        );
+        assert_eq!(normalize_phone("+1 2", None), Err(PhoneError::TooFewDigits));
+    }
+
+    #[test]
+    fn unknown_regions_only_need_total_length() {
+        assert_eq!(norm("+374 10 123456", None), "+37410123456");
+        assert_eq!(
+            normalize_phone("+259 1234 5678", None),
+            Err(PhoneError::UnknownCallingCode)
+        );
+    }
+
+    #[test]
+    fn non_phone_characters_are_refused() {
+        assert_eq!(
+            normalize_phone("555-010-1234 ext 5", us()),
+            Err(PhoneError::NotAPhone)
+        );
+        assert_eq!(
+            normalize_phone("+1 555 +010", us()),
+            Err(PhoneError::NotAPhone)
+        );
+    }
+
+    #[test]
+    fn errors_do_not_contain_the_input() {
+        for input in [
+            "+1 555 010 12345",
+            "020 7946 09",
+            "5550101234",
+            "+44 020 7946 0958",
+        ] {
+            for region in [None, gb(), us()] {
+                if let Err(e) = normalize_phone(input, region) {
+                    let msg = e.to_string();
+                    assert!(!msg.contains("7946") && !msg.contains("010"), "{msg}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accessors_split_the_number() {
+        let n = normalize_phone("+44 20 7946 0958", None).unwrap();
+        assert_eq!(n.calling_code(), 44);
+        assert_eq!(n.national_significant_number(), "2079460958");
+        assert_eq!(n.digits(), "442079460958");
+        assert_eq!(format!("{n:?}"), "PhoneNumber(<redacted>)");
+    }
+
+    #[test]
+    fn digit_keys_distinguish_leading_zeros() {
+        assert_ne!(DigitKey::of(&[b"0123"]), DigitKey::of(&[b"123"]));
+        assert_eq!(DigitKey::of(&[b"44", b"20"]), DigitKey::of(&[b"4420"]));
+        assert!(DigitKey::of(&[b"12345678901234567890"]).is_none());
+        let mut buf = [0; 3];
+        assert_eq!(
+            calling_code_digits(Region::parse("FI").unwrap(), &mut buf),
+            b"358"
+        );
+        assert_eq!(
+            calling_code_digits(Region::parse("US").unwrap(), &mut buf),
+            b"1"
+        );
+        assert_eq!(
+            calling_code_digits(Region::parse("GB").unwrap(), &mut buf),
+            b"44"
+        );
+    }
+}
