@@ -390,7 +390,7 @@ impl GwsClient {
 pub fn key_matches(attr: Option<&Value>, key_value: &str) -> bool {
     match attr {
         Some(Value::String(s)) => s == key_value,
-        Some(v @ Value::Number(_)) => v.to_string() == key_value,
+        Some(Value::Number(n)) => n.to_string() == key_value,
         _ => false,
     }
 }
