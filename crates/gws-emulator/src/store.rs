@@ -1,0 +1,330 @@
+//! Cassandra storage in the project's reference layout (`docs/storage-layout.md`).
+//!
+//! Two tables: `settings_groups`, the catalogue of groups per owner, and `settings`, one row per
+//! setting with the setting's JSON text in `value`. Writes to `settings` are lightweight
+//! transactions (`IF NOT EXISTS` / `IF EXISTS`) so that "already exists" and "not found" are
+//! decided by Cassandra atomically, even with several emulators on one keyspace; every row
+//! write of `settings` goes through Paxos, so LWT and plain writes never race on a row.
+//! Statements are prepared and values bound, so no setting value ever appears in a statement
+//! text or an error message.
+
+use futures::TryStreamExt;
+use scylla::client::session::Session;
+use scylla::client::session_builder::SessionBuilder;
+use scylla::statement::prepared::PreparedStatement;
+use scylla::value::{CqlValue, Row};
+
+/// The owner id of contact-center-level settings.
+pub const CONTACT_CENTER: &str = "contact-center";
+
+/// The `settings_groups` table of the reference layout (`{ks}` is the keyspace).
+pub const SETTINGS_GROUPS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.settings_groups (
+    owner_id      text,
+    group_name    text,
+    display_name  text,
+    key_attribute text,
+    PRIMARY KEY ((owner_id), group_name)
+)";
+
+/// The `settings` table of the reference layout (`{ks}` is the keyspace).
+pub const SETTINGS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.settings (
+    owner_id    text,
+    group_name  text,
+    setting_key text,
+    value       text,
+    PRIMARY KEY ((owner_id, group_name), setting_key)
+)";
+
+/// A row of `settings_groups`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRow {
+    pub name: String,
+    pub display_name: String,
+    pub key_attribute: String,
+}
+
+/// A row of `settings` (owner and group are known to the caller).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingRow {
+    pub setting_key: String,
+    pub value: String,
+}
+
+/// Storage failures; the message is for logs and start-up errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// Whether `s` can be used unquoted as a keyspace name: the emulator interpolates it into DDL,
+/// so it must be a plain identifier.
+pub fn is_valid_keyspace(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && s.len() <= 48
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Connects to Cassandra. Kept separate from [`Store::open`] so the error can say which nodes
+/// could not be reached.
+pub async fn connect(
+    nodes: &[String],
+    user: Option<&str>,
+    password: Option<&str>,
+) -> Result<Session, StoreError> {
+    let mut builder = SessionBuilder::new()
+        .known_nodes(nodes)
+        .connection_timeout(std::time::Duration::from_secs(5));
+    if let Some(user) = user {
+        builder = builder.user(user, password.unwrap_or_default());
+    }
+    builder.build().await.map_err(err)
+}
+
+/// Prepared statements over one keyspace.
+pub struct Store {
+    session: Session,
+    list_groups: PreparedStatement,
+    get_group: PreparedStatement,
+    insert_group: PreparedStatement,
+    delete_group: PreparedStatement,
+    list_settings: PreparedStatement,
+    insert_setting: PreparedStatement,
+    replace_setting: PreparedStatement,
+    delete_setting: PreparedStatement,
+    delete_all_settings: PreparedStatement,
+}
+
+impl Store {
+    /// Creates the keyspace (SimpleStrategy) and both tables if needed, and prepares statements.
+    pub async fn open(
+        session: Session,
+        keyspace: &str,
+        replication_factor: u32,
+    ) -> Result<Self, StoreError> {
+        if !is_valid_keyspace(keyspace) {
+            return Err(StoreError(format!(
+                "invalid keyspace name {keyspace:?}: use letters, digits and _, starting with a letter"
+            )));
+        }
+        let ks = keyspace;
+        session
+            .query_unpaged(
+                format!(
+                    "CREATE KEYSPACE IF NOT EXISTS {ks} WITH replication = \
+                     {{'class': 'SimpleStrategy', 'replication_factor': {replication_factor}}}"
+                ),
+                &[],
+            )
+            .await
+            .map_err(err)?;
+        for ddl in [SETTINGS_GROUPS_DDL, SETTINGS_DDL] {
+            session
+                .query_unpaged(ddl.replace("{ks}", ks), &[])
+                .await
+                .map_err(err)?;
+        }
+        let p = |q: String| {
+            let session = &session;
+            async move { session.prepare(q).await.map_err(err) }
+        };
+        Ok(Store {
+            list_groups: p(format!(
+                "SELECT group_name, display_name, key_attribute FROM {ks}.settings_groups WHERE owner_id = ?"
+            ))
+            .await?,
+            get_group: p(format!(
+                "SELECT group_name, display_name, key_attribute FROM {ks}.settings_groups \
+                 WHERE owner_id = ? AND group_name = ?"
+            ))
+            .await?,
+            insert_group: p(format!(
+                "INSERT INTO {ks}.settings_groups (owner_id, group_name, display_name, key_attribute) \
+                 VALUES (?, ?, ?, ?) IF NOT EXISTS"
+            ))
+            .await?,
+            delete_group: p(format!(
+                "DELETE FROM {ks}.settings_groups WHERE owner_id = ? AND group_name = ?"
+            ))
+            .await?,
+            list_settings: p(format!(
+                "SELECT setting_key, value FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
+            ))
+            .await?,
+            insert_setting: p(format!(
+                "INSERT INTO {ks}.settings (owner_id, group_name, setting_key, value) \
+                 VALUES (?, ?, ?, ?) IF NOT EXISTS"
+            ))
+            .await?,
+            replace_setting: p(format!(
+                "UPDATE {ks}.settings SET value = ? \
+                 WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
+            ))
+            .await?,
+            delete_setting: p(format!(
+                "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
+            ))
+            .await?,
+            delete_all_settings: p(format!(
+                "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
+            ))
+            .await?,
+            session,
+        })
+    }
+
+    pub async fn list_groups(&self, owner: &str) -> Result<Vec<GroupRow>, StoreError> {
+        let pager = self
+            .session
+            .execute_iter(self.list_groups.clone(), (owner,))
+            .await
+            .map_err(err)?;
+        let rows: Vec<(String, Option<String>, Option<String>)> = pager
+            .rows_stream()
+            .map_err(err)?
+            .try_collect()
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(group_row).collect())
+    }
+
+    pub async fn get_group(
+        &self,
+        owner: &str,
+        group: &str,
+    ) -> Result<Option<GroupRow>, StoreError> {
+        let result = self
+            .session
+            .execute_unpaged(&self.get_group, (owner, group))
+            .await
+            .map_err(err)?
+            .into_rows_result()
+            .map_err(err)?;
+        let row = result
+            .maybe_first_row::<(String, Option<String>, Option<String>)>()
+            .map_err(err)?;
+        Ok(row.map(group_row))
+    }
+
+    /// Creates a group; `false` when it already exists.
+    pub async fn create_group(&self, owner: &str, g: &GroupRow) -> Result<bool, StoreError> {
+        let r = self
+            .session
+            .execute_unpaged(
+                &self.insert_group,
+                (owner, &g.name, &g.display_name, &g.key_attribute),
+            )
+            .await
+            .map_err(err)?;
+        applied(r)
+    }
+
+    /// Deletes a group and all its settings (settings first, so a crash in between leaves an
+    /// empty group rather than orphaned settings).
+    pub async fn delete_group(&self, owner: &str, group: &str) -> Result<(), StoreError> {
+        self.session
+            .execute_unpaged(&self.delete_all_settings, (owner, group))
+            .await
+            .map_err(err)?;
+        self.session
+            .execute_unpaged(&self.delete_group, (owner, group))
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// All settings of a group, ordered by setting key (the clustering order).
+    pub async fn list_settings(
+        &self,
+        owner: &str,
+        group: &str,
+    ) -> Result<Vec<SettingRow>, StoreError> {
+        let pager = self
+            .session
+            .execute_iter(self.list_settings.clone(), (owner, group))
+            .await
+            .map_err(err)?;
+        let rows: Vec<(String, Option<String>)> = pager
+            .rows_stream()
+            .map_err(err)?
+            .try_collect()
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(setting_key, value)| SettingRow {
+                setting_key,
+                value: value.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Inserts a setting; `false` when one with that key exists.
+    pub async fn insert_setting(
+        &self,
+        owner: &str,
+        group: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .session
+            .execute_unpaged(&self.insert_setting, (owner, group, key, value))
+            .await
+            .map_err(err)?;
+        applied(r)
+    }
+
+    /// Replaces a setting's JSON; `false` when no setting has that key.
+    pub async fn replace_setting(
+        &self,
+        owner: &str,
+        group: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .session
+            .execute_unpaged(&self.replace_setting, (value, owner, group, key))
+            .await
+            .map_err(err)?;
+        applied(r)
+    }
+
+    /// Deletes one setting; `false` when no setting has that key.
+    pub async fn delete_setting(
+        &self,
+        owner: &str,
+        group: &str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .session
+            .execute_unpaged(&self.delete_setting, (owner, group, key))
+            .await
+            .map_err(err)?;
+        applied(r)
+    }
+}
+
+fn group_row((name, display, key): (String, Option<String>, Option<String>)) -> GroupRow {
+    GroupRow {
+        display_name: display.unwrap_or_else(|| name.clone()),
+        key_attribute: key.unwrap_or_default(),
+        name,
+    }
+}
+
+/// Reads the `[applied]` column of a lightweight transaction's answer. Untyped, because a
+/// refused LWT also returns the existing row's columns, so the column count varies.
+fn applied(r: scylla::response::query_result::QueryResult) -> Result<bool, StoreError> {
+    let rows = r.into_rows_result().map_err(err)?;
+    let row: Row = rows.first_row().map_err(err)?;
+    match row.columns.first() {
+        Some(Some(CqlValue::Boolean(b))) => Ok(*b),
+        _ => Err(StoreError("LWT answer without [applied]".into())),
+    }
+}
