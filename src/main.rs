@@ -1,1 +1,292 @@
-fn main() {}
+//! `gdpr_forget_me`: the command-line tool. Thin by design: it parses arguments, checks them,
+//! wires the library crates together (scanner, matcher, GWS client) and prints.
+//!
+//! Exit codes: 0 the run completed; 1 the scan was incomplete or something failed; 2 bad
+//! input, refused before anything was read or changed.
+
+mod args;
+mod input;
+mod progress;
+mod report;
+mod search;
+mod secrets;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use forgetme_matcher::Matcher;
+use forgetme_scanner::connect::{connect, ConnectOptions, Credentials, TlsOptions};
+use forgetme_scanner::scan::{ScanOptions, ScanProgress};
+use forgetme_scanner::{schema, Session};
+use gws_client::{GwsClient, GwsConfig};
+
+use crate::args::{Args, Format};
+use crate::input::{InputError, Inputs};
+use crate::report::UserNames;
+use crate::search::{search, SearchPlan};
+use crate::secrets::PasswordSources;
+
+/// Why a run stopped.
+enum Failure {
+    /// Bad input: exit 2, nothing read or changed.
+    Input(String),
+    /// Something failed while running: exit 1.
+    Run(String),
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::Input(e.0)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GDPR_FORGET_ME_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(args)) {
+        Ok(code) => code,
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<ExitCode, Failure> {
+    let inputs = input::check(&args)?;
+    if inputs.duplicates > 0 {
+        eprintln!(
+            "note: {} identifier(s) were the same as an earlier one once normalized; each is searched once",
+            inputs.duplicates
+        );
+    }
+    let cass_credentials = cassandra_credentials(&args)?;
+    let gws_config = gws_config(&args, &inputs)?;
+
+    let session = Arc::new(open_session(&args, &inputs, cass_credentials).await?);
+    check_schema(&session, &args, &inputs).await?;
+
+    // GWS is checked before the scan so that a wrong password or a non-admin account fails
+    // in seconds, not after a long scan.
+    let gws = match gws_config {
+        Some(cfg) => Some(open_gws(cfg, args.cleanup).await?),
+        None => None,
+    };
+
+    let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
+    let progress = Arc::new(ScanProgress::default());
+    let plan = SearchPlan {
+        keyspace: &args.cass_keyspace,
+        layout_tables: &inputs.layout.tables,
+        group: inputs.group.as_deref(),
+        deep: args.deep,
+        scan_only: args.scan_only,
+        scan: ScanOptions {
+            consistency: args.consistency.to_driver(),
+            page_size: args.page_size,
+            concurrency: args
+                .concurrency
+                .map(|c| c as usize)
+                .unwrap_or_else(forgetme_scanner::scan::default_concurrency),
+            ..ScanOptions::default()
+        },
+    };
+    let display = progress::ProgressDisplay::start(progress.clone(), !args.no_progress);
+    let outcome = search(session.clone(), &plan, matcher.clone(), progress).await;
+    display.finish();
+    let outcome = outcome.map_err(Failure::Run)?;
+
+    let names = match &gws {
+        Some(client) => user_names(client, &outcome).await,
+        None => UserNames::new(),
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Text => {
+            report::write_text(
+                &mut stdout,
+                &outcome,
+                &inputs.identifiers,
+                &names,
+                std::io::stdout().is_terminal(),
+            )
+            .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
+        }
+        Format::Json => {
+            let doc = report::to_json(&outcome, &inputs.identifiers, &names);
+            serde_json::to_writer_pretty(&mut stdout, &doc)
+                .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
+            println!();
+        }
+    }
+    Ok(if outcome.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn cassandra_credentials(args: &Args) -> Result<Option<Credentials>, Failure> {
+    let Some(username) = &args.cass_username else {
+        if args.cass_password_file.is_some() {
+            return Err(Failure::Input(
+                "--cass-password-file needs --cass-username".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let sources = PasswordSources {
+        what: "Cassandra",
+        flag: None,
+        flag_name: "",
+        file: args.cass_password_file.as_deref(),
+        file_flag: "--cass-password-file",
+        env: "CASS_PASSWORD",
+    };
+    let password = secrets::resolve(&sources, true)?.ok_or_else(|| {
+        Failure::Input(
+            "--cass-username needs a password: give --cass-password-file FILE or set CASS_PASSWORD (no terminal to ask on)".into(),
+        )
+    })?;
+    Ok(Some(Credentials {
+        username: username.clone(),
+        password,
+    }))
+}
+
+/// GWS settings when `--gws` is given: for cleanup, credentials are required (asked for at the
+/// terminal); for a search, they are used when available, to show user names.
+fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Failure> {
+    let Some((url, headers)) = &inputs.gws else {
+        return Ok(None);
+    };
+    let username = match &args.gws_username {
+        Some(u) => Some(u.clone()),
+        None if args.cleanup => secrets::prompt_line("GWS admin user name: "),
+        None => None,
+    };
+    let Some(username) = username else {
+        if args.cleanup {
+            return Err(Failure::Input(
+                "--cleanup needs a GWS admin account: give --gws_username (or GWS_USERNAME)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let sources = PasswordSources {
+        what: "GWS",
+        flag: args.gws_user_password.as_deref(),
+        flag_name: "--gws_user_password",
+        file: args.gws_password_file.as_deref(),
+        file_flag: "--gws-password-file",
+        env: "GWS_PASSWORD",
+    };
+    let Some(password) = secrets::resolve(&sources, true)? else {
+        if args.cleanup {
+            return Err(Failure::Input(
+                "--cleanup needs the GWS password: give --gws-password-file FILE or set GWS_PASSWORD (no terminal to ask on)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    if args.gws_insecure {
+        eprintln!("WARNING: --gws-insecure: GWS's TLS certificate is NOT verified; the admin password can be read by anyone on the network path");
+    }
+    let mut cfg = GwsConfig::new(url.clone(), username, password);
+    cfg.extra_headers = headers.clone();
+    cfg.ca_file = args.gws_ca_file.clone();
+    cfg.insecure = args.gws_insecure;
+    Ok(Some(cfg))
+}
+
+async fn open_session(
+    args: &Args,
+    inputs: &Inputs,
+    credentials: Option<Credentials>,
+) -> Result<Session, Failure> {
+    let tls = (args.cass_tls || args.cass_ca_file.is_some()).then(|| TlsOptions {
+        ca_file: args.cass_ca_file.clone(),
+    });
+    let opts = ConnectOptions {
+        contact_points: inputs.contact_points.clone(),
+        credentials,
+        tls,
+        ..ConnectOptions::new("")
+    };
+    connect(&opts)
+        .await
+        .map_err(|e| Failure::Run(e.to_string()))
+}
+
+/// Unknown keyspace, a layout that does not fit the schema, or an unknown group: bad input.
+async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Result<(), Failure> {
+    let ks = &args.cass_keyspace;
+    if !schema::keyspace_exists(session, ks) {
+        return Err(Failure::Input(format!(
+            "keyspace {ks} does not exist in this cluster; check --cass_keyspace (GWS uses sipfs by default)"
+        )));
+    }
+    inputs
+        .layout
+        .check_against(ks, |table| schema::table_columns(session, ks, table))
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if let Some(group) = &inputs.group {
+        if let Some(known) = schema::group_known(session, ks, group).await {
+            if !known {
+                return Err(Failure::Input(format!(
+                    "no settings group named {group} exists in keyspace {ks}; check --group_name (e.g. interaction-workspace-personal-favorites)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failure> {
+    let url = cfg.base_url.to_string();
+    let client = GwsClient::new(cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    match client.me().await {
+        Ok(me) if cleanup && !me.is_admin() => Err(Failure::Input(format!(
+            "the GWS user {} is not an administrator (ROLE_ADMIN), so it cannot erase other users' settings; use an admin account",
+            me.user_name
+        ))),
+        Ok(_) => Ok(client),
+        Err(e) => Err(Failure::Input(format!("GWS at {url} cannot be used: {e}"))),
+    }
+}
+
+/// Looks up the user names of the owners found (best effort: a failure leaves ids only).
+async fn user_names(client: &GwsClient, outcome: &search::SearchOutcome) -> UserNames {
+    let mut names = UserNames::new();
+    let ids: std::collections::BTreeSet<&String> = outcome
+        .found
+        .iter()
+        .filter_map(|f| f.user_id.as_ref())
+        .collect();
+    for id in ids {
+        match client.user(id).await {
+            Ok(u) => {
+                names.insert(id.clone(), u.user_name);
+            }
+            Err(e) => tracing::debug!(error = %e, "user name lookup failed"),
+        }
+    }
+    names
+}

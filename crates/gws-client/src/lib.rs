@@ -18,3 +18,5 @@ pub mod headers;
 pub use client::{GwsClient, GwsConfig, GwsUser, SettingsGroup};
 pub use error::GwsError;
 pub use headers::{parse_additional_headers, parse_gws_url, HeaderError};
+pub use reqwest::header::{HeaderName, HeaderValue};
+pub use reqwest::Url;

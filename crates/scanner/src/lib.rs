@@ -23,6 +23,7 @@ pub mod ring;
 pub mod scan;
 pub mod schema;
 
+pub use scylla::client::session::Session;
 pub use scylla::statement::Consistency;
 
 /// One row of a scan, as borrowed bytes of the selected columns (in the order the scan target

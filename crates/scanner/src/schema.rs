@@ -114,3 +114,29 @@ pub fn is_text_like(typ: &ColumnType<'_>) -> bool {
         _ => false,
     }
 }
+
+/// Whether a settings group exists in the reference layout's catalogue (`settings_groups`).
+/// `None` when the keyspace has no such catalogue (a custom layout), so nothing can be said.
+pub async fn group_known(session: &Session, keyspace: &str, group: &str) -> Option<bool> {
+    table_columns(session, keyspace, "settings_groups")?;
+    let cql = format!(
+        "SELECT group_name FROM {}.settings_groups",
+        crate::names::quote(keyspace)
+    );
+    let mut pager = session
+        .query_iter(cql, ())
+        .await
+        .ok()?
+        .rows_stream::<(String,)>()
+        .ok()?;
+    use futures::TryStreamExt;
+    loop {
+        match pager.try_next().await {
+            Ok(Some((name,))) if name == group => return Some(true),
+            Ok(Some(_)) => {}
+            Ok(None) => return Some(false),
+            // An unreadable catalogue says nothing either way.
+            Err(_) => return None,
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Every check that needs no I/O, run before anything is read or changed.
+//!
+//! A wrong region, a typo in an address or a malformed header JSON must stop the run with
+//! exit code 2 and a message that says how to fix it, not surface halfway through a cleanup.
+//! Messages never repeat an identifier or a secret.
+
+use std::path::{Path, PathBuf};
+
+use forgetme_matcher::{parse_identifier, Identifier, ParseOptions, Region};
+use forgetme_scanner::layout::Layout;
+use forgetme_scanner::names::check_cql_name;
+use gws_client::{parse_additional_headers, parse_gws_url};
+use gws_client::{HeaderName, HeaderValue, Url};
+
+use crate::args::{Args, MatchMode};
+
+/// A refused input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+impl InputError {
+    fn new(msg: impl Into<String>) -> Self {
+        InputError(msg.into())
+    }
+}
+
+/// The run, checked.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Distinct identifiers, normalized, in the order given.
+    pub identifiers: Vec<Identifier>,
+    /// How many inputs were dropped as duplicates of an earlier one after normalization.
+    pub duplicates: usize,
+    /// `--default-region`.
+    pub region: Option<Region>,
+    /// Tables to scan.
+    pub layout: Layout,
+    /// `host:port` contact points.
+    pub contact_points: Vec<String>,
+    /// `--group_name`.
+    pub group: Option<String>,
+    /// GWS URL and extra headers, when `--gws` is given.
+    pub gws: Option<(Url, Vec<(HeaderName, HeaderValue)>)>,
+}
+
+/// Checks the arguments and reads the small local files they name (search file, layout).
+pub fn check(args: &Args) -> Result<Inputs, InputError> {
+    check_cql_name("keyspace", &args.cass_keyspace)
+        .map_err(|e| InputError::new(format!("--cass_keyspace: {e}")))?;
+    let region = match &args.default_region {
+        None => None,
+        Some(code) => Some(Region::parse(code).ok_or_else(|| {
+            InputError::new(format!(
+                "--default-region {code:?} is not a supported region; use an ISO 3166 code such as US, GB, DE (docs/matching.md lists them)"
+            ))
+        })?),
+    };
+    let options = ParseOptions {
+        default_region: region,
+        allow_text: args.match_mode == MatchMode::Text,
+    };
+
+    let mut raw: Vec<(String, String)> = args
+        .search
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("--search #{}", i + 1), s.clone()))
+        .collect();
+    if let Some(path) = &args.search_file {
+        raw.extend(read_search_file(path)?);
+    }
+    if raw.is_empty() {
+        return Err(InputError::new(
+            "nothing to search for: give --search IDENTIFIER (repeatable) or --search-file FILE",
+        ));
+    }
+    let mut identifiers: Vec<Identifier> = Vec::with_capacity(raw.len());
+    let mut duplicates = 0;
+    for (origin, value) in &raw {
+        let id = parse_identifier(value, &options)
+            .map_err(|e| InputError::new(format!("{origin}: {e}")))?;
+        if identifiers.contains(&id) {
+            duplicates += 1;
+        } else {
+            identifiers.push(id);
+        }
+    }
+
+    let layout = match &args.layout {
+        Some(path) => Layout::from_file(path).map_err(|e| InputError::new(e.to_string()))?,
+        None => Layout::reference(),
+    };
+
+    if let Some(g) = &args.group_name {
+        let ok = !g.is_empty()
+            && g.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+        if !ok {
+            return Err(InputError::new(
+                "--group_name must be a URI-safe group name (letters, digits, - _ . ~), e.g. interaction-workspace-personal-favorites",
+            ));
+        }
+    }
+
+    let contact_points = args
+        .cass_hostname
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            if h.contains(':') && !h.starts_with('[') {
+                format!("[{h}]:{}", args.cass_port) // a bare IPv6 address
+            } else {
+                format!("{h}:{}", args.cass_port)
+            }
+        })
+        .collect::<Vec<_>>();
+    if contact_points.is_empty() {
+        return Err(InputError::new(
+            "--cass_hostname is empty; give a Cassandra host name such as localhost",
+        ));
+    }
+
+    let headers = match &args.gws_additional_headers {
+        Some(json) => parse_additional_headers(json).map_err(|e| InputError::new(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let gws = match &args.gws {
+        Some(url) => Some((
+            parse_gws_url(url).map_err(|e| InputError::new(e.to_string()))?,
+            headers,
+        )),
+        None if !headers.is_empty() => {
+            return Err(InputError::new("--gws_additional_headers needs --gws URL"));
+        }
+        None => None,
+    };
+
+    if args.cleanup {
+        if gws.is_none() {
+            return Err(InputError::new(
+                "--cleanup true erases through the GWS API: give --gws URL (e.g. --gws http://127.0.0.1:8090) and --gws_username of an admin",
+            ));
+        }
+        if args.match_mode == MatchMode::Text {
+            return Err(InputError::new(
+                "--cleanup is refused with --match text: substring hits are too loose to erase. Search with --match text, then erase by e-mail address or phone number",
+            ));
+        }
+        if args.scan_only {
+            return Err(InputError::new(
+                "--cleanup cannot be combined with --scan-only",
+            ));
+        }
+    }
+    if args.gws_insecure && args.gws_ca_file.is_some() {
+        return Err(InputError::new(
+            "--gws-insecure and --gws-ca-file contradict each other; drop one",
+        ));
+    }
+    for (flag, path) in [
+        ("--cass-ca-file", &args.cass_ca_file),
+        ("--gws-ca-file", &args.gws_ca_file),
+    ] {
+        if let Some(p) = path {
+            if !p.is_file() {
+                return Err(InputError::new(format!(
+                    "{flag} {}: no such file",
+                    p.display()
+                )));
+            }
+        }
+    }
+
+    Ok(Inputs {
+        identifiers,
+        duplicates,
+        region,
+        layout,
+        contact_points,
+        group: args.group_name.clone(),
+        gws,
+    })
+}
+
+/// Reads identifiers, one a line; `#` starts a comment line. Origins name the line, not the
+/// value.
+fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(format!(
+            "--search-file {}: cannot read it ({e})",
+            path.display()
+        ))
+    })?;
+    let shown: PathBuf = path.to_path_buf();
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| {
+            (
+                format!("{} line {}", shown.display(), i + 1),
+                l.trim().to_string(),
+            )
+        })
+        .collect())
+}

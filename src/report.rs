@@ -1,0 +1,174 @@
+//! Printing what was found: one line per hit and a summary (text), or one JSON document
+//! (`docs/output.md` describes its schema).
+//!
+//! The identifier itself is printed only when stdout is a terminal, i.e. to the operator;
+//! when text output is redirected, hits name the identifier by its number (`#1`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Write};
+
+use forgetme_matcher::{Identifier, IdentifierKind};
+use serde_json::{json, Value};
+
+use crate::search::{Found, OwnerType, SearchOutcome};
+
+/// The user names GWS gave for user ids, when `--gws` was reachable.
+pub type UserNames = HashMap<String, String>;
+
+fn kind_name(k: IdentifierKind) -> &'static str {
+    match k {
+        IdentifierKind::Email => "email",
+        IdentifierKind::Phone => "phone",
+        IdentifierKind::Text => "text",
+    }
+}
+
+/// Writes the text report.
+pub fn write_text(
+    out: &mut dyn Write,
+    outcome: &SearchOutcome,
+    ids: &[Identifier],
+    names: &UserNames,
+    show_identifiers: bool,
+) -> io::Result<()> {
+    for f in &outcome.found {
+        let owner = match f.owner_type {
+            OwnerType::User => {
+                let id = f.user_id.as_deref().unwrap_or("?");
+                match names.get(id) {
+                    Some(n) => format!("user {id} ({n})"),
+                    None => format!("user {id}"),
+                }
+            }
+            OwnerType::ContactCenter => "contact-center".to_string(),
+            OwnerType::Unknown => format!("table {}", f.table),
+        };
+        let place = match (&f.group, &f.column) {
+            (Some(g), _) => format!("group {g}  setting {}", f.setting_key),
+            (None, Some(c)) => format!("row {}  column {c}", f.setting_key),
+            (None, None) => format!("row {}", f.setting_key),
+        };
+        let path = f.json_path.as_deref().unwrap_or("(text)");
+        let who = if show_identifiers {
+            format!("#{} {}", f.identifier + 1, ids[f.identifier].normalized())
+        } else {
+            format!("#{}", f.identifier + 1)
+        };
+        let note = match f.owner_type {
+            OwnerType::ContactCenter => "  [corporate: owned by the administrator, not erased]",
+            OwnerType::Unknown => "  [outside the settings layout: not erased]",
+            OwnerType::User => "",
+        };
+        writeln!(
+            out,
+            "{owner}  {place}  at {path}  matched {who} ({}){note}",
+            f.variant
+        )?;
+    }
+    let settings: BTreeSet<_> = outcome
+        .found
+        .iter()
+        .map(|f| (&f.table, &f.user_id, &f.group, &f.setting_key, &f.column))
+        .collect();
+    let matched_ids: BTreeSet<usize> = outcome.found.iter().map(|f| f.identifier).collect();
+    writeln!(
+        out,
+        "\nScanned {} table(s), {} token range(s), {} row(s) in {:.1} s: {}.",
+        outcome.tables.len(),
+        outcome.ranges,
+        outcome.rows,
+        outcome.elapsed.as_secs_f64(),
+        if outcome.complete() {
+            "complete"
+        } else {
+            "INCOMPLETE"
+        }
+    )?;
+    if outcome.found.is_empty() {
+        if outcome.complete() {
+            writeln!(
+                out,
+                "No setting holds any of the {} identifier(s).",
+                ids.len()
+            )?;
+        }
+    } else {
+        let erasable = outcome.found.iter().filter(|f| f.deletable).count();
+        writeln!(
+            out,
+            "Found {} hit(s) in {} setting(s)/row(s), for {} of {} identifier(s); {} hit(s) erasable.",
+            outcome.found.len(),
+            settings.len(),
+            matched_ids.len(),
+            ids.len(),
+            erasable
+        )?;
+    }
+    for (w, n) in &outcome.warnings {
+        writeln!(out, "warning: {n} value(s) {w}")?;
+    }
+    if !outcome.complete() {
+        writeln!(
+            out,
+            "INCOMPLETE: {} token range(s) could not be read, so this is NOT a complete answer:",
+            outcome.failed.len()
+        )?;
+        for (table, f) in outcome.failed.iter().take(20) {
+            writeln!(
+                out,
+                "  {table} {} after {} attempt(s): {}",
+                f.range, f.attempts, f.error
+            )?;
+        }
+        if outcome.failed.len() > 20 {
+            writeln!(out, "  ... and {} more", outcome.failed.len() - 20)?;
+        }
+        writeln!(out, "Bring the nodes back and run again.")?;
+    }
+    Ok(())
+}
+
+/// The JSON document (without the `cleanup` object, which the caller adds).
+pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -> Value {
+    let matches: Vec<Value> = outcome
+        .found
+        .iter()
+        .map(|f| found_json(f, ids, names))
+        .collect();
+    json!({
+        "complete": outcome.complete(),
+        "scanned": {
+            "tables": outcome.tables.len(),
+            "table_names": outcome.tables,
+            "ranges": outcome.ranges,
+            "rows": outcome.rows,
+            "elapsed_ms": outcome.elapsed.as_millis() as u64,
+        },
+        "unread_ranges": outcome.failed.iter().map(|(t, f)| json!({
+            "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
+            "attempts": f.attempts, "error": f.error,
+        })).collect::<Vec<_>>(),
+        "identifiers": ids.iter().enumerate().map(|(i, id)| json!({
+            "index": i + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
+        })).collect::<Vec<_>>(),
+        "matches": matches,
+        "warnings": outcome.warnings,
+    })
+}
+
+fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
+    json!({
+        "table": f.table,
+        "owner_type": f.owner_type,
+        "user_id": f.user_id,
+        "user_name": f.user_id.as_ref().and_then(|u| names.get(u)),
+        "group": f.group,
+        "setting_key": f.setting_key,
+        "column": f.column,
+        "json_path": f.json_path,
+        "identifier": ids[f.identifier].normalized(),
+        "identifier_index": f.identifier + 1,
+        "variant": f.variant,
+        "deletable": f.deletable,
+    })
+}

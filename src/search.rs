@@ -1,0 +1,316 @@
+//! The search: scan the settings tables (and, with `--deep`, every text-like column of the
+//! keyspace) and collect every place an identifier was found.
+//!
+//! The scanner hands over rows as borrowed bytes; this module decides which bytes to match
+//! (the value column, after the cheap group filter) and turns hits into [`Found`] records.
+//! Only hits allocate.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use forgetme_matcher::{Matcher, ValueWarning};
+use forgetme_scanner::layout::TableLayout;
+use forgetme_scanner::scan::{
+    scan_table, FailedSplit, RowHandler, ScanOptions, ScanProgress, ScanTarget,
+};
+use forgetme_scanner::schema::{deep_tables, DeepTable};
+use forgetme_scanner::{RowView, Session};
+
+/// Who owns a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerType {
+    /// An agent's own setting: erasable.
+    User,
+    /// Contact-center level (corporate favorites): administrator-owned, never erased.
+    ContactCenter,
+    /// Found by a deep scan outside the settings layout.
+    Unknown,
+}
+
+/// One place where an identifier was found.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    /// `keyspace.table`.
+    pub table: String,
+    /// Owner kind.
+    pub owner_type: OwnerType,
+    /// User id (for user settings), as stored.
+    pub user_id: Option<String>,
+    /// Settings group (layout hits).
+    pub group: Option<String>,
+    /// Setting key (layout hits) or the row's primary key (deep hits).
+    pub setting_key: String,
+    /// Column searched (deep hits).
+    pub column: Option<String>,
+    /// JSON path, or `None` when the value was searched as text.
+    pub json_path: Option<String>,
+    /// Index of the identifier.
+    pub identifier: usize,
+    /// Spelling that matched.
+    pub variant: &'static str,
+    /// Whether the tool may erase it.
+    pub deletable: bool,
+}
+
+/// What a search did and found.
+#[derive(Debug, Default)]
+pub struct SearchOutcome {
+    /// Tables scanned.
+    pub tables: Vec<String>,
+    /// Splits planned, all tables.
+    pub ranges: usize,
+    /// Rows read.
+    pub rows: u64,
+    /// Splits left unread, with their table.
+    pub failed: Vec<(String, FailedSplit)>,
+    /// Hits, sorted.
+    pub found: Vec<Found>,
+    /// Values searched with a caveat (not JSON, too deep, invalid UTF-8...), by kind.
+    pub warnings: BTreeMap<String, u64>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl SearchOutcome {
+    /// True when every split of every table was read.
+    pub fn complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// What to search and how.
+pub struct SearchPlan<'a> {
+    /// Keyspace.
+    pub keyspace: &'a str,
+    /// Settings tables.
+    pub layout_tables: &'a [TableLayout],
+    /// Only this group.
+    pub group: Option<&'a str>,
+    /// Also every other text-like column.
+    pub deep: bool,
+    /// Read rows without matching (a floor for benchmarks).
+    pub scan_only: bool,
+    /// Scanner settings.
+    pub scan: ScanOptions,
+}
+
+#[derive(Default)]
+struct Collected {
+    found: Vec<Found>,
+    warnings: BTreeMap<String, u64>,
+}
+
+impl Collected {
+    fn warn(&mut self, w: ValueWarning) {
+        let key = match w {
+            ValueWarning::NotJson => "not JSON, searched as text",
+            ValueWarning::TooDeep { .. } => "nested too deep, searched as text",
+            ValueWarning::TooLarge { .. } => "too large, searched as text",
+            ValueWarning::InvalidUtf8 => "invalid UTF-8, searched lossily",
+        };
+        *self.warnings.entry(key.to_string()).or_default() += 1;
+    }
+}
+
+/// Runs the search. Fails early only on schema problems; unreadable splits are reported in
+/// the outcome, never dropped.
+pub async fn search(
+    session: Arc<Session>,
+    plan: &SearchPlan<'_>,
+    matcher: Arc<Matcher>,
+    progress: Arc<ScanProgress>,
+) -> Result<SearchOutcome, String> {
+    let started = Instant::now();
+    let collected = Arc::new(Mutex::new(Collected::default()));
+    let mut outcome = SearchOutcome::default();
+
+    for table in plan.layout_tables {
+        let target =
+            ScanTarget::from_schema(&session, plan.keyspace, &table.table, table.columns())
+                .map_err(|e| e.to_string())?;
+        let handler = layout_handler(
+            &target.name(),
+            table,
+            plan,
+            matcher.clone(),
+            collected.clone(),
+        );
+        let result = scan_table(
+            session.clone(),
+            &target,
+            &plan.scan,
+            progress.clone(),
+            None,
+            handler,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        absorb(&mut outcome, result);
+    }
+
+    if plan.deep {
+        let skip: Vec<&str> = plan
+            .layout_tables
+            .iter()
+            .map(|t| t.table.as_str())
+            .collect();
+        for table in deep_tables(&session, plan.keyspace) {
+            if skip.contains(&table.table.as_str()) {
+                continue;
+            }
+            let target =
+                ScanTarget::from_schema(&session, plan.keyspace, &table.table, table.columns())
+                    .map_err(|e| e.to_string())?;
+            let handler = deep_handler(
+                &target.name(),
+                &table,
+                plan.scan_only,
+                matcher.clone(),
+                collected.clone(),
+            );
+            let result = scan_table(
+                session.clone(),
+                &target,
+                &plan.scan,
+                progress.clone(),
+                None,
+                handler,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            absorb(&mut outcome, result);
+        }
+    }
+
+    let mut collected = std::mem::take(&mut *collected.lock().expect("collector poisoned"));
+    collected.found.sort();
+    collected.found.dedup();
+    outcome.found = collected.found;
+    outcome.warnings = collected.warnings;
+    outcome.elapsed = started.elapsed();
+    Ok(outcome)
+}
+
+fn absorb(outcome: &mut SearchOutcome, result: forgetme_scanner::scan::TableScan) {
+    outcome.ranges += result.splits;
+    outcome.rows += result.rows;
+    for f in result.failed {
+        outcome.failed.push((result.table.clone(), f));
+    }
+    outcome.tables.push(result.table);
+}
+
+fn layout_handler(
+    table_name: &str,
+    table: &TableLayout,
+    plan: &SearchPlan<'_>,
+    matcher: Arc<Matcher>,
+    collected: Arc<Mutex<Collected>>,
+) -> RowHandler {
+    let bound = table.bind();
+    let group = plan.group.map(|g| g.as_bytes().to_vec());
+    let table_name = table_name.to_string();
+    let scan_only = plan.scan_only;
+    Arc::new(move |row: &RowView<'_>| {
+        if scan_only {
+            return;
+        }
+        if let Some(g) = &group {
+            if bound.group.get(row) != Some(g.as_slice()) {
+                return;
+            }
+        }
+        let Some(value) = bound.value.get(row) else {
+            return;
+        };
+        let m = matcher.match_bytes(value);
+        if m.hits.is_empty() && m.warning.is_none() {
+            return;
+        }
+        let mut c = collected.lock().expect("collector poisoned");
+        if let Some(w) = m.warning {
+            c.warn(w);
+        }
+        if m.hits.is_empty() {
+            return;
+        }
+        let loc = bound.locate(row);
+        let contact_center = bound.is_contact_center(row);
+        for hit in m.hits {
+            c.found.push(Found {
+                table: table_name.clone(),
+                owner_type: if contact_center {
+                    OwnerType::ContactCenter
+                } else {
+                    OwnerType::User
+                },
+                user_id: (!contact_center).then(|| loc.owner.clone()),
+                group: Some(loc.group.clone()),
+                setting_key: loc.setting_key.clone(),
+                column: None,
+                json_path: hit.path.map(|p| p.to_string()),
+                identifier: hit.identifier,
+                variant: hit.variant.as_str(),
+                deletable: !contact_center,
+            });
+        }
+    })
+}
+
+fn deep_handler(
+    table_name: &str,
+    table: &DeepTable,
+    scan_only: bool,
+    matcher: Arc<Matcher>,
+    collected: Arc<Mutex<Collected>>,
+) -> RowHandler {
+    let table_name = table_name.to_string();
+    let searched: Vec<(usize, String)> = table
+        .searched_columns()
+        .map(|(i, c)| (i, c.to_string()))
+        .collect();
+    let keys = table.key_columns.len();
+    let key_is_text = table.key_is_text.clone();
+    Arc::new(move |row: &RowView<'_>| {
+        if scan_only {
+            return;
+        }
+        for (index, column) in &searched {
+            let Some(value) = row.column(*index) else {
+                continue;
+            };
+            let m = matcher.match_bytes(value);
+            if m.hits.is_empty() {
+                continue;
+            }
+            let key = (0..keys)
+                .map(|i| match row.column(i) {
+                    None => "null".to_string(),
+                    Some(b) if key_is_text[i] => String::from_utf8_lossy(b).into_owned(),
+                    Some(b) => format!(
+                        "0x{}",
+                        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut c = collected.lock().expect("collector poisoned");
+            for hit in m.hits {
+                c.found.push(Found {
+                    table: table_name.clone(),
+                    owner_type: OwnerType::Unknown,
+                    user_id: None,
+                    group: None,
+                    setting_key: key.clone(),
+                    column: Some(column.clone()),
+                    json_path: hit.path.map(|p| p.to_string()),
+                    identifier: hit.identifier,
+                    variant: hit.variant.as_str(),
+                    deletable: false,
+                });
+            }
+        }
+    })
+}

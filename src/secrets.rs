@@ -1,0 +1,86 @@
+//! Where passwords come from: a file, an environment variable, a prompt without echo, or (with
+//! a warning) the command line.
+//!
+//! A password on the command line is visible to every local user through the process list and
+//! stays in shell history, so it still works (the original documented it) but says so.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::input::InputError;
+
+/// One password's possible sources, in order of preference.
+pub struct PasswordSources<'a> {
+    /// What it is for, in messages (e.g. "GWS").
+    pub what: &'a str,
+    /// Given on the command line.
+    pub flag: Option<&'a str>,
+    /// The flag's name, for the warning.
+    pub flag_name: &'a str,
+    /// A file holding it.
+    pub file: Option<&'a Path>,
+    /// The file flag's name, for messages.
+    pub file_flag: &'a str,
+    /// An environment variable holding it.
+    pub env: &'a str,
+}
+
+/// Finds the password, or asks for it when stdin is a terminal. `Ok(None)` when there is no
+/// source and no terminal; the caller decides whether that is an error.
+pub fn resolve(
+    src: &PasswordSources<'_>,
+    interactive_prompt: bool,
+) -> Result<Option<String>, InputError> {
+    if let Some(path) = src.file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError(format!(
+                "{} {}: cannot read the password file ({e})",
+                src.file_flag,
+                path.display()
+            ))
+        })?;
+        let line = text.lines().next().unwrap_or_default().to_string();
+        if line.is_empty() {
+            return Err(InputError(format!(
+                "{} {}: the file is empty",
+                src.file_flag,
+                path.display()
+            )));
+        }
+        return Ok(Some(line));
+    }
+    if let Ok(v) = std::env::var(src.env) {
+        if !v.is_empty() {
+            return Ok(Some(v));
+        }
+    }
+    if let Some(p) = src.flag {
+        eprintln!(
+            "warning: a password given with {} is visible to other local users and kept in shell history; prefer {}, the {} environment variable or the prompt",
+            src.flag_name, src.file_flag, src.env
+        );
+        return Ok(Some(p.to_string()));
+    }
+    if interactive_prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let p = rpassword::prompt_password(format!("{} password: ", src.what)).map_err(|e| {
+            InputError(format!(
+                "cannot read the {} password from the terminal: {e}",
+                src.what
+            ))
+        })?;
+        return Ok(Some(p));
+    }
+    Ok(None)
+}
+
+/// Asks for a line of text (a user name) when stdin is a terminal.
+pub fn prompt_line(question: &str) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{question}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    let line = line.trim().to_string();
+    (!line.is_empty()).then_some(line)
+}
