@@ -126,7 +126,7 @@ pub async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,scylla=warn".into()),
+                .unwrap_or_else(|_| "info,scylla=off".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -76,10 +76,10 @@ pub enum StartError {
     CassandraUnreachable { nodes: String, detail: String },
     #[error("cannot prepare keyspace {keyspace:?} in Cassandra: {detail}")]
     Schema { keyspace: String, detail: String },
-    #[error("cannot listen on {addr}: {source} (is another gws-emulator or GWS already using this port?)")]
+    #[error("cannot listen on {addr}: {error} (is another gws-emulator or GWS already using this port?)")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -192,13 +192,13 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
         })?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind {
+        .map_err(|error| StartError::Bind {
             addr: config.listen,
-            source,
+            error,
         })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+    let addr = listener.local_addr().map_err(|error| StartError::Bind {
         addr: config.listen,
-        source,
+        error,
     })?;
 
     let state = Arc::new(AppState {
