@@ -335,7 +335,7 @@ impl Matcher {
             lookup_e164(&[digits], MatchVariant::Exact);
             return;
         }
-        if let Some(rest) = dialled.after_international_prefix(self.default_region) {
+        for rest in dialled.after_international_prefixes(self.default_region) {
             lookup_e164(&[rest], MatchVariant::PhoneFormatted);
         }
         if let Some(region) = self.default_region {
@@ -649,6 +649,18 @@ mod tests {
             text_hits(&m, "mailto:john@pizza.com?x=1, john@pizza.com"),
             [(0, MatchVariant::Exact)]
         );
+    }
+
+    #[test]
+    fn overlapping_international_prefixes_are_all_tried() {
+        let m = matcher(&["+442079460958"], Some("SG"));
+        for text in ["000 44 20 7946 0958", "00 44 20 7946 0958"] {
+            assert_eq!(
+                text_hits(&m, text),
+                [(0, MatchVariant::PhoneFormatted)],
+                "{text}"
+            );
+        }
     }
 
     #[test]

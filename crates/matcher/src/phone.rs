@@ -256,6 +256,9 @@ pub fn is_calling_code(code: u16) -> bool {
 /// Splits international digits (no prefix, no `+`) into the length of the country code,
 /// or `None` when they start with no known country code.
 pub fn calling_code_len(digits: &[u8]) -> Option<usize> {
+    if digits.first() == Some(&b'0') {
+        return None;
+    }
     (1..=3).filter(|&n| n < digits.len()).find(|&n| {
         let code = digits[..n]
             .iter()
@@ -326,6 +329,9 @@ pub enum PhoneError {
         /// Digits found after `+` or the international prefix.
         digits: usize,
     },
+    /// Two international prefixes of the region fit and give different numbers.
+    #[error("the digits can be read after more than one international prefix of the region; write the number as +<country code><number>")]
+    AmbiguousPrefix,
     /// International number that starts with no country code.
     #[error("the number does not start with a known country calling code; write it as +<country code><number>")]
     UnknownCallingCode,
@@ -483,18 +489,21 @@ impl Dialled {
         }
     }
 
-    /// The digits after an international prefix, if the dialled string starts with one.
-    pub(crate) fn after_international_prefix(&self, region: Option<Region>) -> Option<&[u8]> {
+    /// Each reading of the digits after an international prefix the dialled string starts
+    /// with. Usually none or one; two when prefixes overlap (`000` and `00` in Singapore),
+    /// and then both readings are tried.
+    pub(crate) fn after_international_prefixes(
+        &self,
+        region: Option<Region>,
+    ) -> impl Iterator<Item = &[u8]> + '_ {
         let digits = self.digits();
-        let prefix = match region {
-            Some(r) => r
-                .all_international_prefixes()
-                .find(|p| digits.starts_with(p.as_bytes()))?,
-            None => {
-                Some(UNIVERSAL_INTERNATIONAL_PREFIX).filter(|p| digits.starts_with(p.as_bytes()))?
-            }
-        };
-        Some(&digits[prefix.len()..])
+        let regional = region
+            .into_iter()
+            .flat_map(|r| r.international_prefixes.iter().copied());
+        std::iter::once(UNIVERSAL_INTERNATIONAL_PREFIX)
+            .chain(regional.filter(|p| *p != UNIVERSAL_INTERNATIONAL_PREFIX))
+            .filter(move |p| digits.starts_with(p.as_bytes()))
+            .map(move |p| &digits[p.len()..])
     }
 }
 
@@ -514,8 +523,8 @@ pub fn normalize_phone(
     if dialled.has_plus() {
         return international(dialled.digits());
     }
-    if let Some(rest) = dialled.after_international_prefix(default_region) {
-        return international(rest);
+    if let Some(number) = after_international_prefix(&dialled, default_region) {
+        return number;
     }
     let region = default_region.ok_or(PhoneError::NeedsRegion)?;
     let digits = dialled.digits();
@@ -545,6 +554,27 @@ pub fn normalize_phone(
         e164,
         calling_code_len,
     })
+}
+
+/// Reads a dialled string that starts with an international prefix. When prefixes overlap
+/// (`00` and Hong Kong's `009`), the readings that give a possible number are kept; two
+/// different ones are an error rather than a guess. With no possible reading, the error of
+/// the longest prefix (the most specific) is returned.
+fn after_international_prefix(
+    dialled: &Dialled,
+    region: Option<Region>,
+) -> Option<Result<PhoneNumber, PhoneError>> {
+    let mut readings: Vec<(usize, Result<PhoneNumber, PhoneError>)> = dialled
+        .after_international_prefixes(region)
+        .map(|rest| (rest.len(), international(rest)))
+        .collect();
+    readings.sort_by_key(|(rest_len, _)| *rest_len);
+    let mut valid = readings.iter().filter_map(|(_, r)| r.as_ref().ok());
+    match (valid.next(), valid.next()) {
+        (Some(first), Some(second)) if first != second => Some(Err(PhoneError::AmbiguousPrefix)),
+        (Some(first), _) => Some(Ok(first.clone())),
+        (None, _) => readings.into_iter().next().map(|(_, r)| r),
+    }
 }
 
 /// Builds the error for an NSN its region cannot have.
@@ -718,6 +748,14 @@ mod tests {
         assert_eq!(norm("555-010-1234", us()), "+15550101234");
         assert_eq!(norm("011 44 20 7946 0958", us()), "+442079460958");
         assert_eq!(norm("555/010/1234", Region::parse("CA")), "+15550101234");
+        assert_eq!(
+            norm("000 44 20 7946 0958", Region::parse("SG")),
+            "+442079460958"
+        );
+        assert_eq!(
+            norm("0011 44 20 7946 0958", Region::parse("AU")),
+            "+442079460958"
+        );
     }
 
     #[test]

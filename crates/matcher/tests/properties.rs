@@ -1,0 +1,397 @@
+//! Property tests: normalization is idempotent, a planted identifier is found in any
+//! supported spelling and surroundings, and a number one digit longer or shorter is not.
+
+use forgetme_matcher::{parse_identifier, Identifier, MatchVariant, Matcher, ParseOptions, Region};
+use proptest::prelude::*;
+use serde_json::json;
+
+/// A phone number of a table region: the region and its national significant number. The
+/// NSN starts with 2–6, a first digit every region allows and no trunk prefix equals.
+fn phone_number() -> impl Strategy<Value = (Region, String)> {
+    (0..Region::all().len())
+        .prop_flat_map(|i| {
+            let region = Region::all()[i];
+            (
+                Just(region),
+                prop::sample::select(region.nsn_lengths().to_vec()),
+            )
+        })
+        .prop_flat_map(|(region, len)| {
+            (
+                Just(region),
+                2u8..=6,
+                prop::collection::vec(0u8..=9, usize::from(len) - 1),
+            )
+        })
+        .prop_map(|(region, first, rest)| {
+            let nsn = std::iter::once(first)
+                .chain(rest)
+                .map(|d| char::from(b'0' + d))
+                .collect();
+            (region, nsn)
+        })
+}
+
+/// How a number is written in stored text, and the default region the matcher needs to
+/// read it.
+#[derive(Debug, Clone)]
+enum Form {
+    /// `+<cc> <nsn>`, optionally with the `(0)` trunk marker.
+    Plus { trunk_marker: bool },
+    /// `00<cc> <nsn>`, read in any region or none.
+    Prefix00 { region: Option<usize> },
+    /// The dialler region's own international prefix.
+    DiallerPrefix { dialler: usize },
+    /// Trunk prefix and NSN, read in the number's region.
+    NationalTrunk,
+    /// NSN alone, read in the number's region.
+    NationalBare,
+    /// National format and no default region.
+    NationalNoRegion { with_trunk: bool },
+}
+
+fn form() -> impl Strategy<Value = Form> {
+    let regions = Region::all().len();
+    prop_oneof![
+        any::<bool>().prop_map(|trunk_marker| Form::Plus { trunk_marker }),
+        prop::option::of(0..regions).prop_map(|region| Form::Prefix00 { region }),
+        (0..regions).prop_map(|dialler| Form::DiallerPrefix { dialler }),
+        Just(Form::NationalTrunk),
+        Just(Form::NationalBare),
+        any::<bool>().prop_map(|with_trunk| Form::NationalNoRegion { with_trunk }),
+    ]
+}
+
+/// Writes `digits` with a separator (or none) after each digit, chosen by `seps`.
+fn punctuate(digits: &str, seps: &[u8]) -> String {
+    let mut out = String::new();
+    let n = digits.len();
+    for (i, d) in digits.chars().enumerate() {
+        out.push(d);
+        if i + 1 < n {
+            out.push_str(match seps[i % seps.len()] {
+                6 => " ",
+                7 => "-",
+                8 => ".",
+                9 => "/",
+                10 => "\u{a0}",
+                _ => "",
+            });
+        }
+    }
+    out
+}
+
+/// Spells the number `(region, nsn)` in `form`; returns the text and the matcher's region.
+/// `paren` wraps the first digits of a national spelling in brackets, as in `(020) 7946…`.
+fn spell(
+    region: Region,
+    nsn: &str,
+    form: &Form,
+    seps: &[u8],
+    paren: usize,
+) -> (String, Option<Region>) {
+    let cc = region.calling_code().to_string();
+    let all = Region::all();
+    let national = |digits: String| {
+        let body = punctuate(&digits, seps);
+        if paren >= 2 && paren < digits.len() {
+            let split = body
+                .char_indices()
+                .filter(|(_, c)| c.is_ascii_digit())
+                .nth(paren)
+                .map(|(i, _)| i)
+                .unwrap();
+            format!(
+                "({}) {}",
+                body[..split].trim_end_matches(|c: char| !c.is_ascii_digit()),
+                &body[split..]
+            )
+        } else {
+            body
+        }
+    };
+    let trunk = region.trunk_prefix().unwrap_or("");
+    match form {
+        Form::Plus { trunk_marker } => {
+            let marker = if *trunk_marker && trunk == "0" {
+                " (0)"
+            } else {
+                ""
+            };
+            (format!("+{cc}{marker} {}", punctuate(nsn, seps)), None)
+        }
+        Form::Prefix00 { region: r } => (
+            format!("00 {cc} {}", punctuate(nsn, seps)),
+            r.map(|i| all[i]),
+        ),
+        Form::DiallerPrefix { dialler } => {
+            let d = all[*dialler];
+            let prefix = d.international_prefixes().first().copied().unwrap_or("00");
+            (format!("{prefix} {cc} {}", punctuate(nsn, seps)), Some(d))
+        }
+        Form::NationalTrunk => (national(format!("{trunk}{nsn}")), Some(region)),
+        Form::NationalBare => (national(nsn.to_string()), Some(region)),
+        Form::NationalNoRegion { with_trunk } => {
+            let t = if *with_trunk { trunk } else { "" };
+            (national(format!("{t}{nsn}")), None)
+        }
+    }
+}
+
+fn phone_identifier(region: Region, nsn: &str) -> Identifier {
+    let input = format!("+{} {nsn}", region.calling_code());
+    parse_identifier(&input, &ParseOptions::default()).expect("generated numbers are valid")
+}
+
+/// Text before a planted identifier: a word and a delimiter that is neither part of an
+/// address nor of a phone number.
+fn prefix() -> impl Strategy<Value = String> {
+    (
+        "[a-zA-Z]{0,8}",
+        prop::sample::select(vec![" ", ": ", ", ", " <", "(", "\"", "; "]),
+    )
+        .prop_map(|(w, d)| format!("{w}{d}"))
+}
+
+/// Text after a planted identifier.
+fn suffix() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["", " ", ">", ", ", ". ", ";", ")"]),
+        "[a-zA-Z]{0,8}",
+    )
+        .prop_map(|(d, w)| {
+            if d.is_empty() {
+                String::new()
+            } else {
+                format!("{d}{w}")
+            }
+        })
+}
+
+/// Filler strings that cannot hold an address or a phone number.
+fn filler() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec("[a-zA-Z ,.:;<>()\\[\\]{}\"'\\\\]{0,20}", 0..4)
+}
+
+/// Plants `text` in a JSON setting among filler, or returns it alone as a non-JSON value.
+fn embed(text: &str, filler: &[String], as_json: bool) -> (String, Option<String>) {
+    if !as_json {
+        return (format!("note {text} end {{"), None);
+    }
+    let value = json!({
+        "id": "setting-1",
+        "displayName": filler.first().cloned().unwrap_or_default(),
+        "contacts": [
+            {"notes": filler},
+            {"name": "x", "values": {"odd key": text}},
+        ],
+    });
+    (
+        value.to_string(),
+        Some("$.contacts[1].values[\"odd key\"]".to_string()),
+    )
+}
+
+/// The hits for identifier 0, as displayed paths (`-` for text hits).
+fn hits_for_first(matcher: &Matcher, raw: &str) -> Vec<(String, MatchVariant)> {
+    matcher
+        .match_value(raw)
+        .hits
+        .iter()
+        .filter(|h| h.identifier == 0)
+        .map(|h| {
+            (
+                h.path.as_ref().map_or("-".to_string(), ToString::to_string),
+                h.variant,
+            )
+        })
+        .collect()
+}
+
+/// An e-mail address with ASCII and Unicode letters: `(local, domain)`.
+fn email_address() -> impl Strategy<Value = (String, String)> {
+    let local = prop::collection::vec("[a-z0-9äöü]{1,6}", 1..=3)
+        .prop_flat_map(|parts| {
+            let n = parts.len();
+            (
+                Just(parts),
+                prop::collection::vec(prop::sample::select(vec![".", "_", "-", "+"]), n),
+            )
+        })
+        .prop_map(|(parts, seps)| {
+            let mut s = String::new();
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(seps[i]);
+                }
+                s.push_str(p);
+            }
+            s
+        });
+    let domain = (
+        prop::collection::vec("[a-z0-9äöüé]{1,8}", 1..=2),
+        "[a-z]{2,5}",
+    )
+        .prop_map(|(labels, tld)| {
+            let mut d = labels.join(".");
+            d.push('.');
+            d.push_str(&tld);
+            d
+        });
+    (local, domain)
+}
+
+/// Flips the case of letters where `flips` says so.
+fn recase(s: &str, flips: &[bool]) -> String {
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if flips[i % flips.len()] {
+                c.to_uppercase().next().unwrap()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn phone_normalization_is_idempotent(
+        (region, nsn) in phone_number(),
+        form in form(),
+        seps in prop::collection::vec(0u8..=10, 1..20),
+        paren in 0usize..5,
+    ) {
+        let (spelling, matcher_region) = spell(region, &nsn, &form, &seps, paren);
+        let options = ParseOptions { default_region: matcher_region, allow_text: false };
+        if let Form::NationalNoRegion { .. } = form {
+            prop_assert!(parse_identifier(&spelling, &options).is_err());
+            return Ok(());
+        }
+        let once = match parse_identifier(&spelling, &options) {
+            Ok(once) => once,
+            // `00` and a region's own prefix (Hong Kong's `009`) can both fit.
+            Err(e) if e.to_string().contains("more than one international prefix") => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
+        let expected = phone_identifier(region, &nsn);
+        prop_assert_eq!(once.normalized(), expected.normalized());
+        let twice = parse_identifier(once.normalized(), &ParseOptions::default()).unwrap();
+        prop_assert_eq!(once.normalized(), twice.normalized());
+    }
+
+    #[test]
+    fn email_normalization_is_idempotent((local, domain) in email_address(), flips in prop::collection::vec(any::<bool>(), 1..8)) {
+        let input = recase(&format!("{local}@{domain}"), &flips);
+        let once = parse_identifier(&input, &ParseOptions::default()).unwrap();
+        let twice = parse_identifier(once.normalized(), &ParseOptions::default()).unwrap();
+        prop_assert_eq!(once.normalized(), twice.normalized());
+        let lower = parse_identifier(&format!("{local}@{domain}"), &ParseOptions::default()).unwrap();
+        prop_assert_eq!(once.normalized(), lower.normalized());
+    }
+
+    #[test]
+    fn planted_phone_is_found(
+        (region, nsn) in phone_number(),
+        form in form(),
+        seps in prop::collection::vec(0u8..=10, 1..20),
+        paren in 0usize..5,
+        before in prefix(),
+        after in suffix(),
+        filler in filler(),
+        as_json in any::<bool>(),
+    ) {
+        let (spelling, matcher_region) = spell(region, &nsn, &form, &seps, paren);
+        let matcher = Matcher::new(vec![phone_identifier(region, &nsn)], matcher_region);
+        let (raw, path) = embed(&format!("{before}{spelling}{after}"), &filler, as_json);
+        let hits = hits_for_first(&matcher, &raw);
+        prop_assert_eq!(hits.len(), 1, "{} in {}", spelling, raw);
+        prop_assert_eq!(&hits[0].0, path.as_deref().unwrap_or("-"));
+        if let Form::NationalNoRegion { .. } = form {
+            // In NANP, trunk prefix and country code are both 1: `1 555…` is both.
+            prop_assert!(matches!(hits[0].1, MatchVariant::NationalNumber | MatchVariant::InternationalWithoutPlus));
+        }
+    }
+
+    #[test]
+    fn a_digit_more_or_less_is_not_found(
+        (region, nsn) in phone_number(),
+        form in prop_oneof![
+            Just(Form::Plus { trunk_marker: false }),
+            Just(Form::Plus { trunk_marker: true }),
+            Just(Form::Prefix00 { region: None }),
+            Just(Form::NationalTrunk),
+            Just(Form::NationalBare),
+            Just(Form::NationalNoRegion { with_trunk: true }),
+            Just(Form::NationalNoRegion { with_trunk: false }),
+        ],
+        insert in any::<bool>(),
+        position in any::<prop::sample::Index>(),
+        digit in 0u8..=9,
+        seps in prop::collection::vec(0u8..=10, 1..20),
+        before in prefix(),
+        after in suffix(),
+        as_json in any::<bool>(),
+    ) {
+        let mut mutated: Vec<char> = nsn.chars().collect();
+        let national = !matches!(form, Form::Plus { .. } | Form::Prefix00 { .. });
+        if insert {
+            // A leading extra digit in a national spelling can be a trunk prefix, which
+            // does not change the number; everywhere else it must.
+            let lowest = usize::from(national);
+            let at = lowest + position.index(mutated.len() + 1 - lowest);
+            mutated.insert(at, char::from(b'0' + digit));
+        } else {
+            mutated.remove(position.index(mutated.len()));
+        }
+        let mutated: String = mutated.into_iter().collect();
+        let (spelling, matcher_region) = spell(region, &mutated, &form, &seps, 0);
+        let matcher = Matcher::new(vec![phone_identifier(region, &nsn)], matcher_region);
+        let (raw, _) = embed(&format!("{before}{spelling}{after}"), &[], as_json);
+        prop_assert_eq!(hits_for_first(&matcher, &raw), vec![], "{} vs {}", spelling, nsn);
+    }
+
+    #[test]
+    fn planted_email_is_found(
+        (local, domain) in email_address(),
+        flips in prop::collection::vec(any::<bool>(), 1..8),
+        punycode in any::<bool>(),
+        before in prefix(),
+        after in suffix(),
+        filler in filler(),
+        as_json in any::<bool>(),
+    ) {
+        let identifier = parse_identifier(&format!("{local}@{domain}"), &ParseOptions::default()).unwrap();
+        let stored_domain = if punycode { idna::domain_to_ascii(&domain).unwrap() } else { domain.clone() };
+        let spelling = recase(&format!("{local}@{stored_domain}"), &flips);
+        let matcher = Matcher::new(vec![identifier], None);
+        let (raw, path) = embed(&format!("{before}{spelling}{after}"), &filler, as_json);
+        let hits = hits_for_first(&matcher, &raw);
+        prop_assert_eq!(hits.len(), 1, "{} in {}", spelling, raw);
+        prop_assert_eq!(&hits[0].0, path.as_deref().unwrap_or("-"));
+    }
+
+    #[test]
+    fn a_longer_address_is_not_found(
+        (local, domain) in email_address(),
+        change in 0..3,
+        extra in "[a-z0-9]",
+        before in prefix(),
+        after in suffix(),
+        as_json in any::<bool>(),
+    ) {
+        let identifier = parse_identifier(&format!("{local}@{domain}"), &ParseOptions::default()).unwrap();
+        let stored = match change {
+            0 => format!("{extra}{local}@{domain}"),
+            1 => format!("{local}@{domain}{extra}"),
+            _ => format!("{local}@{domain}.{extra}x"),
+        };
+        let matcher = Matcher::new(vec![identifier], None);
+        let (raw, _) = embed(&format!("{before}{stored}{after}"), &[], as_json);
+        prop_assert_eq!(hits_for_first(&matcher, &raw), vec![]);
+    }
+}
