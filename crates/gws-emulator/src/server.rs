@@ -74,6 +74,10 @@ pub enum StartError {
         "cannot connect to Cassandra at {nodes}: {detail}. Is it running? Start the project's node with `scripts/cassandra start`"
     )]
     CassandraUnreachable { nodes: String, detail: String },
+    #[error(
+        "Cassandra at {nodes} refused the login: {detail}. Give --cassandra-user and --cassandra-password (the project's auth node: cassandra/cassandra on 9142)"
+    )]
+    CassandraAuth { nodes: String, detail: String },
     #[error("cannot prepare keyspace {keyspace:?} in Cassandra: {detail}")]
     Schema { keyspace: String, detail: String },
     #[error("cannot listen on {addr}: {error} (is another gws-emulator or GWS already using this port?)")]
@@ -180,9 +184,15 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
         config.cassandra_password.as_deref(),
     )
     .await
-    .map_err(|e| StartError::CassandraUnreachable {
-        nodes: config.cassandra.join(", "),
-        detail: e.0,
+    .map_err(|e| {
+        let nodes = config.cassandra.join(", ");
+        // The driver reports a refused login as a failed connection; tell the two apart, since
+        // the remedies differ.
+        if e.0.contains("Authentication") || e.0.contains("AUTH") {
+            StartError::CassandraAuth { nodes, detail: e.0 }
+        } else {
+            StartError::CassandraUnreachable { nodes, detail: e.0 }
+        }
     })?;
     let store = Store::open(session, &config.keyspace, config.replication_factor)
         .await
