@@ -15,7 +15,7 @@ use crate::email::{self, Spelling};
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::json::{self, WalkError};
 use crate::path::{JsonPath, PathSegment};
-use crate::phone::{self, calling_code_digits, Dialled, DigitKey, Region};
+use crate::phone::{self, calling_code_digits, Dialled, DigitKey, DigitKeyBuildHasher, Region};
 use crate::text::TextSearcher;
 
 /// Nesting deeper than this is searched as text. It equals serde_json's recursion limit, so
@@ -158,10 +158,10 @@ pub struct Matcher {
     /// Normalized address → identifiers.
     emails: HashMap<String, Vec<usize>>,
     /// E.164 digits → identifiers.
-    phones: HashMap<DigitKey, Vec<usize>>,
+    phones: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     /// National significant number, and trunk prefix + NSN → identifiers; only without a
     /// default region.
-    nationals: HashMap<DigitKey, Vec<usize>>,
+    nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
 }
 
@@ -188,8 +188,8 @@ impl Matcher {
     /// ([`MatchVariant::NationalNumber`]).
     pub fn new(identifiers: Vec<Identifier>, default_region: Option<Region>) -> Matcher {
         let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut phones: HashMap<DigitKey, Vec<usize>> = HashMap::new();
-        let mut nationals: HashMap<DigitKey, Vec<usize>> = HashMap::new();
+        let mut phones: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
+        let mut nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
         let mut texts = Vec::new();
         for (id, identifier) in identifiers.iter().enumerate() {
             match identifier.kind() {
@@ -284,6 +284,10 @@ impl Matcher {
 
     /// Looks up every candidate address in `text`.
     fn match_emails(&self, text: &str, report: &mut impl FnMut(usize, MatchVariant)) {
+        // Most strings have no `@`: skip zeroing the candidate buffer for them.
+        if memchr::memchr(b'@', text.as_bytes()).is_none() {
+            return;
+        }
         let mut buf = email::candidate_buf();
         email::for_each_candidate(text, |candidate| {
             let Some((normalized, spelling)) = email::normalize_candidate(candidate, &mut buf)
@@ -907,6 +911,12 @@ mod tests {
         from_raw.sort_by_key(|h| format!("{:?}", h.path));
         assert_eq!(from_value, from_raw);
         assert_eq!(from_raw.len(), 4);
+    }
+
+    #[test]
+    fn matcher_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Matcher>();
     }
 
     #[test]

@@ -629,11 +629,43 @@ fn international(digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
 
 /// A run of up to 19 digits as a hash key, so candidate lookups allocate nothing. The
 /// length is part of the key because national numbers may start with `0`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct DigitKey {
     len: u8,
     value: u64,
 }
+
+/// One word per key, so that [`DigitKeyHasher`] hashes it with one multiplication.
+impl std::hash::Hash for DigitKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.value ^ (u64::from(self.len) << 59));
+    }
+}
+
+/// A multiplicative hasher for [`DigitKey`]s. Every phone-shaped run of every scanned value
+/// is looked up, and SipHash would cost more than the rest of the lookup; the maps are built
+/// from the operator's identifiers, so there is no flooding to defend against.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct DigitKeyHasher(u64);
+
+impl std::hash::Hasher for DigitKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Hash-map builder for [`DigitKey`] maps.
+pub(crate) type DigitKeyBuildHasher = std::hash::BuildHasherDefault<DigitKeyHasher>;
 
 impl DigitKey {
     /// The key of the concatenation of `parts`, or `None` above 19 digits.

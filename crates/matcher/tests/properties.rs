@@ -257,8 +257,6 @@ fn recase(s: &str, flips: &[bool]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
     #[test]
     fn phone_normalization_is_idempotent(
         (region, nsn) in phone_number(),
