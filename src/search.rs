@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use forgetme_matcher::{Matcher, ValueWarning};
 use forgetme_scanner::layout::TableLayout;
+use forgetme_scanner::read::{RawValue, RowKey};
 use forgetme_scanner::scan::{
     scan_table, FailedSplit, RowHandler, ScanOptions, ScanProgress, ScanTarget,
 };
-use forgetme_scanner::schema::{deep_tables, DeepTable};
+use forgetme_scanner::schema::{deep_tables, primary_key, DeepTable};
 use forgetme_scanner::{RowView, Session};
 
 /// Who owns a setting.
@@ -52,6 +53,8 @@ pub struct Found {
     pub variant: &'static str,
     /// Whether the tool may erase it.
     pub deletable: bool,
+    /// The row's primary key as stored, to read the row back for verification.
+    pub row_key: RowKey,
 }
 
 /// What a search did and found.
@@ -127,12 +130,25 @@ pub async fn search(
     let mut outcome = SearchOutcome::default();
 
     for table in plan.layout_tables {
-        let target =
-            ScanTarget::from_schema(&session, plan.keyspace, &table.table, table.columns())
-                .map_err(|e| e.to_string())?;
+        // The layout's columns, then any primary-key column the layout does not name, so each
+        // hit can be read back by its key.
+        let mut columns = table.columns();
+        let key_columns = primary_key(&session, plan.keyspace, &table.table)
+            .ok_or_else(|| format!("table {}.{} does not exist", plan.keyspace, table.table))?;
+        let mut key_index = Vec::new();
+        for k in &key_columns {
+            let i = columns.iter().position(|c| c == k).unwrap_or_else(|| {
+                columns.push(k.clone());
+                columns.len() - 1
+            });
+            key_index.push((k.clone(), i));
+        }
+        let target = ScanTarget::from_schema(&session, plan.keyspace, &table.table, columns)
+            .map_err(|e| e.to_string())?;
         let handler = layout_handler(
             &target.name(),
             table,
+            key_index,
             plan,
             matcher.clone(),
             collected.clone(),
@@ -205,6 +221,7 @@ fn absorb(outcome: &mut SearchOutcome, result: forgetme_scanner::scan::TableScan
 fn layout_handler(
     table_name: &str,
     table: &TableLayout,
+    key_index: Vec<(String, usize)>,
     plan: &SearchPlan<'_>,
     matcher: Arc<Matcher>,
     collected: Arc<Mutex<Collected>>,
@@ -238,6 +255,7 @@ fn layout_handler(
         }
         let loc = bound.locate(row);
         let contact_center = bound.is_contact_center(row);
+        let row_key = row_key(row, &key_index);
         for hit in m.hits {
             c.found.push(Found {
                 table: table_name.clone(),
@@ -254,6 +272,7 @@ fn layout_handler(
                 identifier: hit.identifier,
                 variant: hit.variant.as_str(),
                 deletable: !contact_center,
+                row_key: row_key.clone(),
             });
         }
     })
@@ -272,7 +291,8 @@ fn deep_handler(
         .map(|(i, c)| (i, c.to_string()))
         .collect();
     let keys = table.key_columns.len();
-    let key_is_text = table.key_is_text.clone();
+    let key_index: Vec<(String, usize)> = table.key_columns.iter().cloned().zip(0..).collect();
+    let key_kinds = table.key_kinds.clone();
     Arc::new(move |row: &RowView<'_>| {
         if scan_only {
             return;
@@ -288,11 +308,7 @@ fn deep_handler(
             let key = (0..keys)
                 .map(|i| match row.column(i) {
                     None => "null".to_string(),
-                    Some(b) if key_is_text[i] => String::from_utf8_lossy(b).into_owned(),
-                    Some(b) => format!(
-                        "0x{}",
-                        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-                    ),
+                    Some(b) => key_kinds[i].render(b),
                 })
                 .collect::<Vec<_>>()
                 .join("/");
@@ -309,8 +325,21 @@ fn deep_handler(
                     identifier: hit.identifier,
                     variant: hit.variant.as_str(),
                     deletable: false,
+                    row_key: row_key(row, &key_index),
                 });
             }
         }
     })
+}
+
+fn row_key(row: &RowView<'_>, key_index: &[(String, usize)]) -> RowKey {
+    key_index
+        .iter()
+        .map(|(c, i)| {
+            (
+                c.clone(),
+                RawValue(row.column(*i).unwrap_or_default().to_vec()),
+            )
+        })
+        .collect()
 }

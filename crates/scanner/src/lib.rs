@@ -19,6 +19,7 @@ pub mod connect;
 pub mod layout;
 pub mod names;
 pub mod probe;
+pub mod read;
 pub mod ring;
 pub mod scan;
 pub mod schema;

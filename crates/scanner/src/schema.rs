@@ -28,8 +28,58 @@ pub struct DeepTable {
     pub key_columns: Vec<String>,
     /// Text-like columns that are not key columns.
     pub text_columns: Vec<String>,
-    /// Whether each key column is text-like (others are shown as hex).
+    /// Whether each key column is text-like (searched, and shown as text).
     pub key_is_text: Vec<bool>,
+    /// How to show each key column's bytes in a report.
+    pub key_kinds: Vec<KeyKind>,
+}
+
+/// How a primary-key column's bytes are shown in a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// UTF-8 text.
+    Text,
+    /// A big-endian signed integer (int, bigint, smallint, tinyint).
+    Integer,
+    /// A UUID or timeuuid.
+    Uuid,
+    /// Anything else: hex.
+    Other,
+}
+
+impl KeyKind {
+    fn of(typ: &ColumnType<'_>) -> KeyKind {
+        match typ {
+            ColumnType::Native(NativeType::Text | NativeType::Ascii) => KeyKind::Text,
+            ColumnType::Native(
+                NativeType::Int | NativeType::BigInt | NativeType::SmallInt | NativeType::TinyInt,
+            ) => KeyKind::Integer,
+            ColumnType::Native(NativeType::Uuid | NativeType::Timeuuid) => KeyKind::Uuid,
+            _ => KeyKind::Other,
+        }
+    }
+
+    /// Renders stored bytes for a report.
+    pub fn render(self, bytes: &[u8]) -> String {
+        match self {
+            KeyKind::Text => String::from_utf8_lossy(bytes).into_owned(),
+            KeyKind::Integer if !bytes.is_empty() && bytes.len() <= 8 => {
+                let mut v: i64 = if bytes[0] & 0x80 != 0 { -1 } else { 0 };
+                for b in bytes {
+                    v = (v << 8) | i64::from(*b);
+                }
+                v.to_string()
+            }
+            KeyKind::Uuid if bytes.len() == 16 => uuid::Uuid::from_slice(bytes)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            _ => format!("0x{}", hex(bytes)),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl DeepTable {
@@ -78,6 +128,15 @@ pub fn deep_tables(session: &Session, keyspace: &str) -> Vec<DeepTable> {
             .iter()
             .map(|c| table.columns.get(c).is_some_and(|m| is_text_like(&m.typ)))
             .collect::<Vec<_>>();
+        let key_kinds = key_columns
+            .iter()
+            .map(|c| {
+                table
+                    .columns
+                    .get(c)
+                    .map_or(KeyKind::Other, |m| KeyKind::of(&m.typ))
+            })
+            .collect::<Vec<_>>();
         let mut text_columns: Vec<String> = table
             .columns
             .iter()
@@ -93,6 +152,7 @@ pub fn deep_tables(session: &Session, keyspace: &str) -> Vec<DeepTable> {
             key_columns,
             text_columns,
             key_is_text,
+            key_kinds,
         });
     }
     out.sort_by(|a, b| a.table.cmp(&b.table));
@@ -138,5 +198,36 @@ pub async fn group_known(session: &Session, keyspace: &str, group: &str) -> Opti
             // An unreadable catalogue says nothing either way.
             Err(_) => return None,
         }
+    }
+}
+
+/// Primary key columns of a table (partition key, then clustering key), or `None` when the
+/// table does not exist.
+pub fn primary_key(session: &Session, keyspace: &str, table: &str) -> Option<Vec<String>> {
+    let state = session.get_cluster_state();
+    let t = state.get_keyspace(keyspace)?.tables.get(table)?;
+    Some(
+        t.partition_key
+            .iter()
+            .chain(&t.clustering_key)
+            .cloned()
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_render_readably() {
+        assert_eq!(KeyKind::Integer.render(&[0, 0, 0, 1]), "1");
+        assert_eq!(KeyKind::Integer.render(&[0xff, 0xff, 0xff, 0xfe]), "-2");
+        assert_eq!(KeyKind::Text.render(b"box-7"), "box-7");
+        assert_eq!(KeyKind::Other.render(&[0xab, 0x01]), "0xab01");
+        assert_eq!(
+            KeyKind::Uuid.render(&[0u8; 16]),
+            "00000000-0000-0000-0000-000000000000"
+        );
     }
 }

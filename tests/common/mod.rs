@@ -1,0 +1,140 @@
+//! Helpers shared by the integration tests of `gdpr_forget_me`: run the real binary against
+//! the real Cassandra node, in a keyspace of the test's own, seeded through the emulator.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use testkit::{RunningEmulator, SeededData, Subject};
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout parsed as the JSON report.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `gdpr_forget_me` with `args`, no stdin, and the given extra environment.
+pub async fn forget_me_env(args: &[String], env: &[(&str, &str)]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gdpr_forget_me"));
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .env_remove("GWS_PASSWORD")
+        .env_remove("GWS_USERNAME")
+        .env_remove("CASS_PASSWORD")
+        .env_remove("CASS_USERNAME");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().await.expect("binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `gdpr_forget_me` with `args`.
+pub async fn forget_me(args: &[String]) -> Run {
+    forget_me_env(args, &[]).await
+}
+
+/// `--cass_keyspace KS --cass_hostname HOST --cass_port PORT` for the test node.
+pub fn cass_args(keyspace: &str) -> Vec<String> {
+    let addr = testkit::cassandra_addr();
+    let (host, port) = addr.rsplit_once(':').expect("host:port");
+    strings(&[
+        "--cass_keyspace",
+        keyspace,
+        "--cass_hostname",
+        host,
+        "--cass_port",
+        port,
+    ])
+}
+
+/// Owned strings from literals.
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// A keyspace of the test's own, with the emulator on it and the demo subjects seeded.
+pub struct Seeded {
+    pub keyspace: String,
+    pub emulator: RunningEmulator,
+    pub data: SeededData,
+}
+
+/// Creates a keyspace, starts the emulator on it and seeds the demo subjects.
+pub async fn seeded(prefix: &str) -> Seeded {
+    let keyspace = testkit::unique_keyspace(prefix);
+    let emulator = testkit::start_emulator(&keyspace).await;
+    let data = testkit::seed_small(&emulator, &subjects()).await;
+    Seeded {
+        keyspace,
+        emulator,
+        data,
+    }
+}
+
+/// The demo subjects.
+pub fn subjects() -> Vec<Subject> {
+    gws_emulator::seed::demo_subjects()
+}
+
+/// A place: (owner id or "contact-center", group, setting key, JSON path).
+pub type Place = (String, String, String, String);
+
+/// Where the seeder planted subject `n`'s identifiers of `kind` ("email" or "phone").
+pub fn planted(data: &SeededData, n: usize, kind: &str) -> BTreeSet<Place> {
+    data.planted[n]
+        .locations
+        .iter()
+        .filter(|l| l.kind == kind)
+        .map(|l| {
+            (
+                l.owner_id.clone(),
+                l.group.clone(),
+                l.setting_key.clone(),
+                l.json_path.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The places of a JSON report's matches.
+pub fn found(report: &Value) -> BTreeSet<Place> {
+    report["matches"]
+        .as_array()
+        .expect("matches array")
+        .iter()
+        .map(|m| {
+            (
+                m["user_id"]
+                    .as_str()
+                    .unwrap_or("contact-center")
+                    .to_string(),
+                m["group"].as_str().unwrap_or_default().to_string(),
+                m["setting_key"].as_str().unwrap_or_default().to_string(),
+                m["json_path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
