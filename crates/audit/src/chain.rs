@@ -1,0 +1,258 @@
+//! Verification of the hash chain, and digests of chain segments.
+//!
+//! Each event names the hash of the one before it, so a change anywhere shows up as a broken
+//! link at the first changed line. Verification is strict on purpose: a log is evidence, and
+//! any irregularity — even a harmless-looking re-formatting — is reported rather than excused.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::event::{Event, GENESIS_PREV};
+use crate::AuditError;
+
+/// What a successful verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Number of events (= lines) in the log.
+    pub events: u64,
+    /// Distinct run ids, in the order their first event appears, so that the officer can see
+    /// which runs the log covers.
+    pub runs: Vec<String>,
+    /// Hash of the last event ([`GENESIS_PREV`] for an empty log). Writing it down elsewhere
+    /// (e.g. in an erasure receipt) also detects later removal of lines from the end, which the
+    /// chain alone cannot.
+    pub head: String,
+}
+
+/// The first place where a log stops being a valid chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// What is wrong there, and what that usually means.
+    pub reason: String,
+}
+
+impl fmt::Display for BrokenLink {
+    /// `line 7: <reason>`, the form shown to operators.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+impl std::error::Error for BrokenLink {}
+
+/// Verifies the whole file: each line is JSON, `seq` increments by 1 from 1, `prev` equals
+/// the previous line's `hash` (first line: 64 zeros), `hash` equals the recomputation.
+/// Reports the FIRST broken link (edited line, deleted line, reordered lines, truncated last
+/// line, inserted line).
+///
+/// The outer error is for files that cannot be read at all; the inner one is the verdict.
+/// Lines are also required to be in canonical form and newline-terminated, so that every
+/// byte of the file is covered. Removal of whole lines *from the end* leaves a valid, shorter
+/// chain: compare [`ChainReport::head`] or `events` with a value recorded elsewhere to catch it.
+pub fn verify_chain(path: &Path) -> Result<Result<ChainReport, BrokenLink>, AuditError> {
+    let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
+    walk(BufReader::new(file), |_| {}).map_err(|e| AuditError::io("read audit log", path, e))
+}
+
+/// [`verify_chain`] for a log already in memory, e.g. a copy received for review, so that it
+/// need not be written to disk first.
+pub fn verify_bytes(log: &[u8]) -> Result<ChainReport, BrokenLink> {
+    walk(log, |_| {}).expect("reading from memory cannot fail")
+}
+
+/// SHA-256 over the hashes of events with seq in [from, to] (inclusive), hex — used by an
+/// erasure receipt to reference the audit-log segment it summarizes.
+///
+/// Precisely: `sha256(hash_from + "\n" + hash_from+1 + "\n" + … + hash_to + "\n")`, each hash
+/// in the lower-case hex of the log. Since each hash covers its predecessor, the digest pins
+/// down the segment and everything before it. The whole log is verified first: a digest of a
+/// tampered log would certify the tampering.
+pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditError> {
+    let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
+    let mut sha = Sha256::new();
+    let verdict = walk(BufReader::new(file), |event| {
+        if (from..=to).contains(&event.seq) {
+            sha.update(event.hash.as_bytes());
+            sha.update(b"\n");
+        }
+    })
+    .map_err(|e| AuditError::io("read audit log", path, e))?;
+    let report = verdict.map_err(|link| AuditError::Tampered {
+        path: path.to_path_buf(),
+        link,
+    })?;
+    if from == 0 || from > to || to > report.events {
+        return Err(AuditError::SegmentOutOfRange {
+            path: path.to_path_buf(),
+            from,
+            to,
+            events: report.events,
+        });
+    }
+    Ok(hex::encode(sha.finalize()))
+}
+
+/// Reads the log line by line, checking every link, and hands each valid event to `visit`.
+/// Stops at the first broken link.
+pub(crate) fn walk<R: BufRead>(
+    mut reader: R,
+    mut visit: impl FnMut(&Event),
+) -> io::Result<Result<ChainReport, BrokenLink>> {
+    let mut state = ChainState::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(Ok(state.into_report()));
+        }
+        match state.accept(&buf) {
+            Ok(event) => visit(&event),
+            Err(link) => return Ok(Err(link)),
+        }
+    }
+}
+
+/// The chain as verified so far.
+struct ChainState {
+    /// Lines accepted so far (= last seq).
+    events: u64,
+    /// Hash of the last accepted event.
+    head: String,
+    /// Distinct run ids in order of appearance.
+    runs: Vec<String>,
+}
+
+impl ChainState {
+    fn new() -> Self {
+        ChainState {
+            events: 0,
+            head: GENESIS_PREV.to_owned(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Checks the next raw line (with its newline, if any) against the chain so far.
+    fn accept(&mut self, raw: &[u8]) -> Result<Event, BrokenLink> {
+        let line_no = self.events + 1;
+        let broken = |reason: String| BrokenLink {
+            line: line_no,
+            reason,
+        };
+        let Some(line) = raw.strip_suffix(b"\n") else {
+            return Err(broken(
+                "the line does not end with a newline: the log was truncated, or a write was \
+                 interrupted"
+                    .to_owned(),
+            ));
+        };
+        if line.is_empty() {
+            return Err(broken("the line is empty: a line was inserted".to_owned()));
+        }
+        let event = Event::parse_line(line).map_err(broken)?;
+        if event.seq != line_no {
+            return Err(broken(format!(
+                "seq is {} but {line_no} was expected: a line before it was deleted, or lines \
+                 were inserted or reordered",
+                event.seq
+            )));
+        }
+        if event.prev != self.head {
+            return Err(broken(if line_no == 1 {
+                "prev of the first event is not 64 zeros: lines were removed from the start"
+                    .to_owned()
+            } else {
+                format!(
+                    "prev is not the hash of line {}: this line was forged or inserted, or \
+                     the line before it was replaced",
+                    line_no - 1
+                )
+            }));
+        }
+        if event.compute_hash() != event.hash {
+            return Err(broken(
+                "hash does not match the event's content: the line was edited".to_owned(),
+            ));
+        }
+        self.events = line_no;
+        self.head.clone_from(&event.hash);
+        if self.runs.last() != Some(&event.run) && !self.runs.contains(&event.run) {
+            self.runs.push(event.run.clone());
+        }
+        Ok(event)
+    }
+
+    fn into_report(self) -> ChainReport {
+        ChainReport {
+            events: self.events,
+            runs: self.runs,
+            head: self.head,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::canonical_data;
+    use serde_json::Map;
+
+    fn log_of(runs: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut prev = GENESIS_PREV.to_owned();
+        for (i, run) in runs.iter().enumerate() {
+            let mut data = Map::new();
+            data.insert("i".into(), (i as u64).into());
+            let e = Event::seal(
+                i as u64 + 1,
+                "2024-01-01T00:00:00.000Z".into(),
+                run,
+                "result",
+                canonical_data(data),
+                &prev,
+            );
+            out.extend(e.to_line());
+            out.push(b'\n');
+            prev = e.hash;
+        }
+        out
+    }
+
+    #[test]
+    fn empty_log_is_a_valid_empty_chain() {
+        let r = verify_bytes(b"").unwrap();
+        assert_eq!((r.events, r.head.as_str()), (0, GENESIS_PREV));
+        assert!(r.runs.is_empty());
+    }
+
+    #[test]
+    fn runs_are_distinct_in_order_of_appearance() {
+        let r = verify_bytes(&log_of(&["b", "b", "a", "b", "c"])).unwrap();
+        assert_eq!(r.events, 5);
+        assert_eq!(r.runs, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn blank_and_unterminated_lines_are_broken() {
+        let mut log = log_of(&["r", "r"]);
+        log.insert(0, b'\n');
+        assert_eq!(verify_bytes(&log).unwrap_err().line, 1);
+        let mut log = log_of(&["r", "r"]);
+        log.pop();
+        assert_eq!(verify_bytes(&log).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn display_is_line_then_reason() {
+        let link = BrokenLink {
+            line: 7,
+            reason: "x".into(),
+        };
+        assert_eq!(link.to_string(), "line 7: x");
+    }
+}

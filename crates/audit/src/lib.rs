@@ -1,0 +1,34 @@
+//! The audit log of gdpr-forget-me: append-only, hash-chained and free of personal data.
+//!
+//! A privacy officer shows this log to a regulator as proof of what the tool found, planned,
+//! changed and verified. That only works if two things hold:
+//!
+//! * **It cannot be quietly edited.** Every event carries the SHA-256 of the event before it
+//!   ([`verify_chain`]), so editing, deleting, reordering or inserting a line breaks the chain
+//!   at that line. [`AuditLog::open`] refuses to append to a broken chain.
+//! * **It is not itself a store of the personal data being erased.** Data subjects appear only
+//!   as [`AuditKey::subject_ref`]s: HMAC-SHA256 of the normalized identifier under a secret
+//!   key kept apart from the log. Whoever holds the key can check that a given subject was
+//!   handled; whoever holds only the log learns nothing about who.
+//!
+//! This crate cannot tell an e-mail address from any other string inside `data`, so it is the
+//! caller's duty to put only subject refs, table names, owner ids, setting keys, JSON paths and
+//! outcomes there — never raw identifiers, setting values or passwords.
+//!
+//! The user-facing description of the format is in `docs/audit-log.md`.
+
+#![warn(missing_docs)]
+
+mod chain;
+mod error;
+mod event;
+mod fsutil;
+mod key;
+pub mod kind;
+mod log;
+
+pub use chain::{segment_digest, verify_bytes, verify_chain, BrokenLink, ChainReport};
+pub use error::AuditError;
+pub use event::GENESIS_PREV;
+pub use key::{AuditKey, SUBJECT_REF_PREFIX};
+pub use log::{new_run_id, AuditLog};

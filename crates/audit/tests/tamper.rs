@@ -1,0 +1,198 @@
+//! Every way of changing a log is reported at the right line, and segment digests follow
+//! the content they cover.
+
+mod common;
+
+use common::{parse, read_lines, rechain, temp_log, write_lines, write_run};
+use forgetme_audit::{segment_digest, verify_chain, AuditError, BrokenLink};
+use serde_json::json;
+
+/// A five-event log and its lines.
+fn five() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let (dir, path) = temp_log();
+    write_run(&path, 5);
+    let lines = read_lines(&path);
+    assert_eq!(lines.len(), 5);
+    (dir, path, lines)
+}
+
+fn broken(path: &std::path::Path) -> BrokenLink {
+    verify_chain(path)
+        .unwrap()
+        .expect_err("tampering must be detected")
+}
+
+#[test]
+fn editing_any_field_of_a_middle_line_breaks_it_there() {
+    let (_dir, path, lines) = five();
+    let original = parse(&lines)[2].clone();
+    let mut edits = Vec::new();
+    let mut e = original.clone();
+    e.seq = 9;
+    edits.push(e);
+    let mut e = original.clone();
+    e.time = "2000-01-01T00:00:00.000Z".into();
+    edits.push(e);
+    let mut e = original.clone();
+    e.run = "other-run".into();
+    edits.push(e);
+    let mut e = original.clone();
+    e.kind = "result".into();
+    edits.push(e);
+    let mut e = original.clone();
+    e.data.insert("action".into(), json!("keep"));
+    edits.push(e);
+    let mut e = original.clone();
+    e.data.insert("extra".into(), json!(1));
+    edits.push(e);
+    let mut e = original.clone();
+    e.prev = "1".repeat(64);
+    edits.push(e);
+    let mut e = original.clone();
+    e.hash = "2".repeat(64);
+    edits.push(e);
+    // A forger who recomputes this line's hash still breaks the next line's prev.
+    let mut e = original.clone();
+    e.data.insert("action".into(), json!("keep"));
+    e.hash = e.expected_hash();
+    edits.push(e);
+
+    for (i, edited) in edits.into_iter().enumerate() {
+        let mut tampered = lines.clone();
+        tampered[2] = serde_json::to_string(&edited).unwrap();
+        write_lines(&path, &tampered);
+        let link = broken(&path);
+        let want = if i == 8 { 4 } else { 3 };
+        assert_eq!(link.line, want, "edit {i}: {link}");
+    }
+}
+
+#[test]
+fn deleting_a_line_breaks_where_it_was() {
+    let (_dir, path, mut lines) = five();
+    lines.remove(2);
+    write_lines(&path, &lines);
+    let link = broken(&path);
+    assert_eq!(link.line, 3, "{link}");
+    assert!(link.reason.contains("seq"), "{link}");
+}
+
+#[test]
+fn deleting_the_first_line_breaks_line_one() {
+    let (_dir, path, mut lines) = five();
+    lines.remove(0);
+    write_lines(&path, &lines);
+    assert_eq!(broken(&path).line, 1);
+}
+
+#[test]
+fn swapping_two_lines_breaks_at_the_first() {
+    let (_dir, path, mut lines) = five();
+    lines.swap(1, 3);
+    write_lines(&path, &lines);
+    assert_eq!(broken(&path).line, 2);
+}
+
+#[test]
+fn appending_a_forged_line_with_a_wrong_prev_breaks_it() {
+    let (_dir, path, mut lines) = five();
+    let mut forged = parse(&lines)[4].clone();
+    forged.seq = 6;
+    forged.prev = "ab".repeat(32);
+    forged.hash = forged.expected_hash();
+    lines.push(serde_json::to_string(&forged).unwrap());
+    write_lines(&path, &lines);
+    let link = broken(&path);
+    assert_eq!(link.line, 6, "{link}");
+    assert!(link.reason.contains("prev"), "{link}");
+}
+
+#[test]
+fn inserting_a_line_breaks_at_it() {
+    let (_dir, path, mut lines) = five();
+    let copy = lines[1].clone();
+    lines.insert(2, copy);
+    write_lines(&path, &lines);
+    assert_eq!(broken(&path).line, 3);
+}
+
+#[test]
+fn truncating_the_last_line_breaks_it() {
+    let (_dir, path, _lines) = five();
+    let bytes = std::fs::read(&path).unwrap();
+    for cut in [1, 2, 40] {
+        std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+        let link = broken(&path);
+        assert_eq!(link.line, 5, "cut {cut}: {link}");
+    }
+}
+
+#[test]
+fn reformatting_a_line_breaks_it() {
+    let (_dir, path, mut lines) = five();
+    lines[1] = lines[1].replacen(',', ", ", 1);
+    write_lines(&path, &lines);
+    assert_eq!(broken(&path).line, 2);
+}
+
+#[test]
+fn segment_digest_follows_each_event_in_the_range() {
+    let (_dir, path, lines) = five();
+    let events = parse(&lines);
+    let original = segment_digest(&path, 2, 4).unwrap();
+    assert_eq!(original.len(), 64);
+    assert_eq!(segment_digest(&path, 2, 4).unwrap(), original, "stable");
+
+    for changed in 1..=4 {
+        let mut altered = events.clone();
+        altered[changed]
+            .data
+            .insert("note".into(), json!("changed"));
+        write_lines(&path, &rechain(altered));
+        verify_chain(&path).unwrap().expect("validly re-chained");
+        let digest = segment_digest(&path, 2, 4).unwrap();
+        // Events before and inside the range change the digest (hashes chain forward);
+        // an event after it does not.
+        if changed <= 3 {
+            assert_ne!(digest, original, "event {} changed", changed + 1);
+        } else {
+            assert_eq!(digest, original, "event 5 is outside 2..=4");
+        }
+    }
+}
+
+#[test]
+fn segment_digest_is_sha256_of_hashes_with_newlines() {
+    use sha2::{Digest, Sha256};
+    let (_dir, path, lines) = five();
+    let events = parse(&lines);
+    let text: String = events[1..=3]
+        .iter()
+        .map(|e| format!("{}\n", e.hash))
+        .collect();
+    assert_eq!(
+        segment_digest(&path, 2, 4).unwrap(),
+        hex::encode(Sha256::digest(text))
+    );
+    assert_ne!(
+        segment_digest(&path, 2, 3).unwrap(),
+        segment_digest(&path, 2, 4).unwrap()
+    );
+}
+
+#[test]
+fn segment_digest_refuses_bad_ranges_and_tampered_logs() {
+    let (_dir, path, mut lines) = five();
+    for (from, to) in [(0, 2), (3, 2), (4, 6)] {
+        let err = segment_digest(&path, from, to).unwrap_err();
+        assert!(
+            matches!(err, AuditError::SegmentOutOfRange { events: 5, .. }),
+            "{err}"
+        );
+    }
+    segment_digest(&path, 5, 5).unwrap();
+    lines.swap(3, 4);
+    write_lines(&path, &lines);
+    let err = segment_digest(&path, 1, 2).unwrap_err();
+    assert!(matches!(err, AuditError::Tampered { .. }), "{err}");
+}
