@@ -5,6 +5,7 @@
 //! input, refused before anything was read or changed.
 
 mod args;
+mod cleanup;
 mod input;
 mod progress;
 mod report;
@@ -16,13 +17,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use forgetme_matcher::Matcher;
+use forgetme_audit::{AuditKey, AuditLog};
+use forgetme_cleanup::{erase_all, verify_targets, Eraser};
+use forgetme_matcher::{ErasureOptions, Matcher};
 use forgetme_scanner::connect::{connect, ConnectOptions, Credentials, TlsOptions};
 use forgetme_scanner::scan::{ScanOptions, ScanProgress};
 use forgetme_scanner::{schema, Session};
 use gws_client::{GwsClient, GwsConfig};
+use serde_json::json;
 
-use crate::args::{Args, Format};
+use crate::args::{Args, EraseMode, Format};
 use crate::input::{InputError, Inputs};
 use crate::report::UserNames;
 use crate::search::{search, SearchPlan};
@@ -69,7 +73,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<ExitCode, Failure> {
+    if let Some(path) = &args.verify_audit_log {
+        return verify_audit_log(path);
+    }
     let inputs = input::check(&args)?;
+    if args.cleanup && !args.yes && !std::io::stdin().is_terminal() {
+        return Err(Failure::Input(
+            "--cleanup asks for confirmation at the terminal, and there is none: review a search first, then add --yes to erase without asking".into(),
+        ));
+    }
     if inputs.duplicates > 0 {
         eprintln!(
             "note: {} identifier(s) were the same as an earlier one once normalized; each is searched once",
@@ -90,6 +102,12 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     };
 
     let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
+    // The audit log is opened (and its chain checked) before the scan, so a tampered or
+    // locked log stops the run before it has done anything.
+    let mut audit = match (&gws, args.cleanup) {
+        (Some(client), true) => Some(open_audit(&args, &inputs, client)?),
+        _ => None,
+    };
     let progress = Arc::new(ScanProgress::default());
     let plan = SearchPlan {
         keyspace: &args.cass_keyspace,
@@ -111,11 +129,90 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let outcome = search(session.clone(), &plan, matcher.clone(), progress).await;
     display.finish();
     let outcome = outcome.map_err(Failure::Run)?;
+    if let Some((_, log)) = &mut audit {
+        let settings: std::collections::BTreeSet<_> = outcome
+            .found
+            .iter()
+            .map(|f| (&f.table, &f.user_id, &f.group, &f.setting_key))
+            .collect();
+        log.append(
+            "scan_complete",
+            json!({
+                "complete": outcome.complete(),
+                "tables": outcome.tables,
+                "ranges": outcome.ranges,
+                "rows": outcome.rows,
+                "unread_ranges": outcome.failed.len(),
+                "hits": outcome.found.len(),
+                "settings": settings.len(),
+            }),
+        )
+        .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+    }
 
     let names = match &gws {
         Some(client) => user_names(client, &outcome).await,
         None => UserNames::new(),
     };
+
+    let cleanup_done = match (&gws, &mut audit) {
+        (Some(client), Some((key, log))) => {
+            let targets = cleanup::targets(&outcome.found, &inputs.layout);
+            if targets.is_empty() {
+                None
+            } else if !args.yes && !cleanup::confirm(&targets, &names, client.base_url().as_str()) {
+                eprintln!("Nothing erased: not confirmed.");
+                log.append("run_end", json!({"outcome": "not_confirmed"}))
+                    .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+                return Ok(ExitCode::SUCCESS);
+            } else {
+                let mut eraser = Eraser {
+                    gws: client,
+                    matcher: &matcher,
+                    audit: log,
+                    audit_key: key,
+                    options: ErasureOptions {
+                        force_whole_setting: args.erase == EraseMode::Setting,
+                    },
+                };
+                let results = erase_all(&mut eraser, &targets)
+                    .await
+                    .map_err(Failure::Run)?;
+                let verification = verify_targets(
+                    &session,
+                    &targets,
+                    &matcher,
+                    args.verify_consistency.to_driver(),
+                )
+                .await;
+                log.append(
+                    "verification",
+                    cleanup::verification_event(&targets, &verification),
+                )
+                .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+                Some((results, verification))
+            }
+        }
+        _ => None,
+    };
+    if let Some((_, log)) = &mut audit {
+        let t = cleanup_done
+            .as_ref()
+            .map(|(r, _)| cleanup::tally(r))
+            .unwrap_or_default();
+        log.append(
+            "run_end",
+            json!({
+                "complete": outcome.complete(),
+                "erased": t.erased,
+                "already_gone": t.already_gone,
+                "skipped_changed": t.skipped_changed,
+                "failed": t.failed,
+                "verified": cleanup_done.as_ref().map(|(_, v)| v.verified()).unwrap_or(true),
+            }),
+        )
+        .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+    }
 
     let mut stdout = std::io::stdout().lock();
     match args.format {
@@ -128,19 +225,100 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                 std::io::stdout().is_terminal(),
             )
             .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
+            if let Some((results, verification)) = &cleanup_done {
+                cleanup::write_text(&mut stdout, results, verification, &names)
+                    .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
+            } else if args.cleanup {
+                println!("Cleanup: nothing to erase.");
+            }
         }
         Format::Json => {
-            let doc = report::to_json(&outcome, &inputs.identifiers, &names);
+            let mut doc = report::to_json(&outcome, &inputs.identifiers, &names);
+            if let Some((results, verification)) = &cleanup_done {
+                doc["cleanup"] = cleanup::to_json(results, verification);
+            } else if args.cleanup {
+                doc["cleanup"] = json!({"erased": 0, "already_gone": 0, "skipped_changed": 0, "failed": 0, "verified": true, "settings": []});
+            }
             serde_json::to_writer_pretty(&mut stdout, &doc)
                 .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
             println!();
         }
     }
-    Ok(if outcome.complete() {
+    let cleanup_ok = cleanup_done
+        .as_ref()
+        .map(|(r, v)| cleanup::tally(r).failed == 0 && v.verified())
+        .unwrap_or(true);
+    Ok(if outcome.complete() && cleanup_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
+fn verify_audit_log(path: &std::path::Path) -> Result<ExitCode, Failure> {
+    match forgetme_audit::verify_chain(path) {
+        Ok(Ok(report)) => {
+            println!(
+                "audit log {} is intact: {} event(s), {} run(s), head {}",
+                path.display(),
+                report.events,
+                report.runs.len(),
+                report.head
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Err(broken)) => {
+            println!("audit log {} is BROKEN at {broken}", path.display());
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(Failure::Input(e.to_string())),
+    }
+}
+
+/// Opens the key and the log, and records the run's start: who, where, what (identifiers as
+/// HMAC only), and the arguments without secrets.
+fn open_audit(
+    args: &Args,
+    inputs: &Inputs,
+    gws: &GwsClient,
+) -> Result<(AuditKey, AuditLog), Failure> {
+    let key =
+        AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id())
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let subjects: Vec<String> = inputs
+        .identifiers
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    log.append(
+        "run_start",
+        json!({
+            "tool": "gdpr_forget_me",
+            "version": env!("CARGO_PKG_VERSION"),
+            "operator": gws.username(),
+            "host": host,
+            "arguments": {
+                "cass_keyspace": args.cass_keyspace,
+                "cass_hostname": args.cass_hostname,
+                "cass_port": args.cass_port,
+                "group_name": args.group_name,
+                "layout": args.layout.as_ref().map(|p| p.display().to_string()),
+                "deep": args.deep,
+                "erase": format!("{:?}", args.erase).to_lowercase(),
+                "gws": gws.base_url().as_str(),
+                "default_region": args.default_region,
+                "identifiers": inputs.identifiers.len(),
+            },
+            "subjects": subjects,
+        }),
+    )
+    .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+    Ok((key, log))
 }
 
 fn cassandra_credentials(args: &Args) -> Result<Option<Credentials>, Failure> {

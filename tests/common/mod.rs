@@ -138,3 +138,45 @@ pub fn found(report: &Value) -> BTreeSet<Place> {
         })
         .collect()
 }
+
+/// Every row of the settings table: (owner, group, key) -> value text.
+pub async fn dump(keyspace: &str) -> std::collections::BTreeMap<(String, String, String), String> {
+    let session = testkit::cassandra_session(None).await;
+    let mut pager = session
+        .query_iter(
+            format!("SELECT owner_id, group_name, setting_key, value FROM {keyspace}.settings"),
+            &[],
+        )
+        .await
+        .expect("select")
+        .rows_stream::<(String, String, String, String)>()
+        .expect("typed");
+    let mut out = std::collections::BTreeMap::new();
+    use futures::TryStreamExt;
+    while let Some((o, g, k, v)) = pager.try_next().await.expect("row") {
+        out.insert((o, g, k), v);
+    }
+    out
+}
+
+/// The cleanup arguments of the original's second example, pointed at the emulator, with
+/// the password left to the environment and the audit files in `dir`.
+pub fn cleanup_args(s: &Seeded, dir: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--gws",
+        &s.emulator.base_url(),
+        "--gws_username",
+        testkit::ADMIN_USER,
+        "--cleanup",
+        "true",
+        "--yes",
+        "--no-progress",
+        "--audit-log",
+        dir.join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.join("audit.key").to_str().unwrap(),
+    ]));
+    args.extend(strings(extra));
+    args
+}

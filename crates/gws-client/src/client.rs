@@ -152,6 +152,11 @@ impl GwsClient {
         &self.cfg.base_url
     }
 
+    /// The user name the session logs in with (an operator account).
+    pub fn username(&self) -> &str {
+        &self.cfg.username
+    }
+
     fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.cfg.base_url.clone();
         {

@@ -1,0 +1,200 @@
+//! The erasure of each target, one at a time, through GWS.
+
+use std::collections::HashMap;
+
+use forgetme_audit::{AuditKey, AuditLog};
+use forgetme_matcher::{plan_erasure, ErasureOptions, ErasurePlan, Matcher};
+use gws_client::{GwsClient, GwsError};
+use serde_json::{json, Value};
+
+use crate::target::SettingTarget;
+
+/// What happened to one setting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The whole setting was deleted.
+    Deleted,
+    /// The setting was written back without the subject's entries (JSON paths removed).
+    Rewritten {
+        /// The removed entries.
+        removed: Vec<String>,
+    },
+    /// The setting (or its group) no longer exists.
+    AlreadyGone,
+    /// The setting no longer holds any identifier; it was left alone.
+    SkippedChanged,
+    /// The change failed (GWS's error, without values).
+    Failed(String),
+}
+
+impl Outcome {
+    /// A stable name for reports and the audit log.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Deleted => "deleted",
+            Outcome::Rewritten { .. } => "rewritten",
+            Outcome::AlreadyGone => "already_gone",
+            Outcome::SkippedChanged => "skipped_changed",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    /// Whether the setting counts as erased by this run.
+    pub fn erased(&self) -> bool {
+        matches!(self, Outcome::Deleted | Outcome::Rewritten { .. })
+    }
+}
+
+/// One target and what happened to it.
+#[derive(Clone, Debug)]
+pub struct SettingResult {
+    /// The setting.
+    pub target: SettingTarget,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// Everything an erasure run needs.
+pub struct Eraser<'a> {
+    /// Admin session on GWS.
+    pub gws: &'a GwsClient,
+    /// The run's identifiers.
+    pub matcher: &'a Matcher,
+    /// Where each step is recorded.
+    pub audit: &'a mut AuditLog,
+    /// HMAC key for identifiers in the audit log.
+    pub audit_key: &'a AuditKey,
+    /// Whole-setting or record-level erasure.
+    pub options: ErasureOptions,
+}
+
+/// Erases every target in order. An audit failure stops the run (nothing may change
+/// unrecorded); a GWS failure marks that target failed and the run goes on.
+pub async fn erase_all(
+    eraser: &mut Eraser<'_>,
+    targets: &[SettingTarget],
+) -> Result<Vec<SettingResult>, String> {
+    let mut key_attributes: HashMap<(String, String), Option<String>> = HashMap::new();
+    let mut results = Vec::with_capacity(targets.len());
+    for target in targets {
+        let place = audit_place(eraser, target);
+        eraser
+            .audit
+            .append(
+                "planned",
+                json!({ "setting": place, "json_paths": target.json_paths }),
+            )
+            .map_err(|e| format!("audit log: {e}"))?;
+
+        let outcome = erase_one(eraser, target, &mut key_attributes).await;
+        let mut data = json!({ "setting": place, "outcome": outcome.as_str() });
+        match &outcome {
+            Outcome::Rewritten { removed } => data["removed_paths"] = json!(removed),
+            Outcome::Failed(e) => data["error"] = json!(e),
+            _ => {}
+        }
+        eraser
+            .audit
+            .append("result", data)
+            .map_err(|e| format!("audit log: {e}"))?;
+        results.push(SettingResult {
+            target: target.clone(),
+            outcome,
+        });
+    }
+    Ok(results)
+}
+
+/// A setting's place for the audit log. The setting key is a name chosen by Workspace; in the
+/// rare case it holds an identifier itself, it is recorded as an HMAC like the identifiers.
+fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> Value {
+    let key_is_personal = eraser.matcher.is_match_text(&t.setting_key);
+    let subjects: Vec<String> = t
+        .identifiers
+        .iter()
+        .map(|i| {
+            eraser
+                .audit_key
+                .subject_ref(eraser.matcher.identifiers()[*i].normalized())
+        })
+        .collect();
+    json!({
+        "table": t.table_name(),
+        "owner_id": t.user_id,
+        "group": t.group,
+        "setting_key": if key_is_personal { Value::Null } else { json!(t.setting_key) },
+        "setting_key_ref": if key_is_personal { json!(eraser.audit_key.subject_ref(&t.setting_key)) } else { Value::Null },
+        "subjects": subjects,
+    })
+}
+
+async fn erase_one(
+    eraser: &Eraser<'_>,
+    t: &SettingTarget,
+    key_attributes: &mut HashMap<(String, String), Option<String>>,
+) -> Outcome {
+    let cache_key = (t.user_id.clone(), t.group.clone());
+    let key_attribute = match key_attributes.get(&cache_key) {
+        Some(k) => k.clone(),
+        None => match eraser.gws.user_groups(&t.user_id).await {
+            Ok(groups) => {
+                let k = groups
+                    .into_iter()
+                    .find(|g| g.name == t.group)
+                    .map(|g| g.key);
+                key_attributes.insert(cache_key, k.clone());
+                k
+            }
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Outcome::Failed(describe(&e)),
+        },
+    };
+    let Some(key_attribute) = key_attribute.filter(|k| !k.is_empty()) else {
+        return Outcome::AlreadyGone;
+    };
+
+    // Re-read just before the change: the scan may be minutes old.
+    let current = match eraser
+        .gws
+        .user_setting(&t.user_id, &t.group, &key_attribute, &t.setting_key)
+        .await
+    {
+        Ok(Some(v)) => v,
+        Ok(None) => return Outcome::AlreadyGone,
+        Err(e) => return Outcome::Failed(describe(&e)),
+    };
+    let Some(key_value) = current.get(&key_attribute).cloned() else {
+        return Outcome::Failed("the setting read back has no key attribute".into());
+    };
+    match plan_erasure(&current, &key_attribute, eraser.matcher, eraser.options) {
+        ErasurePlan::NoMatch => Outcome::SkippedChanged,
+        ErasurePlan::DeleteSetting => {
+            match eraser
+                .gws
+                .delete_user_setting(&t.user_id, &t.group, &key_attribute, &key_value)
+                .await
+            {
+                Ok(()) => Outcome::Deleted,
+                Err(e) if e.is_not_found() => Outcome::AlreadyGone,
+                Err(e) => Outcome::Failed(describe(&e)),
+            }
+        }
+        ErasurePlan::RewriteSetting { new_value, removed } => {
+            match eraser
+                .gws
+                .put_user_setting(&t.user_id, &t.group, &new_value)
+                .await
+            {
+                Ok(()) => Outcome::Rewritten {
+                    removed: removed.iter().map(|p| p.to_string()).collect(),
+                },
+                Err(e) if e.is_not_found() => Outcome::AlreadyGone,
+                Err(e) => Outcome::Failed(describe(&e)),
+            }
+        }
+    }
+}
+
+fn describe(e: &GwsError) -> String {
+    e.to_string()
+}

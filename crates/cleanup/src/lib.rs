@@ -1,0 +1,28 @@
+//! Erasing a data subject's settings through GWS: the half of the tool that changes production
+//! data, so the most careful.
+//!
+//! # Layout
+//!
+//! - [`target`]: [`SettingTarget`], one setting the search found, with everything needed to
+//!   find it again in GWS and in Cassandra.
+//! - [`erase`]: for each target, write an audit event, re-read the setting through GWS,
+//!   re-match it, and delete it or PUT it back without the subject's entries.
+//! - [`verify`]: afterwards, re-read every target from Cassandra at a strong consistency and
+//!   confirm no identifier remains.
+//!
+//! # Rules
+//!
+//! - Nothing is changed that does not match *at that moment*: the scan may be minutes old, so
+//!   each setting is read again just before the change, and a setting that no longer holds an
+//!   identifier is skipped.
+//! - Every change is announced in the audit log (and synced to disk) before it is made, and
+//!   its result is logged after.
+//! - "Not found" counts as already erased; one failure does not stop the others.
+
+pub mod erase;
+pub mod target;
+pub mod verify;
+
+pub use erase::{erase_all, Eraser, Outcome, SettingResult};
+pub use target::SettingTarget;
+pub use verify::{verify_targets, Verification};

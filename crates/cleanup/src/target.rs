@@ -1,0 +1,34 @@
+//! One setting to erase.
+
+use forgetme_scanner::read::RowKey;
+
+/// A user setting the search found, identified for GWS (user, group, key) and for Cassandra
+/// (table and primary key).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SettingTarget {
+    /// Keyspace of the table.
+    pub keyspace: String,
+    /// Table holding the setting.
+    pub table: String,
+    /// Column holding the setting's JSON.
+    pub value_column: String,
+    /// The agent who owns the setting (32-hex GWS user id).
+    pub user_id: String,
+    /// Settings group.
+    pub group: String,
+    /// Value of the group's key attribute.
+    pub setting_key: String,
+    /// The row's primary key as stored.
+    pub row_key: RowKey,
+    /// JSON paths of the hits found by the scan.
+    pub json_paths: Vec<String>,
+    /// Identifiers (indices) found in it.
+    pub identifiers: Vec<usize>,
+}
+
+impl SettingTarget {
+    /// `keyspace.table`, for reports.
+    pub fn table_name(&self) -> String {
+        format!("{}.{}", self.keyspace, self.table)
+    }
+}

@@ -1,0 +1,313 @@
+//! The cleanup half against the real node and the emulator with CSRF on: exactly the
+//! subject's data goes, everything else stays byte for byte, and the audit log proves it
+//! without holding the identifier.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use serde_json::Value;
+
+const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+
+/// The places of subject 0 (both identifiers) that belong to agents.
+fn agent_places(s: &Seeded) -> BTreeSet<Place> {
+    let mut p = planted(&s.data, 0, "email");
+    p.extend(planted(&s.data, 0, "phone"));
+    p.into_iter().filter(|p| p.0 != "contact-center").collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_erases_exactly_the_subject_and_proves_it() {
+    let s = seeded("cleanup_exact").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    let places = agent_places(&s);
+    let touched: BTreeSet<(String, String, String)> = places
+        .iter()
+        .map(|p| (p.0.clone(), p.1.clone(), p.2.clone()))
+        .collect();
+    assert!(touched.len() >= 4, "{touched:?}");
+
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "john.smith@pizza.com",
+            "--search",
+            "+1 555 010 0001",
+            "--default-region",
+            "US",
+            "--format",
+            "json",
+        ],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let cleanup = &report["cleanup"];
+    assert_eq!(
+        cleanup["erased"].as_u64().unwrap() as usize,
+        touched.len(),
+        "{cleanup}"
+    );
+    assert_eq!(cleanup["failed"], 0);
+    assert_eq!(cleanup["verified"], Value::Bool(true));
+
+    let after = dump(&s.keyspace).await;
+    // Everything not touched is byte-for-byte unchanged, the corporate favorite included.
+    for (k, v) in &before {
+        if !touched.contains(k) {
+            assert_eq!(after.get(k), Some(v), "untouched setting {k:?} changed");
+        }
+    }
+    for k in &touched {
+        let is_list = k.1 == "interaction-workspace-recents";
+        match (is_list, after.get(k)) {
+            (false, None) => {}
+            (false, Some(_)) => panic!("{k:?} should be deleted"),
+            (true, None) => panic!("the recents list {k:?} must survive without the entry"),
+            (true, Some(v)) => {
+                // Only the subject's entries are gone; the other entries are unchanged.
+                let old: Value = serde_json::from_str(&before[k]).unwrap();
+                let new: Value = serde_json::from_str(v).unwrap();
+                let removed: BTreeSet<usize> = places
+                    .iter()
+                    .filter(|p| (&p.0, &p.1, &p.2) == (&k.0, &k.1, &k.2))
+                    .map(|p| {
+                        p.3.trim_start_matches("$.entries[")
+                            .split(']')
+                            .next()
+                            .unwrap()
+                            .parse()
+                            .unwrap()
+                    })
+                    .collect();
+                let mut want = old.clone();
+                let entries = want["entries"].as_array_mut().unwrap();
+                for i in removed.iter().rev() {
+                    entries.remove(*i);
+                }
+                assert_eq!(new, want);
+                assert!(
+                    new["entries"].as_array().unwrap().len()
+                        < old["entries"].as_array().unwrap().len()
+                );
+            }
+        }
+    }
+    assert_eq!(
+        after.len(),
+        before.len() - touched.len() + 1,
+        "one list rewritten, the rest deleted"
+    );
+
+    // Never a DELETE without a body (that would delete a whole group).
+    let requests = s.emulator.recorded_requests();
+    let deletes: Vec<_> = requests.iter().filter(|r| r.method == "DELETE").collect();
+    assert!(!deletes.is_empty());
+    assert!(deletes.iter().all(|r| r.has_body), "{deletes:?}");
+
+    // A second run finds nothing to erase (the corporate favorite is not erasable) and exits 0.
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let second = run.json();
+    assert_eq!(second["cleanup"]["erased"], 0);
+    assert_eq!(dump(&s.keyspace).await, after);
+
+    // The audit log holds both runs, verifies, and never the identifier in any spelling.
+    let log_path = dir.path().join("audit.jsonl");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    for spelling in [
+        "john.smith@pizza.com",
+        "John.Smith",
+        "JOHN.SMITH",
+        "5550100001",
+        "555) 010-0001",
+        "555 010 0001",
+        "john.smith",
+    ] {
+        assert!(
+            !log.to_lowercase().contains(&spelling.to_lowercase()),
+            "audit log holds {spelling}"
+        );
+    }
+    assert!(log.contains("hmac-sha256:"));
+    for kind in [
+        "run_start",
+        "scan_complete",
+        "planned",
+        "result",
+        "verification",
+        "run_end",
+    ] {
+        assert!(
+            log.contains(&format!("\"kind\":\"{kind}\"")),
+            "no {kind} event"
+        );
+    }
+    let verify = forget_me(&strings(&[
+        "--verify-audit-log",
+        log_path.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    assert!(verify.stdout.contains("2 run(s)"), "{}", verify.stdout);
+
+    // An edited line breaks the chain, and verification names it.
+    let mut lines: Vec<String> = log.lines().map(String::from).collect();
+    lines[2] = lines[2]
+        .replacen("\"seq\":3", "\"seq\":3 ", 1)
+        .replace("planned", "plannex");
+    std::fs::write(&log_path, lines.join("\n") + "\n").unwrap();
+    let verify = forget_me(&strings(&[
+        "--verify-audit-log",
+        log_path.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(verify.stdout.contains("line 3"), "{}", verify.stdout);
+    // ...and the tool refuses to append to it.
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erase_setting_mode_deletes_whole_settings_like_the_original() {
+    let s = seeded("cleanup_whole").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    let places = agent_places(&s);
+    let touched: BTreeSet<(String, String, String)> = places
+        .iter()
+        .map(|p| (p.0.clone(), p.1.clone(), p.2.clone()))
+        .collect();
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "john.smith@pizza.com",
+            "--search",
+            "+15550100001",
+            "--default-region",
+            "US",
+            "--erase",
+            "setting",
+            // The original's CSRF example: extra headers still go along.
+            "--gws_additional_headers",
+            r#"{"X-Extra-Header": "1434429f-81a8-459a-9d6d-792d17644471"}"#,
+        ],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Verified"), "{}", run.stdout);
+    let after = dump(&s.keyspace).await;
+    for k in &touched {
+        assert!(!after.contains_key(k), "{k:?} should be deleted whole");
+    }
+    assert_eq!(after.len(), before.len() - touched.len());
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_non_admin_and_missing_confirmation_change_nothing() {
+    let s = seeded("cleanup_refused").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    s.emulator.clear_recorded_requests();
+    let base = cleanup_args(&s, dir.path(), &["--search", "john.smith@pizza.com"]);
+
+    let run = forget_me_env(&base, &[("GWS_PASSWORD", "wrong")]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("wrong"),
+        "the password leaked: {}",
+        run.stderr
+    );
+
+    let agent: Vec<String> = base
+        .iter()
+        .map(|a| {
+            if a == testkit::ADMIN_USER {
+                testkit::agent_user(1)
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let run = forget_me_env(&agent, &[("GWS_PASSWORD", testkit::AGENT_PASSWORD)]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("administrator"), "{}", run.stderr);
+
+    let unconfirmed: Vec<String> = base.iter().filter(|a| *a != "--yes").cloned().collect();
+    let run = forget_me_env(&unconfirmed, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+
+    let no_password = forget_me(&base).await;
+    assert_eq!(no_password.code, 2, "{}", no_password.stderr);
+    assert!(
+        no_password.stderr.contains("GWS_PASSWORD"),
+        "{}",
+        no_password.stderr
+    );
+
+    assert_eq!(dump(&s.keyspace).await, before, "nothing may change");
+    assert!(
+        s.emulator
+            .recorded_requests()
+            .iter()
+            .all(|r| r.method == "GET"),
+        "only reads were sent"
+    );
+    assert!(
+        !s.emulator.recorded_requests().is_empty(),
+        "the admin check did reach GWS"
+    );
+    assert!(
+        !dir.path().join("audit.jsonl").exists()
+            || std::fs::read_to_string(dir.path().join("audit.jsonl"))
+                .unwrap()
+                .is_empty()
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_on_the_command_line_works_with_a_warning() {
+    let s = seeded("cleanup_pwflag").await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "nobody.at.all@pizza.com",
+            "--gws_user_password",
+            testkit::ADMIN_PASSWORD,
+        ],
+    );
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: a password given with --gws_user_password"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains(testkit::ADMIN_PASSWORD));
+    assert!(!run.stderr.contains(testkit::ADMIN_PASSWORD));
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(!log.contains(testkit::ADMIN_PASSWORD));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
