@@ -271,7 +271,7 @@ fn layout_handler(
                 json_path: hit.path.map(|p| p.to_string()),
                 identifier: hit.identifier,
                 variant: hit.variant.as_str(),
-                deletable: !contact_center,
+                deletable: !contact_center && !loc.owner.is_empty() && !loc.group.is_empty(),
                 row_key: row_key.clone(),
             });
         }

@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Do not keep requests in memory (for long-running demo servers).
     #[arg(long)]
     pub no_record: bool,
+    /// Drop the keyspace before starting, so a demo starts from empty storage. Destroys every
+    /// table in it: for the project's own local node only.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -157,6 +161,23 @@ pub async fn main() -> ExitCode {
 
 async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let users = UsersFile::load(&a.users)?;
+    if a.fresh {
+        anyhow::ensure!(
+            crate::store::is_valid_keyspace(&a.keyspace),
+            "--keyspace {:?} is not a valid keyspace name",
+            a.keyspace
+        );
+        let session = crate::store::connect(
+            &a.cassandra,
+            a.cassandra_user.as_deref(),
+            a.cassandra_password.as_deref(),
+        )
+        .await?;
+        session
+            .query_unpaged(format!("DROP KEYSPACE IF EXISTS {}", a.keyspace), &[])
+            .await?;
+        eprintln!("gws-emulator: dropped keyspace {} (--fresh)", a.keyspace);
+    }
     let mut config = EmulatorConfig::new(users);
     config.listen = a.listen;
     config.cassandra = a.cassandra;
