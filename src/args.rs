@@ -112,6 +112,12 @@ pub struct Args {
     #[arg(long = "gws-insecure")]
     pub gws_insecure: bool,
 
+    /// Seconds to wait for each GWS answer; a request that times out (or gets HTTP 5xx) is
+    /// tried again, up to 4 times in all, with back-off.
+    #[arg(long = "gws-timeout", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub gws_timeout: u64,
+
     /// Region for phone numbers written without a country code (ISO code such as US or GB).
     #[arg(
         long = "default-region",
@@ -213,6 +219,22 @@ pub struct Args {
         default_value = "gdpr_forget_me.audit.key"
     )]
     pub audit_key: PathBuf,
+
+    /// Write an access export (GDPR Art. 15) of what was found: FILE as JSON and, beside it,
+    /// the same as a self-contained HTML page (FILE with the extension .html). It holds the
+    /// stored values: treat it as personal data.
+    #[arg(long = "export", value_name = "FILE")]
+    pub export: Option<PathBuf>,
+
+    /// Where to write the erasure receipt of a cleanup (JSON; a .txt rendering beside it).
+    /// Default: gdpr_forget_me.receipt.<run id>.json beside the audit log.
+    #[arg(long = "receipt", value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+
+    /// Re-read every location of an erasure receipt and report whether the identifiers given
+    /// with --search have come back (0 clean, 1 data is back or unreadable).
+    #[arg(long = "recheck-receipt", value_name = "FILE")]
+    pub recheck_receipt: Option<PathBuf>,
 
     /// Verify the hash chain of an audit log and exit (0 intact, 1 broken).
     #[arg(long = "verify-audit-log", value_name = "FILE")]

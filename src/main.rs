@@ -6,8 +6,10 @@
 
 mod args;
 mod cleanup;
+mod export;
 mod input;
 mod progress;
+mod receipt;
 mod report;
 mod search;
 mod secrets;
@@ -92,6 +94,9 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let gws_config = gws_config(&args, &inputs)?;
 
     let session = Arc::new(open_session(&args, &inputs, cass_credentials).await?);
+    if let Some(path) = &args.recheck_receipt {
+        return recheck_receipt(&session, &args, &inputs, path).await;
+    }
     check_schema(&session, &args, &inputs).await?;
 
     // GWS is checked before the scan so that a wrong password or a non-admin account fails
@@ -104,8 +109,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
     // The audit log is opened (and its chain checked) before the scan, so a tampered or
     // locked log stops the run before it has done anything.
+    let mut audit_started = (String::new(), 0);
     let mut audit = match (&gws, args.cleanup) {
-        (Some(client), true) => Some(open_audit(&args, &inputs, client)?),
+        (Some(client), true) => {
+            let (key, log, started) = open_audit(&args, &inputs, client)?;
+            audit_started = started;
+            Some((key, log))
+        }
         _ => None,
     };
     let progress = Arc::new(ScanProgress::default());
@@ -115,6 +125,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         group: inputs.group.as_deref(),
         deep: args.deep,
         scan_only: args.scan_only,
+        capture_values: args.export.is_some(),
         scan: ScanOptions {
             consistency: args.consistency.to_driver(),
             page_size: args.page_size,
@@ -214,6 +225,42 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
     }
 
+    // The receipt summarizes the run's audit segment, so it is written after run_end.
+    if let (Some((key, log)), Some((results, verification)), Some(client)) =
+        (&audit, &cleanup_done, &gws)
+    {
+        let facts = receipt::RunFacts {
+            started_at: audit_started.0.clone(),
+            first_seq: audit_started.1,
+            operator: client.username().to_string(),
+            keyspace: args.cass_keyspace.clone(),
+            consistency: format!("{:?}", args.verify_consistency).to_uppercase(),
+        };
+        let r = receipt::build(&session, &facts, log, key, &matcher, results, verification)
+            .await
+            .map_err(Failure::Run)?;
+        let path = args
+            .receipt
+            .clone()
+            .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
+        let text = receipt::write(&r, &path).map_err(Failure::Run)?;
+        eprintln!(
+            "Erasure receipt written to {} (readable copy {}).",
+            path.display(),
+            text.display()
+        );
+    }
+
+    if let Some(path) = &args.export {
+        let e = export::build(&args.cass_keyspace, &outcome, &inputs.identifiers, &names);
+        let html = export::write(&e, path).map_err(Failure::Run)?;
+        eprintln!(
+            "Access export written to {} and {}.",
+            path.display(),
+            html.display()
+        );
+    }
+
     let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Text => {
@@ -255,6 +302,76 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     })
 }
 
+/// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read).
+async fn recheck_receipt(
+    session: &Session,
+    args: &Args,
+    inputs: &Inputs,
+    path: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    let r = receipt::read(path).map_err(Failure::Input)?;
+    // The receipt holds HMACs only; with the audit key at hand, make sure the identifiers
+    // given are the receipt's subjects, so a typo cannot produce a false "clean".
+    if args.audit_key.is_file() {
+        let key =
+            AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+        if key.fingerprint() == r.audit.key_fingerprint {
+            let unknown = inputs
+                .identifiers
+                .iter()
+                .filter(|i| !r.subjects.contains(&key.subject_ref(i.normalized())))
+                .count();
+            if unknown > 0 {
+                return Err(Failure::Input(format!(
+                    "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
+                )));
+            }
+        } else {
+            eprintln!("note: --audit-key is not the key of this receipt; the identifiers cannot be checked against its subjects");
+        }
+    } else {
+        eprintln!("note: no audit key at {}; the identifiers cannot be checked against the receipt's subjects", args.audit_key.display());
+    }
+    let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
+    let result = forgetme_erasure_receipt::recheck::recheck(
+        session,
+        &r,
+        &matcher,
+        args.verify_consistency.to_driver(),
+    )
+    .await;
+    for i in &result.back {
+        let l = &r.locations[*i];
+        println!(
+            "DATA IS BACK: {}  owner {}  group {}  setting {}",
+            l.table,
+            l.owner_id,
+            l.group,
+            l.setting_key
+                .as_deref()
+                .or(l.setting_key_ref.as_deref())
+                .unwrap_or("")
+        );
+    }
+    for (i, e) in &result.unreadable {
+        println!("UNREADABLE: location {} of the receipt: {e}", i + 1);
+    }
+    if result.clean() {
+        println!(
+            "clean: {} location(s) of receipt {} re-read; none holds the identifier(s).",
+            result.checked, r.run_id
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "NOT CLEAN: {} location(s) hold the identifier(s) again, {} could not be read.",
+            result.back.len(),
+            result.unreadable.len()
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
 /// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
 fn verify_audit_log(path: &std::path::Path) -> Result<ExitCode, Failure> {
     match forgetme_audit::verify_chain(path) {
@@ -282,11 +399,12 @@ fn open_audit(
     args: &Args,
     inputs: &Inputs,
     gws: &GwsClient,
-) -> Result<(AuditKey, AuditLog), Failure> {
+) -> Result<(AuditKey, AuditLog, (String, u64)), Failure> {
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
     let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id())
         .map_err(|e| Failure::Input(e.to_string()))?;
+    let started = (forgetme_erasure_receipt::now_rfc3339(), log.head().1 + 1);
     let subjects: Vec<String> = inputs
         .identifiers
         .iter()
@@ -318,7 +436,7 @@ fn open_audit(
         }),
     )
     .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
-    Ok((key, log))
+    Ok((key, log, started))
 }
 
 fn cassandra_credentials(args: &Args) -> Result<Option<Credentials>, Failure> {
@@ -391,6 +509,7 @@ fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Failure
     cfg.extra_headers = headers.clone();
     cfg.ca_file = args.gws_ca_file.clone();
     cfg.insecure = args.gws_insecure;
+    cfg.timeout = std::time::Duration::from_secs(args.gws_timeout);
     Ok(Some(cfg))
 }
 
@@ -408,9 +527,11 @@ async fn open_session(
         tls,
         ..ConnectOptions::new("")
     };
-    connect(&opts)
-        .await
-        .map_err(|e| Failure::Run(e.to_string()))
+    connect(&opts).await.map_err(|e| match e {
+        // A CA file that cannot be used is bad input: nothing was read yet.
+        forgetme_scanner::connect::ConnectError::CaFile { .. } => Failure::Input(e.to_string()),
+        e => Failure::Run(e.to_string()),
+    })
 }
 
 /// Unknown keyspace, a layout that does not fit the schema, or an unknown group: bad input.

@@ -74,6 +74,9 @@ pub struct SearchOutcome {
     pub warnings: BTreeMap<String, u64>,
     /// Wall time.
     pub elapsed: Duration,
+    /// The whole stored values that held a hit, when [`SearchPlan::capture_values`] was set
+    /// (for an access export).
+    pub values: BTreeMap<ValueKey, String>,
 }
 
 impl SearchOutcome {
@@ -97,13 +100,20 @@ pub struct SearchPlan<'a> {
     pub scan_only: bool,
     /// Scanner settings.
     pub scan: ScanOptions,
+    /// Keep the whole value of every row that held a hit (for an access export).
+    pub capture_values: bool,
 }
 
 #[derive(Default)]
 struct Collected {
     found: Vec<Found>,
     warnings: BTreeMap<String, u64>,
+    values: BTreeMap<ValueKey, String>,
 }
+
+/// Identifies a stored value that held a hit: table, the row's primary key, and the column
+/// (deep hits only).
+pub type ValueKey = (String, RowKey, Option<String>);
 
 impl Collected {
     fn warn(&mut self, w: ValueWarning) {
@@ -183,6 +193,7 @@ pub async fn search(
                 &target.name(),
                 &table,
                 plan.scan_only,
+                plan.capture_values,
                 matcher.clone(),
                 collected.clone(),
             );
@@ -205,6 +216,7 @@ pub async fn search(
     collected.found.dedup();
     outcome.found = collected.found;
     outcome.warnings = collected.warnings;
+    outcome.values = collected.values;
     outcome.elapsed = started.elapsed();
     Ok(outcome)
 }
@@ -230,6 +242,7 @@ fn layout_handler(
     let group = plan.group.map(|g| g.as_bytes().to_vec());
     let table_name = table_name.to_string();
     let scan_only = plan.scan_only;
+    let capture_values = plan.capture_values;
     Arc::new(move |row: &RowView<'_>| {
         if scan_only {
             return;
@@ -256,6 +269,12 @@ fn layout_handler(
         let loc = bound.locate(row);
         let contact_center = bound.is_contact_center(row);
         let row_key = row_key(row, &key_index);
+        if capture_values {
+            c.values.insert(
+                (table_name.clone(), row_key.clone(), None),
+                String::from_utf8_lossy(value).into_owned(),
+            );
+        }
         for hit in m.hits {
             c.found.push(Found {
                 table: table_name.clone(),
@@ -282,6 +301,7 @@ fn deep_handler(
     table_name: &str,
     table: &DeepTable,
     scan_only: bool,
+    capture_values: bool,
     matcher: Arc<Matcher>,
     collected: Arc<Mutex<Collected>>,
 ) -> RowHandler {
@@ -313,6 +333,13 @@ fn deep_handler(
                 .collect::<Vec<_>>()
                 .join("/");
             let mut c = collected.lock().expect("collector poisoned");
+            let row_key = row_key(row, &key_index);
+            if capture_values {
+                c.values.insert(
+                    (table_name.clone(), row_key.clone(), Some(column.clone())),
+                    String::from_utf8_lossy(value).into_owned(),
+                );
+            }
             for hit in m.hits {
                 c.found.push(Found {
                     table: table_name.clone(),
@@ -325,7 +352,7 @@ fn deep_handler(
                     identifier: hit.identifier,
                     variant: hit.variant.as_str(),
                     deletable: false,
-                    row_key: row_key(row, &key_index),
+                    row_key: row_key.clone(),
                 });
             }
         }

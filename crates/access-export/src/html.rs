@@ -1,0 +1,131 @@
+//! The export as one HTML page: no scripts, no external assets, every piece of data escaped.
+//!
+//! The data is untrusted (agents typed it), so nothing from it is ever written unescaped: a
+//! favorite named `<script>` shows as that text.
+
+use std::fmt::Write;
+
+use crate::AccessExport;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders the page.
+pub fn render(e: &AccessExport) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>Access export</title>\n<style>\n\
+         body{{font-family:sans-serif;margin:2em;max-width:70em}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}}\
+         pre{{white-space:pre-wrap;margin:0}}.warn{{color:#a00;font-weight:bold}}\n</style>\n</head>\n<body>\n"
+    );
+    let _ = writeln!(h, "<h1>Access export</h1>");
+    let class = if e.scan.complete {
+        ""
+    } else {
+        " class=\"warn\""
+    };
+    let _ = writeln!(h, "<p{class}>{}</p>", escape(&e.statement));
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th>Generated</th><td>{}</td></tr>\n<tr><th>Keyspace</th><td>{}</td></tr>\n\
+         <tr><th>Tables</th><td>{}</td></tr>\n<tr><th>Rows searched</th><td>{}</td></tr>\n\
+         <tr><th>Search complete</th><td>{}</td></tr>\n</table>",
+        escape(&e.generated_at),
+        escape(&e.keyspace),
+        escape(&e.scan.tables.join(", ")),
+        e.scan.rows,
+        if e.scan.complete { "yes" } else { "NO" }
+    );
+    let _ = writeln!(h, "<h2>Identifiers searched</h2>\n<table>\n<tr><th>#</th><th>Kind</th><th>Identifier</th></tr>");
+    for i in &e.identifiers {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i.index,
+            escape(&i.kind),
+            escape(&i.normalized)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table>\n<h2>Data held ({} place(s))</h2>",
+        e.items.len()
+    );
+    if !e.items.is_empty() {
+        let _ = writeln!(
+            h,
+            "<table class=\"items\">\n<tr><th>Stored by</th><th>Where</th><th>Found at</th><th>Stored value</th></tr>"
+        );
+        for item in &e.items {
+            let who = match (&item.user_id, &item.user_name, item.owner_type.as_str()) {
+                (_, _, "contact_center") => "contact center (administrator)".to_string(),
+                (Some(id), Some(name), _) => format!("{name} ({id})"),
+                (Some(id), None, _) => id.clone(),
+                _ => "unknown".to_string(),
+            };
+            let place = match (&item.group, &item.column) {
+                (Some(g), _) => {
+                    format!("{} / group {g} / setting {}", item.table, item.setting_key)
+                }
+                (None, Some(c)) => {
+                    format!("{} / row {} / column {c}", item.table, item.setting_key)
+                }
+                (None, None) => format!("{} / row {}", item.table, item.setting_key),
+            };
+            let found: Vec<String> = item
+                .found_at
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} (#{}, {})",
+                        f.json_path.as_deref().unwrap_or("text"),
+                        f.identifier,
+                        f.variant
+                    )
+                })
+                .collect();
+            let value = serde_json::to_string_pretty(&item.value).unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>",
+                escape(&who),
+                escape(&place),
+                escape(&found.join("; ")),
+                escape(&value)
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
+    let _ = writeln!(h, "</body>\n</html>");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+}

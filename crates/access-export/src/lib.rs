@@ -1,0 +1,179 @@
+//! The access export: the answer to "what do you hold about me?" (GDPR Art. 15).
+//!
+//! # Layout
+//!
+//! - [`AccessExport`] and its parts: the document's model, serialized as the JSON file.
+//! - [`html`]: the same content as one self-contained HTML page for a person to read.
+//!
+//! An export with no items is a statement too ("we hold nothing"), so it always carries the
+//! scan's completeness, and an incomplete scan says plainly that no statement is possible.
+//! The export holds personal data by nature: it is for the data subject and the privacy
+//! officer, not for logs.
+
+pub mod html;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The schema name written in every export, for readers that check it.
+pub const SCHEMA: &str = "gdpr-forget-me/access-export/v1";
+
+/// The whole export.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessExport {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// When the export was made (RFC 3339, UTC).
+    pub generated_at: String,
+    /// The keyspace searched.
+    pub keyspace: String,
+    /// What was searched for.
+    pub identifiers: Vec<ExportIdentifier>,
+    /// How completely.
+    pub scan: ExportScan,
+    /// One sentence summing up the answer.
+    pub statement: String,
+    /// Every setting or row holding an identifier, with its whole value.
+    pub items: Vec<ExportItem>,
+}
+
+/// An identifier as searched.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportIdentifier {
+    /// Number, from 1, as items refer to it.
+    pub index: usize,
+    /// `email`, `phone` or `text`.
+    pub kind: String,
+    /// Normalized form.
+    pub normalized: String,
+}
+
+/// The scan behind the answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportScan {
+    /// Every token range of every table was read.
+    pub complete: bool,
+    /// Tables searched (`keyspace.table`).
+    pub tables: Vec<String>,
+    /// Token-range splits read.
+    pub ranges: usize,
+    /// Rows read.
+    pub rows: u64,
+    /// Splits that could not be read.
+    pub unread_ranges: usize,
+}
+
+/// One place holding the subject's data.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportItem {
+    /// `keyspace.table`.
+    pub table: String,
+    /// `user`, `contact_center` or `unknown`.
+    pub owner_type: String,
+    /// The agent who stored it.
+    pub user_id: Option<String>,
+    /// The agent's login name, when GWS was reachable.
+    pub user_name: Option<String>,
+    /// Settings group (where it came from: favorites, recent contacts...).
+    pub group: Option<String>,
+    /// Setting key, or the row's key for deep hits.
+    pub setting_key: String,
+    /// Column, for deep hits.
+    pub column: Option<String>,
+    /// Where in the value each identifier was found.
+    pub found_at: Vec<FoundAt>,
+    /// The whole value as stored: parsed JSON when it is JSON, else the text.
+    pub value: Value,
+}
+
+/// One hit inside an item.
+#[derive(Clone, Debug, Serialize)]
+pub struct FoundAt {
+    /// JSON path, or `None` when the value was searched as text.
+    pub json_path: Option<String>,
+    /// Which identifier (its `index`).
+    pub identifier: usize,
+    /// How it matched (`case-insensitive`, `phone-formatted`...).
+    pub variant: String,
+}
+
+impl AccessExport {
+    /// Builds the export and its statement.
+    pub fn new(
+        keyspace: String,
+        identifiers: Vec<ExportIdentifier>,
+        scan: ExportScan,
+        items: Vec<ExportItem>,
+    ) -> AccessExport {
+        let statement = if !scan.complete {
+            format!(
+                "The search was INCOMPLETE ({} token range(s) unread): this export is not a complete answer.",
+                scan.unread_ranges
+            )
+        } else if items.is_empty() {
+            format!(
+                "A complete search of {} row(s) in {} table(s) found no data about the identifier(s).",
+                scan.rows,
+                scan.tables.len()
+            )
+        } else {
+            format!(
+                "A complete search of {} row(s) in {} table(s) found {} place(s) holding the identifier(s).",
+                scan.rows,
+                scan.tables.len(),
+                items.len()
+            )
+        };
+        AccessExport {
+            schema: SCHEMA,
+            generated_at: now_rfc3339(),
+            keyspace,
+            identifiers,
+            scan,
+            statement,
+            items,
+        }
+    }
+}
+
+/// The stored text as JSON when it parses, else as a string.
+pub fn value_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// Now, RFC 3339 in UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(complete: bool) -> ExportScan {
+        ExportScan {
+            complete,
+            tables: vec!["sipfs.settings".into()],
+            ranges: 68,
+            rows: 10,
+            unread_ranges: usize::from(!complete),
+        }
+    }
+
+    #[test]
+    fn statements_distinguish_nothing_held_from_incomplete() {
+        let e = AccessExport::new("sipfs".into(), vec![], scan(true), vec![]);
+        assert!(e.statement.contains("found no data"), "{}", e.statement);
+        let e = AccessExport::new("sipfs".into(), vec![], scan(false), vec![]);
+        assert!(e.statement.contains("INCOMPLETE"), "{}", e.statement);
+        assert!(!e.statement.contains("found no data"));
+    }
+
+    #[test]
+    fn values_are_json_when_they_parse() {
+        assert_eq!(value_of(r#"{"a":1}"#)["a"], 1);
+        assert_eq!(value_of("plain"), Value::String("plain".into()));
+    }
+}

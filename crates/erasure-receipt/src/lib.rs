@@ -1,0 +1,203 @@
+//! The erasure receipt: proof, for a regulator, that a data subject's data was erased, holding
+//! no personal data itself (GDPR Art. 5(2) accountability).
+//!
+//! # Layout
+//!
+//! - [`Receipt`] and its parts: the document, written as JSON; [`render_text`] is the same for
+//!   a person to read.
+//! - [`disk`]: what happens after the erasure on disk: when tombstones and overwritten values
+//!   become purgeable (`gc_grace_seconds`), and which snapshots still hold old data.
+//! - [`recheck`]: reads every listed location again later and says whether the subject's data
+//!   has come back (a restored backup, a replica that missed the delete).
+//!
+//! Identifiers appear only as the audit log's HMAC subject refs, so the receipt can be checked
+//! against the audit log (the `audit` segment digest) and matched to a request by whoever holds
+//! the audit key.
+
+pub mod disk;
+pub mod recheck;
+
+use serde::{Deserialize, Serialize};
+
+/// The schema name written in every receipt.
+pub const SCHEMA: &str = "gdpr-forget-me/erasure-receipt/v1";
+
+/// The whole receipt.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Receipt {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The run, as named in the audit log.
+    pub run_id: String,
+    /// When the run started and ended (RFC 3339, UTC).
+    pub started_at: String,
+    /// When the receipt was written.
+    pub finished_at: String,
+    /// The GWS account that erased.
+    pub operator: String,
+    /// Tool version.
+    pub tool_version: String,
+    /// Keyspace.
+    pub keyspace: String,
+    /// The identifiers, as HMAC subject refs.
+    pub subjects: Vec<String>,
+    /// The part of the audit log this receipt summarizes.
+    pub audit: AuditSegment,
+    /// Every location handled.
+    pub locations: Vec<Location>,
+    /// The verification read.
+    pub verification: VerificationSummary,
+    /// What remains on disk, and until when.
+    pub disk: disk::DiskReport,
+}
+
+/// A range of audit-log events and their digest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditSegment {
+    /// The log file.
+    pub log: String,
+    /// First event of the run.
+    pub first_seq: u64,
+    /// Last event of the run.
+    pub last_seq: u64,
+    /// SHA-256 over the events' hashes (see docs/audit-log.md).
+    pub segment_digest: String,
+    /// Hash of the last event.
+    pub head: String,
+    /// Fingerprint of the HMAC key used for subject refs.
+    pub key_fingerprint: String,
+}
+
+/// One setting handled.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Location {
+    /// `keyspace.table`.
+    pub table: String,
+    /// Column holding the value.
+    pub value_column: String,
+    /// The agent.
+    pub owner_id: String,
+    /// Group.
+    pub group: String,
+    /// Setting key, or `None` when it holds an identifier itself (then see `setting_key_ref`).
+    pub setting_key: Option<String>,
+    /// HMAC of the setting key when it holds an identifier.
+    pub setting_key_ref: Option<String>,
+    /// JSON paths where the scan found the subject.
+    pub json_paths: Vec<String>,
+    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed` or `failed`.
+    pub action: String,
+    /// Entries removed, for `rewritten`.
+    pub removed_paths: Vec<String>,
+    /// The row's primary key (column, hex bytes), to read it again; `None` when the key holds
+    /// an identifier.
+    pub row_key: Option<Vec<(String, String)>>,
+}
+
+/// The verification read after the erasure.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VerificationSummary {
+    /// Consistency level of the read.
+    pub consistency: String,
+    /// Locations read.
+    pub checked: usize,
+    /// Locations still holding an identifier.
+    pub still_matching: usize,
+    /// Locations that could not be read.
+    pub unreadable: usize,
+    /// Nothing left, everything read.
+    pub verified: bool,
+}
+
+/// Now, RFC 3339 in UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The receipt for a person: plain text, same facts.
+pub fn render_text(r: &Receipt) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(t, "ERASURE RECEIPT ({})", r.schema);
+    let _ = writeln!(t, "run {}  {} .. {}", r.run_id, r.started_at, r.finished_at);
+    let _ = writeln!(
+        t,
+        "operator {}  tool {}  keyspace {}",
+        r.operator, r.tool_version, r.keyspace
+    );
+    let _ = writeln!(
+        t,
+        "subjects (HMAC-SHA256, key {}):",
+        r.audit.key_fingerprint
+    );
+    for s in &r.subjects {
+        let _ = writeln!(t, "  {s}");
+    }
+    let _ = writeln!(
+        t,
+        "audit log {} events {}..{}  segment digest {}  head {}",
+        r.audit.log, r.audit.first_seq, r.audit.last_seq, r.audit.segment_digest, r.audit.head
+    );
+    let _ = writeln!(t, "\nLocations ({}):", r.locations.len());
+    for l in &r.locations {
+        let key = l
+            .setting_key
+            .clone()
+            .or_else(|| l.setting_key_ref.clone())
+            .unwrap_or_default();
+        let _ = writeln!(
+            t,
+            "  {}  owner {}  group {}  setting {}  at {}  -> {}{}",
+            l.table,
+            l.owner_id,
+            l.group,
+            key,
+            l.json_paths.join(", "),
+            l.action,
+            if l.removed_paths.is_empty() {
+                String::new()
+            } else {
+                format!(" (removed {})", l.removed_paths.join(", "))
+            }
+        );
+    }
+    let v = &r.verification;
+    let _ = writeln!(
+        t,
+        "\nVerification at {}: {} read, {} still holding an identifier, {} unreadable: {}",
+        v.consistency,
+        v.checked,
+        v.still_matching,
+        v.unreadable,
+        if v.verified {
+            "VERIFIED"
+        } else {
+            "NOT VERIFIED"
+        }
+    );
+    let _ = writeln!(t, "\nOn disk:");
+    for tb in &r.disk.tables {
+        let _ = writeln!(
+            t,
+            "  {}: gc_grace_seconds {} -> tombstones and overwritten values purgeable by compaction after {}",
+            tb.table, tb.gc_grace_seconds, tb.purgeable_after
+        );
+    }
+    let s = &r.disk.snapshots;
+    if s.readable {
+        let _ = writeln!(
+            t,
+            "  snapshots of these tables reported by Cassandra: {}",
+            s.list.len()
+        );
+        for snap in &s.list {
+            let _ = writeln!(t, "    {} ({}.{})", snap.name, snap.keyspace, snap.table);
+        }
+    } else {
+        let _ = writeln!(t, "  snapshots: not readable through CQL ({})", s.note);
+    }
+    let _ = writeln!(t, "  {}", r.disk.backups_note);
+    t
+}

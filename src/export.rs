@@ -1,0 +1,116 @@
+//! Glue for the access export: turning a search's hits and captured values into
+//! [`forgetme_access_export::AccessExport`] and writing the JSON and HTML files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use forgetme_access_export::{
+    html, value_of, AccessExport, ExportIdentifier, ExportItem, ExportScan, FoundAt,
+};
+use forgetme_matcher::{Identifier, IdentifierKind};
+use serde_json::Value;
+
+use crate::report::UserNames;
+use crate::search::{OwnerType, SearchOutcome, ValueKey};
+
+/// Builds the export.
+pub fn build(
+    keyspace: &str,
+    outcome: &SearchOutcome,
+    ids: &[Identifier],
+    names: &UserNames,
+) -> AccessExport {
+    let identifiers = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| ExportIdentifier {
+            index: i + 1,
+            kind: match id.kind() {
+                IdentifierKind::Email => "email",
+                IdentifierKind::Phone => "phone",
+                IdentifierKind::Text => "text",
+            }
+            .to_string(),
+            normalized: id.normalized().to_string(),
+        })
+        .collect();
+    let mut items: BTreeMap<ValueKey, ExportItem> = BTreeMap::new();
+    for f in &outcome.found {
+        let key: ValueKey = (f.table.clone(), f.row_key.clone(), f.column.clone());
+        let item = items.entry(key.clone()).or_insert_with(|| ExportItem {
+            table: f.table.clone(),
+            owner_type: match f.owner_type {
+                OwnerType::User => "user",
+                OwnerType::ContactCenter => "contact_center",
+                OwnerType::Unknown => "unknown",
+            }
+            .to_string(),
+            user_id: f.user_id.clone(),
+            user_name: f.user_id.as_ref().and_then(|u| names.get(u).cloned()),
+            group: f.group.clone(),
+            setting_key: f.setting_key.clone(),
+            column: f.column.clone(),
+            found_at: Vec::new(),
+            value: outcome
+                .values
+                .get(&key)
+                .map(|v| value_of(v))
+                .unwrap_or(Value::Null),
+        });
+        item.found_at.push(FoundAt {
+            json_path: f.json_path.clone(),
+            identifier: f.identifier + 1,
+            variant: f.variant.to_string(),
+        });
+    }
+    AccessExport::new(
+        keyspace.to_string(),
+        identifiers,
+        ExportScan {
+            complete: outcome.complete(),
+            tables: outcome.tables.clone(),
+            ranges: outcome.ranges,
+            rows: outcome.rows,
+            unread_ranges: outcome.failed.len(),
+        },
+        items.into_values().collect(),
+    )
+}
+
+/// The HTML file beside a JSON export: `x.json` -> `x.html`, `x` -> `x.html`.
+pub fn html_path(json: &Path) -> PathBuf {
+    json.with_extension("html")
+}
+
+/// Writes both files (mode 0600 where supported: they hold personal data).
+pub fn write(export: &AccessExport, json_path: &Path) -> Result<PathBuf, String> {
+    let html = html_path(json_path);
+    if html == json_path {
+        return Err(format!(
+            "--export {}: give a .json file name; the HTML page is written beside it",
+            json_path.display()
+        ));
+    }
+    let json = serde_json::to_string_pretty(export).map_err(|e| e.to_string())?;
+    write_private(json_path, json.as_bytes())?;
+    write_private(&html, html::render(export).as_bytes())?;
+    Ok(html)
+}
+
+/// Writes a file readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,162 @@
+//! Glue for the erasure receipt: collecting what a cleanup did into
+//! [`forgetme_erasure_receipt::Receipt`], writing it, and re-checking one later.
+
+use std::path::{Path, PathBuf};
+
+use forgetme_audit::{AuditKey, AuditLog};
+use forgetme_cleanup::{Outcome, SettingResult, SettingTarget, Verification};
+use forgetme_erasure_receipt::disk::disk_report;
+use forgetme_erasure_receipt::{
+    render_text, AuditSegment, Location, Receipt, VerificationSummary, SCHEMA,
+};
+use forgetme_matcher::Matcher;
+use forgetme_scanner::Session;
+
+use crate::export::write_private;
+
+/// What the receipt needs to know about the run, gathered before and after it.
+pub struct RunFacts {
+    /// The run's start time (RFC 3339).
+    pub started_at: String,
+    /// Sequence number of the run's first audit event.
+    pub first_seq: u64,
+    /// The GWS operator.
+    pub operator: String,
+    /// Keyspace.
+    pub keyspace: String,
+    /// Verification consistency, as named on the command line.
+    pub consistency: String,
+}
+
+/// Builds the receipt after `run_end` has been written.
+#[allow(clippy::too_many_arguments)]
+pub async fn build(
+    session: &Session,
+    facts: &RunFacts,
+    log: &AuditLog,
+    key: &AuditKey,
+    matcher: &Matcher,
+    results: &[SettingResult],
+    verification: &Verification,
+) -> Result<Receipt, String> {
+    let (head, last_seq) = log.head();
+    let segment_digest = forgetme_audit::segment_digest(log.path(), facts.first_seq, last_seq)
+        .map_err(|e| format!("audit log: {e}"))?;
+    let subjects = matcher
+        .identifiers()
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let locations = results
+        .iter()
+        .map(|r| location(&r.target, &r.outcome, matcher, key))
+        .collect();
+    let mut tables: Vec<(String, String)> = results
+        .iter()
+        .map(|r| (r.target.keyspace.clone(), r.target.table.clone()))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    let now = time_now();
+    Ok(Receipt {
+        schema: SCHEMA.to_string(),
+        run_id: log.run_id().to_string(),
+        started_at: facts.started_at.clone(),
+        finished_at: forgetme_erasure_receipt::now_rfc3339(),
+        operator: facts.operator.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        keyspace: facts.keyspace.clone(),
+        subjects,
+        audit: AuditSegment {
+            log: log.path().display().to_string(),
+            first_seq: facts.first_seq,
+            last_seq,
+            segment_digest,
+            head: head.to_string(),
+            key_fingerprint: key.fingerprint(),
+        },
+        locations,
+        verification: VerificationSummary {
+            consistency: facts.consistency.clone(),
+            checked: verification.checked,
+            still_matching: verification.still_matching.len(),
+            unreadable: verification.unreadable.len(),
+            verified: verification.verified(),
+        },
+        disk: disk_report(session, &tables, now).await,
+    })
+}
+
+fn time_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A location without personal data: a setting key that holds an identifier is replaced by
+/// its HMAC, and then the row key (which contains it) is left out.
+fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &AuditKey) -> Location {
+    let personal_key = matcher.is_match_text(&t.setting_key);
+    Location {
+        table: t.table_name(),
+        value_column: t.value_column.clone(),
+        owner_id: t.user_id.clone(),
+        group: t.group.clone(),
+        setting_key: (!personal_key).then(|| t.setting_key.clone()),
+        setting_key_ref: personal_key.then(|| key.subject_ref(&t.setting_key)),
+        json_paths: t.json_paths.clone(),
+        action: outcome.as_str().to_string(),
+        removed_paths: match outcome {
+            Outcome::Rewritten { removed } => removed.clone(),
+            _ => Vec::new(),
+        },
+        row_key: (!personal_key).then(|| {
+            t.row_key
+                .iter()
+                .map(|(c, v)| (c.clone(), hex::encode(&v.0)))
+                .collect()
+        }),
+    }
+}
+
+/// The default receipt path: beside the audit log, named after the run.
+pub fn default_path(audit_log: &Path, run_id: &str) -> PathBuf {
+    let dir = audit_log.parent().unwrap_or(Path::new(""));
+    dir.join(format!("gdpr_forget_me.receipt.{run_id}.json"))
+}
+
+/// Writes the receipt as JSON and its text rendering beside it (`.txt`).
+pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
+    let text_path = path.with_extension("txt");
+    if text_path == path {
+        return Err(format!(
+            "--receipt {}: give a .json file name",
+            path.display()
+        ));
+    }
+    let json = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
+    write_private(path, json.as_bytes())?;
+    write_private(&text_path, render_text(receipt).as_bytes())?;
+    Ok(text_path)
+}
+
+/// Reads a receipt file.
+pub fn read(path: &Path) -> Result<Receipt, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--recheck-receipt {}: cannot read it ({e})", path.display()))?;
+    let receipt: Receipt = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "--recheck-receipt {}: not an erasure receipt ({e})",
+            path.display()
+        )
+    })?;
+    if receipt.schema != SCHEMA {
+        return Err(format!(
+            "--recheck-receipt {}: schema {:?} is not {SCHEMA}",
+            path.display(),
+            receipt.schema
+        ));
+    }
+    Ok(receipt)
+}

@@ -1,0 +1,245 @@
+//! Art. 15 access exports and Art. 17 erasure receipts against the real node and emulator.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::{json, Value};
+
+const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() {
+    let s = seeded("export").await;
+    // A hostile favorite: markup in the name, the subject's address in the list.
+    let agent = testkit::user_id(&testkit::agent_user(2));
+    let hostile = json!({
+        "id": "fav-hostile",
+        "displayName": "<script>alert('x')</script>",
+        "firstName": "Mallory", "lastName": "</td></tr></table><b>",
+        "category": "Customers",
+        "phoneNumbers": [],
+        "emailAddresses": ["john.smith@pizza.com"]
+    });
+    testkit::admin_client(&s.emulator)
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{agent}/settings/interaction-workspace-personal-favorites"),
+            Some(&hostile.to_string()),
+        )
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--no-progress",
+        "--export",
+        path.to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(export["schema"], "gdpr-forget-me/access-export/v1");
+    assert_eq!(export["scan"]["complete"], Value::Bool(true));
+    let items = export["items"].as_array().unwrap();
+
+    // Every seeded setting holding the address, plus the hostile one, with its whole value.
+    let mut want: BTreeMap<(String, String, String), Value> = BTreeMap::new();
+    for p in planted(&s.data, 0, "email") {
+        let setting = s
+            .data
+            .settings
+            .iter()
+            .find(|x| x.owner_id == p.0 && x.group == p.1 && x.setting_key == p.2)
+            .unwrap();
+        want.insert((p.0, p.1, p.2), setting.value.clone());
+    }
+    want.insert(
+        (
+            agent.clone(),
+            "interaction-workspace-personal-favorites".into(),
+            "fav-hostile".into(),
+        ),
+        hostile.clone(),
+    );
+    let got: BTreeMap<(String, String, String), Value> = items
+        .iter()
+        .map(|i| {
+            (
+                (
+                    i["user_id"]
+                        .as_str()
+                        .unwrap_or("contact-center")
+                        .to_string(),
+                    i["group"].as_str().unwrap().to_string(),
+                    i["setting_key"].as_str().unwrap().to_string(),
+                ),
+                i["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // The page: parsed without a browser; the markup is text, not elements.
+    let html = std::fs::read_to_string(dir.path().join("export.html")).unwrap();
+    assert!(!html.contains("<script>"), "unescaped markup in the page");
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    assert_eq!(doc.select(&sel("script")).count(), 0);
+    assert_eq!(doc.select(&sel("b")).count(), 0);
+    let rows = doc.select(&sel("table.items tr")).count();
+    assert_eq!(rows, items.len() + 1, "one row per item plus the header");
+    let text: String = doc.root_element().text().collect();
+    assert!(text.contains("<script>alert('x')</script>"));
+    assert!(text.contains("john.smith@pizza.com"));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_nothing_says_so_with_the_scan_behind_it() {
+    let s = seeded("export_none").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.json");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--search",
+        "never.seen@pizza.com",
+        "--export",
+        path.to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(export["items"].as_array().unwrap().len(), 0);
+    assert_eq!(export["scan"]["complete"], Value::Bool(true));
+    assert!(export["scan"]["rows"].as_u64().unwrap() > 0);
+    assert!(export["statement"]
+        .as_str()
+        .unwrap()
+        .contains("found no data"));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receipt_proves_the_erasure_without_personal_data_and_rechecks_later() {
+    let s = seeded("receipt").await;
+    let dir = tempfile::tempdir().unwrap();
+    let receipt_path = dir.path().join("receipt.json");
+    let ids = [
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+15550100001",
+    ];
+    let mut extra = ids.to_vec();
+    extra.extend(["--receipt", receipt_path.to_str().unwrap()]);
+    let before = dump(&s.keyspace).await;
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &extra), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    let text = std::fs::read_to_string(&receipt_path).unwrap();
+    let readable = std::fs::read_to_string(dir.path().join("receipt.txt")).unwrap();
+    for doc in [&text, &readable] {
+        for spelling in [
+            "john.smith",
+            "JOHN.SMITH",
+            "John.Smith",
+            "5550100001",
+            "555) 010",
+            "555 010 0001",
+        ] {
+            assert!(!doc.contains(spelling), "receipt holds {spelling}");
+        }
+    }
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["schema"], "gdpr-forget-me/erasure-receipt/v1");
+    assert_eq!(r["subjects"].as_array().unwrap().len(), 2);
+    assert!(r["subjects"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("hmac-sha256:"));
+    assert_eq!(r["verification"]["verified"], Value::Bool(true));
+    assert_eq!(r["verification"]["consistency"], "QUORUM");
+    let locations = r["locations"].as_array().unwrap();
+    assert!(locations.len() >= 4);
+    assert!(locations
+        .iter()
+        .all(|l| l["action"] == "deleted" || l["action"] == "rewritten"));
+    assert!(locations
+        .iter()
+        .any(|l| l["action"] == "rewritten" && !l["removed_paths"].as_array().unwrap().is_empty()));
+
+    // The audit segment is the run's, and its digest checks against the log.
+    let log = dir.path().join("audit.jsonl");
+    let (first, last) = (
+        r["audit"]["first_seq"].as_u64().unwrap(),
+        r["audit"]["last_seq"].as_u64().unwrap(),
+    );
+    assert_eq!(first, 1);
+    assert_eq!(
+        r["audit"]["segment_digest"],
+        forgetme_audit::segment_digest(&log, first, last).unwrap()
+    );
+    let report = forgetme_audit::verify_chain(&log).unwrap().unwrap();
+    assert_eq!(report.events, last);
+    assert_eq!(r["audit"]["head"], report.head);
+
+    // On disk: gc_grace_seconds of the table and the purge date; snapshots said either way.
+    let table = &r["disk"]["tables"][0];
+    assert_eq!(table["gc_grace_seconds"], 864000);
+    assert!(table["purgeable_after"].as_str().unwrap().starts_with("20"));
+    let snaps = &r["disk"]["snapshots"];
+    assert!(snaps["readable"].is_boolean() && !snaps["note"].as_str().unwrap().is_empty());
+    assert!(readable.contains("Backups and snapshots taken before the erasure"));
+
+    // Re-check: clean now.
+    let key = dir.path().join("audit.key");
+    let recheck = |ids: Vec<&str>| {
+        let mut a = cass_args(&s.keyspace);
+        a.extend(strings(&[
+            "--recheck-receipt",
+            receipt_path.to_str().unwrap(),
+            "--audit-key",
+            key.to_str().unwrap(),
+        ]));
+        a.extend(strings(&ids));
+        a
+    };
+    let run = forget_me(&recheck(ids.to_vec())).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("clean"), "{}", run.stdout);
+
+    // An identifier that is not a subject of the receipt is refused.
+    let run = forget_me(&recheck(vec!["--search", "someone.else@pizza.com"])).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // A restored backup: a deleted favorite comes back directly in Cassandra.
+    let deleted = locations.iter().find(|l| l["action"] == "deleted").unwrap();
+    let k = (
+        deleted["owner_id"].as_str().unwrap().to_string(),
+        deleted["group"].as_str().unwrap().to_string(),
+        deleted["setting_key"].as_str().unwrap().to_string(),
+    );
+    let session = testkit::cassandra_session(None).await;
+    session
+        .query_unpaged(
+            format!("INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)", s.keyspace),
+            (&k.0, &k.1, &k.2, &before[&k]),
+        )
+        .await
+        .unwrap();
+    let run = forget_me(&recheck(ids.to_vec())).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("DATA IS BACK"), "{}", run.stdout);
+    assert!(run.stdout.contains(&k.2), "{}", run.stdout);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
