@@ -63,6 +63,17 @@ pub struct ServeArgs {
     /// table in it: for the project's own local node only.
     #[arg(long)]
     pub fresh: bool,
+    /// Fault injection: answer this share of requests (0.0-1.0) with HTTP 500 / statusCode 4,
+    /// chosen with --fault-seed (same seed, same requests, same faults). For tests and demos
+    /// of retries only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_error_rate: f64,
+    /// Seed of the fault injection's generator.
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub fault_seed: u64,
+    /// Fault injection: delay every request by this many milliseconds before serving it.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub fault_delay_ms: u64,
 }
 
 #[derive(Parser, Debug)]
@@ -188,6 +199,25 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.replication_factor = a.replication_factor;
     config.session_timeout = Duration::from_secs(a.session_timeout);
     config.record_requests = !a.no_record;
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&a.fault_error_rate),
+        "--fault-error-rate must be between 0.0 and 1.0"
+    );
+    config.faults.latency = Duration::from_millis(a.fault_delay_ms);
+    if a.fault_error_rate > 0.0 {
+        config.faults.random = Some(crate::fault::RandomFaults {
+            seed: a.fault_seed,
+            rate: a.fault_error_rate,
+            faults: vec![crate::fault::Fault::InternalError],
+            filter: Default::default(),
+        });
+    }
+    if !config.faults.is_empty() {
+        eprintln!(
+            "gws-emulator: FAULT INJECTION ON (error rate {}, seed {}, delay {} ms)",
+            a.fault_error_rate, a.fault_seed, a.fault_delay_ms
+        );
+    }
     let emulator = start(config).await?;
     eprintln!(
         "gws-emulator: serving {}/api/v2 (Ctrl-C to stop)",

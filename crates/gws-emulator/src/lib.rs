@@ -30,6 +30,8 @@
 //! - [`session`]: `JSESSIONID` sessions and their CSRF tokens.
 //! - [`status`]: GWS `statusCode` values and the error type that renders them.
 //! - [`record`]: the in-memory log of requests tests read back.
+//! - [`fault`]: deterministic fault injection (errors, latency, dropped connections, sessions
+//!   ended mid-run) for tests of clients.
 //! - [`client`]: a minimal GWS client (cookies + CSRF handshake) for the seeder and tests.
 //! - [`seed`]: deterministic Workspace favorites / recents, planted subjects, written through
 //!   the API.
@@ -38,6 +40,7 @@
 mod api;
 pub mod cli;
 pub mod client;
+pub mod fault;
 pub mod record;
 pub mod seed;
 pub mod server;
@@ -48,6 +51,7 @@ pub mod users;
 
 pub use api::{CSRF_HEADER_NAME_HEADER, CSRF_MESSAGE, CSRF_TOKEN_HEADER};
 pub use client::{ApiClient, ApiResponse, ClientError};
+pub use fault::{Fault, FaultPlan, FaultRule, Faults, InjectedFault, RandomFaults, RequestFilter};
 pub use record::RecordedRequest;
 pub use seed::{demo_subjects, seed, SeedPlan, SeededData, Subject};
 pub use server::{start, EmulatorConfig, RunningEmulator, StartError};

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{router, AppState, Shared};
+use crate::fault::{FaultPlan, Faults};
 use crate::record::{RecordedRequest, Recorder};
 use crate::session::Sessions;
 use crate::store::{self, Store};
@@ -37,6 +38,9 @@ pub struct EmulatorConfig {
     /// Keep every request in memory for [`RunningEmulator::recorded_requests`]. Default true;
     /// a long-running demo server may turn it off.
     pub record_requests: bool,
+    /// Faults to inject from the start (tests; `--fault-*` flags). Empty by default; tests
+    /// usually change faults while running with [`RunningEmulator::faults`].
+    pub faults: FaultPlan,
 }
 
 impl EmulatorConfig {
@@ -55,6 +59,7 @@ impl EmulatorConfig {
             session_timeout: Duration::from_secs(1800),
             max_body_bytes: 1024 * 1024,
             record_requests: true,
+            faults: FaultPlan::default(),
         }
     }
 }
@@ -94,6 +99,7 @@ pub enum StartError {
 pub struct RunningEmulator {
     addr: SocketAddr,
     state: Shared,
+    faults: Arc<Faults>,
     keyspace_name: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -124,6 +130,11 @@ impl RunningEmulator {
     /// fetch a new CSRF token.
     pub fn invalidate_sessions(&self) {
         self.state.sessions.invalidate_all();
+    }
+
+    /// The live fault injection: add rules, set a random share, read what was injected.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Number of sessions the server holds.
@@ -219,7 +230,11 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
         csrf: config.csrf,
         max_body_bytes: config.max_body_bytes,
     });
-    let app = router(state.clone());
+    let faults = Arc::new(Faults::new(config.faults));
+    let app = router(state.clone()).layer(axum::middleware::from_fn_with_state(
+        (faults.clone(), state.clone()),
+        crate::fault::layer,
+    ));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -232,6 +247,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
     Ok(RunningEmulator {
         addr,
         state,
+        faults,
         stop: Some(stop_tx),
         task: Some(task),
         keyspace_name: config.keyspace,
