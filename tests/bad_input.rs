@@ -126,3 +126,154 @@ async fn errors_never_repeat_the_identifier() {
     assert_eq!(run.code, 2);
     assert!(!run.stderr.contains("john.smith"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn wrong_lengths_line_breaks_and_hostile_names_are_refused() {
+    // A phone number with a digit too few or too many for its region.
+    refused(&["--search", "+1 555 010 000"], "missing or extra digit").await;
+    refused(&["--search", "+1 555 010 00011"], "missing or extra digit").await;
+    refused(&["--search", "+44 20 7946 012345"], "GB numbers have").await;
+    refused(
+        &["--search", "555 010 00", "--default-region", "US"],
+        "US numbers have 10",
+    )
+    .await;
+    // Line breaks in extra header names or values (header injection).
+    for headers in [
+        "{\"X-A\\r\\nX-Evil\": \"v\"}",
+        "{\"X-A\\rB\": \"v\"}",
+        "{\"X-A\": \"v\\r\\nX-Evil: 1\"}",
+        "{\"X-A\": \"v\\nX-Evil: 1\"}",
+    ] {
+        refused(
+            &[
+                "--search",
+                "a@b.com",
+                "--gws",
+                "http://x",
+                "--gws_additional_headers",
+                headers,
+            ],
+            "--gws_additional_headers",
+        )
+        .await;
+    }
+    // --gws that is not an http(s) URL.
+    for url in [
+        "127.0.0.1:8090",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "http://",
+    ] {
+        refused(&["--search", "a@b.com", "--gws", url], "http://").await;
+    }
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--gws",
+            "https://x",
+            "--gws-insecure",
+            "--gws-ca-file",
+            "/dev/null",
+        ],
+        "contradict",
+    )
+    .await;
+
+    // Layout files naming tables or columns with quotes or semicolons.
+    let dir = tempfile::tempdir().unwrap();
+    for (n, (table, column)) in [
+        (r#"settings\"; DROP TABLE x; --"#, "value"),
+        ("settings; DROP KEYSPACE sipfs", "value"),
+        ("settings", r#"value\" FROM x; --"#),
+        ("settings", "val'ue"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let layout = dir.path().join(format!("layout{n}.toml"));
+        std::fs::write(
+            &layout,
+            format!(
+                "[[table]]\nname = \"{table}\"\nowner = \"owner_id\"\ngroup = \"group_name\"\nsetting_key = \"setting_key\"\nvalue = \"{column}\"\n"
+            ),
+        )
+        .unwrap();
+        refused(
+            &["--search", "a@b.com", "--layout", layout.to_str().unwrap()],
+            "letters, digits or underscores",
+        )
+        .await;
+    }
+
+    // A Cassandra CA file that is not PEM: refused before connecting.
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "this is not a certificate\n").unwrap();
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--cass-ca-file",
+            not_pem.to_str().unwrap(),
+        ],
+        "CA file",
+    )
+    .await;
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--cass-ca-file",
+            "/nonexistent/ca.pem",
+        ],
+        "--cass-ca-file",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_keyspace_and_unreachable_gws_are_refused_before_the_scan() {
+    let mut args = cass_args("no_such_keyspace_here");
+    args.extend(strings(&["--search", "a@b.com"]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--cass_keyspace"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+
+    // A keyspace that exists, and a GWS that is gone: cleanup is refused before scanning.
+    let keyspace = testkit::unique_keyspace("bad_gws");
+    let emulator = testkit::start_emulator(&keyspace).await;
+    let url = emulator.base_url();
+    emulator.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let mut args = cass_args(&keyspace);
+    args.extend(strings(&[
+        "--search",
+        "a@b.com",
+        "--gws",
+        &url,
+        "--gws_username",
+        testkit::ADMIN_USER,
+        "--cleanup",
+        "true",
+        "--yes",
+        "--gws-timeout",
+        "2",
+        "--audit-log",
+        audit.to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me_env(&args, &[("GWS_PASSWORD", testkit::ADMIN_PASSWORD)]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&url), "{}", run.stderr);
+    assert!(run.stderr.contains("cannot be used"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no report: {}", run.stdout);
+    assert!(
+        !audit.exists(),
+        "nothing is recorded for a run that never started"
+    );
+    testkit::drop_keyspace(&keyspace).await;
+}
