@@ -161,7 +161,15 @@ fn rustls_config(tls: &TlsOptions) -> Result<Arc<rustls::ClientConfig>, ConnectE
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    let config = rustls::ClientConfig::builder()
+    // Several crypto providers are compiled in (the driver, the GWS client and rustls' own
+    // default each pull one), so rustls cannot pick one by itself and
+    // `ClientConfig::builder()` would panic: name one, unless the process installed its own.
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("the provider supports the default TLS versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
