@@ -139,6 +139,7 @@ pub async fn search(
     let collected = Arc::new(Mutex::new(Collected::default()));
     let mut outcome = SearchOutcome::default();
 
+    let mut jobs: Vec<(ScanTarget, RowHandler)> = Vec::new();
     for table in plan.layout_tables {
         // The layout's columns, then any primary-key column the layout does not name, so each
         // hit can be read back by its key.
@@ -163,17 +164,7 @@ pub async fn search(
             matcher.clone(),
             collected.clone(),
         );
-        let result = scan_table(
-            session.clone(),
-            &target,
-            &plan.scan,
-            progress.clone(),
-            None,
-            handler,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        absorb(&mut outcome, result);
+        jobs.push((target, handler));
     }
 
     if plan.deep {
@@ -197,18 +188,23 @@ pub async fn search(
                 matcher.clone(),
                 collected.clone(),
             );
-            let result = scan_table(
-                session.clone(),
-                &target,
-                &plan.scan,
-                progress.clone(),
-                None,
-                handler,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            absorb(&mut outcome, result);
+            jobs.push((target, handler));
         }
+    }
+
+    // Every table is planned (and its schema checked) before the first row is read.
+    for (target, handler) in jobs {
+        let result = scan_table(
+            session.clone(),
+            &target,
+            &plan.scan,
+            progress.clone(),
+            None,
+            handler,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        absorb(&mut outcome, result);
     }
 
     let mut collected = std::mem::take(&mut *collected.lock().expect("collector poisoned"));

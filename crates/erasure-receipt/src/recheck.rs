@@ -2,14 +2,16 @@
 //!
 //! Months after an erasure, a restored backup or a replica that missed the delete (and was
 //! repaired from an old SSTable) can bring data back. The re-check reads every location the
-//! receipt lists, by its primary key, and matches it against the identifiers given again by
-//! the operator (the receipt holds only their HMACs).
+//! receipt lists, by its primary key, with the same verification the cleanup ran right after
+//! erasing ([`forgetme_cleanup::verify_targets`]), against the identifiers given again by the
+//! operator (the receipt holds only their HMACs).
 
+use forgetme_cleanup::{verify_targets, SettingTarget};
 use forgetme_matcher::Matcher;
-use forgetme_scanner::read::{read_column, RawValue};
+use forgetme_scanner::read::RawValue;
 use forgetme_scanner::{Consistency, Session};
 
-use crate::Receipt;
+use crate::{Location, Receipt};
 
 /// What the re-check found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,36 +39,47 @@ pub async fn recheck(
     consistency: Consistency,
 ) -> Recheck {
     let mut r = Recheck::default();
+    let mut targets = Vec::new();
+    let mut index = Vec::new();
     for (i, loc) in receipt.locations.iter().enumerate() {
-        let Some(key) = &loc.row_key else {
-            r.unreadable.push((
-                i,
-                "the row key holds an identifier and was not recorded".into(),
-            ));
-            continue;
-        };
-        let Some((ks, table)) = loc.table.split_once('.') else {
-            r.unreadable.push((i, "malformed table name".into()));
-            continue;
-        };
-        let decoded: Result<Vec<(String, RawValue)>, _> = key
-            .iter()
-            .map(|(column, h)| hex::decode(h).map(|b| (column.clone(), RawValue(b))))
-            .collect();
-        let Ok(row_key) = decoded else {
-            r.unreadable.push((i, "malformed row key".into()));
-            continue;
-        };
-        match read_column(session, ks, table, &loc.value_column, &row_key, consistency).await {
-            Ok(None) => r.checked += 1,
-            Ok(Some(bytes)) => {
-                r.checked += 1;
-                if matcher.match_bytes(&bytes).is_match() {
-                    r.back.push(i);
-                }
+        match target_of(loc) {
+            Ok(t) => {
+                targets.push(t);
+                index.push(i);
             }
-            Err(e) => r.unreadable.push((i, e)),
+            Err(reason) => r.unreadable.push((i, reason.into())),
         }
     }
+    let v = verify_targets(session, &targets, matcher, consistency).await;
+    r.checked = v.checked;
+    r.back = v.still_matching.iter().map(|t| index[*t]).collect();
+    r.unreadable
+        .extend(v.unreadable.into_iter().map(|(t, e)| (index[t], e)));
+    r.unreadable.sort();
     r
+}
+
+/// The location as a verification target: table and row key are all the read needs.
+fn target_of(loc: &Location) -> Result<SettingTarget, &'static str> {
+    let key = loc
+        .row_key
+        .as_ref()
+        .ok_or("the row key holds an identifier and was not recorded")?;
+    let (keyspace, table) = loc.table.split_once('.').ok_or("malformed table name")?;
+    let row_key = key
+        .iter()
+        .map(|(column, h)| hex::decode(h).map(|b| (column.clone(), RawValue(b))))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "malformed row key")?;
+    Ok(SettingTarget {
+        keyspace: keyspace.to_string(),
+        table: table.to_string(),
+        value_column: loc.value_column.clone(),
+        user_id: loc.owner_id.clone(),
+        group: loc.group.clone(),
+        setting_key: loc.setting_key.clone().unwrap_or_default(),
+        row_key,
+        json_paths: loc.json_paths.clone(),
+        identifiers: Vec::new(),
+    })
 }
