@@ -75,14 +75,14 @@ pub fn confirm(targets: &[SettingTarget], names: &UserNames, gws: &str) -> bool 
         targets.len()
     );
     for t in targets {
-        let _ = writeln!(
-            err,
+        let line = format!(
             "  {}  group {}  setting {}  (found at {})",
             owner(t, names),
             t.group,
             t.setting_key,
             t.json_paths.join(", ")
         );
+        let _ = writeln!(err, "{}", crate::report::terminal_safe(&line));
     }
     let _ = writeln!(
         err,

@@ -14,7 +14,7 @@ mod report;
 mod search;
 mod secrets;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -264,20 +264,26 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Text => {
+            // Rendered first, then made terminal-safe: stored data may hold control characters.
+            let mut text = Vec::new();
             report::write_text(
-                &mut stdout,
+                &mut text,
                 &outcome,
                 &inputs.identifiers,
                 &names,
                 std::io::stdout().is_terminal(),
             )
+            .and_then(|_| match &cleanup_done {
+                Some((results, verification)) => {
+                    cleanup::write_text(&mut text, results, verification, &names)
+                }
+                None if args.cleanup => writeln!(text, "Cleanup: nothing to erase."),
+                None => Ok(()),
+            })
+            .and_then(|_| {
+                stdout.write_all(report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes())
+            })
             .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
-            if let Some((results, verification)) = &cleanup_done {
-                cleanup::write_text(&mut stdout, results, verification, &names)
-                    .map_err(|e| Failure::Run(format!("cannot write the report: {e}")))?;
-            } else if args.cleanup {
-                println!("Cleanup: nothing to erase.");
-            }
         }
         Format::Json => {
             let mut doc = report::to_json(&outcome, &inputs.identifiers, &names);
@@ -342,7 +348,7 @@ async fn recheck_receipt(
     .await;
     for i in &result.back {
         let l = &r.locations[*i];
-        println!(
+        let line = format!(
             "DATA IS BACK: {}  owner {}  group {}  setting {}",
             l.table,
             l.owner_id,
@@ -352,6 +358,7 @@ async fn recheck_receipt(
                 .or(l.setting_key_ref.as_deref())
                 .unwrap_or("")
         );
+        println!("{}", report::terminal_safe(&line));
     }
     for (i, e) in &result.unreadable {
         println!("UNREADABLE: location {} of the receipt: {e}", i + 1);
@@ -528,8 +535,10 @@ async fn open_session(
         ..ConnectOptions::new("")
     };
     connect(&opts).await.map_err(|e| match e {
-        // A CA file that cannot be used is bad input: nothing was read yet.
-        forgetme_scanner::connect::ConnectError::CaFile { .. } => Failure::Input(e.to_string()),
+        // A CA file that cannot be used, or refused credentials, is bad input (exit 2), as for
+        // GWS: nothing was read yet. A node that does not answer is a failure (exit 1).
+        forgetme_scanner::connect::ConnectError::CaFile { .. }
+        | forgetme_scanner::connect::ConnectError::Auth(_) => Failure::Input(e.to_string()),
         e => Failure::Run(e.to_string()),
     })
 }

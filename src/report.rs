@@ -172,3 +172,29 @@ fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
         "deletable": f.deletable,
     })
 }
+
+/// Replaces control characters (other than line breaks and tabs) with visible escapes, so
+/// stored data (a setting key, a group name) cannot move the cursor, recolour or rewrite the
+/// operator's terminal.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(terminal_safe("fav-1\u{1b}[2J\r\n"), "fav-1\\u{1b}[2J\\r\n");
+        assert_eq!(terminal_safe("Zoë\tok"), "Zoë\tok");
+    }
+}

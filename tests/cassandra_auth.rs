@@ -59,7 +59,11 @@ async fn searches_a_password_protected_cluster_with_env_or_file_passwords() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let run = forget_me_env(&base, &[("CASS_PASSWORD", "not-the-password")]).await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.code, 2,
+        "refused credentials are bad input: {}",
+        run.stderr
+    );
     assert!(run.stderr.contains("refused the login"), "{}", run.stderr);
     assert!(!run.stderr.contains("not-the-password"));
 

@@ -318,6 +318,25 @@ contact_center_owner = "CC"
         "the non-JSON value is warned about"
     );
 
+    // A setting key with terminal control characters is shown escaped, never raw.
+    session
+        .query_unpaged(
+            format!("INSERT INTO {keyspace}.gws_settings (key, column1, value) VALUES (?, ?, ?)"),
+            (
+                format!("{owner}:interaction-workspace-personal-favorites").into_bytes(),
+                "fav-\u{1b}[2J\u{7}",
+                br#"{"id":"x","emailAddresses":["john.smith@pizza.com"]}"#.to_vec(),
+            ),
+        )
+        .await
+        .unwrap();
+    let mut args = cass_args(&keyspace);
+    args.extend(strings(&["--search", "john.smith@pizza.com", "--layout", layout.to_str().unwrap()]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{:?}", run.stdout);
+    assert!(run.stdout.contains("fav-\\u{1b}[2J\\u{7}"), "{}", run.stdout);
+
     // A layout naming a missing column is refused before reading.
     std::fs::write(
         &layout,
