@@ -4,12 +4,103 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
-use forgetme_cleanup::{SettingResult, SettingTarget, Verification};
+use forgetme_audit::{AuditKey, AuditLog};
+use forgetme_cleanup::{
+    erase_all, verify_targets, Eraser, SettingResult, SettingTarget, Verification,
+};
+use forgetme_matcher::{ErasureOptions, Matcher};
 use forgetme_scanner::layout::Layout;
+use forgetme_scanner::{Consistency, Session};
+use gws_client::GwsClient;
 use serde_json::{json, Value};
 
+use crate::audit_trail::append;
+use crate::failure::Failure;
 use crate::report::UserNames;
-use crate::search::{Found, OwnerType};
+use crate::search::{Found, OwnerType, SearchOutcome};
+
+/// What the erasure phase did.
+pub enum CleanupRun {
+    /// Nothing erasable was found.
+    NothingToErase,
+    /// The operator did not confirm.
+    NotConfirmed,
+    /// Settings were handled and verified.
+    Done(Vec<SettingResult>, Verification),
+}
+
+/// Everything the erasure phase needs.
+pub struct CleanupContext<'a> {
+    /// Cassandra, for the verification read.
+    pub session: &'a Session,
+    /// GWS admin session.
+    pub gws: &'a GwsClient,
+    /// The run's identifiers.
+    pub matcher: &'a Matcher,
+    /// HMAC key.
+    pub key: &'a AuditKey,
+    /// Layout, to find each table's value column.
+    pub layout: &'a Layout,
+    /// User names for messages.
+    pub names: &'a UserNames,
+    /// Skip the question.
+    pub yes: bool,
+    /// Whole settings only.
+    pub options: ErasureOptions,
+    /// Verification consistency.
+    pub verify_consistency: Consistency,
+}
+
+/// Lists, confirms, erases, verifies, and records each step, then writes `run_end`.
+pub async fn run(
+    ctx: &CleanupContext<'_>,
+    log: &mut AuditLog,
+    outcome: &SearchOutcome,
+) -> Result<CleanupRun, Failure> {
+    let targets = targets(&outcome.found, ctx.layout);
+    let run = if targets.is_empty() {
+        CleanupRun::NothingToErase
+    } else if !ctx.yes && !confirm(&targets, ctx.names, ctx.gws.base_url().as_str()) {
+        eprintln!("Nothing erased: not confirmed.");
+        CleanupRun::NotConfirmed
+    } else {
+        let mut eraser = Eraser {
+            gws: ctx.gws,
+            matcher: ctx.matcher,
+            audit: log,
+            audit_key: ctx.key,
+            options: ctx.options,
+        };
+        let results = erase_all(&mut eraser, &targets)
+            .await
+            .map_err(Failure::Run)?;
+        let verification =
+            verify_targets(ctx.session, &targets, ctx.matcher, ctx.verify_consistency).await;
+        append(
+            log,
+            "verification",
+            verification_event(&targets, &verification),
+        )?;
+        CleanupRun::Done(results, verification)
+    };
+    let end = match &run {
+        CleanupRun::NotConfirmed => {
+            json!({"outcome": "not_confirmed", "complete": outcome.complete()})
+        }
+        CleanupRun::NothingToErase => {
+            json!({"outcome": "nothing_to_erase", "complete": outcome.complete(),
+            "erased": 0, "already_gone": 0, "skipped_changed": 0, "failed": 0, "verified": true})
+        }
+        CleanupRun::Done(results, v) => {
+            let t = tally(results);
+            json!({"outcome": "done", "complete": outcome.complete(), "erased": t.erased,
+                "already_gone": t.already_gone, "skipped_changed": t.skipped_changed,
+                "failed": t.failed, "verified": v.verified()})
+        }
+    };
+    append(log, "run_end", end)?;
+    Ok(run)
+}
 
 /// The erasable settings among the hits, one target per setting.
 pub fn targets(found: &[Found], layout: &Layout) -> Vec<SettingTarget> {

@@ -12,7 +12,15 @@ use forgetme_erasure_receipt::{
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session;
 
+use std::process::ExitCode;
+
+use forgetme_scanner::Session as CqlSession;
+
+use crate::args::Args;
 use crate::export::write_private;
+use crate::failure::Failure;
+use crate::input::Inputs;
+use crate::report;
 
 /// What the receipt needs to know about the run, gathered before and after it.
 pub struct RunFacts {
@@ -159,4 +167,75 @@ pub fn read(path: &Path) -> Result<Receipt, String> {
         ));
     }
     Ok(receipt)
+}
+
+/// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read).
+pub async fn run_recheck(
+    session: &CqlSession,
+    args: &Args,
+    inputs: &Inputs,
+    path: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    let r = read(path).map_err(Failure::Input)?;
+    // The receipt holds HMACs only; with the audit key at hand, make sure the identifiers
+    // given are the receipt's subjects, so a typo cannot produce a false "clean".
+    if args.audit_key.is_file() {
+        let key =
+            AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+        if key.fingerprint() == r.audit.key_fingerprint {
+            let unknown = inputs
+                .identifiers
+                .iter()
+                .filter(|i| !r.subjects.contains(&key.subject_ref(i.normalized())))
+                .count();
+            if unknown > 0 {
+                return Err(Failure::Input(format!(
+                    "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
+                )));
+            }
+        } else {
+            eprintln!("note: --audit-key is not the key of this receipt; the identifiers cannot be checked against its subjects");
+        }
+    } else {
+        eprintln!("note: no audit key at {}; the identifiers cannot be checked against the receipt's subjects", args.audit_key.display());
+    }
+    let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
+    let result = forgetme_erasure_receipt::recheck::recheck(
+        session,
+        &r,
+        &matcher,
+        args.verify_consistency.to_driver(),
+    )
+    .await;
+    for i in &result.back {
+        let l = &r.locations[*i];
+        let line = format!(
+            "DATA IS BACK: {}  owner {}  group {}  setting {}",
+            l.table,
+            l.owner_id,
+            l.group,
+            l.setting_key
+                .as_deref()
+                .or(l.setting_key_ref.as_deref())
+                .unwrap_or("")
+        );
+        println!("{}", report::terminal_safe(&line));
+    }
+    for (i, e) in &result.unreadable {
+        println!("UNREADABLE: location {} of the receipt: {e}", i + 1);
+    }
+    if result.clean() {
+        println!(
+            "clean: {} location(s) of receipt {} re-read; none holds the identifier(s).",
+            result.checked, r.run_id
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "NOT CLEAN: {} location(s) hold the identifier(s) again, {} could not be read.",
+            result.back.len(),
+            result.unreadable.len()
+        );
+        Ok(ExitCode::from(1))
+    }
 }

@@ -1,0 +1,111 @@
+//! The run's audit trail: opening the key and the log, the events that frame a run, and
+//! verifying a log's chain.
+
+use std::process::ExitCode;
+
+use forgetme_audit::{AuditKey, AuditLog};
+use gws_client::GwsClient;
+use serde_json::json;
+
+use crate::args::Args;
+use crate::failure::Failure;
+use crate::input::Inputs;
+
+/// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
+pub fn verify_audit_log(path: &std::path::Path) -> Result<ExitCode, Failure> {
+    match forgetme_audit::verify_chain(path) {
+        Ok(Ok(report)) => {
+            println!(
+                "audit log {} is intact: {} event(s), {} run(s), head {}",
+                path.display(),
+                report.events,
+                report.runs.len(),
+                report.head
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Err(broken)) => {
+            println!("audit log {} is BROKEN at {broken}", path.display());
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(Failure::Input(e.to_string())),
+    }
+}
+
+/// Opens the key and the log, and records the run's start: who, where, what (identifiers as
+/// HMAC only), and the arguments without secrets.
+pub fn open_audit(
+    args: &Args,
+    inputs: &Inputs,
+    gws: &GwsClient,
+) -> Result<(AuditKey, AuditLog, (String, u64)), Failure> {
+    let key =
+        AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id())
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let started = (forgetme_erasure_receipt::now_rfc3339(), log.head().1 + 1);
+    let subjects: Vec<String> = inputs
+        .identifiers
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    log.append(
+        "run_start",
+        json!({
+            "tool": "gdpr_forget_me",
+            "version": env!("CARGO_PKG_VERSION"),
+            "operator": gws.username(),
+            "host": host,
+            "arguments": {
+                "cass_keyspace": args.cass_keyspace,
+                "cass_hostname": args.cass_hostname,
+                "cass_port": args.cass_port,
+                "group_name": args.group_name,
+                "layout": args.layout.as_ref().map(|p| p.display().to_string()),
+                "deep": args.deep,
+                "erase": format!("{:?}", args.erase).to_lowercase(),
+                "gws": gws.base_url().as_str(),
+                "default_region": args.default_region,
+                "identifiers": inputs.identifiers.len(),
+            },
+            "subjects": subjects,
+        }),
+    )
+    .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+    Ok((key, log, started))
+}
+
+/// The `scan_complete` event: what was read and how much was found, without values.
+pub fn scan_complete(
+    log: &mut AuditLog,
+    outcome: &crate::search::SearchOutcome,
+) -> Result<(), Failure> {
+    let settings: std::collections::BTreeSet<_> = outcome
+        .found
+        .iter()
+        .map(|f| (&f.table, &f.user_id, &f.group, &f.setting_key))
+        .collect();
+    append(
+        log,
+        "scan_complete",
+        json!({
+            "complete": outcome.complete(),
+            "tables": outcome.tables,
+            "ranges": outcome.ranges,
+            "rows": outcome.rows,
+            "unread_ranges": outcome.failed.len(),
+            "hits": outcome.found.len(),
+            "settings": settings.len(),
+        }),
+    )
+}
+
+/// Appends an event; a log that cannot be written stops the run.
+pub fn append(log: &mut AuditLog, kind: &str, data: serde_json::Value) -> Result<(), Failure> {
+    log.append(kind, data)
+        .map(|_| ())
+        .map_err(|e| Failure::Run(format!("audit log: {e}")))
+}

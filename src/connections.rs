@@ -1,0 +1,166 @@
+//! Opening what a run talks to, with the checks that turn wrong settings into bad input:
+//! credentials, the Cassandra session and its schema, the GWS session and its rights.
+
+use forgetme_scanner::connect::{connect, ConnectOptions, Credentials, TlsOptions};
+use forgetme_scanner::{schema, Session};
+use gws_client::{GwsClient, GwsConfig};
+
+use crate::args::Args;
+use crate::failure::Failure;
+use crate::input::Inputs;
+use crate::report::UserNames;
+use crate::search;
+use crate::secrets::{self, PasswordSources};
+
+pub fn cassandra_credentials(args: &Args) -> Result<Option<Credentials>, Failure> {
+    let Some(username) = &args.cass_username else {
+        if args.cass_password_file.is_some() {
+            return Err(Failure::Input(
+                "--cass-password-file needs --cass-username".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let sources = PasswordSources {
+        what: "Cassandra",
+        flag: None,
+        flag_name: "",
+        file: args.cass_password_file.as_deref(),
+        file_flag: "--cass-password-file",
+        env: "CASS_PASSWORD",
+    };
+    let password = secrets::resolve(&sources, true)?.ok_or_else(|| {
+        Failure::Input(
+            "--cass-username needs a password: give --cass-password-file FILE or set CASS_PASSWORD (no terminal to ask on)".into(),
+        )
+    })?;
+    Ok(Some(Credentials {
+        username: username.clone(),
+        password,
+    }))
+}
+
+/// GWS settings when `--gws` is given: for cleanup, credentials are required (asked for at the
+/// terminal); for a search, they are used when available, to show user names.
+pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Failure> {
+    let Some((url, headers)) = &inputs.gws else {
+        return Ok(None);
+    };
+    let username = match &args.gws_username {
+        Some(u) => Some(u.clone()),
+        None if args.cleanup => secrets::prompt_line("GWS admin user name: "),
+        None => None,
+    };
+    let Some(username) = username else {
+        if args.cleanup {
+            return Err(Failure::Input(
+                "--cleanup needs a GWS admin account: give --gws_username (or GWS_USERNAME)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let sources = PasswordSources {
+        what: "GWS",
+        flag: args.gws_user_password.as_deref(),
+        flag_name: "--gws_user_password",
+        file: args.gws_password_file.as_deref(),
+        file_flag: "--gws-password-file",
+        env: "GWS_PASSWORD",
+    };
+    let Some(password) = secrets::resolve(&sources, true)? else {
+        if args.cleanup {
+            return Err(Failure::Input(
+                "--cleanup needs the GWS password: give --gws-password-file FILE or set GWS_PASSWORD (no terminal to ask on)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    if args.gws_insecure {
+        eprintln!("WARNING: --gws-insecure: GWS's TLS certificate is NOT verified; the admin password can be read by anyone on the network path");
+    }
+    let mut cfg = GwsConfig::new(url.clone(), username, password);
+    cfg.extra_headers = headers.clone();
+    cfg.ca_file = args.gws_ca_file.clone();
+    cfg.insecure = args.gws_insecure;
+    cfg.timeout = std::time::Duration::from_secs(args.gws_timeout);
+    Ok(Some(cfg))
+}
+
+pub async fn open_session(
+    args: &Args,
+    inputs: &Inputs,
+    credentials: Option<Credentials>,
+) -> Result<Session, Failure> {
+    let tls = (args.cass_tls || args.cass_ca_file.is_some()).then(|| TlsOptions {
+        ca_file: args.cass_ca_file.clone(),
+    });
+    let opts = ConnectOptions {
+        contact_points: inputs.contact_points.clone(),
+        credentials,
+        tls,
+        ..ConnectOptions::new("")
+    };
+    connect(&opts).await.map_err(|e| match e {
+        // A CA file that cannot be used, or refused credentials, is bad input (exit 2), as for
+        // GWS: nothing was read yet. A node that does not answer is a failure (exit 1).
+        forgetme_scanner::connect::ConnectError::CaFile { .. }
+        | forgetme_scanner::connect::ConnectError::Auth(_) => Failure::Input(e.to_string()),
+        e => Failure::Run(e.to_string()),
+    })
+}
+
+/// Unknown keyspace, a layout that does not fit the schema, or an unknown group: bad input.
+pub async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Result<(), Failure> {
+    let ks = &args.cass_keyspace;
+    if !schema::keyspace_exists(session, ks) {
+        return Err(Failure::Input(format!(
+            "keyspace {ks} does not exist in this cluster; check --cass_keyspace (GWS uses sipfs by default)"
+        )));
+    }
+    inputs
+        .layout
+        .check_against(ks, |table| schema::table_columns(session, ks, table))
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if let Some(group) = &inputs.group {
+        if let Some(known) = schema::group_known(session, ks, group).await {
+            if !known {
+                return Err(Failure::Input(format!(
+                    "no settings group named {group} exists in keyspace {ks}; check --group_name (e.g. interaction-workspace-personal-favorites)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failure> {
+    let url = cfg.base_url.to_string();
+    let client = GwsClient::new(cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    match client.me().await {
+        Ok(me) if cleanup && !me.is_admin() => Err(Failure::Input(format!(
+            "the GWS user {} is not an administrator (ROLE_ADMIN), so it cannot erase other users' settings; use an admin account",
+            me.user_name
+        ))),
+        Ok(_) => Ok(client),
+        Err(e) => Err(Failure::Input(format!("GWS at {url} cannot be used: {e}"))),
+    }
+}
+
+/// Looks up the user names of the owners found (best effort: a failure leaves ids only).
+pub async fn user_names(client: &GwsClient, outcome: &search::SearchOutcome) -> UserNames {
+    let mut names = UserNames::new();
+    let ids: std::collections::BTreeSet<&String> = outcome
+        .found
+        .iter()
+        .filter_map(|f| f.user_id.as_ref())
+        .collect();
+    for id in ids {
+        match client.user(id).await {
+            Ok(u) => {
+                names.insert(id.clone(), u.user_name);
+            }
+            Err(e) => tracing::debug!(error = %e, "user name lookup failed"),
+        }
+    }
+    names
+}
