@@ -331,11 +331,24 @@ contact_center_owner = "CC"
         .await
         .unwrap();
     let mut args = cass_args(&keyspace);
-    args.extend(strings(&["--search", "john.smith@pizza.com", "--layout", layout.to_str().unwrap()]));
+    args.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--layout",
+        layout.to_str().unwrap(),
+    ]));
     let run = forget_me(&args).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{:?}", run.stdout);
-    assert!(run.stdout.contains("fav-\\u{1b}[2J\\u{7}"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+        "{:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("fav-\\u{1b}[2J\\u{7}"),
+        "{}",
+        run.stdout
+    );
 
     // A layout naming a missing column is refused before reading.
     std::fs::write(
