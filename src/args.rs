@@ -166,11 +166,11 @@ pub struct Args {
     pub verify_consistency: ConsistencyArg,
 
     /// Rows per page.
-    #[arg(long = "page-size", value_name = "ROWS", default_value_t = 5000,
+    #[arg(long = "page-size", value_name = "ROWS", default_value_t = 2000,
           value_parser = clap::value_parser!(i32).range(1..=100_000))]
     pub page_size: i32,
 
-    /// Token-range splits read at the same time (default: 4 per core).
+    /// Token-range splits read at the same time (default: 2 per core).
     #[arg(long = "concurrency", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
 

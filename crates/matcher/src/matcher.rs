@@ -163,6 +163,88 @@ pub struct Matcher {
     /// default region.
     nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
+    /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
+    prefilter: Prefilter,
+}
+
+/// What any hit must leave in the raw text, searched for before a value is parsed.
+///
+/// In a value that is pure ASCII and has no backslash (so no JSON escape can hide a
+/// character), an e-mail hit needs the identifier's domain written out (in any letter case),
+/// and a phone hit needs the tail of the identifier's national significant number among the
+/// value's digits once everything else is dropped (punctuation, `(0)`, prefixes only ever come
+/// before it). Values that hold neither are not parsed at all. Anything else (non-ASCII
+/// text, escapes) takes the full path, so the filter never hides a hit.
+#[derive(Debug, Clone, Default)]
+struct Prefilter {
+    /// The e-mail identifiers' domains, ASCII case-insensitive.
+    domains: Option<aho_corasick::AhoCorasick>,
+    /// The last digits of each phone identifier's national significant number.
+    phone_tails: Option<aho_corasick::AhoCorasick>,
+}
+
+/// How many trailing digits of a national significant number the prefilter looks for.
+const PHONE_TAIL_DIGITS: usize = 7;
+
+impl Prefilter {
+    fn new(identifiers: &[Identifier]) -> Prefilter {
+        let mut domains = Vec::new();
+        let mut tails = Vec::new();
+        for id in identifiers {
+            match id.kind() {
+                IdentifierKind::Email => {
+                    if let Some((_, domain)) = id.normalized().rsplit_once('@') {
+                        domains.push(domain.to_string());
+                    }
+                }
+                IdentifierKind::Phone => {
+                    if let Some(number) = id.phone() {
+                        let nsn = number.national_significant_number();
+                        tails.push(nsn[nsn.len().saturating_sub(PHONE_TAIL_DIGITS)..].to_string());
+                    }
+                }
+                IdentifierKind::Text => {}
+            }
+        }
+        let build = |patterns: Vec<String>, case_insensitive: bool| {
+            (!patterns.is_empty()).then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(case_insensitive)
+                    .build(&patterns)
+                    .expect("literal patterns build")
+            })
+        };
+        Prefilter {
+            domains: build(domains, true),
+            phone_tails: build(tails, false),
+        }
+    }
+
+    /// `false` only when no e-mail or phone identifier can be in `raw`.
+    fn may_match(&self, raw: &[u8]) -> bool {
+        if !raw.is_ascii() || memchr::memchr(b'\\', raw).is_some() {
+            return true;
+        }
+        if let Some(domains) = &self.domains {
+            if domains.is_match(raw) {
+                return true;
+            }
+        }
+        let Some(tails) = &self.phone_tails else {
+            return false;
+        };
+        DIGITS.with(|buffer| {
+            let mut digits = buffer.borrow_mut();
+            digits.clear();
+            digits.extend(raw.iter().copied().filter(u8::is_ascii_digit));
+            tails.is_match(&digits[..])
+        })
+    }
+}
+
+thread_local! {
+    /// The digits of the value being prefiltered, reused between values.
+    static DIGITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Identifiers already reported for the current text, so each is reported once per text.
@@ -226,6 +308,7 @@ impl Matcher {
                 .map(|&id| (id, identifiers[id].normalized()))
                 .collect(),
         );
+        let prefilter = Prefilter::new(&identifiers);
         Matcher {
             identifiers,
             default_region,
@@ -233,6 +316,7 @@ impl Matcher {
             phones,
             nationals,
             text,
+            prefilter,
         }
     }
 
@@ -370,8 +454,9 @@ impl Matcher {
             return true;
         }
         let bytes = raw.as_bytes();
-        (!self.emails.is_empty() && memchr::memchr2(b'@', b'\\', bytes).is_some())
-            || (!self.phones.is_empty() && bytes.iter().any(u8::is_ascii_digit))
+        let possible = (!self.emails.is_empty() && memchr::memchr2(b'@', b'\\', bytes).is_some())
+            || (!self.phones.is_empty() && bytes.iter().any(u8::is_ascii_digit));
+        possible && self.prefilter.may_match(bytes)
     }
 
     /// Searches one stored value: as JSON when it is JSON (each hit with its path), as text
@@ -842,6 +927,25 @@ mod tests {
         assert_eq!(found, ValueMatches::default());
         let text_m = matcher(&["nothing"], None);
         assert!(text_m.match_value(r#"{"a":"nothing here"}"#).is_match());
+    }
+
+    #[test]
+    fn prefilter_skips_values_without_the_domain_or_the_number_tail() {
+        let m = matcher(&["john@pizza.com", "+15550101234"], None);
+        // An address and digits, but neither the domain nor the number: not even parsed.
+        let skipped = m.match_value(r#"{"e":"ann@other.org","p":"+1 555 010 9999","n":12}"#);
+        assert_eq!(skipped, ValueMatches::default());
+        // The domain in another case, or the number split by punctuation and "(0)": parsed.
+        assert!(m.match_value(r#"{"e":"John <JOHN@PIZZA.COM>"}"#).is_match());
+        assert!(m.match_value(r#"{"p":"+1 (555) 010-1234"}"#).is_match());
+        let gb = matcher(&["+442079460958"], None);
+        assert!(gb.match_value(r#"{"p":"+44 (0)20 7946 0958"}"#).is_match());
+        // Non-ASCII text or escapes take the full path.
+        assert!(m
+            .match_value(r#"{"e":"john\u0040pizza\u002ecom"}"#)
+            .is_match());
+        let idn = matcher(&["jöhn@bücher.de"], None);
+        assert!(idn.match_value(r#"{"e":"JÖHN@BÜCHER.DE"}"#).is_match());
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             consistency: Consistency::LocalOne,
-            page_size: 5000,
+            page_size: 2000,
             concurrency: default_concurrency(),
             attempts: 3,
             request_timeout: Duration::from_secs(30),
@@ -61,11 +61,13 @@ impl Default for ScanOptions {
     }
 }
 
-/// Four concurrent reads per core: enough to keep a node busy while rows are matched.
+/// Two concurrent reads per core: enough to keep a node busy while rows are matched. More
+/// in flight measured no faster (the node's CPU is the bound) and holds more pages in memory
+/// (docs/benchmarks.md).
 pub fn default_concurrency() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get() * 4)
-        .unwrap_or(8)
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
 }
 
 /// One table to scan: which columns to select and the partition key to restrict by token.
@@ -218,7 +220,7 @@ pub async fn scan_table(
                 .map(|(t, _)| t.value())
                 .collect();
             let ranges = ring::ranges_between(&tokens).len().max(1);
-            let wanted = (opts.concurrency * 4).max(ranges);
+            let wanted = (opts.concurrency * 8).max(ranges);
             ring::splits(&tokens, wanted.div_ceil(ranges))
         }
     };
