@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,9 +23,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
-const RECENTS: &str = "interaction-workspace-recents";
-
-type Key = (String, String, String);
 
 /// The search arguments for subject 0 (both identifiers).
 fn subject_args() -> Vec<&'static str> {
@@ -37,80 +34,6 @@ fn subject_args() -> Vec<&'static str> {
         "--default-region",
         "US",
     ]
-}
-
-/// The places of subject 0 (both identifiers) that belong to agents.
-fn agent_places(s: &Seeded) -> BTreeSet<Place> {
-    let mut p = planted(&s.data, 0, "email");
-    p.extend(planted(&s.data, 0, "phone"));
-    p.into_iter().filter(|p| p.0 != "contact-center").collect()
-}
-
-fn touched(places: &BTreeSet<Place>) -> BTreeSet<Key> {
-    places
-        .iter()
-        .map(|p| (p.0.clone(), p.1.clone(), p.2.clone()))
-        .collect()
-}
-
-/// What the settings table must hold after a complete record-level erasure of subject 0,
-/// starting from `before`: the subject's settings deleted, except recents lists, which lose
-/// only the subject's entries. Values are compared as JSON.
-fn expected_after(
-    before: &BTreeMap<Key, String>,
-    places: &BTreeSet<Place>,
-) -> BTreeMap<Key, Value> {
-    let touched = touched(places);
-    let mut want = BTreeMap::new();
-    for (k, v) in before {
-        let mut value: Value = serde_json::from_str(v).unwrap_or(Value::String(v.clone()));
-        if touched.contains(k) {
-            if k.1 != RECENTS {
-                continue;
-            }
-            let removed: BTreeSet<usize> = places
-                .iter()
-                .filter(|p| (&p.0, &p.1, &p.2) == (&k.0, &k.1, &k.2))
-                .map(|p| {
-                    p.3.trim_start_matches("$.entries[")
-                        .split(']')
-                        .next()
-                        .unwrap()
-                        .parse()
-                        .unwrap()
-                })
-                .collect();
-            let entries = value["entries"].as_array_mut().unwrap();
-            for i in removed.iter().rev() {
-                entries.remove(*i);
-            }
-        }
-        want.insert(k.clone(), value);
-    }
-    want
-}
-
-/// The settings table now, values as JSON.
-async fn state(keyspace: &str) -> BTreeMap<Key, Value> {
-    dump(keyspace)
-        .await
-        .into_iter()
-        .map(|(k, v)| {
-            let value = serde_json::from_str(&v).unwrap_or(Value::String(v));
-            (k, value)
-        })
-        .collect()
-}
-
-/// The end check of every test: exactly the expected settings remain.
-async fn assert_exactly(keyspace: &str, want: &BTreeMap<Key, Value>) {
-    let got = state(keyspace).await;
-    for (k, v) in want {
-        assert_eq!(got.get(k), Some(v), "setting {k:?} is wrong or missing");
-    }
-    for k in got.keys() {
-        assert!(want.contains_key(k), "setting {k:?} should be gone");
-    }
 }
 
 fn verify_log(path: &std::path::Path) -> std::process::Output {
