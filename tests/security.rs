@@ -464,6 +464,19 @@ async fn secrets_never_appear_in_output_logs_or_the_audit_log() {
         assert_clean(&format!("{what}: stdout"), &run.stdout, &forbidden);
         assert_clean(&format!("{what}: stderr"), &run.stderr, &forbidden);
     }
+    // Logs (stderr, at trace level) never carry an identifier or a setting value either.
+    for (what, run) in &outputs {
+        let err = run.stderr.to_lowercase();
+        for fragment in [
+            "john.smith",
+            "5550100001",
+            "555) 010-0001",
+            "displayname",
+            "emailaddresses",
+        ] {
+            assert!(!err.contains(fragment), "{what}: stderr holds {fragment:?}");
+        }
+    }
     // Trace logging was really on (so the check above means something).
     assert!(
         outputs[1].1.stderr.contains("TRACE") || outputs[1].1.stderr.contains("DEBUG"),
