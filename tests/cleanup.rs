@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
 use common::*;
 use serde_json::Value;
 
@@ -17,10 +15,7 @@ async fn cleanup_erases_exactly_the_subject_and_proves_it() {
     let dir = tempfile::tempdir().unwrap();
     let before = dump(&s.keyspace).await;
     let places = agent_places(&s);
-    let touched: BTreeSet<(String, String, String)> = places
-        .iter()
-        .map(|p| (p.0.clone(), p.1.clone(), p.2.clone()))
-        .collect();
+    let touched = touched(&places);
     assert!(touched.len() >= 4, "{touched:?}");
 
     let args = cleanup_args(
@@ -149,10 +144,7 @@ async fn erase_setting_mode_deletes_whole_settings_like_the_original() {
     let dir = tempfile::tempdir().unwrap();
     let before = dump(&s.keyspace).await;
     let places = agent_places(&s);
-    let touched: BTreeSet<(String, String, String)> = places
-        .iter()
-        .map(|p| (p.0.clone(), p.1.clone(), p.2.clone()))
-        .collect();
+    let touched = touched(&places);
     let args = cleanup_args(
         &s,
         dir.path(),
