@@ -8,7 +8,7 @@ use common::*;
 /// Drives the binary on a pty with Python's standard library: answers the password prompt
 /// and the confirmation, and prints everything the terminal showed.
 const DRIVER: &str = r#"
-import os, pty, sys, time
+import os, pty, sys, termios, time
 answer = sys.argv[1]
 argv = sys.argv[2:]
 pid, fd = pty.fork()
@@ -29,6 +29,13 @@ def wait_for(token, limit=120):
             raise SystemExit("EOF before %r" % token)
         seen += chunk
 wait_for(b"GWS password: ")
+# Type only once the prompt has turned echo off, as a person's typing would land; typing
+# earlier would be echoed by the terminal itself, whatever the program does.
+end = time.time() + 30
+while termios.tcgetattr(fd)[3] & termios.ECHO:
+    if time.time() > end:
+        raise SystemExit("echo was never turned off for the password prompt")
+    time.sleep(0.01)
 os.write(fd, os.environ["PTY_PASSWORD"].encode() + b"\r")
 wait_for(b"Type yes to erase: ")
 os.write(fd, answer.encode() + b"\r")
