@@ -6,8 +6,11 @@
 //! requests complete, so the same seed always gives the same data.
 //!
 //! Per agent:
-//! - `interaction-workspace-personal-favorites` (key `id`): one setting per favorite,
-//!   `{"id":"fav-…","displayName","firstName","lastName","category","phoneNumbers":[…],"emailAddresses":[…]}`;
+//! - `interaction-workspace-personal-favorites` (key `id`): one setting per favorite, in one of
+//!   two shapes: `{"id":"fav-…","displayName","firstName","lastName","category","phoneNumbers":[…],"emailAddresses":[…]}`,
+//!   or the shape of Genesys's own Workspace agent simulator,
+//!   `{"type":"custom-contact","id":"<uuid>","firstName","lastName","phoneNumbers":[…],"emailAddresses":[…],"favoriteDisplayName","category"}`
+//!   (half the filler favorites, and every subject's first planted favorite);
 //! - `interaction-workspace-recent-contacts` (key `id`): one setting per recent contact,
 //!   `{"id":"rc-…","displayName","phoneNumber","emailAddress","lastUsed","mediaType"}`;
 //! - `interaction-workspace-recents` (key `name`): one setting
@@ -477,14 +480,63 @@ impl Filler<'_> {
         iso8601(secs)
     }
 
-    fn favorite(&mut self, id: String) -> Value {
-        let (first, last) = self.name();
-        let phones: Vec<String> = (0..self.rng.gen_range(1..=3))
+    /// A random version-4 UUID, as Workspace gives the favorites it creates, checked not to
+    /// hold a subject's phone digits (phone matching reads digit runs in any string).
+    fn uuid(&mut self, taken: &mut HashSet<String>) -> String {
+        loop {
+            let b: [u8; 16] = self.rng.gen();
+            let h = |r: std::ops::Range<usize>| {
+                b[r].iter().map(|x| format!("{x:02x}")).collect::<String>()
+            };
+            // Version 4 and the RFC 4122 variant, as a real UUID carries them.
+            let id = format!(
+                "{}-{}-4{}-{:x}{}-{}",
+                h(0..4),
+                h(4..6),
+                &h(6..8)[1..],
+                8 | (b[8] & 3),
+                &h(8..10)[1..],
+                h(10..16)
+            );
+            let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+            let clash = self.subjects.iter().any(|s| {
+                let sd: String = s.phone_e164.chars().filter(char::is_ascii_digit).collect();
+                digits.contains(&sd[sd.len().saturating_sub(7)..])
+            });
+            if !clash && taken.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    /// A personal favorite, in one of the two shapes seen in the field: the one this project
+    /// started with, or the shape Genesys's own Workspace agent simulator stores
+    /// (`"type": "custom-contact"`, a UUID id and `favoriteDisplayName`).
+    fn favorite_any_shape(&mut self, ids: &mut HashSet<String>) -> Value {
+        if self.rng.gen_bool(0.5) {
+            let id = self.uuid(ids);
+            let (first, last) = self.name();
+            let (phones, emails) = self.contact_points(&first, &last);
+            workspace_favorite(&id, &first, &last, self.pick(CATEGORIES), phones, emails)
+        } else {
+            let id = self.hex_id("fav", ids);
+            self.favorite(id)
+        }
+    }
+
+    fn contact_points(&mut self, first: &str, last: &str) -> (Vec<String>, Vec<String>) {
+        let phones = (0..self.rng.gen_range(1..=3))
             .map(|_| self.phone())
             .collect();
-        let emails: Vec<String> = (0..self.rng.gen_range(0..=2))
-            .map(|_| self.email(&first, &last))
+        let emails = (0..self.rng.gen_range(0..=2))
+            .map(|_| self.email(first, last))
             .collect();
+        (phones, emails)
+    }
+
+    fn favorite(&mut self, id: String) -> Value {
+        let (first, last) = self.name();
+        let (phones, emails) = self.contact_points(&first, &last);
         json!({
             "id": id,
             "displayName": format!("{first} {last}"),
@@ -517,6 +569,27 @@ impl Filler<'_> {
             "lastUsed": self.timestamp(),
         })
     }
+}
+
+/// A personal favorite in the shape Genesys's Workspace agent simulator stores.
+fn workspace_favorite(
+    id: &str,
+    first: &str,
+    last: &str,
+    category: &str,
+    phones: Vec<String>,
+    emails: Vec<String>,
+) -> Value {
+    json!({
+        "type": "custom-contact",
+        "id": id,
+        "firstName": first,
+        "lastName": last,
+        "phoneNumbers": phones,
+        "emailAddresses": emails,
+        "favoriteDisplayName": format!("{first} {last}"),
+        "category": category,
+    })
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
@@ -577,10 +650,7 @@ pub fn generate(plan: &SeedPlan, agents: &[Agent]) -> SeededData {
         };
         let mut ids = HashSet::new();
         let favorites = (0..f.range(plan.favorites_per_agent))
-            .map(|_| {
-                let id = f.hex_id("fav", &mut ids);
-                f.favorite(id)
-            })
+            .map(|_| f.favorite_any_shape(&mut ids))
             .collect();
         let recent_contacts = (0..f.range(plan.recent_contacts_per_agent))
             .map(|_| {
@@ -643,16 +713,21 @@ pub fn generate(plan: &SeedPlan, agents: &[Agent]) -> SeededData {
             let n = agents.len();
             let slot = |k: usize| (si * 4 + k) % n;
 
-            // 1. A personal favorite with the e-mail in different case.
+            // 1. A personal favorite in the Workspace simulator's shape, with the e-mail in
+            //    different case.
             let a = slot(0);
             let f = &mut fillers[a];
-            let id = f.hex_id("fav", &mut taken[a]);
+            let id = f.uuid(&mut taken[a]);
             let text = email_mixed_case(&subject.email);
             let filler_phone = f.phone();
-            per_agent[a].favorites.push(json!({
-                "id": id, "displayName": format!("{first} {last}"), "firstName": first, "lastName": last,
-                "category": "Customers", "phoneNumbers": [filler_phone], "emailAddresses": [text],
-            }));
+            per_agent[a].favorites.push(workspace_favorite(
+                &id,
+                &first,
+                &last,
+                "Customers",
+                vec![filler_phone],
+                vec![text.clone()],
+            ));
             locations.push(loc(
                 &agents[a].id,
                 PERSONAL_FAVORITES,

@@ -262,6 +262,63 @@ fn filler_never_contains_a_subject_and_generation_is_deterministic() {
     }
 }
 
+/// Both favorite shapes are seeded: the project's own, and the one Genesys's Workspace agent
+/// simulator stores (`"type": "custom-contact"`, a UUID id, `favoriteDisplayName`), which
+/// also holds every subject's first planted favorite.
+#[test]
+fn favorites_come_in_both_shapes_including_workspaces_own() {
+    let data = generate(&SeedPlan::new(7), &many_agents(40));
+    let favorites: Vec<Value> = data
+        .settings
+        .iter()
+        .filter(|s| s.group == "interaction-workspace-personal-favorites")
+        .map(|s| serde_json::from_str(&s.value_text).expect("JSON"))
+        .collect();
+    let is_uuid = |id: &str| {
+        let parts: Vec<&str> = id.split('-').collect();
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+            && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+            && parts[2].starts_with('4')
+    };
+    let workspace: Vec<&Value> = favorites
+        .iter()
+        .filter(|f| f["type"] == "custom-contact")
+        .collect();
+    for f in &workspace {
+        assert!(is_uuid(f["id"].as_str().unwrap()), "{f}");
+        let expected = format!(
+            "{} {}",
+            f["firstName"].as_str().unwrap(),
+            f["lastName"].as_str().unwrap()
+        );
+        assert_eq!(f["favoriteDisplayName"], expected.as_str());
+        assert!(f["phoneNumbers"].is_array() && f["emailAddresses"].is_array());
+        assert!(f.get("displayName").is_none(), "{f}");
+    }
+    let legacy = favorites.len() - workspace.len();
+    assert!(
+        workspace.len() * 4 > favorites.len() && legacy * 4 > favorites.len(),
+        "{} of {} favorites in the Workspace shape",
+        workspace.len(),
+        favorites.len()
+    );
+    for p in &data.planted {
+        let first = p
+            .locations
+            .iter()
+            .find(|l| l.group == "interaction-workspace-personal-favorites" && l.kind == "email")
+            .expect("a planted favorite");
+        let setting = data
+            .settings
+            .iter()
+            .find(|s| s.owner_id == first.owner_id && s.setting_key == first.setting_key)
+            .expect("its setting");
+        let v: Value = serde_json::from_str(&setting.value_text).unwrap();
+        assert_eq!(v["type"], "custom-contact");
+        assert!(is_uuid(&first.setting_key));
+    }
+}
+
 #[test]
 fn few_agents_still_get_every_planting() {
     let subjects = demo_subjects();
