@@ -12,8 +12,20 @@ use crate::failure::Failure;
 use crate::input::Inputs;
 
 /// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
-pub fn verify_audit_log(path: &std::path::Path) -> Result<ExitCode, Failure> {
-    match forgetme_audit::verify_chain(path) {
+///
+/// The seals are checked with the key of `--audit-key` when that file exists; without it only
+/// the chain is checked, and the output says so (a rewrite that re-chains every later line is
+/// then not detected).
+pub fn verify_audit_log(
+    path: &std::path::Path,
+    key_path: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    let key = if key_path.exists() {
+        Some(AuditKey::load_existing(key_path).map_err(|e| Failure::Input(e.to_string()))?)
+    } else {
+        None
+    };
+    match forgetme_audit::verify_chain(path, key.as_ref()) {
         Ok(Ok(report)) => {
             println!(
                 "audit log {} is intact: {} event(s), {} run(s), head {}",
@@ -22,6 +34,19 @@ pub fn verify_audit_log(path: &std::path::Path) -> Result<ExitCode, Failure> {
                 report.runs.len(),
                 report.head
             );
+            if report.seals_checked {
+                println!(
+                    "every event's seal matches the audit key {} (fingerprint {})",
+                    key_path.display(),
+                    key.as_ref().map(AuditKey::fingerprint).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "seals NOT checked: no audit key at {} (give --audit-key FILE). Without it, \
+                     an edit followed by re-chaining every later line is not detected.",
+                    key_path.display()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Ok(Err(broken)) => {
@@ -41,7 +66,7 @@ pub fn open_audit(
 ) -> Result<(AuditKey, AuditLog, (String, u64)), Failure> {
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-    let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id())
+    let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
         .map_err(|e| Failure::Input(e.to_string()))?;
     let started = (forgetme_erasure_receipt::now_rfc3339(), log.head().1 + 1);
     let subjects: Vec<String> = inputs

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<ExitCode, Failure> {
     if let Some(path) = &args.verify_audit_log {
-        return audit_trail::verify_audit_log(path);
+        return audit_trail::verify_audit_log(path, &args.audit_key);
     }
 
     // 1. Everything that needs no I/O.

@@ -116,6 +116,56 @@ async fn cleanup_erases_exactly_the_subject_and_proves_it() {
     .await;
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
     assert!(verify.stdout.contains("2 run(s)"), "{}", verify.stdout);
+    // Without the key only the chain is checked, and the output says so.
+    assert!(
+        verify.stdout.contains("seals NOT checked"),
+        "{}",
+        verify.stdout
+    );
+    let key_path = dir.path().join("audit.key");
+    let sealed = forget_me(&strings(&[
+        "--verify-audit-log",
+        log_path.to_str().unwrap(),
+        "--audit-key",
+        key_path.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(sealed.code, 0, "{}{}", sealed.stdout, sealed.stderr);
+    assert!(
+        sealed.stdout.contains("every event's seal matches"),
+        "{}",
+        sealed.stdout
+    );
+    // A rewrite that re-chains every later line fools the chain, not the seals: forge line 2
+    // and recompute every hash after it, as anyone without the key could.
+    let forged = rechain_from(&log, 2, |line| {
+        line.replace("\"complete\":true", "\"complete\":false")
+    });
+    std::fs::write(&log_path, &forged).unwrap();
+    let keyless = forget_me(&strings(&[
+        "--verify-audit-log",
+        log_path.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(
+        keyless.code, 0,
+        "the chain alone is fooled: {}",
+        keyless.stdout
+    );
+    let keyed = forget_me(&strings(&[
+        "--verify-audit-log",
+        log_path.to_str().unwrap(),
+        "--audit-key",
+        key_path.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(keyed.code, 1, "{}", keyed.stdout);
+    assert!(
+        keyed.stdout.contains("line 2") && keyed.stdout.contains("seal"),
+        "{}",
+        keyed.stdout
+    );
+    std::fs::write(&log_path, &log).unwrap();
 
     // An edited line breaks the chain, and verification names it.
     let mut lines: Vec<String> = log.lines().map(String::from).collect();
@@ -268,4 +318,41 @@ async fn a_password_on_the_command_line_works_with_a_warning() {
     assert!(!log.contains(testkit::ADMIN_PASSWORD));
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// The log with line `n` (1-based) changed by `edit` and every hash from there on recomputed
+/// as docs/audit-log.md describes: what a forger without the audit key can do.
+fn rechain_from(log: &str, n: usize, edit: impl Fn(&str) -> String) -> String {
+    use sha2::{Digest, Sha256};
+    let mut out = String::new();
+    let mut prev: Option<String> = None;
+    for (i, line) in log.lines().enumerate() {
+        let mut line = line.to_string();
+        if i + 1 == n {
+            line = edit(&line);
+            assert_ne!(
+                line,
+                log.lines().nth(i).unwrap(),
+                "the edit must change line {n}"
+            );
+        }
+        if let Some(p) = &prev {
+            let old_prev = &line[line.find("\"prev\":\"").unwrap() + 8..][..64].to_string();
+            line = line.replacen(
+                &format!("\"prev\":\"{old_prev}\""),
+                &format!("\"prev\":\"{p}\""),
+                1,
+            );
+        }
+        let (body, _) = line.rsplit_once(",\"hash\":\"").unwrap();
+        let prev_text = &body[body.find("\"prev\":\"").unwrap() + 8..][..64];
+        let hash = hex::encode(Sha256::digest(format!("{prev_text}\n{body}}}")));
+        if i + 1 >= n {
+            prev = Some(hash.clone());
+            line = format!("{body},\"hash\":\"{hash}\"}}");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

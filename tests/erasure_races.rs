@@ -91,7 +91,7 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
 
     let dir = tempfile::tempdir().unwrap();
     let key_file = AuditKey::load_or_create(&dir.path().join("k")).unwrap();
-    let mut log = AuditLog::open(&dir.path().join("a.jsonl"), "test-run").unwrap();
+    let mut log = AuditLog::open(&dir.path().join("a.jsonl"), "test-run", &key_file).unwrap();
     let targets = vec![edited.clone(), gone, fresh.clone()];
     let mut eraser = Eraser {
         gws: &client,
@@ -136,9 +136,11 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
     .await;
     assert!(v.verified(), "{v:?}");
     assert_eq!(v.checked, 3);
-    assert!(forgetme_audit::verify_chain(&dir.path().join("a.jsonl"))
-        .unwrap()
-        .is_ok());
+    assert!(
+        forgetme_audit::verify_chain(&dir.path().join("a.jsonl"), Some(&key_file))
+            .unwrap()
+            .is_ok()
+    );
 
     // A modifying request right after the session expired: refused once for CSRF, then the
     // client performs a new handshake and succeeds.

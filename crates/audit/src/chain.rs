@@ -12,7 +12,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::event::{Event, GENESIS_PREV};
-use crate::AuditError;
+use crate::{AuditError, AuditKey};
 
 /// What a successful verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,9 @@ pub struct ChainReport {
     /// (e.g. in an erasure receipt) also detects later removal of lines from the end, which the
     /// chain alone cannot.
     pub head: String,
+    /// Whether every event's seal was checked against the audit key. Without the key only the
+    /// chain is checked, and a rewrite that re-chains every later line is not detected.
+    pub seals_checked: bool,
 }
 
 /// The first place where a log stops being a valid chain.
@@ -55,15 +58,22 @@ impl std::error::Error for BrokenLink {}
 /// Lines are also required to be in canonical form and newline-terminated, so that every
 /// byte of the file is covered. Removal of whole lines *from the end* leaves a valid, shorter
 /// chain: compare [`ChainReport::head`] or `events` with a value recorded elsewhere to catch it.
-pub fn verify_chain(path: &Path) -> Result<Result<ChainReport, BrokenLink>, AuditError> {
+///
+/// With `key`, every event's seal is checked too, which catches an edit followed by
+/// re-chaining every later line (anyone can recompute hashes; only the key holder can seal).
+/// Without it, such a rewrite verifies: [`ChainReport::seals_checked`] says which was done.
+pub fn verify_chain(
+    path: &Path,
+    key: Option<&AuditKey>,
+) -> Result<Result<ChainReport, BrokenLink>, AuditError> {
     let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
-    walk(BufReader::new(file), |_| {}).map_err(|e| AuditError::io("read audit log", path, e))
+    walk(BufReader::new(file), key, |_| {}).map_err(|e| AuditError::io("read audit log", path, e))
 }
 
 /// [`verify_chain`] for a log already in memory, e.g. a copy received for review, so that it
 /// need not be written to disk first.
-pub fn verify_bytes(log: &[u8]) -> Result<ChainReport, BrokenLink> {
-    walk(log, |_| {}).expect("reading from memory cannot fail")
+pub fn verify_bytes(log: &[u8], key: Option<&AuditKey>) -> Result<ChainReport, BrokenLink> {
+    walk(log, key, |_| {}).expect("reading from memory cannot fail")
 }
 
 /// SHA-256 over the hashes of events with seq in [from, to] (inclusive), hex — used by an
@@ -76,7 +86,7 @@ pub fn verify_bytes(log: &[u8]) -> Result<ChainReport, BrokenLink> {
 pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditError> {
     let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
     let mut sha = Sha256::new();
-    let verdict = walk(BufReader::new(file), |event| {
+    let verdict = walk(BufReader::new(file), None, |event| {
         if (from..=to).contains(&event.seq) {
             sha.update(event.hash.as_bytes());
             sha.update(b"\n");
@@ -98,13 +108,14 @@ pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditEr
     Ok(hex::encode(sha.finalize()))
 }
 
-/// Reads the log line by line, checking every link, and hands each valid event to `visit`.
-/// Stops at the first broken link.
+/// Reads the log line by line, checking every link (and every seal, given the key), and hands
+/// each valid event to `visit`. Stops at the first broken link.
 pub(crate) fn walk<R: BufRead>(
     mut reader: R,
+    key: Option<&AuditKey>,
     mut visit: impl FnMut(&Event),
 ) -> io::Result<Result<ChainReport, BrokenLink>> {
-    let mut state = ChainState::new();
+    let mut state = ChainState::new(key);
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -119,7 +130,9 @@ pub(crate) fn walk<R: BufRead>(
 }
 
 /// The chain as verified so far.
-struct ChainState {
+struct ChainState<'k> {
+    /// The key to check seals with, if at hand.
+    key: Option<&'k AuditKey>,
     /// Lines accepted so far (= last seq).
     events: u64,
     /// Hash of the last accepted event.
@@ -128,9 +141,10 @@ struct ChainState {
     runs: Vec<String>,
 }
 
-impl ChainState {
-    fn new() -> Self {
+impl<'k> ChainState<'k> {
+    fn new(key: Option<&'k AuditKey>) -> Self {
         ChainState {
+            key,
             events: 0,
             head: GENESIS_PREV.to_owned(),
             runs: Vec::new(),
@@ -179,6 +193,16 @@ impl ChainState {
                 "hash does not match the event's content: the line was edited".to_owned(),
             ));
         }
+        if let Some(key) = self.key {
+            if event.compute_seal(key) != event.seal {
+                return Err(broken(
+                    "the seal does not match the audit key: the line was rewritten (and the \
+                     chain recomputed) by someone without the key, or the log belongs to \
+                     another key"
+                        .to_owned(),
+                ));
+            }
+        }
         self.events = line_no;
         self.head.clone_from(&event.hash);
         if self.runs.last() != Some(&event.run) && !self.runs.contains(&event.run) {
@@ -192,6 +216,7 @@ impl ChainState {
             events: self.events,
             runs: self.runs,
             head: self.head,
+            seals_checked: self.key.is_some(),
         }
     }
 }
@@ -215,6 +240,7 @@ mod tests {
                 "result",
                 canonical_data(data),
                 &prev,
+                &AuditKey::from_bytes([1; 32]),
             );
             out.extend(e.to_line());
             out.push(b'\n');
@@ -225,14 +251,14 @@ mod tests {
 
     #[test]
     fn empty_log_is_a_valid_empty_chain() {
-        let r = verify_bytes(b"").unwrap();
+        let r = verify_bytes(b"", None).unwrap();
         assert_eq!((r.events, r.head.as_str()), (0, GENESIS_PREV));
         assert!(r.runs.is_empty());
     }
 
     #[test]
     fn runs_are_distinct_in_order_of_appearance() {
-        let r = verify_bytes(&log_of(&["b", "b", "a", "b", "c"])).unwrap();
+        let r = verify_bytes(&log_of(&["b", "b", "a", "b", "c"]), None).unwrap();
         assert_eq!(r.events, 5);
         assert_eq!(r.runs, ["b", "a", "c"]);
     }
@@ -241,10 +267,10 @@ mod tests {
     fn blank_and_unterminated_lines_are_broken() {
         let mut log = log_of(&["r", "r"]);
         log.insert(0, b'\n');
-        assert_eq!(verify_bytes(&log).unwrap_err().line, 1);
+        assert_eq!(verify_bytes(&log, None).unwrap_err().line, 1);
         let mut log = log_of(&["r", "r"]);
         log.pop();
-        assert_eq!(verify_bytes(&log).unwrap_err().line, 2);
+        assert_eq!(verify_bytes(&log, None).unwrap_err().line, 2);
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! One audit event: its line format, its canonical bytes and its hash.
 //!
-//! A line is `{"seq":N,"time":"…","run":"…","kind":"…","data":{…},"prev":"…","hash":"…"}`:
+//! A line is
+//! `{"seq":N,"time":"…","run":"…","kind":"…","data":{…},"prev":"…","seal":"…","hash":"…"}`:
 //! compact serde_json output of [`Event`], whose field order is the declaration order.
-//! `hash = sha256(prev + "\n" + <the same line without its "hash" field>)`, in lower-case hex.
+//! `seal = AuditKey::chain_seal(prev + "\n" + <the line without its "seal" and "hash" fields>)`
+//! (a keyed HMAC), then `hash = sha256(prev + "\n" + <the line without its "hash" field>)`,
+//! both in lower-case hex. The hash covers the seal, so the keyless chain check covers every
+//! byte of the line; the seal cannot be recomputed without the key, so a rewrite that
+//! re-chains every later line still shows where the key is at hand.
 //!
 //! Verification must reproduce the writer's bytes exactly, so the bytes are pinned down:
 //!
@@ -24,6 +29,8 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+use crate::AuditKey;
+
 /// The `prev` of the first event in a log: 64 zeros, i.e. "no event before this one".
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -44,7 +51,20 @@ pub(crate) struct Event {
     pub(crate) kind: String,
     pub(crate) data: Map<String, Value>,
     pub(crate) prev: String,
+    pub(crate) seal: String,
     pub(crate) hash: String,
+}
+
+/// The sealed part of an event: the same fields and order as [`Event`], without `seal` and
+/// `hash`.
+#[derive(Serialize)]
+struct Unsealed<'a> {
+    seq: u64,
+    time: &'a str,
+    run: &'a str,
+    kind: &'a str,
+    data: &'a Map<String, Value>,
+    prev: &'a str,
 }
 
 /// The hashed part of an event: the same fields and order as [`Event`], without `hash`.
@@ -56,11 +76,12 @@ struct Unhashed<'a> {
     kind: &'a str,
     data: &'a Map<String, Value>,
     prev: &'a str,
+    seal: &'a str,
 }
 
 impl Event {
-    /// Builds the event that follows `prev`, with its hash filled in. `data` must already be
-    /// canonical (see [`canonical_data`]).
+    /// Builds the event that follows `prev`, with its hash and seal filled in. `data` must
+    /// already be canonical (see [`canonical_data`]).
     pub(crate) fn seal(
         seq: u64,
         time: String,
@@ -68,6 +89,7 @@ impl Event {
         kind: &str,
         data: Map<String, Value>,
         prev: &str,
+        key: &AuditKey,
     ) -> Event {
         let mut event = Event {
             seq,
@@ -76,10 +98,31 @@ impl Event {
             kind: kind.to_owned(),
             data,
             prev: prev.to_owned(),
+            seal: String::new(),
             hash: String::new(),
         };
+        event.seal = event.compute_seal(key);
         event.hash = event.compute_hash();
         event
+    }
+
+    /// Recomputes the seal from the fields before it:
+    /// `chain_seal(prev + "\n" + compact JSON of the event without "seal" and "hash")`.
+    pub(crate) fn compute_seal(&self, key: &AuditKey) -> String {
+        let unsealed = Unsealed {
+            seq: self.seq,
+            time: &self.time,
+            run: &self.run,
+            kind: &self.kind,
+            data: &self.data,
+            prev: &self.prev,
+        };
+        let body = serde_json::to_vec(&unsealed).expect("JSON values always serialize");
+        let mut message = Vec::with_capacity(self.prev.len() + 1 + body.len());
+        message.extend_from_slice(self.prev.as_bytes());
+        message.push(b'\n');
+        message.extend_from_slice(&body);
+        key.chain_seal(&message)
     }
 
     /// Recomputes the hash from the other fields:
@@ -92,6 +135,7 @@ impl Event {
             kind: &self.kind,
             data: &self.data,
             prev: &self.prev,
+            seal: &self.seal,
         };
         let body = serde_json::to_vec(&unhashed).expect("JSON values always serialize");
         let mut sha = Sha256::new();
@@ -203,6 +247,7 @@ mod tests {
             "planned",
             canonical_data(map),
             GENESIS_PREV,
+            &AuditKey::from_bytes([7; 32]),
         )
     }
 
@@ -226,6 +271,7 @@ mod tests {
             "\"kind\":",
             "\"data\":",
             "\"prev\":",
+            "\"seal\":",
             "\"hash\":",
         ]
         .iter()
@@ -253,6 +299,26 @@ mod tests {
         let without_hash = line.replace(&format!(",\"hash\":\"{}\"", event.hash), "");
         let expected = hex::encode(Sha256::digest(format!("{GENESIS_PREV}\n{without_hash}")));
         assert_eq!(event.hash, expected);
+    }
+
+    #[test]
+    fn seal_is_the_keyed_hmac_of_prev_and_the_line_before_it() {
+        let event = sample();
+        let line = String::from_utf8(event.to_line()).unwrap();
+        let unsealed = line.replace(
+            &format!(",\"seal\":\"{}\",\"hash\":\"{}\"", event.seal, event.hash),
+            "",
+        );
+        let message = format!("{GENESIS_PREV}\n{unsealed}");
+        assert_eq!(
+            event.seal,
+            AuditKey::from_bytes([7; 32]).chain_seal(message.as_bytes())
+        );
+        assert_ne!(
+            event.seal,
+            AuditKey::from_bytes([8; 32]).chain_seal(message.as_bytes())
+        );
+        assert_eq!(event.seal.len(), 64);
     }
 
     #[test]

@@ -60,6 +60,18 @@ impl AuditKey {
         }
     }
 
+    /// Loads an existing key file (same checks as [`AuditKey::load_or_create`]) and never
+    /// creates one: for reading a log, where a missing key must not be replaced by a new one.
+    pub fn load_existing(path: &Path) -> Result<AuditKey, AuditError> {
+        load(path)
+    }
+
+    /// A second handle on the same key, for an owner that must keep one (the open log).
+    /// Deliberately not `Clone`, so copies are made only where a reader can see why.
+    pub(crate) fn duplicate(&self) -> AuditKey {
+        AuditKey { bytes: self.bytes }
+    }
+
     /// Builds a key from raw bytes, for tests and for callers that keep the key elsewhere
     /// (e.g. a secrets manager).
     pub fn from_bytes(bytes: [u8; 32]) -> AuditKey {
@@ -76,6 +88,24 @@ impl AuditKey {
         mac.update(normalized_identifier.as_bytes());
         let tag = mac.finalize().into_bytes();
         format!("{SUBJECT_REF_PREFIX}{}", hex::encode(tag))
+    }
+
+    /// The seal of an audit event: HMAC-SHA256 of `message` (the event's `prev`, a newline
+    /// and the line up to its seal) under a key derived from this one, so that seals and
+    /// subject refs never share a key; lower-case hex.
+    ///
+    /// The hash chain alone shows edits, but anyone can recompute it: an edit followed by
+    /// re-chaining every later line verifies again. The seal cannot be recomputed without the
+    /// key, so such a rewrite shows wherever the key is at hand.
+    pub fn chain_seal(&self, message: &[u8]) -> String {
+        let mut derive = Hmac::<Sha256>::new_from_slice(&self.bytes)
+            .expect("HMAC-SHA256 accepts keys of any length");
+        derive.update(b"forgetme-audit chain seal v1");
+        let seal_key = derive.finalize().into_bytes();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&seal_key)
+            .expect("HMAC-SHA256 accepts keys of any length");
+        mac.update(message);
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// A short public name for this key (16 hex digits, derived one-way from it), so that an

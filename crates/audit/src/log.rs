@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::chain::walk;
 use crate::event::{canonical_data, check_kind, check_no_floats, now_rfc3339, Event};
 use crate::fsutil::{private_mode, require_parent_dir, sync_parent_dir};
-use crate::AuditError;
+use crate::{AuditError, AuditKey};
 
 /// The flag that chooses the log path, named in error messages.
 const FLAG: &str = "--audit-log";
@@ -29,6 +29,8 @@ const MAX_RUN_ID_LEN: usize = 64;
 #[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
+    /// Seals every event; the log is verified with it on opening.
+    key: AuditKey,
     file: File,
     run: String,
     head: String,
@@ -44,8 +46,10 @@ impl AuditLog {
     /// because the tool must not append to a tampered log. There is deliberately no way to
     /// override that; start a new log instead.
     ///
-    /// `run_id` tags every event of this run (see [`new_run_id`]).
-    pub fn open(path: &Path, run_id: &str) -> Result<AuditLog, AuditError> {
+    /// `run_id` tags every event of this run (see [`new_run_id`]). `key` seals every event, and
+    /// the existing events' seals are checked with it: a log sealed with another key, or
+    /// rewritten without the key, is refused like any other tampering.
+    pub fn open(path: &Path, run_id: &str, key: &AuditKey) -> Result<AuditLog, AuditError> {
         check_run_id(run_id)?;
         let created = match fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => {
@@ -77,7 +81,7 @@ impl AuditLog {
             Err(TryLockError::Error(e)) => return Err(AuditError::io("lock audit log", path, e)),
         }
         // Verify under the lock, so no other run can append between verification and ours.
-        let report = walk(BufReader::new(&file), |_| {})
+        let report = walk(BufReader::new(&file), Some(key), |_| {})
             .map_err(|e| AuditError::io("read audit log", path, e))?
             .map_err(|link| AuditError::Tampered {
                 path: path.to_path_buf(),
@@ -85,6 +89,7 @@ impl AuditLog {
             })?;
         Ok(AuditLog {
             path: path.to_path_buf(),
+            key: key.duplicate(),
             file,
             run: run_id.to_owned(),
             head: report.head,
@@ -122,6 +127,7 @@ impl AuditLog {
             kind,
             canonical_data(data),
             &self.head,
+            &self.key,
         );
         let mut line = event.to_line();
         line.push(b'\n');

@@ -4,13 +4,17 @@ mod common;
 
 use common::{parse, read_lines, temp_log, write_lines, write_run};
 use forgetme_audit::{new_run_id, verify_chain, AuditError, AuditKey, AuditLog, GENESIS_PREV};
+
+fn key() -> AuditKey {
+    common::test_key()
+}
 use serde_json::json;
 
 #[test]
 fn create_append_verify() {
     let (_dir, path) = temp_log();
     let run = new_run_id();
-    let mut log = AuditLog::open(&path, &run).unwrap();
+    let mut log = AuditLog::open(&path, &run, &key()).unwrap();
     assert_eq!(log.head(), (GENESIS_PREV, 0));
     assert_eq!(log.path(), path);
     let h1 = log.append("run_start", json!({"operator": "ops"})).unwrap();
@@ -18,7 +22,7 @@ fn create_append_verify() {
     assert_eq!(log.head(), (h2.as_str(), 2));
     drop(log);
 
-    let report = verify_chain(&path).unwrap().unwrap();
+    let report = verify_chain(&path, Some(&key())).unwrap().unwrap();
     assert_eq!(report.events, 2);
     assert_eq!(report.runs, vec![run.clone()]);
     assert_eq!(report.head, h2);
@@ -29,6 +33,7 @@ fn create_append_verify() {
     assert_eq!(lines[1].prev, h1);
     for line in &lines {
         assert_eq!(line.hash, line.expected_hash(), "documented hash formula");
+        assert_eq!(line.seal, line.expected_seal(&key()), "documented seal");
         assert_eq!(line.run, run);
     }
 }
@@ -36,7 +41,7 @@ fn create_append_verify() {
 #[test]
 fn lines_follow_the_documented_format() {
     let (_dir, path) = temp_log();
-    let mut log = AuditLog::open(&path, "run-1").unwrap();
+    let mut log = AuditLog::open(&path, "run-1", &key()).unwrap();
     log.append("planned", json!({"table": "t", "action": "remove"}))
         .unwrap();
     drop(log);
@@ -55,7 +60,7 @@ fn lines_follow_the_documented_format() {
 fn new_log_has_mode_0600() {
     use std::os::unix::fs::PermissionsExt;
     let (_dir, path) = temp_log();
-    AuditLog::open(&path, "r").unwrap();
+    AuditLog::open(&path, "r", &key()).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
@@ -65,14 +70,14 @@ fn reopening_continues_the_chain_and_lists_both_runs() {
     let (_dir, path) = temp_log();
     let first = write_run(&path, 4);
     let (head, seq) = {
-        let log = AuditLog::open(&path, "x").unwrap();
+        let log = AuditLog::open(&path, "x", &key()).unwrap();
         let (h, s) = log.head();
         (h.to_owned(), s)
     };
     assert_eq!(seq, 4);
 
     let second = new_run_id();
-    let mut log = AuditLog::open(&path, &second).unwrap();
+    let mut log = AuditLog::open(&path, &second, &key()).unwrap();
     assert_eq!(log.head(), (head.as_str(), 4));
     let new_head = log.append("run_start", json!({})).unwrap();
     log.append("run_end", json!({})).unwrap();
@@ -83,7 +88,7 @@ fn reopening_continues_the_chain_and_lists_both_runs() {
     assert_eq!(lines[4].prev, head);
     assert_eq!(lines[5].prev, new_head);
 
-    let report = verify_chain(&path).unwrap().unwrap();
+    let report = verify_chain(&path, Some(&key())).unwrap().unwrap();
     assert_eq!(report.events, 6);
     assert_eq!(report.runs, vec![first, second]);
 }
@@ -97,7 +102,7 @@ fn open_refuses_a_tampered_log() {
     write_lines(&path, &lines);
     let before = std::fs::read(&path).unwrap();
 
-    let err = AuditLog::open(&path, "r").unwrap_err();
+    let err = AuditLog::open(&path, "r", &key()).unwrap_err();
     let AuditError::Tampered { link, .. } = &err else {
         panic!("expected Tampered, got {err}");
     };
@@ -111,22 +116,22 @@ fn open_refuses_a_tampered_log() {
 #[test]
 fn a_second_writer_is_locked_out() {
     let (_dir, path) = temp_log();
-    let _first = AuditLog::open(&path, "a").unwrap();
-    let err = AuditLog::open(&path, "b").unwrap_err();
+    let _first = AuditLog::open(&path, "a", &key()).unwrap();
+    let err = AuditLog::open(&path, "b", &key()).unwrap_err();
     assert!(matches!(err, AuditError::Locked { .. }), "{err}");
 }
 
 #[test]
 fn the_lock_is_released_on_drop() {
     let (_dir, path) = temp_log();
-    drop(AuditLog::open(&path, "a").unwrap());
-    AuditLog::open(&path, "b").unwrap();
+    drop(AuditLog::open(&path, "a", &key()).unwrap());
+    AuditLog::open(&path, "b", &key()).unwrap();
 }
 
 #[test]
 fn invalid_events_are_refused_and_nothing_is_written() {
     let (_dir, path) = temp_log();
-    let mut log = AuditLog::open(&path, "r").unwrap();
+    let mut log = AuditLog::open(&path, "r", &key()).unwrap();
     for (kind, data) in [
         ("run_start", json!("not an object")),
         ("run_start", json!({"ratio": 0.5})),
@@ -143,7 +148,7 @@ fn invalid_events_are_refused_and_nothing_is_written() {
 #[test]
 fn invalid_run_ids_are_refused() {
     let (_dir, path) = temp_log();
-    let err = AuditLog::open(&path, "john@example.com").unwrap_err();
+    let err = AuditLog::open(&path, "john@example.com", &key()).unwrap_err();
     assert!(matches!(err, AuditError::InvalidRunId { .. }), "{err}");
     assert!(!err.to_string().contains("john"));
 }
@@ -152,7 +157,7 @@ fn invalid_run_ids_are_refused() {
 fn missing_directory_is_reported_with_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nope").join("log.jsonl");
-    let err = AuditLog::open(&path, "r").unwrap_err();
+    let err = AuditLog::open(&path, "r", &key()).unwrap_err();
     assert!(matches!(err, AuditError::DirMissing { .. }), "{err}");
     assert!(err.to_string().contains("--audit-log"));
 }
@@ -160,14 +165,17 @@ fn missing_directory_is_reported_with_the_flag() {
 #[test]
 fn a_directory_is_not_a_log() {
     let dir = tempfile::tempdir().unwrap();
-    let err = AuditLog::open(dir.path(), "r").unwrap_err();
+    let err = AuditLog::open(dir.path(), "r", &key()).unwrap_err();
     assert!(matches!(err, AuditError::NotAFile { .. }), "{err}");
 }
 
 #[test]
 fn verifying_a_missing_file_is_an_io_error() {
     let (_dir, path) = temp_log();
-    assert!(matches!(verify_chain(&path), Err(AuditError::Io { .. })));
+    assert!(matches!(
+        verify_chain(&path, Some(&key())),
+        Err(AuditError::Io { .. })
+    ));
 }
 
 #[test]

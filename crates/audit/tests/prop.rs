@@ -44,25 +44,25 @@ proptest! {
         let (_dir, path) = common::temp_log();
         let mut total = 0u64;
         for (i, events) in runs.iter().enumerate() {
-            let mut log = AuditLog::open(&path, &format!("run-{i}")).unwrap();
+            let mut log = AuditLog::open(&path, &format!("run-{i}"), &common::test_key()).unwrap();
             for (kind, data) in events {
                 log.append(kind, Value::Object(data.clone())).unwrap();
                 total += 1;
             }
         }
-        let report = verify_chain(&path).unwrap().unwrap();
+        let report = verify_chain(&path, Some(&common::test_key())).unwrap().unwrap();
         prop_assert_eq!(report.events, total);
         prop_assert_eq!(report.runs.len(), runs.len());
 
         let bytes = std::fs::read(&path).unwrap();
-        prop_assert_eq!(verify_bytes(&bytes), Ok(report));
+        prop_assert_eq!(verify_bytes(&bytes, Some(&common::test_key())), Ok(report));
         for (index, mask) in picks {
             // Any byte but the final newline.
             let at = index.index(bytes.len() - 1);
             let mut flipped = bytes.clone();
             flipped[at] ^= mask;
             prop_assert!(
-                verify_bytes(&flipped).is_err(),
+                verify_bytes(&flipped, None).is_err(),
                 "flipping byte {} with {:#04x} went unnoticed", at, mask
             );
         }
@@ -79,7 +79,7 @@ fn every_single_bit_flip_of_a_small_log_is_detected() {
             let mut flipped = bytes.clone();
             flipped[at] ^= 1 << bit;
             assert!(
-                verify_bytes(&flipped).is_err(),
+                verify_bytes(&flipped, None).is_err(),
                 "byte {at} bit {bit} went unnoticed"
             );
         }

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{parse, read_lines, rechain, temp_log, write_lines, write_run};
+use common::{
+    parse, read_lines, rechain, rechain_sealed, temp_log, test_key, write_lines, write_run,
+};
 use forgetme_audit::{segment_digest, verify_chain, AuditError, BrokenLink};
 use serde_json::json;
 
@@ -16,10 +18,22 @@ fn five() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
     (dir, path, lines)
 }
 
-fn broken(path: &std::path::Path) -> BrokenLink {
-    verify_chain(path)
+/// The first broken link without and with the audit key.
+fn broken_both(path: &std::path::Path) -> (BrokenLink, BrokenLink) {
+    let keyless = verify_chain(path, None)
         .unwrap()
-        .expect_err("tampering must be detected")
+        .expect_err("tampering must be detected without the key");
+    let keyed = verify_chain(path, Some(&test_key()))
+        .unwrap()
+        .expect_err("tampering must be detected with the key");
+    (keyless, keyed)
+}
+
+/// The first broken link, found at the same line with and without the audit key.
+fn broken(path: &std::path::Path) -> BrokenLink {
+    let (keyless, keyed) = broken_both(path);
+    assert_eq!(keyless.line, keyed.line);
+    keyless
 }
 
 #[test]
@@ -61,9 +75,12 @@ fn editing_any_field_of_a_middle_line_breaks_it_there() {
         let mut tampered = lines.clone();
         tampered[2] = serde_json::to_string(&edited).unwrap();
         write_lines(&path, &tampered);
-        let link = broken(&path);
+        // A recomputed hash moves the keyless finding to the next line's prev; the seal,
+        // which the forger could not recompute, still points at the edited line.
+        let (keyless, keyed) = broken_both(&path);
         let want = if i == 8 { 4 } else { 3 };
-        assert_eq!(link.line, want, "edit {i}: {link}");
+        assert_eq!(keyless.line, want, "edit {i}: {keyless}");
+        assert_eq!(keyed.line, 3, "edit {i}: {keyed}");
     }
 }
 
@@ -149,7 +166,14 @@ fn segment_digest_follows_each_event_in_the_range() {
             .data
             .insert("note".into(), json!("changed"));
         write_lines(&path, &rechain(altered));
-        verify_chain(&path).unwrap().expect("validly re-chained");
+        verify_chain(&path, None)
+            .unwrap()
+            .expect("validly re-chained: the chain alone cannot tell");
+        let caught = verify_chain(&path, Some(&test_key()))
+            .unwrap()
+            .expect_err("the seals show the rewrite");
+        assert_eq!(caught.line, changed as u64 + 1);
+        assert!(caught.reason.contains("seal"), "{caught}");
         let digest = segment_digest(&path, 2, 4).unwrap();
         // Events before and inside the range change the digest (hashes chain forward);
         // an event after it does not.
@@ -195,4 +219,50 @@ fn segment_digest_refuses_bad_ranges_and_tampered_logs() {
     write_lines(&path, &lines);
     let err = segment_digest(&path, 1, 2).unwrap_err();
     assert!(matches!(err, AuditError::Tampered { .. }), "{err}");
+}
+
+/// An edit followed by re-chaining every later line: the chain alone verifies (anyone can
+/// recompute SHA-256), the seals do not (only the key holder can compute them), and a forger
+/// who holds the key too goes undetected. docs/audit-log.md states exactly this.
+#[test]
+fn a_rechained_rewrite_is_caught_by_the_seals_and_only_by_them() {
+    let (_dir, path, lines) = five();
+    let mut events = parse(&lines);
+    events[1].data.insert("outcome".into(), json!("forged"));
+
+    write_lines(&path, &rechain(events.clone()));
+    let report = verify_chain(&path, None)
+        .unwrap()
+        .expect("the chain alone is fooled");
+    assert!(!report.seals_checked);
+    let link = verify_chain(&path, Some(&test_key()))
+        .unwrap()
+        .expect_err("the key shows it");
+    assert_eq!(link.line, 2);
+
+    // Another key's seals do not verify either: a log cannot be passed off under a new key.
+    let other = forgetme_audit::AuditKey::from_bytes([1; 32]);
+    write_lines(&path, &rechain_sealed(events.clone(), Some(&other)));
+    assert_eq!(
+        verify_chain(&path, Some(&test_key()))
+            .unwrap()
+            .unwrap_err()
+            .line,
+        1
+    );
+
+    // Whoever holds the key can rewrite the log undetected: the key is the secret to guard.
+    write_lines(&path, &rechain_sealed(events, Some(&test_key())));
+    let report = verify_chain(&path, Some(&test_key())).unwrap().unwrap();
+    assert!(report.seals_checked);
+    assert_eq!(report.events, 5);
+}
+
+#[test]
+fn a_log_sealed_with_another_key_is_not_appended_to() {
+    let (_dir, path, _lines) = five();
+    let other = forgetme_audit::AuditKey::from_bytes([9; 32]);
+    let err = forgetme_audit::AuditLog::open(&path, "r", &other).unwrap_err();
+    assert!(matches!(err, AuditError::Tampered { .. }), "{err}");
+    forgetme_audit::AuditLog::open(&path, "r", &test_key()).expect("its own key opens it");
 }

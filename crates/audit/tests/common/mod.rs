@@ -20,7 +20,18 @@ pub struct Line {
     pub kind: String,
     pub data: Map<String, Value>,
     pub prev: String,
+    pub seal: String,
     pub hash: String,
+}
+
+#[derive(Serialize)]
+struct Unsealed<'a> {
+    seq: u64,
+    time: &'a str,
+    run: &'a str,
+    kind: &'a str,
+    data: &'a Map<String, Value>,
+    prev: &'a str,
 }
 
 #[derive(Serialize)]
@@ -31,10 +42,25 @@ struct Unhashed<'a> {
     kind: &'a str,
     data: &'a Map<String, Value>,
     prev: &'a str,
+    seal: &'a str,
 }
 
 impl Line {
-    /// The documented hash: sha256(prev + "\n" + line without "hash").
+    /// The documented seal: chain_seal(prev + "\n" + line without "seal" and "hash").
+    pub fn expected_seal(&self, key: &AuditKey) -> String {
+        let body = serde_json::to_string(&Unsealed {
+            seq: self.seq,
+            time: &self.time,
+            run: &self.run,
+            kind: &self.kind,
+            data: &self.data,
+            prev: &self.prev,
+        })
+        .unwrap();
+        key.chain_seal(format!("{}\n{}", self.prev, body).as_bytes())
+    }
+
+    /// The documented hash: sha256(prev + "\n" + line without "hash") — the seal included.
     pub fn expected_hash(&self) -> String {
         let body = serde_json::to_string(&Unhashed {
             seq: self.seq,
@@ -43,6 +69,7 @@ impl Line {
             kind: &self.kind,
             data: &self.data,
             prev: &self.prev,
+            seal: &self.seal,
         })
         .unwrap();
         hex::encode(Sha256::digest(format!("{}\n{}", self.prev, body)))
@@ -56,11 +83,16 @@ pub fn temp_log() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// The audit key of the tests' logs.
+pub fn test_key() -> AuditKey {
+    AuditKey::from_bytes([42; 32])
+}
+
 /// Writes a typical run of `n` events (n >= 2) to `path` and returns the run id.
 pub fn write_run(path: &Path, n: usize) -> String {
-    let key = AuditKey::from_bytes([42; 32]);
+    let key = test_key();
     let run = forgetme_audit::new_run_id();
-    let mut log = AuditLog::open(path, &run).unwrap();
+    let mut log = AuditLog::open(path, &run, &key).unwrap();
     log.append(
         "run_start",
         json!({"operator": "ops", "subjects": [key.subject_ref("john@example.com")]}),
@@ -101,12 +133,21 @@ pub fn parse(lines: &[String]) -> Vec<Line> {
 }
 
 /// Renumbers and re-hashes events so they form a valid chain, as a forger with full knowledge
-/// of the format would; returns the lines.
-pub fn rechain(mut events: Vec<Line>) -> Vec<String> {
+/// of the format but without the audit key would; the seals are left as they were (a forger
+/// cannot compute new ones). Returns the lines.
+pub fn rechain(events: Vec<Line>) -> Vec<String> {
+    rechain_sealed(events, None)
+}
+
+/// [`rechain`] by a forger who also holds the audit key, and so re-seals every event.
+pub fn rechain_sealed(mut events: Vec<Line>, key: Option<&AuditKey>) -> Vec<String> {
     let mut prev = GENESIS_PREV.to_owned();
     for (i, e) in events.iter_mut().enumerate() {
         e.seq = i as u64 + 1;
         e.prev = prev;
+        if let Some(key) = key {
+            e.seal = e.expected_seal(key);
+        }
         e.hash = e.expected_hash();
         prev = e.hash.clone();
     }
