@@ -592,26 +592,12 @@ fn workspace_favorite(
     })
 }
 
-/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC).
 fn iso8601(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .expect("seeded timestamps lie in 2024-2025")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time between years 0 and 9999 always formats")
 }
 
 /// A generator stream per (seed, purpose, index), so that one agent's data does not depend on
@@ -1037,4 +1023,15 @@ pub fn agents_of(users: &UsersFile, limit: Option<usize>) -> Vec<Agent> {
             user_name: u.user_name.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_seconds() {
+        assert_eq!(iso8601(1_704_067_200), "2024-01-01T00:00:00Z");
+        assert_eq!(iso8601(1_709_210_096), "2024-02-29T12:34:56Z");
+    }
 }

@@ -20,7 +20,6 @@
 use std::fmt;
 use std::path::Path;
 
-use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -474,24 +473,10 @@ impl PasswordHash {
     }
 }
 
-/// PBKDF2-HMAC-SHA256 with one 32-byte output block (RFC 8018), written out because it is a
-/// dozen lines on top of `hmac`, which the workspace already has.
+/// PBKDF2-HMAC-SHA256 with a 32-byte output (RFC 8018), from the RustCrypto `pbkdf2` crate.
 fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
-    type HmacSha256 = Hmac<Sha256>;
-    let prf = HmacSha256::new_from_slice(password).expect("HMAC takes keys of any length");
-    let mut mac = prf.clone();
-    mac.update(salt);
-    mac.update(&1u32.to_be_bytes());
-    let mut u: [u8; 32] = mac.finalize().into_bytes().into();
-    let mut out = u;
-    for _ in 1..iterations {
-        let mut mac = prf.clone();
-        mac.update(&u);
-        u = mac.finalize().into_bytes().into();
-        for (o, x) in out.iter_mut().zip(u.iter()) {
-            *o ^= x;
-        }
-    }
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out);
     out
 }
 
