@@ -561,7 +561,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopLevel<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = m.next_entry::<String, &'a RawValue>()? {
                     out.push((k, v));
@@ -646,10 +649,7 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>,
             MAX_CA_FILE / (1024 * 1024)
         ));
     }
-    if !pem
-        .windows(27)
-        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-    {
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
         return Err(format!(
             "CA file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate(s) in PEM format"
         ));
@@ -730,17 +730,33 @@ mod tests {
         let body = format!(
             r#"{{"statusCode":0,"settings":[{{"id":"deep","v":{deep}}},{{"id":"fav-1","e":["a@b.c"]}},{{"id":7}}]}}"#
         );
-        assert!(serde_json::from_str::<Value>(&body).is_err(), "serde_json's default limit");
+        assert!(
+            serde_json::from_str::<Value>(&body).is_err(),
+            "serde_json's default limit"
+        );
         let raws = raw_settings(&body).unwrap();
         assert_eq!(raws.len(), 3);
         let keys: Vec<Option<Value>> = raws.iter().map(|r| key_of(r, "id")).collect();
-        assert_eq!(keys, [Some(json!("deep")), Some(json!("fav-1")), Some(json!(7))]);
-        assert_eq!(parse_deep(raws[1].get()).unwrap(), json!({"id":"fav-1","e":["a@b.c"]}));
+        assert_eq!(
+            keys,
+            [Some(json!("deep")), Some(json!("fav-1")), Some(json!(7))]
+        );
+        assert_eq!(
+            parse_deep(raws[1].get()).unwrap(),
+            json!({"id":"fav-1","e":["a@b.c"]})
+        );
         // The deep one itself parses too, up to the limit.
         let v = parse_deep(raws[0].get()).unwrap();
         assert_eq!(v["id"], "deep");
-        let too_deep = format!("{}{}", "[".repeat(MAX_SETTING_DEPTH + 1), "]".repeat(MAX_SETTING_DEPTH + 1));
-        assert!(matches!(parse_deep(&too_deep), Err(GwsError::TooDeep { .. })));
+        let too_deep = format!(
+            "{}{}",
+            "[".repeat(MAX_SETTING_DEPTH + 1),
+            "]".repeat(MAX_SETTING_DEPTH + 1)
+        );
+        assert!(matches!(
+            parse_deep(&too_deep),
+            Err(GwsError::TooDeep { .. })
+        ));
     }
 
     #[test]

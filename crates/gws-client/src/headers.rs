@@ -134,7 +134,8 @@ pub fn parse_additional_headers(json: &str) -> Result<AdditionalHeaders, HeaderE
             out.dropped_csrf = true;
             continue;
         }
-        let mut value = HeaderValue::from_str(&v).map_err(|_| HeaderError::BadValue(name.to_string()))?;
+        let mut value =
+            HeaderValue::from_str(&v).map_err(|_| HeaderError::BadValue(name.to_string()))?;
         value.set_sensitive(true);
         out.headers.push((name, value));
     }
