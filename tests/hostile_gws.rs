@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -181,6 +181,14 @@ async fn group_of_six(prefix: &str) -> Six {
     let emulator = testkit::start_emulator(&keyspace).await;
     let owner = testkit::user_id(&testkit::agent_user(1));
     let admin = testkit::admin_client(&emulator);
+    admin
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{owner}/settings"),
+            Some(&json!({"name": FAVS, "key": "id"}).to_string()),
+        )
+        .await
+        .unwrap();
     for i in 1..=6 {
         let email = if i == 6 {
             SUBJECT.to_string()
