@@ -485,7 +485,7 @@ async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<String,
             Ok(None) => break,
             Err(e) => {
                 return Err(GwsError::Transport {
-                    url: format!("{}", url.origin().ascii_serialization()),
+                    url: url.origin().ascii_serialization(),
                     reason: describe_transport(&e),
                     timeout: e.is_timeout(),
                 })
