@@ -41,7 +41,8 @@ pub struct Args {
         long = "cass_port",
         alias = "cass-port",
         value_name = "PORT",
-        default_value_t = 9042
+        default_value_t = 9042,
+        value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub cass_port: u16,
 
@@ -63,7 +64,8 @@ pub struct Args {
           default_missing_value = "true", value_parser = parse_bool)]
     pub cleanup: bool,
 
-    /// GWS base URL, e.g. http://127.0.0.1:8090.
+    /// GWS base URL, e.g. http://127.0.0.1:8090 (no user:password@ in it: give the user with
+    /// --gws_username and the password as for --gws_user_password).
     #[arg(long = "gws", value_name = "URL")]
     pub gws: Option<String>,
 
@@ -95,7 +97,9 @@ pub struct Args {
     pub gws_password_file: Option<PathBuf>,
 
     /// Extra headers for every GWS request, as a JSON object of strings, e.g.
-    /// '{"X-Header": "value"}'. The CSRF handshake is done automatically.
+    /// '{"X-Header": "value"}'. The CSRF handshake is done automatically (a pasted
+    /// X-CSRF-HEADER/X-CSRF-TOKEN pair is not sent). Headers that change framing, routing or
+    /// authentication (Content-Length, Host, Authorization, Cookie, ...) are refused.
     #[arg(
         long = "gws_additional_headers",
         alias = "gws-additional-headers",
@@ -367,5 +371,12 @@ mod tests {
         }
         assert!(parse(&["--cleanup", "maybe"]).is_err());
         assert!(parse(&["--cleanup"]).unwrap().cleanup);
+    }
+
+    #[test]
+    fn port_zero_is_refused() {
+        let err = parse(&["--cass_port", "0"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(parse(&["--cass_port", "1"]).unwrap().cass_port, 1);
     }
 }

@@ -142,6 +142,14 @@ pub async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failur
             me.user_name
         ))),
         Ok(_) => Ok(client),
+        // An answer that tries to take the session elsewhere, strip requests of their body,
+        // or flood the tool is GWS (or something in front of it) misbehaving: a failure, not
+        // a typo of the operator's.
+        Err(
+            e @ (gws_client::GwsError::Redirect { .. }
+            | gws_client::GwsError::UnsafeCsrfHeader { .. }
+            | gws_client::GwsError::TooLarge { .. }),
+        ) => Err(Failure::Run(format!("GWS at {url} cannot be used: {e}"))),
         Err(e) => Err(Failure::Input(format!("GWS at {url} cannot be used: {e}"))),
     }
 }

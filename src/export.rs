@@ -10,6 +10,7 @@ use forgetme_access_export::{
 use forgetme_matcher::{Identifier, IdentifierKind};
 use serde_json::Value;
 
+use crate::files::{write_atomic, Existing};
 use crate::report::UserNames;
 use crate::search::{OwnerType, SearchOutcome, ValueKey};
 
@@ -82,7 +83,8 @@ pub fn html_path(json: &Path) -> PathBuf {
     json.with_extension("html")
 }
 
-/// Writes both files (mode 0600 where supported: they hold personal data).
+/// Writes both files, each atomically, new and readable by its owner only (0600) whatever
+/// existed at the path before; a symlink at either path is refused.
 pub fn write(export: &AccessExport, json_path: &Path) -> Result<PathBuf, String> {
     let html = html_path(json_path);
     if html == json_path {
@@ -92,25 +94,7 @@ pub fn write(export: &AccessExport, json_path: &Path) -> Result<PathBuf, String>
         ));
     }
     let json = serde_json::to_string_pretty(export).map_err(|e| e.to_string())?;
-    write_private(json_path, json.as_bytes())?;
-    write_private(&html, html::render(export).as_bytes())?;
+    write_atomic(json_path, json.as_bytes(), Existing::Replace)?;
+    write_atomic(&html, html::render(export).as_bytes(), Existing::Replace)?;
     Ok(html)
-}
-
-/// Writes a file readable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

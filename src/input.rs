@@ -4,6 +4,7 @@
 //! exit code 2 and a message that says how to fix it, not surface halfway through a cleanup.
 //! Messages never repeat an identifier or a secret.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use forgetme_matcher::{parse_identifier, Identifier, ParseOptions, Region};
@@ -13,6 +14,12 @@ use gws_client::{parse_additional_headers, parse_gws_url};
 use gws_client::{HeaderName, HeaderValue, Url};
 
 use crate::args::{Args, MatchMode};
+use crate::files::{self, Existing};
+
+/// Largest `--search-file`: a million identifiers of 60 characters.
+const MAX_SEARCH_FILE: u64 = 64 * 1024 * 1024;
+/// Largest `--layout` file.
+const MAX_LAYOUT_FILE: u64 = 1024 * 1024;
 
 /// A refused input: exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +49,8 @@ pub struct Inputs {
     pub group: Option<String>,
     /// GWS URL and extra headers, when `--gws` is given.
     pub gws: Option<(Url, Vec<(HeaderName, HeaderValue)>)>,
+    /// Whether a pasted CSRF handshake was dropped from `--gws_additional_headers`.
+    pub pasted_csrf_dropped: bool,
 }
 
 /// Checks the arguments and reads the small local files they name (search file, layout).
@@ -75,20 +84,21 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             "nothing to search for: give --search IDENTIFIER (repeatable) or --search-file FILE",
         ));
     }
-    let mut identifiers: Vec<Identifier> = Vec::with_capacity(raw.len());
-    let mut duplicates = 0;
-    for (origin, value) in &raw {
-        let id = parse_identifier(value, &options)
-            .map_err(|e| InputError::new(format!("{origin}: {e}")))?;
-        if identifiers.contains(&id) {
-            duplicates += 1;
-        } else {
-            identifiers.push(id);
-        }
-    }
+    let parsed = raw
+        .iter()
+        .map(|(origin, value)| {
+            parse_identifier(value, &options).map_err(|e| InputError::new(format!("{origin}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (identifiers, duplicates) = distinct(parsed);
 
     let layout = match &args.layout {
-        Some(path) => Layout::from_file(path).map_err(|e| InputError::new(e.to_string()))?,
+        Some(path) => {
+            let shown = path.display().to_string();
+            let text =
+                files::read_text_limited(path, MAX_LAYOUT_FILE, &format!("--layout {shown}"))?;
+            Layout::from_toml(&text, &shown).map_err(|e| InputError::new(e.to_string()))?
+        }
         None => Layout::reference(),
     };
 
@@ -122,16 +132,18 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         ));
     }
 
-    let headers = match &args.gws_additional_headers {
+    let additional = match &args.gws_additional_headers {
         Some(json) => parse_additional_headers(json).map_err(|e| InputError::new(e.to_string()))?,
-        None => Vec::new(),
+        None => Default::default(),
     };
+    let pasted_csrf_dropped = additional.dropped_csrf;
+    let headers = additional.headers;
     let gws = match &args.gws {
         Some(url) => Some((
             parse_gws_url(url).map_err(|e| InputError::new(e.to_string()))?,
             headers,
         )),
-        None if !headers.is_empty() => {
+        None if !headers.is_empty() || pasted_csrf_dropped => {
             return Err(InputError::new("--gws_additional_headers needs --gws URL"));
         }
         None => None,
@@ -172,6 +184,10 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             }
         }
     }
+    if let Some(p) = &args.gws_ca_file {
+        gws_client::load_ca_file(p).map_err(|e| InputError::new(format!("--gws-ca-file: {e}")))?;
+    }
+    check_output_files(args)?;
 
     Ok(Inputs {
         identifiers,
@@ -181,18 +197,60 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         contact_points,
         group: args.group_name.clone(),
         gws,
+        pasted_csrf_dropped,
     })
+}
+
+/// The distinct identifiers in the order first given, and how many were duplicates. Linear:
+/// a hash set, not a search of the list for each input.
+fn distinct(parsed: Vec<Identifier>) -> (Vec<Identifier>, usize) {
+    let mut seen: HashSet<Identifier> = HashSet::with_capacity(parsed.len());
+    let total = parsed.len();
+    let identifiers: Vec<Identifier> = parsed
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let duplicates = total - identifiers.len();
+    (identifiers, duplicates)
+}
+
+/// The files the run will write, checked before anything is read: an export or receipt that
+/// cannot be written after an erasure would lose the proof of data already erased.
+fn check_output_files(args: &Args) -> Result<(), InputError> {
+    if args.verify_audit_log.is_some() || args.recheck_receipt.is_some() {
+        return Ok(());
+    }
+    if let Some(p) = &args.export {
+        files::check_output("--export", p, Existing::Replace)?;
+        files::check_output("--export", &crate::export::html_path(p), Existing::Replace)?;
+    }
+    if args.cleanup {
+        files::check_output("--audit-log", &args.audit_log, Existing::Append)?;
+        match &args.receipt {
+            Some(p) => {
+                files::check_output("--receipt", p, Existing::Refuse)?;
+                files::check_output("--receipt", &p.with_extension("txt"), Existing::Refuse)?;
+            }
+            // The default receipt is named after the run, beside the audit log: only its
+            // folder can be checked now.
+            None => files::check_output(
+                "--audit-log (the receipt is written beside it)",
+                &files::parent_dir(&args.audit_log).join("gdpr_forget_me.receipt.check.json"),
+                Existing::Refuse,
+            )?,
+        }
+    }
+    Ok(())
 }
 
 /// Reads identifiers, one a line; `#` starts a comment line. Origins name the line, not the
 /// value.
 fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::new(format!(
-            "--search-file {}: cannot read it ({e})",
-            path.display()
-        ))
-    })?;
+    let text = files::read_text_limited(
+        path,
+        MAX_SEARCH_FILE,
+        &format!("--search-file {}", path.display()),
+    )?;
     let shown: PathBuf = path.to_path_buf();
     Ok(text
         .lines()
@@ -205,4 +263,39 @@ fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, InputError> {
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_list_is_deduplicated_in_order() {
+        let options = ParseOptions::default();
+        let n = 100_000;
+        // Every address twice (once in other case), plus phone numbers spelled two ways.
+        let mut inputs = Vec::new();
+        for i in 0..n {
+            inputs.push(format!("person{i}@example.com"));
+        }
+        for i in (0..n).rev() {
+            inputs.push(format!("PERSON{i}@Example.com"));
+        }
+        inputs.push("+44 20 7946 0958".into());
+        inputs.push("+442079460958".into());
+        let parsed = inputs
+            .iter()
+            .map(|s| parse_identifier(s, &options).unwrap())
+            .collect();
+        let (ids, duplicates) = distinct(parsed);
+        assert_eq!(ids.len(), n + 1);
+        assert_eq!(duplicates, n + 1);
+        assert_eq!(ids[0].normalized(), "person0@example.com");
+        assert_eq!(
+            ids[n - 1].normalized(),
+            format!("person{}@example.com", n - 1)
+        );
+        let set: HashSet<&str> = ids.iter().map(|i| i.normalized()).collect();
+        assert_eq!(set.len(), ids.len());
+    }
 }

@@ -2,7 +2,8 @@
 //! wires the library crates together (scanner, matcher, GWS client) and prints.
 //!
 //! Exit codes: 0 the run completed; 1 the scan was incomplete or something failed; 2 bad
-//! input, refused before anything was read or changed.
+//! input, refused before anything was read or changed; 3 the operator declined the erasure
+//! at the prompt, so nothing was erased (the report is printed all the same).
 
 mod args;
 mod audit_trail;
@@ -10,6 +11,7 @@ mod cleanup;
 mod connections;
 mod export;
 mod failure;
+mod files;
 mod input;
 mod progress;
 mod receipt;
@@ -32,6 +34,9 @@ use crate::failure::Failure;
 use crate::input::Inputs;
 use crate::report::UserNames;
 use crate::search::{search, SearchOutcome, SearchPlan};
+
+/// Exit code of a run whose erasure the operator declined at the prompt: nothing was erased.
+const EXIT_DECLINED: u8 = 3;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -70,6 +75,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         return Err(Failure::Input(
             "--cleanup asks for confirmation at the terminal, and there is none: review a search first, then add --yes to erase without asking".into(),
         ));
+    }
+    if inputs.pasted_csrf_dropped {
+        eprintln!(
+            "note: the X-CSRF-HEADER/X-CSRF-TOKEN pair in --gws_additional_headers is not sent: the tool does its own CSRF handshake with GWS and uses the fresh token"
+        );
     }
     if inputs.duplicates > 0 {
         eprintln!(
@@ -134,6 +144,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     // 4. The erasure, its verification, and the receipt (which summarizes the run's audit
     //    segment, so it comes after run_end).
     let mut cleanup_done = None;
+    let mut declined = false;
+    // Files that could not be written: reported after the report, which is printed whatever
+    // happens (it may be the only record of what was erased).
+    let mut file_errors: Vec<String> = Vec::new();
     if let (Some(client), Some((key, log, started))) = (&gws, &mut audit) {
         let ctx = cleanup::CleanupContext {
             session: &session,
@@ -149,7 +163,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             verify_consistency: args.verify_consistency.to_driver(),
         };
         match cleanup::run(&ctx, log, &outcome).await? {
-            CleanupRun::NotConfirmed => return Ok(ExitCode::SUCCESS),
+            CleanupRun::NotConfirmed => declined = true,
             CleanupRun::NothingToErase => {}
             CleanupRun::Done(results, verification) => {
                 let facts = receipt::RunFacts {
@@ -159,7 +173,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                     keyspace: args.cass_keyspace.clone(),
                     consistency: format!("{:?}", args.verify_consistency).to_uppercase(),
                 };
-                let r = receipt::build(
+                let path = args
+                    .receipt
+                    .clone()
+                    .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
+                let written = receipt::build(
                     &session,
                     &facts,
                     log,
@@ -169,17 +187,15 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                     &verification,
                 )
                 .await
-                .map_err(Failure::Run)?;
-                let path = args
-                    .receipt
-                    .clone()
-                    .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
-                let text = receipt::write(&r, &path).map_err(Failure::Run)?;
-                eprintln!(
-                    "Erasure receipt written to {} (readable copy {}).",
-                    path.display(),
-                    text.display()
-                );
+                .and_then(|r| receipt::write(&r, &path));
+                match written {
+                    Ok(text) => eprintln!(
+                        "Erasure receipt written to {} (readable copy {}).",
+                        path.display(),
+                        text.display()
+                    ),
+                    Err(e) => file_errors.push(format!("the erasure receipt was NOT written: {e}")),
+                }
                 cleanup_done = Some((results, verification));
             }
         }
@@ -188,14 +204,32 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     // 5. The reports.
     if let Some(path) = &args.export {
         let e = export::build(&args.cass_keyspace, &outcome, &inputs.identifiers, &names);
-        let html = export::write(&e, path).map_err(Failure::Run)?;
-        eprintln!(
-            "Access export written to {} and {}.",
-            path.display(),
-            html.display()
-        );
+        match export::write(&e, path) {
+            Ok(html) => eprintln!(
+                "Access export written to {} and {}.",
+                path.display(),
+                html.display()
+            ),
+            Err(e) => file_errors.push(format!("the access export was NOT written: {e}")),
+        }
     }
-    print_report(&args, &inputs, &outcome, &names, cleanup_done.as_ref())?;
+    print_report(
+        &args,
+        &inputs,
+        &outcome,
+        &names,
+        cleanup_done.as_ref(),
+        declined,
+    )?;
+    if !file_errors.is_empty() {
+        for e in &file_errors {
+            eprintln!("error: {e}");
+        }
+        return Ok(ExitCode::from(1));
+    }
+    if declined {
+        return Ok(ExitCode::from(EXIT_DECLINED));
+    }
 
     let cleanup_ok = cleanup_done
         .as_ref()
@@ -215,6 +249,7 @@ fn print_report(
     outcome: &SearchOutcome,
     names: &UserNames,
     cleanup_done: Option<&(Vec<SettingResult>, Verification)>,
+    declined: bool,
 ) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
@@ -232,6 +267,10 @@ fn print_report(
                 Some((results, verification)) => {
                     cleanup::write_text(&mut text, results, verification, names)
                 }
+                None if declined => writeln!(
+                    text,
+                    "Cleanup: declined at the confirmation prompt; nothing was erased."
+                ),
                 None if args.cleanup => writeln!(text, "Cleanup: nothing to erase."),
                 None => Ok(()),
             })
@@ -245,6 +284,9 @@ fn print_report(
                 doc["cleanup"] = cleanup::to_json(results, verification);
             } else if args.cleanup {
                 doc["cleanup"] = cleanup::to_json(&[], &Verification::default());
+                if declined {
+                    doc["cleanup"]["declined"] = serde_json::Value::Bool(true);
+                }
             }
             serde_json::to_writer_pretty(&mut stdout, &doc)
                 .map_err(std::io::Error::from)

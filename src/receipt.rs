@@ -17,8 +17,8 @@ use std::process::ExitCode;
 use forgetme_scanner::Session as CqlSession;
 
 use crate::args::Args;
-use crate::export::write_private;
 use crate::failure::Failure;
+use crate::files::{write_atomic, Existing};
 use crate::input::Inputs;
 use crate::report;
 
@@ -134,7 +134,8 @@ pub fn default_path(audit_log: &Path, run_id: &str) -> PathBuf {
     dir.join(format!("gdpr_forget_me.receipt.{run_id}.json"))
 }
 
-/// Writes the receipt as JSON and its text rendering beside it (`.txt`).
+/// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
+/// 0600. An existing receipt is never replaced: it is an earlier run's proof.
 pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
     let text_path = path.with_extension("txt");
     if text_path == path {
@@ -144,8 +145,12 @@ pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
         ));
     }
     let json = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
-    write_private(path, json.as_bytes())?;
-    write_private(&text_path, render_text(receipt).as_bytes())?;
+    write_atomic(path, json.as_bytes(), Existing::Refuse)?;
+    write_atomic(
+        &text_path,
+        render_text(receipt).as_bytes(),
+        Existing::Refuse,
+    )?;
     Ok(text_path)
 }
 

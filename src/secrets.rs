@@ -9,6 +9,9 @@ use std::path::Path;
 
 use crate::input::InputError;
 
+/// Largest password file read: a password is one line.
+const MAX_PASSWORD_FILE: u64 = 64 * 1024;
+
 /// One password's possible sources, in order of preference.
 pub struct PasswordSources<'a> {
     /// What it is for, in messages (e.g. "GWS").
@@ -32,13 +35,11 @@ pub fn resolve(
     interactive_prompt: bool,
 ) -> Result<Option<String>, InputError> {
     if let Some(path) = src.file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError(format!(
-                "{} {}: cannot read the password file ({e})",
-                src.file_flag,
-                path.display()
-            ))
-        })?;
+        let text = crate::files::read_text_limited(
+            path,
+            MAX_PASSWORD_FILE,
+            &format!("{} {} (the password file)", src.file_flag, path.display()),
+        )?;
         let line = text.lines().next().unwrap_or_default().to_string();
         if line.is_empty() {
             return Err(InputError(format!(

@@ -277,3 +277,107 @@ async fn unknown_keyspace_and_unreachable_gws_are_refused_before_the_scan() {
     );
     testkit::drop_keyspace(&keyspace).await;
 }
+
+#[tokio::test]
+async fn a_password_in_the_gws_url_is_refused_and_never_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let mut args = dead_port_args();
+    args.extend(strings(&[
+        "--search",
+        "a@b.com",
+        "--gws",
+        "http://admin:hunter2-secret@127.0.0.1:1",
+        "--cleanup",
+        "true",
+        "--yes",
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--gws-password-file"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(!run.stdout.contains("hunter2"));
+    assert!(!log.exists(), "nothing may be written");
+}
+
+#[tokio::test]
+async fn a_ca_file_that_is_not_pem_is_refused_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.der");
+    std::fs::write(&ca, [0x30u8, 0x82, 0x03, 0x0a, 0x30, 0x82, 0x01, 0xf2]).unwrap();
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--gws",
+            "https://127.0.0.1:1",
+            "--gws-ca-file",
+            ca.to_str().unwrap(),
+        ],
+        "PEM",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn endless_or_huge_inputs_are_refused_with_a_limit_not_read_forever() {
+    refused(&["--search-file", "/dev/zero"], "larger than").await;
+    refused(
+        &["--search", "a@b.com", "--layout", "/dev/zero"],
+        "larger than",
+    )
+    .await;
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--gws",
+            "http://127.0.0.1:1",
+            "--gws_username",
+            "admin",
+            "--gws-password-file",
+            "/dev/zero",
+        ],
+        "larger than",
+    )
+    .await;
+    refused(
+        &[
+            "--search",
+            "a@b.com",
+            "--gws",
+            "http://127.0.0.1:1",
+            "--cleanup",
+            "true",
+            "--yes",
+            "--audit-log",
+            "/dev/full",
+        ],
+        "not a regular file",
+    )
+    .await;
+    // Verifying a "log" that is an endless device ends, with a broken-chain verdict.
+    let run = forget_me(&strings(&["--verify-audit-log", "/dev/zero"])).await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("longer than"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn port_zero_is_bad_input_and_a_bom_is_not() {
+    refused(&["--search", "a@b.com", "--cass_port", "0"], "--cass_port").await;
+    // A search file saved with a byte order mark is read like any other: the run gets past
+    // the checks and fails only on the dead port (exit 1), not as bad input.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        "\u{feff}john.smith@pizza.com\r\n+44 20 7946 0958\r\n",
+    )
+    .unwrap();
+    let mut args = dead_port_args();
+    args.extend(strings(&["--search-file", list.to_str().unwrap()]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}

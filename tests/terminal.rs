@@ -79,9 +79,21 @@ async fn the_operator_is_asked_for_the_password_and_for_confirmation() {
     let dir = tempfile::tempdir().unwrap();
     let before = dump(&s.keyspace).await;
 
-    // "no": nothing changes.
+    // "no": nothing changes; the report is printed all the same, and the exit code (3) says
+    // that nothing was erased.
     let run = drive(&s, dir.path(), "no").await;
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Cleanup: declined at the confirmation prompt; nothing was erased."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("john.smith@pizza.com"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("About to erase"), "{}", run.stdout);
     assert!(
         run.stdout.contains("Nothing erased: not confirmed."),

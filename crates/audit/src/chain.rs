@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -108,6 +108,9 @@ pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditEr
     Ok(hex::encode(sha.finalize()))
 }
 
+/// Longest line accepted in a log; the tool's events are a few KiB at most.
+pub(crate) const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads the log line by line, checking every link (and every seal, given the key), and hands
 /// each valid event to `visit`. Stops at the first broken link.
 pub(crate) fn walk<R: BufRead>(
@@ -119,8 +122,23 @@ pub(crate) fn walk<R: BufRead>(
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        // Bounded: a line without end (a device such as /dev/zero, a corrupt file) must not
+        // take the machine's memory.
+        if (&mut reader)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut buf)?
+            == 0
+        {
             return Ok(Ok(state.into_report()));
+        }
+        if buf.len() as u64 > MAX_LINE_BYTES {
+            return Ok(Err(BrokenLink {
+                line: state.events + 1,
+                reason: format!(
+                    "the line is longer than {} MiB, far more than any event: this is not an audit log written by this tool",
+                    MAX_LINE_BYTES / (1024 * 1024)
+                ),
+            }));
         }
         match state.accept(&buf) {
             Ok(event) => visit(&event),
@@ -271,6 +289,15 @@ mod tests {
         let mut log = log_of(&["r", "r"]);
         log.pop();
         assert_eq!(verify_bytes(&log, None).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_without_reading_it_all() {
+        let endless = std::io::repeat(b'x');
+        let verdict = walk(BufReader::new(endless), None, |_| {}).unwrap();
+        let link = verdict.unwrap_err();
+        assert_eq!(link.line, 1);
+        assert!(link.reason.contains("longer than"), "{link}");
     }
 
     #[test]

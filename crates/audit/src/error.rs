@@ -39,7 +39,7 @@ pub enum AuditError {
     },
 
     /// The path names a directory or other non-file.
-    #[error("`{}` is not a regular file; pass a file path to {flag}", .path.display())]
+    #[error("`{}` is not a regular file (a symbolic link is not followed, a device is no log); pass the path of a file to {flag}", .path.display())]
     NotAFile {
         /// The command-line flag that chooses the path.
         flag: &'static str,

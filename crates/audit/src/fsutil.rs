@@ -20,6 +20,17 @@ pub(crate) fn private_mode(opts: &mut OpenOptions) -> &mut OpenOptions {
     opts
 }
 
+/// Makes `opts` refuse to open through a symlink (O_NOFOLLOW on unix), so that a link
+/// planted between the check and the open is not followed either.
+pub(crate) fn no_follow(opts: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW);
+    }
+    opts
+}
+
 /// The permission bits of a file that group or others have any access to, or `None` when the
 /// file is private (always `None` where unix modes do not exist).
 pub(crate) fn shared_mode(meta: &Metadata) -> Option<u32> {

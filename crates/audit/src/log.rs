@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::chain::walk;
 use crate::event::{canonical_data, check_kind, check_no_floats, now_rfc3339, Event};
-use crate::fsutil::{private_mode, require_parent_dir, sync_parent_dir};
+use crate::fsutil::{no_follow, private_mode, require_parent_dir, sync_parent_dir};
 use crate::{AuditError, AuditKey};
 
 /// The flag that chooses the log path, named in error messages.
@@ -52,7 +52,9 @@ impl AuditLog {
     pub fn open(path: &Path, run_id: &str, key: &AuditKey) -> Result<AuditLog, AuditError> {
         check_run_id(run_id)?;
         let created = match fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_dir() => {
+            // A symlink is not followed (a dangling one would create its target wherever it
+            // points), and a device such as /dev/full is no log.
+            Ok(meta) if !meta.is_file() => {
                 return Err(AuditError::NotAFile {
                     flag: FLAG,
                     path: path.to_path_buf(),
@@ -65,9 +67,11 @@ impl AuditLog {
             }
             Err(e) => return Err(AuditError::io("open audit log", path, e)),
         };
-        let file = private_mode(OpenOptions::new().read(true).append(true).create(true))
-            .open(path)
-            .map_err(|e| AuditError::io("open audit log", path, e))?;
+        let file = no_follow(private_mode(
+            OpenOptions::new().read(true).append(true).create(true),
+        ))
+        .open(path)
+        .map_err(|e| AuditError::io("open audit log", path, e))?;
         if created {
             sync_parent_dir(path).map_err(|e| AuditError::io("create audit log", path, e))?;
         }
@@ -214,6 +218,25 @@ mod tests {
         assert_eq!(&a[8..9], "T");
         assert_eq!(&a[15..17], "Z-");
         check_run_id(&a).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_and_devices_are_not_opened_as_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let dangling = dir.path().join("audit.jsonl");
+        std::os::unix::fs::symlink(dir.path().join("elsewhere.jsonl"), &dangling).unwrap();
+        let err =
+            AuditLog::open(&dangling, &new_run_id(), &AuditKey::from_bytes([3; 32])).unwrap_err();
+        assert!(matches!(err, AuditError::NotAFile { .. }), "{err}");
+        assert!(!dir.path().join("elsewhere.jsonl").exists());
+        let err = AuditLog::open(
+            Path::new("/dev/full"),
+            &new_run_id(),
+            &AuditKey::from_bytes([3; 32]),
+        )
+        .unwrap_err();
+        assert!(matches!(err, AuditError::NotAFile { .. }), "{err}");
     }
 
     #[test]

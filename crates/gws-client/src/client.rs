@@ -4,13 +4,27 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::{status, GwsError};
+use crate::headers::{escape_upstream, is_forbidden_header};
+
+/// Largest GWS answer read, by default: a settings group of a busy agent is a few MiB at most;
+/// a bigger answer is refused rather than allowed to take the tool's memory.
+pub const DEFAULT_MAX_ANSWER: usize = 64 * 1024 * 1024;
+
+/// Deepest nesting of the one setting that is parsed in full (the one about to be changed).
+/// The other settings of its group are never parsed beyond their top level, so a deep value
+/// elsewhere in the group cannot stop an erasure.
+pub const MAX_SETTING_DEPTH: usize = 1024;
+
+/// Largest CA file read for `--gws-ca-file`.
+const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
 
 /// How to reach GWS and as whom.
 #[derive(Clone)]
@@ -33,6 +47,8 @@ pub struct GwsConfig {
     pub ca_file: Option<PathBuf>,
     /// Accept any certificate. Dangerous; the caller must warn.
     pub insecure: bool,
+    /// Largest answer read, in bytes.
+    pub max_answer: usize,
 }
 
 impl fmt::Debug for GwsConfig {
@@ -61,6 +77,7 @@ impl GwsConfig {
             backoff: Duration::from_millis(250),
             ca_file: None,
             insecure: false,
+            max_answer: DEFAULT_MAX_ANSWER,
         }
     }
 }
@@ -112,7 +129,8 @@ impl fmt::Debug for GwsClient {
 
 /// A failure of one attempt, before retry decisions.
 enum Attempt {
-    Done(Value),
+    /// The answer's body (a GWS JSON object with statusCode 0), unparsed beyond its top level.
+    Done(String),
     Failed(GwsError),
     CsrfRefused,
 }
@@ -125,17 +143,16 @@ impl GwsClient {
             reason,
             timeout: false,
         };
+        // Redirects are never followed: one would carry the cookie, the CSRF token and the
+        // extra headers to wherever it points.
         let mut builder = reqwest::Client::builder()
             .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .danger_accept_invalid_certs(cfg.insecure);
         if let Some(path) = &cfg.ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| transport(format!("cannot read CA file {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| transport(format!("bad CA file {}: {e}", path.display())))?;
-            for c in certs {
+            for c in load_ca_file(path).map_err(transport)? {
                 builder = builder.add_root_certificate(c);
             }
         }
@@ -180,27 +197,38 @@ impl GwsClient {
 
     /// The groups of a user's settings, with their key attributes.
     pub async fn user_groups(&self, user_id: &str) -> Result<Vec<SettingsGroup>, GwsError> {
+        #[derive(Deserialize)]
+        struct Groups {
+            #[serde(default)]
+            settings: Vec<SettingsGroup>,
+        }
         let body = self
             .call(Method::GET, &["users", user_id, "settings"], None)
             .await?;
-        serde_json::from_value(body.get("settings").cloned().unwrap_or(json!([])))
+        serde_json::from_str::<Groups>(&body)
+            .map(|g| g.settings)
             .map_err(|_| GwsError::BadBody { http: 200 })
     }
 
     /// All settings of a user's group. GWS answers an array for custom groups and an object for
-    /// system groups; both are accepted.
+    /// system groups; both are accepted. Each setting is parsed in full (up to
+    /// [`MAX_SETTING_DEPTH`] levels); to change one setting, use [`GwsClient::user_setting`],
+    /// which parses only that one.
     pub async fn user_settings(&self, user_id: &str, group: &str) -> Result<Vec<Value>, GwsError> {
         let body = self
             .call(Method::GET, &["users", user_id, "settings", group], None)
             .await?;
-        Ok(match body.get("settings") {
-            Some(Value::Array(items)) => items.clone(),
-            Some(Value::Object(map)) => map.values().cloned().collect(),
-            _ => Vec::new(),
-        })
+        raw_settings(&body)?
+            .into_iter()
+            .map(|raw| parse_deep(raw.get()))
+            .collect()
     }
 
     /// One setting of a user's group, found by its key attribute, or `None` when it is gone.
+    ///
+    /// The group's other settings are looked at only as far as their key attribute: a value
+    /// nested deeper than any parser allows elsewhere in the group cannot make the erasure of
+    /// this one fail.
     pub async fn user_setting(
         &self,
         user_id: &str,
@@ -208,13 +236,20 @@ impl GwsClient {
         key_attribute: &str,
         key_value: &str,
     ) -> Result<Option<Value>, GwsError> {
-        match self.user_settings(user_id, group).await {
-            Ok(all) => Ok(all
-                .into_iter()
-                .find(|s| key_matches(s.get(key_attribute), key_value))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
+        let body = match self
+            .call(Method::GET, &["users", user_id, "settings", group], None)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        for raw in raw_settings(&body)? {
+            if key_of(raw, key_attribute).is_some_and(|k| key_matches(Some(&k), key_value)) {
+                return parse_deep(raw.get()).map(Some);
+            }
         }
+        Ok(None)
     }
 
     /// Replaces a whole setting (`PUT`); the setting carries its key attribute.
@@ -261,7 +296,7 @@ impl GwsClient {
         method: Method,
         segments: &[&str],
         body: Option<&Value>,
-    ) -> Result<Value, GwsError> {
+    ) -> Result<String, GwsError> {
         let mut attempt = 0;
         let mut handshakes = 0;
         loop {
@@ -302,18 +337,24 @@ impl GwsClient {
             }
         }
         let url = self.url(segments);
-        let mut req = self
-            .http
-            .request(method.clone(), url)
-            .basic_auth(&self.cfg.username, Some(&self.cfg.password));
+        // One value per header name: the CSRF token of the tool's own handshake replaces any
+        // header of the same name the operator gave, so nothing is sent twice.
+        let mut headers = HeaderMap::new();
         for (name, value) in &self.cfg.extra_headers {
-            req = req.header(name, value);
+            if !is_forbidden_header(name.as_str()) {
+                headers.insert(name.clone(), value.clone());
+            }
         }
         if modifying {
             if let Some((name, value)) = self.csrf.lock().await.clone() {
-                req = req.header(name, value);
+                headers.insert(name, value);
             }
         }
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .headers(headers)
+            .basic_auth(&self.cfg.username, Some(&self.cfg.password));
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -328,18 +369,21 @@ impl GwsClient {
             }
         };
         let http = resp.status();
-        if !modifying {
-            self.remember_csrf(resp.headers()).await;
+        if http.is_redirection() {
+            let target = redirect_target(resp.url(), resp.headers());
+            return Attempt::Failed(GwsError::Redirect {
+                http: http.as_u16(),
+                target,
+            });
         }
-        let text = match resp.text().await {
-            Ok(t) => t,
-            Err(e) => {
-                return Attempt::Failed(GwsError::Transport {
-                    url: self.cfg.base_url.to_string(),
-                    reason: describe_transport(&e),
-                    timeout: e.is_timeout(),
-                })
+        if !modifying {
+            if let Err(e) = self.remember_csrf(resp.headers()).await {
+                return Attempt::Failed(e);
             }
+        }
+        let text = match read_bounded(resp, self.cfg.max_answer).await {
+            Ok(t) => t,
+            Err(e) => return Attempt::Failed(e),
         };
         if http == StatusCode::FORBIDDEN && text.to_ascii_lowercase().contains("csrf") {
             return Attempt::CsrfRefused;
@@ -349,24 +393,32 @@ impl GwsClient {
                 user: self.cfg.username.clone(),
             });
         }
-        let parsed: Option<Value> = serde_json::from_str(&text).ok();
-        let code = parsed
-            .as_ref()
-            .and_then(|v| v.get("statusCode"))
-            .and_then(Value::as_i64);
-        match (parsed, code) {
-            (Some(v), Some(status::OK)) if http.is_success() => Attempt::Done(v),
-            (Some(v), Some(code)) => Attempt::Failed(GwsError::Status {
-                http: http.as_u16(),
-                code,
-                message: v
-                    .get("statusMessage")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .chars()
-                    .take(200)
-                    .collect(),
-            }),
+        // Only the envelope is parsed here; the rest stays text for the caller to parse as
+        // far as it needs (a deep setting must not fail the whole answer).
+        let envelope: Option<Envelope> = serde_json::from_str(&text).ok();
+        let code = envelope.as_ref().and_then(|e| e.status_code);
+        match (envelope, code) {
+            (Some(_), Some(status::OK)) if http.is_success() => Attempt::Done(text),
+            (Some(envelope), Some(code)) => {
+                let message = envelope
+                    .status_message
+                    .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                    .map(|m| escape_upstream(&m, 200))
+                    .unwrap_or_default();
+                if !message.is_empty() {
+                    // On the terminal only (escaped): the error itself, which may be
+                    // recorded in the audit log, never carries upstream text.
+                    tracing::warn!(
+                        "GWS answered HTTP {} statusCode {code} with the message: {message}",
+                        http.as_u16()
+                    );
+                }
+                Attempt::Failed(GwsError::Status {
+                    http: http.as_u16(),
+                    code,
+                    message,
+                })
+            }
             _ if http.is_server_error() => Attempt::Failed(GwsError::Status {
                 http: http.as_u16(),
                 code: status::INTERNAL,
@@ -378,16 +430,238 @@ impl GwsClient {
         }
     }
 
-    async fn remember_csrf(&self, headers: &reqwest::header::HeaderMap) {
-        let name = headers
-            .get("X-CSRF-HEADER")
-            .and_then(|v| HeaderName::from_bytes(v.as_bytes()).ok());
+    /// Keeps the CSRF header GWS names, unless it is one that changes framing, routing or
+    /// authentication (a `Content-Length: 0` "token" would strip every DELETE of its body,
+    /// and a body-less DELETE erases the whole group).
+    async fn remember_csrf(&self, headers: &HeaderMap) -> Result<(), GwsError> {
+        let Some(named) = headers.get("X-CSRF-HEADER") else {
+            return Ok(());
+        };
+        let shown = || escape_upstream(&String::from_utf8_lossy(named.as_bytes()), 60);
+        let name = HeaderName::from_bytes(named.as_bytes().trim_ascii())
+            .map_err(|_| GwsError::UnsafeCsrfHeader { name: shown() })?;
+        if is_forbidden_header(name.as_str()) {
+            *self.csrf.lock().await = None;
+            return Err(GwsError::UnsafeCsrfHeader { name: shown() });
+        }
         let token = headers.get("X-CSRF-TOKEN").cloned();
-        if let (Some(name), Some(mut token)) = (name, token) {
+        if let Some(mut token) = token {
             token.set_sensitive(true);
             *self.csrf.lock().await = Some((name, token));
         }
+        Ok(())
     }
+}
+
+/// The top level of every GWS answer.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "statusCode")]
+    status_code: Option<i64>,
+    #[serde(rename = "statusMessage")]
+    status_message: Option<Box<RawValue>>,
+}
+
+/// Reads an answer's body, refusing one larger than `max` bytes without holding more than
+/// that in memory.
+async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<String, GwsError> {
+    let too_large = || GwsError::TooLarge {
+        limit_mib: max.div_ceil(1024 * 1024),
+    };
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let http = resp.status().as_u16();
+    let url = resp.url().clone();
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > max {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(GwsError::Transport {
+                    url: url.origin().ascii_serialization(),
+                    reason: describe_transport(&e),
+                    timeout: e.is_timeout(),
+                })
+            }
+        }
+    }
+    String::from_utf8(body).map_err(|_| GwsError::BadBody { http })
+}
+
+/// Where a redirect points, for the error: its origin only (a path or query could hold
+/// anything), escaped, and whether it leaves GWS's origin.
+fn redirect_target(from: &Url, headers: &HeaderMap) -> String {
+    let Some(location) = headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    else {
+        return "nowhere (no Location header)".into();
+    };
+    match from.join(&location) {
+        Ok(to) if to.origin() == from.origin() => "the same origin".into(),
+        Ok(to) => format!(
+            "another origin, {}",
+            escape_upstream(&to.origin().ascii_serialization(), 100)
+        ),
+        Err(_) => "an address that is not a URL".into(),
+    }
+}
+
+/// The settings of a group answer as raw JSON, one per setting, parsed no deeper.
+fn raw_settings(body: &str) -> Result<Vec<&RawValue>, GwsError> {
+    #[derive(Deserialize)]
+    struct Answer<'a> {
+        #[serde(borrow)]
+        settings: Option<&'a RawValue>,
+    }
+    let bad = || GwsError::BadBody { http: 200 };
+    let answer: Answer<'_> = serde_json::from_str(body).map_err(|_| bad())?;
+    let Some(settings) = answer.settings else {
+        return Ok(Vec::new());
+    };
+    let text = settings.get().trim_start();
+    if text.starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(settings.get()).map_err(|_| bad())
+    } else if text.starts_with('{') {
+        serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(settings.get())
+            .map(|m| m.into_values().collect())
+            .map_err(|_| bad())
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// A setting's key attribute, reading the setting no deeper than its top level.
+fn key_of(setting: &RawValue, key_attribute: &str) -> Option<Value> {
+    let text = setting.get().trim_start();
+    if !text.starts_with('{') {
+        return None;
+    }
+    // Duplicate keys: the last one wins, as in serde_json's own maps.
+    let top: Vec<(String, &RawValue)> = serde_json::from_str::<TopLevel<'_>>(text).ok()?.0;
+    let raw = top.into_iter().rev().find(|(k, _)| k == key_attribute)?.1;
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// An object's members in order, values left raw.
+struct TopLevel<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for TopLevel<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Members<'a> {
+            type Value = TopLevel<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, &'a RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(TopLevel(out))
+            }
+        }
+        d.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+/// Parses one setting in full, however deep up to [`MAX_SETTING_DEPTH`], on a thread with a
+/// stack large enough for it (serde_json's own limit, 128 levels, is lower than what GWS
+/// stores).
+fn parse_deep(text: &str) -> Result<Value, GwsError> {
+    if nesting_depth(text) > MAX_SETTING_DEPTH {
+        return Err(GwsError::TooDeep {
+            limit: MAX_SETTING_DEPTH,
+        });
+    }
+    let parse = |text: &str| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        de.disable_recursion_limit();
+        let v = Value::deserialize(&mut de).map_err(|_| GwsError::BadBody { http: 200 })?;
+        de.end().map_err(|_| GwsError::BadBody { http: 200 })?;
+        Ok(v)
+    };
+    if nesting_depth(text) <= 100 {
+        return parse(text);
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("deep-json".into())
+            .stack_size(64 * 1024 * 1024)
+            .spawn_scoped(scope, || parse(text))
+            .map_err(|_| GwsError::BadBody { http: 200 })?
+            .join()
+            .unwrap_or(Err(GwsError::BadBody { http: 200 }))
+    })
+}
+
+/// How deep arrays and objects nest in JSON text (strings skipped), without parsing it.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Reads a PEM file of certificate authorities; a file that is not PEM, or holds no
+/// certificate, is refused (silently trusting nothing would only fail later, confusingly).
+pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_FILE + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
+    if pem.len() as u64 > MAX_CA_FILE {
+        return Err(format!(
+            "CA file {shown} is larger than {} MiB; give a PEM file of CA certificates",
+            MAX_CA_FILE / (1024 * 1024)
+        ));
+    }
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "CA file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate(s) in PEM format"
+        ));
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("CA file {shown} is not valid PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {shown} holds no PEM certificate; give the CA certificate(s) in PEM format"
+        ));
+    }
+    Ok(certs)
 }
 
 /// Whether a setting's key attribute equals the key as stored in Cassandra (text there; a
@@ -400,10 +674,14 @@ pub fn key_matches(attr: Option<&Value>, key_value: &str) -> bool {
     }
 }
 
-fn user_from(body: &Value) -> Result<GwsUser, GwsError> {
-    body.get("user")
-        .cloned()
-        .and_then(|u| serde_json::from_value(u).ok())
+fn user_from(body: &str) -> Result<GwsUser, GwsError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        user: Option<GwsUser>,
+    }
+    serde_json::from_str::<Answer>(body)
+        .ok()
+        .and_then(|a| a.user)
         .ok_or(GwsError::BadBody { http: 200 })
 }
 
@@ -422,6 +700,7 @@ fn describe_transport(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn urls_are_built_under_api_v2_with_escaped_segments() {
@@ -443,6 +722,58 @@ mod tests {
         assert!(key_matches(Some(&json!(17)), "17"));
         assert!(!key_matches(Some(&json!("fav-2")), "fav-1"));
         assert!(!key_matches(None, "fav-1"));
+    }
+
+    #[test]
+    fn a_deep_setting_elsewhere_in_the_group_does_not_stop_finding_the_target() {
+        let deep = format!("{}1{}", "[".repeat(400), "]".repeat(400));
+        let body = format!(
+            r#"{{"statusCode":0,"settings":[{{"id":"deep","v":{deep}}},{{"id":"fav-1","e":["a@b.c"]}},{{"id":7}}]}}"#
+        );
+        assert!(
+            serde_json::from_str::<Value>(&body).is_err(),
+            "serde_json's default limit"
+        );
+        let raws = raw_settings(&body).unwrap();
+        assert_eq!(raws.len(), 3);
+        let keys: Vec<Option<Value>> = raws.iter().map(|r| key_of(r, "id")).collect();
+        assert_eq!(
+            keys,
+            [Some(json!("deep")), Some(json!("fav-1")), Some(json!(7))]
+        );
+        assert_eq!(
+            parse_deep(raws[1].get()).unwrap(),
+            json!({"id":"fav-1","e":["a@b.c"]})
+        );
+        // The deep one itself parses too, up to the limit.
+        let v = parse_deep(raws[0].get()).unwrap();
+        assert_eq!(v["id"], "deep");
+        let too_deep = format!(
+            "{}{}",
+            "[".repeat(MAX_SETTING_DEPTH + 1),
+            "]".repeat(MAX_SETTING_DEPTH + 1)
+        );
+        assert!(matches!(
+            parse_deep(&too_deep),
+            Err(GwsError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn nesting_depth_skips_strings() {
+        assert_eq!(nesting_depth(r#"{"a":"[[[[\"[[","b":[{}]}"#), 3);
+        assert_eq!(nesting_depth("1"), 0);
+    }
+
+    #[test]
+    fn a_file_that_is_not_pem_is_refused_as_a_ca_file() {
+        let dir = std::env::temp_dir().join(format!("gws-client-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ca.der");
+        std::fs::write(&path, b"\x30\x82\x01\x0a not pem at all").unwrap();
+        let err = load_ca_file(&path).unwrap_err();
+        assert!(err.contains("PEM"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -1,0 +1,290 @@
+//! The files a run writes (access export, erasure receipt) and reads (search file, layout,
+//! password files): checked before anything is read, written atomically, read with a limit.
+//!
+//! An export or a receipt that cannot be written after the erasure is proof lost for data
+//! already erased, so their paths are checked first (exit 2). Files holding personal data are
+//! created 0600 whatever existed before, never through a symlink, and a receipt is never
+//! replaced: each run's proof stays.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::input::InputError;
+
+/// How an output file may be treated when it exists already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it (atomically, with a new 0600 file).
+    Replace,
+    /// Refuse: the file is proof of an earlier run.
+    Refuse,
+    /// Keep appending to it (the audit log): it must be a regular file, not a symlink.
+    Append,
+}
+
+/// The directory a file path lives in; `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Checks, before anything is read, that `path` can be written as the run will write it:
+/// its folder exists and is writable, it is not a symlink or a folder, and (for a receipt)
+/// it does not exist yet.
+pub fn check_output(flag: &str, path: &Path, existing: Existing) -> Result<(), InputError> {
+    let shown = path.display();
+    let dir = parent_dir(path);
+    match std::fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(InputError(format!(
+                "{flag} {shown}: {} is not a folder",
+                dir.display()
+            )))
+        }
+        Err(_) => {
+            return Err(InputError(format!(
+                "{flag} {shown}: the folder {} does not exist; create it or give another path",
+                dir.display()
+            )))
+        }
+    }
+    if !dir_writable(&dir) {
+        return Err(InputError(format!(
+            "{flag} {shown}: the folder {} is not writable by this user; give a path in a writable folder",
+            dir.display()
+        )));
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => Err(InputError(format!(
+            "{flag} {shown} is a symbolic link; it is not followed (it could point anywhere): give the real path"
+        ))),
+        Ok(m) if m.is_dir() => Err(InputError(format!(
+            "{flag} {shown} is a folder; give a file name"
+        ))),
+        Ok(_) if existing == Existing::Refuse => Err(InputError(format!(
+            "{flag} {shown} exists already; a receipt is never overwritten (it is an earlier run's proof): give a new file name"
+        ))),
+        Ok(m) if existing == Existing::Append && !m.is_file() => Err(InputError(format!(
+            "{flag} {shown} is not a regular file; give the path of a log file"
+        ))),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Whether this process may create files in `dir`.
+fn dir_writable(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: a valid NUL-terminated path; access() only reads it.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        !std::fs::metadata(dir)
+            .map(|m| m.permissions().readonly())
+            .unwrap_or(true)
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a new 0600 temporary file in the same folder, synced,
+/// then renamed over `path` (or, with [`Existing::Refuse`], linked to `path` only if nothing
+/// is there). A symlink at `path` is refused, never followed. Readers see the old file or the
+/// whole new one, never half a file; a full disk leaves `path` as it was.
+pub fn write_atomic(path: &Path, bytes: &[u8], existing: Existing) -> Result<(), String> {
+    let shown = path.display();
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if m.file_type().is_symlink() {
+            return Err(format!(
+                "{shown} is a symbolic link; it is not followed: nothing was written"
+            ));
+        }
+        if existing == Existing::Refuse {
+            return Err(format!(
+                "{shown} exists already and is never overwritten: nothing was written"
+            ));
+        }
+    }
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let (tmp, mut file) =
+        create_temp(&dir, &name).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    let cleanup = |e: String| {
+        let _ = std::fs::remove_file(&tmp);
+        e
+    };
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| cleanup(format!("cannot write {shown}: {e}")))?;
+    drop(file);
+    match existing {
+        Existing::Refuse => {
+            // link() never replaces an existing file, so a receipt written meanwhile by
+            // another run stays.
+            std::fs::hard_link(&tmp, path).map_err(|e| {
+                cleanup(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{shown} exists already and is never overwritten: nothing was written")
+                } else {
+                    format!("cannot write {shown}: {e}")
+                })
+            })?;
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Existing::Replace | Existing::Append => {
+            std::fs::rename(&tmp, path)
+                .map_err(|e| cleanup(format!("cannot write {shown}: {e}")))?;
+        }
+    }
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Creates a new private temporary file beside the target (never through a symlink).
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand_u64()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        match options.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary name")))
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Reads a text file of at most `limit` bytes; `what` names it in errors (e.g.
+/// "--search-file x.txt"). `/dev/zero` or a huge file gets a clear refusal instead of taking
+/// the machine's memory. A leading UTF-8 byte order mark is dropped.
+pub fn read_text_limited(path: &Path, limit: u64, what: &str) -> Result<String, InputError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| InputError(format!("{what}: cannot read it ({e})")))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError(format!("{what}: cannot read it ({e})")))?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError(format!(
+            "{what}: larger than {} KiB, the most this file may hold; check the path (or split the file)",
+            limit / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        InputError(format!(
+            "{what}: not UTF-8 text; save it as UTF-8 (one entry a line)"
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_is_new_and_private_whatever_was_there() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("export.json");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&p, b"new", Existing::Replace).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(mode(&p), 0o600);
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_refused_and_their_targets_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_atomic(&link, b"x", Existing::Replace).is_err());
+        assert!(check_output("--export", &link, Existing::Replace).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        let dangling = dir.path().join("dangling.jsonl");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(check_output("--audit-log", &dangling, Existing::Append).is_err());
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn a_receipt_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        write_atomic(&p, b"first", Existing::Refuse).unwrap();
+        assert!(write_atomic(&p, b"second", Existing::Refuse).is_err());
+        assert!(check_output("--receipt", &p, Existing::Refuse).is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "first");
+    }
+
+    #[test]
+    fn missing_folders_are_refused_before_anything() {
+        let err = check_output(
+            "--export",
+            Path::new("/nonexistent-folder/x.json"),
+            Existing::Replace,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("does not exist"), "{}", err.0);
+    }
+
+    #[test]
+    fn reads_are_bounded_and_a_bom_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("list.txt");
+        std::fs::write(&p, "\u{feff}a@b.com\n").unwrap();
+        assert_eq!(read_text_limited(&p, 100, "x").unwrap(), "a@b.com\n");
+        let err =
+            read_text_limited(Path::new("/dev/zero"), 1024, "--search-file /dev/zero").unwrap_err();
+        assert!(err.0.contains("larger than"), "{}", err.0);
+    }
+}
