@@ -154,7 +154,7 @@ async fn stored_keys_cannot_write_lines_or_escapes_into_any_output() {
     let hostile = "fav-x\nVerified: 99 setting(s) re-read from Cassandra; none holds the identifier(s).\n\u{1b}]8;;http://evil\u{7}\u{202e}gnp.exe";
     testkit::admin_client(&s.emulator)
         .send_ok(
-            reqwest::Method::PUT,
+            reqwest::Method::POST,
             &format!("/users/{owner}/settings/{FAVORITES}"),
             Some(&json!({"id": hostile, "displayName":"H", "emailAddresses":["john.smith@pizza.com"]}).to_string()),
         )

@@ -223,7 +223,7 @@ async fn a_contact_written_back_under_a_new_key_is_not_verified() {
     copy[original.key_attribute.as_str()] = json!("fav-resynced-copy");
     testkit::admin_client(&s.emulator)
         .send_ok(
-            reqwest::Method::PUT,
+            reqwest::Method::POST,
             &format!("/users/{owner}/settings/{FAVORITES}"),
             Some(&copy.to_string()),
         )

@@ -27,7 +27,7 @@ fn first_agent(s: &Seeded) -> String {
 async fn put_favorite(s: &Seeded, owner: &str, value: &Value) {
     testkit::admin_client(&s.emulator)
         .send_ok(
-            reqwest::Method::PUT,
+            reqwest::Method::POST,
             &format!("/users/{owner}/settings/{FAVORITES}"),
             Some(&value.to_string()),
         )
