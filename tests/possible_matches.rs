@@ -52,7 +52,7 @@ fn has_key(state: &std::collections::BTreeMap<Key, String>, owner: &str, key: &s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the emulator fault rule does not fire on the tool's DELETE yet"]
+#[ignore = "unfinished: the --erase-possible-matches run erases but exits non-zero; not yet investigated"]
 async fn a_national_number_without_region_is_possible_and_not_erased() {
     let s = seeded("possible").await;
     let dir = tempfile::tempdir().unwrap();
