@@ -243,6 +243,22 @@ pub struct Args {
     /// Verify the hash chain of an audit log and exit (0 intact, 1 broken).
     #[arg(long = "verify-audit-log", value_name = "FILE")]
     pub verify_audit_log: Option<PathBuf>,
+
+    // --- The erasure plan's limits (docs/usage.md, "Limits of one erasure"). ---
+    /// Also erase possible matches: national-format numbers found without --default-region,
+    /// which may belong to someone else in another country. Prefer giving the region.
+    #[arg(long = "erase-possible-matches")]
+    pub erase_possible_matches: bool,
+
+    /// Allow an erasure of more than 500 settings: give the number of settings the plan may
+    /// hold at most (the confirmation shows the plan's count first).
+    #[arg(long = "max-erase", value_name = "SETTINGS")]
+    pub max_erase: Option<usize>,
+
+    /// Allow an erasure touching more than 50 agents: give the number of agents the plan may
+    /// touch at most.
+    #[arg(long = "max-erase-agents", value_name = "AGENTS")]
+    pub max_erase_agents: Option<usize>,
 }
 
 /// How identifiers are classified.

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::audit_trail::append;
 use crate::failure::Failure;
-use crate::report::UserNames;
+use crate::report::{printable, UserNames};
 use crate::search::{Found, OwnerType, SearchOutcome};
 
 /// What the erasure phase did.
@@ -25,8 +25,35 @@ pub enum CleanupRun {
     NothingToErase,
     /// The operator did not confirm.
     NotConfirmed,
+    /// The plan was larger than one person's data usually is, and no flag allowed it.
+    TooLarge(PlanSize),
     /// Settings were handled and verified.
     Done(Vec<SettingResult>, Verification),
+}
+
+/// Above these, an erasure plan is refused unless `--max-erase` / `--max-erase-agents` allow
+/// it. One data subject's data spans a few favorites and recents of a few agents; a plan
+/// touching hundreds of settings or dozens of agents almost always comes from a search that
+/// is too broad (`--match text`, a shared switchboard number).
+pub const DEFAULT_MAX_SETTINGS: usize = 500;
+/// See [`DEFAULT_MAX_SETTINGS`].
+pub const DEFAULT_MAX_AGENTS: usize = 50;
+
+/// How large an erasure plan is, shown before anything changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanSize {
+    /// Settings to change.
+    pub settings: usize,
+    /// Agents owning them.
+    pub agents: usize,
+    /// Settings holding only possible matches, left out of the plan.
+    pub possible_only: usize,
+}
+
+impl PlanSize {
+    fn describe(&self) -> String {
+        format!("{} setting(s) of {} agent(s)", self.settings, self.agents)
+    }
 }
 
 /// Everything the erasure phase needs.
@@ -45,10 +72,14 @@ pub struct CleanupContext<'a> {
     pub names: &'a UserNames,
     /// Skip the question.
     pub yes: bool,
-    /// Whole settings only.
+    /// Whole settings only; possible matches too.
     pub options: ErasureOptions,
-    /// Verification consistency.
+    /// Verification consistency (also of the collateral-damage reads).
     pub verify_consistency: Consistency,
+    /// `--max-erase`, or [`DEFAULT_MAX_SETTINGS`].
+    pub max_settings: usize,
+    /// `--max-erase-agents`, or [`DEFAULT_MAX_AGENTS`].
+    pub max_agents: usize,
 }
 
 /// Lists, confirms, erases, verifies, and records each step, then writes `run_end`.
@@ -57,25 +88,53 @@ pub async fn run(
     log: &mut AuditLog,
     outcome: &SearchOutcome,
 ) -> Result<CleanupRun, Failure> {
-    let targets = targets(&outcome.found, ctx.layout);
+    let erase_possible = ctx.options.erase_possible;
+    let targets = targets(&outcome.found, ctx.layout, erase_possible);
+    let size = plan_size(&outcome.found, &targets, erase_possible);
+    if size.possible_only > 0 {
+        eprintln!(
+            "note: {} setting(s) hold only possible matches (national numbers read without --default-region) and are left alone; give the region, or --erase-possible-matches, to erase them",
+            size.possible_only
+        );
+    }
+    let too_large = size.settings > ctx.max_settings || size.agents > ctx.max_agents;
     let run = if targets.is_empty() {
         CleanupRun::NothingToErase
-    } else if !ctx.yes && !confirm(&targets, ctx.names, ctx.gws.base_url().as_str()) {
+    } else if too_large {
+        eprintln!(
+            "Refused: the plan would erase {}, more than this run allows ({} settings, {} agents). One person's data rarely spans that much: check the search is not too broad. Nothing was changed. To go ahead, repeat with --max-erase {} --max-erase-agents {}.",
+            size.describe(),
+            ctx.max_settings,
+            ctx.max_agents,
+            size.settings.max(DEFAULT_MAX_SETTINGS),
+            size.agents.max(DEFAULT_MAX_AGENTS),
+        );
+        CleanupRun::TooLarge(size)
+    } else if !ctx.yes && !confirm(&targets, &size, ctx.names, ctx.gws.base_url().as_str()) {
         eprintln!("Nothing erased: not confirmed.");
         CleanupRun::NotConfirmed
     } else {
+        eprintln!("Erasing the data subject from {}.", size.describe());
         let mut eraser = Eraser {
             gws: ctx.gws,
             matcher: ctx.matcher,
             audit: log,
             audit_key: ctx.key,
             options: ctx.options,
+            store: ctx.session,
+            consistency: ctx.verify_consistency,
         };
         let results = erase_all(&mut eraser, &targets)
             .await
             .map_err(Failure::Run)?;
-        let verification =
-            verify_targets(ctx.session, &targets, ctx.matcher, ctx.verify_consistency).await;
+        let verification = verify_targets(
+            ctx.session,
+            &targets,
+            ctx.matcher,
+            ctx.verify_consistency,
+            erase_possible,
+        )
+        .await;
         append(
             log,
             "verification",
@@ -87,6 +146,11 @@ pub async fn run(
         CleanupRun::NotConfirmed => {
             json!({"outcome": "not_confirmed", "complete": outcome.complete()})
         }
+        CleanupRun::TooLarge(size) => {
+            json!({"outcome": "refused_too_large", "complete": outcome.complete(),
+                "planned_settings": size.settings, "planned_agents": size.agents,
+                "max_settings": ctx.max_settings, "max_agents": ctx.max_agents})
+        }
         CleanupRun::NothingToErase => {
             json!({"outcome": "nothing_to_erase", "complete": outcome.complete(),
             "erased": 0, "already_gone": 0, "skipped_changed": 0, "failed": 0, "verified": true})
@@ -95,20 +159,62 @@ pub async fn run(
             let t = tally(results);
             json!({"outcome": "done", "complete": outcome.complete(), "erased": t.erased,
                 "already_gone": t.already_gone, "skipped_changed": t.skipped_changed,
-                "failed": t.failed, "verified": v.verified()})
+                "failed": t.failed, "collateral_damage": t.collateral_damage,
+                "changed_meanwhile": t.changed_meanwhile, "verified": v.verified()})
         }
     };
     append(log, "run_end", end)?;
     Ok(run)
 }
 
-/// The erasable settings among the hits, one target per setting.
-pub fn targets(found: &[Found], layout: &Layout) -> Vec<SettingTarget> {
+/// How large the plan is: its settings, their agents, and the settings left out because they
+/// hold only possible matches.
+pub fn plan_size(found: &[Found], targets: &[SettingTarget], erase_possible: bool) -> PlanSize {
+    let agents: std::collections::BTreeSet<&str> =
+        targets.iter().map(|t| t.user_id.as_str()).collect();
+    let possible_only = if erase_possible {
+        0
+    } else {
+        let mut candidates: std::collections::BTreeSet<(&str, &str, &str, &str)> =
+            std::collections::BTreeSet::new();
+        for f in found
+            .iter()
+            .filter(|f| f.deletable && f.owner_type == OwnerType::User)
+        {
+            if let (Some(u), Some(g)) = (&f.user_id, &f.group) {
+                candidates.insert((&f.table, u, g, &f.setting_key));
+            }
+        }
+        let planned: std::collections::BTreeSet<(String, &str, &str, &str)> = targets
+            .iter()
+            .map(|t| {
+                (
+                    t.table_name(),
+                    t.user_id.as_str(),
+                    t.group.as_str(),
+                    t.setting_key.as_str(),
+                )
+            })
+            .collect();
+        candidates
+            .iter()
+            .filter(|(table, u, g, k)| !planned.contains(&(table.to_string(), *u, *g, *k)))
+            .count()
+    };
+    PlanSize {
+        settings: targets.len(),
+        agents: agents.len(),
+        possible_only,
+    }
+}
+
+/// The erasable settings among the hits, one target per setting. Possible matches count only
+/// with `erase_possible`.
+pub fn targets(found: &[Found], layout: &Layout, erase_possible: bool) -> Vec<SettingTarget> {
     let mut by_setting: BTreeMap<(String, String, String, String), SettingTarget> = BTreeMap::new();
-    for f in found
-        .iter()
-        .filter(|f| f.deletable && f.owner_type == OwnerType::User)
-    {
+    for f in found.iter().filter(|f| {
+        f.deletable && f.owner_type == OwnerType::User && (erase_possible || !f.possible)
+    }) {
         let (Some(user), Some(group)) = (&f.user_id, &f.group) else {
             continue;
         };
@@ -137,7 +243,9 @@ pub fn targets(found: &[Found], layout: &Layout) -> Vec<SettingTarget> {
             row_key: f.row_key.clone(),
             json_paths: Vec::new(),
             identifiers: Vec::new(),
+            possible: true,
         });
+        t.possible &= f.possible;
         if let Some(p) = &f.json_path {
             if !t.json_paths.contains(p) {
                 t.json_paths.push(p.clone());
@@ -151,30 +259,42 @@ pub fn targets(found: &[Found], layout: &Layout) -> Vec<SettingTarget> {
 }
 
 fn owner(t: &SettingTarget, names: &UserNames) -> String {
-    match names.get(&t.user_id) {
-        Some(n) => format!("user {} ({n})", t.user_id),
-        None => format!("user {}", t.user_id),
-    }
+    crate::report::user_label(&t.user_id, names)
 }
 
 /// Lists the plan on stderr and asks. `true` to go on.
-pub fn confirm(targets: &[SettingTarget], names: &UserNames, gws: &str) -> bool {
+pub fn confirm(targets: &[SettingTarget], size: &PlanSize, names: &UserNames, gws: &str) -> bool {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "\nAbout to erase the data subject from {} setting(s) through GWS at {gws}:",
-        targets.len()
+        "\nAbout to erase the data subject from {} through GWS at {}:",
+        size.describe(),
+        printable(gws)
     );
     for t in targets {
         let line = format!(
-            "  {}  group {}  setting {}  (found at {})",
+            "  {}  group {}  setting {}  (found at {}; {} match)",
             owner(t, names),
-            t.group,
-            t.setting_key,
-            t.json_paths.join(", ")
+            printable(&t.group),
+            printable(&t.setting_key),
+            printable(&t.json_paths.join(", ")),
+            if t.possible { "possible" } else { "exact" }
         );
         let _ = writeln!(err, "{}", crate::report::terminal_safe(&line));
     }
+    if size.possible_only > 0 {
+        let _ = writeln!(
+            err,
+            "Left alone: {} setting(s) holding only possible matches.",
+            size.possible_only
+        );
+    }
+    let _ = writeln!(
+        err,
+        "In all: {} ({} possible match(es) left alone).",
+        size.describe(),
+        size.possible_only
+    );
     let _ = writeln!(
         err,
         "Each setting is read again first; an entry of a list of contacts is removed alone, anything else deletes the whole setting."
@@ -202,6 +322,11 @@ pub struct Tally {
     pub skipped_changed: usize,
     /// Failed.
     pub failed: usize,
+    /// Changes after which another setting of the group had vanished (or could not be
+    /// re-checked).
+    pub collateral_damage: usize,
+    /// Changes during which another setting of the group changed (an agent writing).
+    pub changed_meanwhile: usize,
 }
 
 /// Counts outcomes.
@@ -215,8 +340,17 @@ pub fn tally(results: &[SettingResult]) -> Tally {
             SkippedChanged => t.skipped_changed += 1,
             Failed(_) => t.failed += 1,
         }
+        t.collateral_damage += usize::from(r.collateral.is_damage());
+        t.changed_meanwhile += usize::from(!r.collateral.changed_meanwhile.is_empty());
     }
     t
+}
+
+/// Whether the cleanup ended well: nothing failed, nothing outside the plan vanished, and
+/// the verification found nothing.
+pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
+    let t = tally(results);
+    t.failed == 0 && t.collateral_damage == 0 && verification.verified()
 }
 
 /// The text lines about the cleanup.
@@ -241,11 +375,30 @@ pub fn write_text(
         };
         writeln!(
             out,
-            "{}  group {}  setting {}  {what}",
+            "{}  group {}  setting {}  {}",
             owner(t, names),
-            t.group,
-            t.setting_key
+            printable(&t.group),
+            printable(&t.setting_key),
+            printable(&what)
         )?;
+        let c = &r.collateral;
+        for k in &c.vanished {
+            writeln!(
+                out,
+                "  COLLATERAL DAMAGE: setting {} of the same group vanished with this change",
+                printable(k)
+            )?;
+        }
+        if let Some(e) = &c.unchecked {
+            writeln!(out, "  COLLATERAL NOT CHECKED: {}", printable(e))?;
+        }
+        for k in &c.changed_meanwhile {
+            writeln!(
+                out,
+                "  note: setting {} of the same group changed meanwhile (written by someone else during the change)",
+                printable(k)
+            )?;
+        }
     }
     let s = tally(results);
     writeln!(
@@ -253,25 +406,34 @@ pub fn write_text(
         "Cleanup: {} erased, {} already gone, {} skipped as changed, {} failed.",
         s.erased, s.already_gone, s.skipped_changed, s.failed
     )?;
+    if s.collateral_damage > 0 {
+        writeln!(
+            out,
+            "COLLATERAL DAMAGE: after {} change(s), other settings of the group vanished or could not be re-checked. GWS did more than it was asked; check its version and any proxy in front of it before erasing again.",
+            s.collateral_damage
+        )?;
+    }
     if verification.verified() {
         writeln!(
             out,
-            "Verified: {} setting(s) re-read from Cassandra; none holds the identifier(s).",
-            verification.checked
+            "Verified: {} group(s) re-scanned from Cassandra ({} setting(s)); none holds the identifier(s).",
+            verification.partitions, verification.rows
         )?;
     } else {
         writeln!(
             out,
-            "NOT VERIFIED: {} setting(s) still hold an identifier, {} could not be read.",
+            "NOT VERIFIED: {} setting(s) still hold an identifier, {} other setting(s) of the same groups hold it, {} could not be read.",
             verification.still_matching.len(),
+            verification.elsewhere.len(),
             verification.unreadable.len()
         )?;
         for (i, e) in &verification.unreadable {
             writeln!(
                 out,
-                "  unreadable: {}  setting {}: {e}",
+                "  unreadable: {}  setting {}: {}",
                 owner(&results[*i].target, names),
-                results[*i].target.setting_key
+                printable(&results[*i].target.setting_key),
+                printable(e)
             )?;
         }
         for i in &verification.still_matching {
@@ -280,8 +442,18 @@ pub fn write_text(
                 out,
                 "  still there: {}  group {}  setting {}",
                 owner(t, names),
-                t.group,
-                t.setting_key
+                printable(&t.group),
+                printable(&t.setting_key)
+            )?;
+        }
+        for (i, key) in &verification.elsewhere {
+            let t = &results[*i].target;
+            writeln!(
+                out,
+                "  found again: {}  group {}  setting {}",
+                owner(t, names),
+                printable(&t.group),
+                printable(key)
             )?;
         }
     }
@@ -296,7 +468,19 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
         "already_gone": s.already_gone,
         "skipped_changed": s.skipped_changed,
         "failed": s.failed,
+        "collateral_damage": s.collateral_damage,
+        "changed_meanwhile": s.changed_meanwhile,
         "verified": verification.verified(),
+        "verification": {
+            "partitions": verification.partitions,
+            "rows": verification.rows,
+            "found_elsewhere": verification.elsewhere.iter().map(|(i, key)| json!({
+                "table": results[*i].target.table_name(),
+                "user_id": results[*i].target.user_id,
+                "group": results[*i].target.group,
+                "setting_key": key,
+            })).collect::<Vec<_>>(),
+        },
         "settings": results.iter().enumerate().map(|(i, r)| {
             let mut v = json!({
                 "table": r.target.table_name(),
@@ -305,7 +489,11 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
                 "setting_key": r.target.setting_key,
                 "outcome": r.outcome.as_str(),
                 "still_matching": verification.still_matching.contains(&i),
+                "possible_match": r.target.possible,
             });
+            if !r.collateral.is_empty() {
+                v["collateral"] = json!(r.collateral);
+            }
             match &r.outcome {
                 forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
                 forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
@@ -324,8 +512,11 @@ pub fn verification_event(targets: &[SettingTarget], v: &Verification) -> Value 
     };
     json!({
         "checked": v.checked,
+        "partitions": v.partitions,
+        "rows": v.rows,
         "verified": v.verified(),
         "still_matching": v.still_matching.iter().map(place).collect::<Vec<_>>(),
+        "found_elsewhere": v.elsewhere.iter().map(|(i, _)| place(i)).collect::<Vec<_>>(),
         "unreadable": v.unreadable.iter().map(|(i, _)| place(i)).collect::<Vec<_>>(),
     })
 }

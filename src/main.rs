@@ -159,11 +159,19 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             yes: args.yes,
             options: ErasureOptions {
                 force_whole_setting: args.erase == EraseMode::Setting,
+                erase_possible: args.erase_possible_matches,
             },
             verify_consistency: args.verify_consistency.to_driver(),
+            max_settings: args.max_erase.unwrap_or(cleanup::DEFAULT_MAX_SETTINGS),
+            max_agents: args.max_erase_agents.unwrap_or(cleanup::DEFAULT_MAX_AGENTS),
         };
         match cleanup::run(&ctx, log, &outcome).await? {
             CleanupRun::NotConfirmed => declined = true,
+            CleanupRun::TooLarge(size) => {
+                // The report still goes out, so the operator sees what the search found.
+                print_report(&args, &inputs, &outcome, &names, None, false, Some(size))?;
+                return Ok(ExitCode::from(2));
+            }
             CleanupRun::NothingToErase => {}
             CleanupRun::Done(results, verification) => {
                 let facts = receipt::RunFacts {
@@ -220,6 +228,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         &names,
         cleanup_done.as_ref(),
         declined,
+        None,
     )?;
     if !file_errors.is_empty() {
         for e in &file_errors {
@@ -233,7 +242,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
 
     let cleanup_ok = cleanup_done
         .as_ref()
-        .map(|(r, v)| cleanup::tally(r).failed == 0 && v.verified())
+        .map(|(r, v)| cleanup::succeeded(r, v))
         .unwrap_or(true);
     Ok(if outcome.complete() && cleanup_ok {
         ExitCode::SUCCESS
@@ -250,6 +259,7 @@ fn print_report(
     names: &UserNames,
     cleanup_done: Option<&(Vec<SettingResult>, Verification)>,
     declined: bool,
+    refused: Option<cleanup::PlanSize>,
 ) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
@@ -267,12 +277,19 @@ fn print_report(
                 Some((results, verification)) => {
                     cleanup::write_text(&mut text, results, verification, names)
                 }
-                None if declined => writeln!(
-                    text,
-                    "Cleanup: declined at the confirmation prompt; nothing was erased."
-                ),
-                None if args.cleanup => writeln!(text, "Cleanup: nothing to erase."),
-                None => Ok(()),
+                None => match refused {
+                    Some(size) => writeln!(
+                        text,
+                        "Cleanup: REFUSED, nothing changed: the plan holds {} setting(s) of {} agent(s), more than allowed (--max-erase, --max-erase-agents).",
+                        size.settings, size.agents
+                    ),
+                    None if declined => writeln!(
+                        text,
+                        "Cleanup: declined at the confirmation prompt; nothing was erased."
+                    ),
+                    None if args.cleanup => writeln!(text, "Cleanup: nothing to erase."),
+                    None => Ok(()),
+                },
             })
             .and_then(|_| {
                 stdout.write_all(report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes())
@@ -282,6 +299,14 @@ fn print_report(
             let mut doc = report::to_json(outcome, &inputs.identifiers, names);
             if let Some((results, verification)) = cleanup_done {
                 doc["cleanup"] = cleanup::to_json(results, verification);
+            } else if let Some(size) = refused {
+                doc["cleanup"] = serde_json::json!({
+                    "refused": "too_large",
+                    "planned_settings": size.settings,
+                    "planned_agents": size.agents,
+                    "possible_only_settings": size.possible_only,
+                    "erased": 0,
+                });
             } else if args.cleanup {
                 doc["cleanup"] = cleanup::to_json(&[], &Verification::default());
                 if declined {

@@ -89,7 +89,9 @@ pub async fn build(
             checked: verification.checked,
             still_matching: verification.still_matching.len(),
             unreadable: verification.unreadable.len(),
-            verified: verification.verified(),
+            collateral_damage: results.iter().filter(|r| r.collateral.is_damage()).count(),
+            found_elsewhere: verification.elsewhere.len(),
+            verified: verification.verified() && !results.iter().any(|r| r.collateral.is_damage()),
         },
         disk: disk_report(session, &tables, now).await,
     })

@@ -33,22 +33,22 @@ pub fn write_text(
 ) -> io::Result<()> {
     for f in &outcome.found {
         let owner = match f.owner_type {
-            OwnerType::User => {
-                let id = f.user_id.as_deref().unwrap_or("?");
-                match names.get(id) {
-                    Some(n) => format!("user {id} ({n})"),
-                    None => format!("user {id}"),
-                }
-            }
+            OwnerType::User => user_label(f.user_id.as_deref().unwrap_or("?"), names),
             OwnerType::ContactCenter => "contact-center".to_string(),
-            OwnerType::Unknown => format!("table {}", f.table),
+            OwnerType::Unknown => format!("table {}", printable(&f.table)),
         };
         let place = match (&f.group, &f.column) {
-            (Some(g), _) => format!("group {g}  setting {}", f.setting_key),
-            (None, Some(c)) => format!("row {}  column {c}", f.setting_key),
-            (None, None) => format!("row {}", f.setting_key),
+            (Some(g), _) => format!(
+                "group {}  setting {}",
+                printable(g),
+                printable(&f.setting_key)
+            ),
+            (None, Some(c)) => {
+                format!("row {}  column {}", printable(&f.setting_key), printable(c))
+            }
+            (None, None) => format!("row {}", printable(&f.setting_key)),
         };
-        let path = f.json_path.as_deref().unwrap_or("(text)");
+        let path = printable(f.json_path.as_deref().unwrap_or("(text)"));
         let who = if show_identifiers {
             format!("#{} {}", f.identifier + 1, ids[f.identifier].normalized())
         } else {
@@ -57,12 +57,16 @@ pub fn write_text(
         let note = match f.owner_type {
             OwnerType::ContactCenter => "  [corporate: owned by the administrator, not erased]",
             OwnerType::Unknown => "  [outside the settings layout: not erased]",
+            OwnerType::User if f.possible => {
+                "  [POSSIBLE match: a national number read without --default-region; not erased unless the region is given or --erase-possible-matches]"
+            }
             OwnerType::User => "",
         };
         writeln!(
             out,
-            "{owner}  {place}  at {path}  matched {who} ({}){note}",
-            f.variant
+            "{owner}  {place}  at {path}  matched {who} ({}, {} match){note}",
+            f.variant,
+            if f.possible { "possible" } else { "exact" }
         )?;
     }
     let settings: BTreeSet<_> = outcome
@@ -94,14 +98,16 @@ pub fn write_text(
         }
     } else {
         let erasable = outcome.found.iter().filter(|f| f.deletable).count();
+        let possible = outcome.found.iter().filter(|f| f.possible).count();
         writeln!(
             out,
-            "Found {} hit(s) in {} setting(s)/row(s), for {} of {} identifier(s); {} hit(s) erasable.",
+            "Found {} hit(s) in {} setting(s)/row(s), for {} of {} identifier(s); {} hit(s) erasable, {} of them possible match(es).",
             outcome.found.len(),
             settings.len(),
             matched_ids.len(),
             ids.len(),
-            erasable
+            erasable,
+            possible
         )?;
     }
     for (w, n) in &outcome.warnings {
@@ -169,32 +175,23 @@ fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
         "identifier": ids[f.identifier].normalized(),
         "identifier_index": f.identifier + 1,
         "variant": f.variant,
+        "kind": if f.possible { "possible" } else { "exact" },
         "deletable": f.deletable,
     })
 }
 
-/// Replaces control characters (other than line breaks and tabs) with visible escapes, so
-/// stored data (a setting key, a group name) cannot move the cursor, recolour or rewrite the
-/// operator's terminal.
-pub fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+/// `user <id>` with the user name GWS gave, both made printable.
+pub fn user_label(id: &str, names: &UserNames) -> String {
+    match names.get(id) {
+        Some(n) => format!("user {} ({})", printable(id), printable(n)),
+        None => format!("user {}", printable(id)),
     }
-    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub use forgetme_matcher::printable;
 
-    #[test]
-    fn control_characters_are_made_visible() {
-        assert_eq!(terminal_safe("fav-1\u{1b}[2J\r\n"), "fav-1\\u{1b}[2J\\r\n");
-        assert_eq!(terminal_safe("Zoë\tok"), "Zoë\tok");
-    }
+/// Makes a whole rendered text terminal-safe (its own line breaks and tabs kept), a second
+/// line of defence behind [`printable`] on each stored field.
+pub fn terminal_safe(text: &str) -> String {
+    forgetme_matcher::printable_lines(text)
 }

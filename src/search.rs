@@ -51,6 +51,9 @@ pub struct Found {
     pub identifier: usize,
     /// Spelling that matched.
     pub variant: &'static str,
+    /// A possible match: it depends on guessing the number's country (a national number
+    /// found without `--default-region`), so it is not erased unless asked for.
+    pub possible: bool,
     /// Whether the tool may erase it.
     pub deletable: bool,
     /// The row's primary key as stored, to read the row back for verification.
@@ -286,6 +289,7 @@ fn layout_handler(
                 json_path: hit.path.map(|p| p.to_string()),
                 identifier: hit.identifier,
                 variant: hit.variant.as_str(),
+                possible: hit.variant.is_possible(),
                 deletable: !contact_center && !loc.owner.is_empty() && !loc.group.is_empty(),
                 row_key: row_key.clone(),
             });
@@ -347,6 +351,7 @@ fn deep_handler(
                     json_path: hit.path.map(|p| p.to_string()),
                     identifier: hit.identifier,
                     variant: hit.variant.as_str(),
+                    possible: hit.variant.is_possible(),
                     deletable: false,
                     row_key: row_key.clone(),
                 });

@@ -27,6 +27,7 @@ fn target(keyspace: &str, owner: &str, group: &str, key: &str) -> SettingTarget 
         ],
         json_paths: vec![],
         identifiers: vec![0],
+        possible: false,
     }
 }
 
@@ -99,6 +100,8 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
         audit: &mut log,
         audit_key: &key_file,
         options: ErasureOptions::default(),
+        store: &testkit::cassandra_session(None).await,
+        consistency: forgetme_scanner::Consistency::Quorum,
     };
     let results = erase_all(&mut eraser, &targets).await.unwrap();
     let outcomes: Vec<&Outcome> = results.iter().map(|r| &r.outcome).collect();
@@ -132,6 +135,7 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
         &targets,
         &matcher,
         forgetme_scanner::Consistency::Quorum,
+        false,
     )
     .await;
     assert!(v.verified(), "{v:?}");
@@ -188,6 +192,7 @@ async fn verification_notices_a_copy_that_came_back() {
         std::slice::from_ref(&t),
         &matcher,
         forgetme_scanner::Consistency::Quorum,
+        false,
     )
     .await;
     assert_eq!(

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         ErasureOptions::default(),
         ErasureOptions {
             force_whole_setting: true,
+            ..ErasureOptions::default()
         },
     ] {
         match plan_erasure(&value, "id", m, options) {

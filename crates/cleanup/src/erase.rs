@@ -4,9 +4,12 @@ use std::collections::HashMap;
 
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_matcher::{plan_erasure, ErasureOptions, ErasurePlan, Matcher};
+use forgetme_scanner::read::read_column;
+use forgetme_scanner::{Consistency, Session};
 use gws_client::{GwsClient, GwsError};
 use serde_json::{json, Value};
 
+use crate::partition::{snapshot, Collateral};
 use crate::target::SettingTarget;
 
 /// What happened to one setting.
@@ -52,6 +55,9 @@ pub struct SettingResult {
     pub target: SettingTarget,
     /// What happened.
     pub outcome: Outcome,
+    /// What happened to the other settings of the same group across the change (empty when
+    /// nothing was changed).
+    pub collateral: Collateral,
 }
 
 /// Everything an erasure run needs.
@@ -66,6 +72,10 @@ pub struct Eraser<'a> {
     pub audit_key: &'a AuditKey,
     /// Whole-setting or record-level erasure.
     pub options: ErasureOptions,
+    /// Cassandra, to read each touched group before and after its change.
+    pub store: &'a Session,
+    /// Consistency of those reads (the verification's, QUORUM by default).
+    pub consistency: Consistency,
 }
 
 /// Erases every target in order. An audit failure stops the run (nothing may change
@@ -86,20 +96,34 @@ pub async fn erase_all(
             )
             .map_err(|e| format!("audit log: {e}"))?;
 
-        let outcome = erase_one(eraser, target, &mut key_attributes).await;
+        let (outcome, collateral) = erase_one(eraser, target, &mut key_attributes).await;
         let mut data = json!({ "setting": place, "outcome": outcome.as_str() });
         match &outcome {
             Outcome::Rewritten { removed } => data["removed_paths"] = json!(removed),
             Outcome::Failed(e) => data["error"] = json!(e),
             _ => {}
         }
+        if !collateral.is_empty() {
+            data["collateral"] = collateral_json(eraser, &collateral);
+        }
         eraser
             .audit
             .append("result", data)
             .map_err(|e| format!("audit log: {e}"))?;
+        if collateral.is_damage() {
+            eraser
+                .audit
+                .append(
+                    "collateral_damage",
+                    json!({ "setting": audit_place(eraser, target),
+                            "collateral": collateral_json(eraser, &collateral) }),
+                )
+                .map_err(|e| format!("audit log: {e}"))?;
+        }
         results.push(SettingResult {
             target: target.clone(),
             outcome,
+            collateral,
         });
     }
     Ok(results)
@@ -128,7 +152,59 @@ fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> Value {
     })
 }
 
+/// Collateral findings for the audit log: setting keys only (an HMAC for a key that holds an
+/// identifier), never values.
+fn collateral_json(eraser: &Eraser<'_>, c: &Collateral) -> Value {
+    let name = |k: &String| {
+        if eraser.matcher.is_match_text(k) {
+            json!(eraser.audit_key.subject_ref(k))
+        } else {
+            json!(k)
+        }
+    };
+    json!({
+        "vanished": c.vanished.iter().map(name).collect::<Vec<_>>(),
+        "changed_meanwhile": c.changed_meanwhile.iter().map(name).collect::<Vec<_>>(),
+        "unchecked": c.unchecked.is_some(),
+    })
+}
+
+/// Erases one target; returns the outcome and, when a change was sent, what happened to the
+/// rest of its group.
 async fn erase_one(
+    eraser: &Eraser<'_>,
+    t: &SettingTarget,
+    key_attributes: &mut HashMap<(String, String), Option<String>>,
+) -> (Outcome, Collateral) {
+    // The group as Cassandra holds it, before anything is sent.
+    let before = match snapshot(eraser.store, t, eraser.consistency).await {
+        Ok(s) => s,
+        Err(e) => {
+            return (
+                Outcome::Failed(format!(
+                    "cannot read the group from Cassandra before the change, so collateral damage could not be ruled out; nothing was changed ({e})"
+                )),
+                Collateral::default(),
+            )
+        }
+    };
+    let outcome = change_one(eraser, t, key_attributes).await;
+    if outcome == Outcome::SkippedChanged {
+        return (outcome, Collateral::default());
+    }
+    // After every request that may have changed something, failures and "not found"
+    // included: a change may have been made even though its answer was lost or wrong.
+    let collateral = match snapshot(eraser.store, t, eraser.consistency).await {
+        Ok(after) => before.compare(&after),
+        Err(e) => Collateral {
+            unchecked: Some(format!("cannot re-read the group from Cassandra: {e}")),
+            ..Collateral::default()
+        },
+    };
+    (outcome, collateral)
+}
+
+async fn change_one(
     eraser: &Eraser<'_>,
     t: &SettingTarget,
     key_attributes: &mut HashMap<(String, String), Option<String>>,
@@ -166,7 +242,20 @@ async fn erase_one(
     let Some(key_value) = current.get(&key_attribute).cloned() else {
         return Outcome::Failed("the setting read back has no key attribute".into());
     };
-    match plan_erasure(&current, &key_attribute, eraser.matcher, eraser.options) {
+    let plan = match plan_erasure(&current, &key_attribute, eraser.matcher, eraser.options) {
+        // GWS's answer, parsed, no longer holds the identifier. The stored text may still:
+        // a duplicate key whose first copy holds it is seen by the scan (which reads every
+        // copy) but not by a parser that keeps the last one. The stored text is what the
+        // scan matched and what the verification reads, so when it still holds the
+        // identifier the whole setting goes (with --erase setting too).
+        ErasurePlan::NoMatch => match stored_text_matches(eraser, t).await {
+            Ok(true) => ErasurePlan::DeleteSetting,
+            Ok(false) => return Outcome::SkippedChanged,
+            Err(e) => return Outcome::Failed(e),
+        },
+        plan => plan,
+    };
+    match plan {
         ErasurePlan::NoMatch => Outcome::SkippedChanged,
         ErasurePlan::DeleteSetting => {
             match eraser
@@ -193,6 +282,29 @@ async fn erase_one(
             }
         }
     }
+}
+
+/// Whether the setting's stored text, read from Cassandra now, holds an identifier (possible
+/// matches counted only when they are to be erased).
+async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<bool, String> {
+    let stored = read_column(
+        eraser.store,
+        &t.keyspace,
+        &t.table,
+        &t.value_column,
+        &t.row_key,
+        eraser.consistency,
+    )
+    .await
+    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
+    Ok(stored.is_some_and(|bytes| {
+        eraser
+            .matcher
+            .match_bytes(&bytes)
+            .hits
+            .iter()
+            .any(|h| eraser.options.erase_possible || !h.variant.is_possible())
+    }))
 }
 
 fn describe(e: &GwsError) -> String {

@@ -7,8 +7,10 @@
 //!   find it again in GWS and in Cassandra.
 //! - [`erase`]: for each target, write an audit event, re-read the setting through GWS,
 //!   re-match it, and delete it or PUT it back without the subject's entries.
-//! - [`verify`]: afterwards, re-read every target from Cassandra at a strong consistency and
-//!   confirm no identifier remains.
+//! - [`partition`]: a target's whole group read straight from Cassandra, to catch collateral
+//!   damage (a neighbour that vanished across a change) and to search the group afterwards.
+//! - [`verify`]: afterwards, re-scan every touched group from Cassandra at a strong
+//!   consistency and confirm no identifier remains in any of its settings.
 //!
 //! # Rules
 //!
@@ -20,9 +22,11 @@
 //! - "Not found" counts as already erased; one failure does not stop the others.
 
 pub mod erase;
+pub mod partition;
 pub mod target;
 pub mod verify;
 
 pub use erase::{erase_all, Eraser, Outcome, SettingResult};
+pub use partition::Collateral;
 pub use target::SettingTarget;
 pub use verify::{verify_targets, Verification};

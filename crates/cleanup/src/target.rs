@@ -24,6 +24,9 @@ pub struct SettingTarget {
     pub json_paths: Vec<String>,
     /// Identifiers (indices) found in it.
     pub identifiers: Vec<usize>,
+    /// Whether every hit in it is a possible match (planned only with
+    /// `--erase-possible-matches`).
+    pub possible: bool,
 }
 
 impl SettingTarget {

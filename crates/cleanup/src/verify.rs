@@ -1,61 +1,94 @@
-//! Proof after the fact: every target re-read from Cassandra, not from GWS.
+//! Proof after the fact: every touched group re-scanned from Cassandra, not from GWS.
 //!
 //! GWS answering "OK" is not proof. The rows are read straight from the table at a strong
 //! consistency (QUORUM by default), so a replica that missed the change or a GWS cache cannot
-//! hide a remaining copy.
+//! hide a remaining copy. The verification is a *search*, not a re-read of the touched rows:
+//! every partition a target lives in (for the reference layout, one agent's settings group)
+//! is read whole and every setting in it matched again, so a contact written back under a new
+//! key (a Workspace client re-syncing its recents) is caught too.
+
+use std::collections::BTreeMap;
 
 use forgetme_matcher::Matcher;
-use forgetme_scanner::read::read_column;
 use forgetme_scanner::{Consistency, Session};
 
+use crate::partition::{own_row, partition_of, row_label, scan_partition, PartitionId, RowId};
 use crate::target::SettingTarget;
 
 /// What the verification found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Verification {
-    /// Targets read back.
+    /// Targets whose group was read back.
     pub checked: usize,
+    /// Distinct groups (partitions) re-scanned.
+    pub partitions: usize,
+    /// Settings (rows) read in them.
+    pub rows: u64,
     /// Targets whose row still holds an identifier (indices into the targets).
     pub still_matching: Vec<usize>,
+    /// Other settings of a touched group that hold an identifier: the index of a target of
+    /// that group, and the setting's key. A copy written back under a new key lands here.
+    pub elsewhere: Vec<(usize, String)>,
     /// Targets that could not be read, with the error.
     pub unreadable: Vec<(usize, String)>,
 }
 
 impl Verification {
-    /// True when every target was read and none holds an identifier.
+    /// True when every touched group was read and none holds an identifier.
     pub fn verified(&self) -> bool {
-        self.still_matching.is_empty() && self.unreadable.is_empty()
+        self.still_matching.is_empty() && self.elsewhere.is_empty() && self.unreadable.is_empty()
     }
 }
 
-/// Re-reads each target's value column by primary key and matches it again.
+/// Re-scans the partition of every target and matches every row in it. Possible matches
+/// (a national number read without a region) count only when `include_possible` is set, as
+/// in the erasure itself.
 pub async fn verify_targets(
     session: &Session,
     targets: &[SettingTarget],
     matcher: &Matcher,
     consistency: Consistency,
+    include_possible: bool,
 ) -> Verification {
     let mut v = Verification::default();
+    // Targets grouped by partition, each with its own row id.
+    let mut partitions: BTreeMap<PartitionId, Vec<(usize, RowId)>> = BTreeMap::new();
     for (i, t) in targets.iter().enumerate() {
-        match read_column(
-            session,
-            &t.keyspace,
-            &t.table,
-            &t.value_column,
-            &t.row_key,
-            consistency,
-        )
-        .await
-        {
-            Ok(None) => v.checked += 1,
-            Ok(Some(bytes)) => {
-                v.checked += 1;
-                if matcher.match_bytes(&bytes).is_match() {
-                    v.still_matching.push(i);
-                }
-            }
+        match partition_of(session, t).and_then(|p| Ok((p, own_row(session, t)?))) {
+            Ok((p, row)) => partitions.entry(p).or_default().push((i, row)),
             Err(e) => v.unreadable.push((i, e)),
         }
     }
+    for members in partitions.values() {
+        let first = members[0].0;
+        let scan = scan_partition(session, &targets[first], consistency, |bytes| {
+            matcher
+                .match_bytes(bytes)
+                .hits
+                .iter()
+                .any(|h| include_possible || !h.variant.is_possible())
+        })
+        .await;
+        match scan {
+            Ok(scan) => {
+                v.partitions += 1;
+                v.rows += scan.rows;
+                v.checked += members.len();
+                for row in scan.matching {
+                    match members.iter().find(|(_, own)| *own == row) {
+                        Some((i, _)) => v.still_matching.push(*i),
+                        None => v.elsewhere.push((first, row_label(&row))),
+                    }
+                }
+            }
+            Err(e) => {
+                for (i, _) in members {
+                    v.unreadable.push((*i, e.clone()));
+                }
+            }
+        }
+    }
+    v.still_matching.sort_unstable();
+    v.unreadable.sort();
     v
 }

@@ -105,8 +105,16 @@ pub struct VerificationSummary {
     pub still_matching: usize,
     /// Locations that could not be read.
     pub unreadable: usize,
-    /// Nothing left, everything read.
+    /// Nothing left, everything read, and nothing outside the plan vanished.
     pub verified: bool,
+    /// Changes after which another setting of the same group had vanished (or could not be
+    /// re-checked): collateral damage.
+    #[serde(default)]
+    pub collateral_damage: usize,
+    /// Settings of touched groups, other than the targets, that still held an identifier
+    /// (e.g. a copy written back under a new key).
+    #[serde(default)]
+    pub found_elsewhere: usize,
 }
 
 /// Now, RFC 3339 in UTC.
@@ -116,8 +124,15 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// The receipt for a person: plain text, same facts.
+/// The receipt for a person: plain text, same facts. Every stored field is made printable
+/// (control and invisible characters escaped), so a setting key cannot add a line or hide
+/// text in the copy a person reads.
 pub fn render_text(r: &Receipt) -> String {
+    forgetme_matcher::printable_lines(&render_fields(r))
+}
+
+fn render_fields(r: &Receipt) -> String {
+    use forgetme_matcher::printable as p;
     use std::fmt::Write;
     let mut t = String::new();
     let _ = writeln!(t, "ERASURE RECEIPT ({})", r.schema);
@@ -125,7 +140,9 @@ pub fn render_text(r: &Receipt) -> String {
     let _ = writeln!(
         t,
         "operator {}  tool {}  keyspace {}",
-        r.operator, r.tool_version, r.keyspace
+        p(&r.operator),
+        p(&r.tool_version),
+        p(&r.keyspace)
     );
     let _ = writeln!(
         t,
@@ -138,7 +155,11 @@ pub fn render_text(r: &Receipt) -> String {
     let _ = writeln!(
         t,
         "audit log {} events {}..{}  segment digest {}  head {}",
-        r.audit.log, r.audit.first_seq, r.audit.last_seq, r.audit.segment_digest, r.audit.head
+        p(&r.audit.log),
+        r.audit.first_seq,
+        r.audit.last_seq,
+        r.audit.segment_digest,
+        r.audit.head
     );
     let _ = writeln!(t, "\nLocations ({}):", r.locations.len());
     for l in &r.locations {
@@ -150,26 +171,34 @@ pub fn render_text(r: &Receipt) -> String {
         let _ = writeln!(
             t,
             "  {}  owner {}  group {}  setting {}  at {}  -> {}{}",
-            l.table,
-            l.owner_id,
-            l.group,
-            key,
-            l.json_paths.join(", "),
-            l.action,
+            p(&l.table),
+            p(&l.owner_id),
+            p(&l.group),
+            p(&key),
+            p(&l.json_paths.join(", ")),
+            p(&l.action),
             if l.removed_paths.is_empty() {
                 String::new()
             } else {
-                format!(" (removed {})", l.removed_paths.join(", "))
+                format!(" (removed {})", p(&l.removed_paths.join(", ")))
             }
         );
     }
     let v = &r.verification;
+    if v.collateral_damage > 0 {
+        let _ = writeln!(
+            t,
+            "\nCOLLATERAL DAMAGE: after {} change(s), other settings of the same group vanished or could not be re-checked (the audit log names them).",
+            v.collateral_damage
+        );
+    }
     let _ = writeln!(
         t,
-        "\nVerification at {}: {} read, {} still holding an identifier, {} unreadable: {}",
+        "\nVerification at {}: {} read, {} still holding an identifier, {} other setting(s) of the same groups holding one, {} unreadable: {}",
         v.consistency,
         v.checked,
         v.still_matching,
+        v.found_elsewhere,
         v.unreadable,
         if v.verified {
             "VERIFIED"

@@ -50,9 +50,14 @@ pub async fn recheck(
             Err(reason) => r.unreadable.push((i, reason.into())),
         }
     }
-    let v = verify_targets(session, &targets, matcher, consistency).await;
+    // The whole group of each location is searched: a copy written back under a new key
+    // counts as back too (at the location of its group). Possible matches do not count.
+    let v = verify_targets(session, &targets, matcher, consistency, false).await;
     r.checked = v.checked;
     r.back = v.still_matching.iter().map(|t| index[*t]).collect();
+    r.back.extend(v.elsewhere.iter().map(|(t, _)| index[*t]));
+    r.back.sort_unstable();
+    r.back.dedup();
     r.unreadable
         .extend(v.unreadable.into_iter().map(|(t, e)| (index[t], e)));
     r.unreadable.sort();
@@ -81,5 +86,6 @@ fn target_of(loc: &Location) -> Result<SettingTarget, &'static str> {
         row_key,
         json_paths: loc.json_paths.clone(),
         identifiers: Vec::new(),
+        possible: false,
     })
 }

@@ -51,6 +51,10 @@ pub enum Fault {
     /// End every session (as a GWS restart would), then process the request: it, or the next
     /// modifying request, meets a missing session and a stale CSRF token.
     InvalidateSessions,
+    /// Process the request without its body, as a proxy or GWS does when a header the client
+    /// sent (a pasted `Content-Length: 0`) frames it wrongly: a `DELETE` of one setting
+    /// becomes a `DELETE` of the whole group. The answer is GWS's usual "OK".
+    DropBody,
 }
 
 impl Fault {
@@ -63,6 +67,7 @@ impl Fault {
             Fault::DropBefore => "drop_before",
             Fault::DropAfter => "drop_after",
             Fault::InvalidateSessions => "invalidate_sessions",
+            Fault::DropBody => "drop_body",
         }
     }
 }
@@ -370,6 +375,15 @@ pub(crate) async fn layer(
         Fault::InvalidateSessions => {
             app.sessions.invalidate_all();
             next.run(req).await
+        }
+        Fault::DropBody => {
+            let (mut parts, _body) = req.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.remove(header::TRANSFER_ENCODING);
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+            next.run(Request::from_parts(parts, Body::empty())).await
         }
     }
 }

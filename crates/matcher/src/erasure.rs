@@ -36,6 +36,9 @@ pub const CONTACT_NAME_FIELDS: [&str; 6] = [
 pub struct ErasureOptions {
     /// Delete the whole setting whenever it holds a hit, never rewrite it.
     pub force_whole_setting: bool,
+    /// Also erase possible matches ([`crate::MatchVariant::is_possible`]): national numbers
+    /// read without a region. Off by default: such a hit is ignored by the plan.
+    pub erase_possible: bool,
 }
 
 /// What to do with one setting.
@@ -63,7 +66,12 @@ pub fn plan_erasure(
     matcher: &Matcher,
     options: ErasureOptions,
 ) -> ErasurePlan {
-    let hits = matcher.match_json(setting);
+    let counts = |h: &crate::matcher::Hit| options.erase_possible || !h.variant.is_possible();
+    let hits: Vec<_> = matcher
+        .match_json(setting)
+        .into_iter()
+        .filter(counts)
+        .collect();
     if hits.is_empty() {
         return ErasurePlan::NoMatch;
     }
@@ -91,7 +99,7 @@ pub fn plan_erasure(
         }
     }
     let key_unchanged = setting.get(key_attribute) == new_value.get(key_attribute);
-    if !key_unchanged || !matcher.match_json(&new_value).is_empty() {
+    if !key_unchanged || matcher.match_json(&new_value).iter().any(counts) {
         return ErasurePlan::DeleteSetting;
     }
     ErasurePlan::RewriteSetting { new_value, removed }
@@ -277,6 +285,7 @@ mod tests {
             json!({"id":"r","contacts":[{"name":"John","e":"john@pizza.com"},{"name":"Jane"}]});
         let force = ErasureOptions {
             force_whole_setting: true,
+            ..ErasureOptions::default()
         };
         assert_eq!(
             plan_erasure(&recents, "id", &m, force),
@@ -285,6 +294,31 @@ mod tests {
         assert_eq!(
             plan_erasure(&json!({"id":"x"}), "id", &m, force),
             ErasurePlan::NoMatch
+        );
+    }
+
+    #[test]
+    fn possible_matches_are_left_alone_unless_asked_for() {
+        let m = matcher(&["+44 20 7946 0958"]);
+        // A US number with the same national digits: only a possible match without a region.
+        let stranger = json!({"id":"f","displayName":"Stranger","phone":"(207) 946-0958"});
+        assert_eq!(plan(&stranger, &m), ErasurePlan::NoMatch);
+        let asked = ErasureOptions {
+            erase_possible: true,
+            ..ErasureOptions::default()
+        };
+        assert_eq!(
+            plan_erasure(&stranger, "id", &m, asked),
+            ErasurePlan::DeleteSetting
+        );
+        // A list with the subject and a possible match: only the subject's record goes.
+        let list = json!({"id":"r","c":[{"name":"S","p":"+44 20 7946 0958"},{"name":"X","p":"(207) 946-0958"}]});
+        let ErasurePlan::RewriteSetting { new_value, .. } = plan(&list, &m) else {
+            panic!("expected a rewrite");
+        };
+        assert_eq!(
+            new_value,
+            json!({"id":"r","c":[{"name":"X","p":"(207) 946-0958"}]})
         );
     }
 

@@ -12,10 +12,12 @@
 mod email;
 mod erasure;
 mod identifier;
+mod invisible;
 mod json;
 mod matcher;
 mod path;
 mod phone;
+mod respell;
 mod text;
 
 pub use email::{normalize_email, EmailError};
@@ -26,6 +28,7 @@ pub use identifier::{
     parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions,
     MIN_IDENTIFIER_CHARS,
 };
+pub use invisible::{is_invisible, printable, printable_lines};
 pub use matcher::{
     Hit, MatchVariant, Matcher, TextHit, ValueMatches, ValueWarning, MAX_JSON_BYTES, MAX_JSON_DEPTH,
 };

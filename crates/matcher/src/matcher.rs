@@ -16,6 +16,7 @@ use crate::identifier::{Identifier, IdentifierKind};
 use crate::json::{self, WalkError};
 use crate::path::{JsonPath, PathSegment};
 use crate::phone::{self, calling_code_digits, Dialled, DigitKey, DigitKeyBuildHasher, Region};
+use crate::respell;
 use crate::text::TextSearcher;
 
 /// Nesting deeper than this is searched as text. It equals serde_json's recursion limit, so
@@ -46,6 +47,9 @@ pub enum MatchVariant {
     NationalNumber,
     /// A text identifier found as a case-insensitive substring.
     Text,
+    /// Found once an unusual spelling was undone: an encoded at-sign (`%40`, `&#64;`),
+    /// invisible characters inside, fullwidth or Arabic-Indic digits (`docs/matching.md`).
+    Respelled,
 }
 
 impl MatchVariant {
@@ -59,6 +63,26 @@ impl MatchVariant {
             MatchVariant::InternationalWithoutPlus => "international-without-plus",
             MatchVariant::NationalNumber => "national-number",
             MatchVariant::Text => "text",
+            MatchVariant::Respelled => "respelled",
+        }
+    }
+}
+
+impl MatchVariant {
+    /// Whether the hit depends on guessing the number's country: a national number read
+    /// without a default region. Such a *possible* match may be a stranger's number (the
+    /// same national digits in another country), so it is reported but not erased unless
+    /// the operator says so.
+    pub fn is_possible(self) -> bool {
+        self == MatchVariant::NationalNumber
+    }
+
+    /// `"possible"` or `"exact"`, the match kind shown in reports.
+    pub fn kind(self) -> &'static str {
+        if self.is_possible() {
+            "possible"
+        } else {
+            "exact"
         }
     }
 }
@@ -400,7 +424,28 @@ impl Matcher {
     /// passed in so that one allocation serves many texts.
     fn match_text_once(&self, text: &str, reported: &mut Reported, sink: &mut impl FnMut(TextHit)) {
         reported.0.clear();
+        self.match_spelling(text, reported, sink, false);
+        // A second look, only at text with an unusual spelling (allocates only then).
+        if let Some(copy) = respell::respelled(text) {
+            self.match_spelling(&copy, reported, sink, true);
+        }
+    }
+
+    /// Matches one spelling of a text; hits of a respelled copy are reported as
+    /// [`MatchVariant::Respelled`] (possible matches stay possible).
+    fn match_spelling(
+        &self,
+        text: &str,
+        reported: &mut Reported,
+        sink: &mut impl FnMut(TextHit),
+        respelled: bool,
+    ) {
         let mut report = |identifier: usize, variant: MatchVariant| {
+            let variant = if respelled && !variant.is_possible() {
+                MatchVariant::Respelled
+            } else {
+                variant
+            };
             if reported.insert(identifier) {
                 sink(TextHit {
                     identifier,
@@ -507,8 +552,10 @@ impl Matcher {
             return true;
         }
         let bytes = raw.as_bytes();
-        let possible = (!self.emails.is_empty() && memchr::memchr2(b'@', b'\\', bytes).is_some())
-            || (!self.phones.is_empty() && bytes.iter().any(u8::is_ascii_digit));
+        let possible = (!self.emails.is_empty()
+            && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
+            || (!self.phones.is_empty()
+                && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
         possible && self.prefilter.may_match(bytes)
     }
 

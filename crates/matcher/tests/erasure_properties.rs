@@ -132,7 +132,7 @@ proptest! {
             other => prop_assert!(false, "expected a rewrite, got {:?}", other),
         }
         prop_assert_eq!(
-            plan_erasure(&setting, "name", &m, ErasureOptions { force_whole_setting: true }),
+            plan_erasure(&setting, "name", &m, ErasureOptions { force_whole_setting: true, ..ErasureOptions::default() }),
             ErasurePlan::DeleteSetting
         );
     }

@@ -1,0 +1,222 @@
+//! Blast radius and hostile stored names, end to end against the real node and the emulator:
+//!
+//! - an erasure plan larger than one person's data (500 settings or 50 agents by default) is
+//!   refused, with the counts shown, before anything changes, unless a flag names the number;
+//! - newlines, terminal escapes and bidirectional overrides in stored keys never reach a
+//!   human-readable output raw: the text report, the cleanup lines, the receipt's copy.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+const FAVORITES: &str = "interaction-workspace-personal-favorites";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_above_the_limit_is_refused_before_anything_changes() {
+    let s = seeded("blast_limit").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    let touched = touched(&agent_places(&s));
+    assert!(touched.len() > 2);
+    let search = [
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+    ];
+
+    // A limit below the plan: refused with the counts, exit 2, report printed, nothing changed.
+    let mut limited = search.to_vec();
+    limited.extend(["--max-erase", "2"]);
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &limited), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("would erase {} setting(s)", touched.len())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--max-erase"), "{}", run.stderr);
+    assert!(run.stdout.contains("Cleanup: REFUSED"), "{}", run.stdout);
+    assert!(run.stdout.contains("Found "), "{}", run.stdout);
+    assert_eq!(dump(&s.keyspace).await, before);
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(log.contains("refused_too_large"), "{log}");
+    assert!(!log.contains("\"kind\":\"planned\""), "{log}");
+
+    // The agents limit works the same way.
+    let mut agents = search.to_vec();
+    agents.extend(["--max-erase-agents", "1"]);
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &agents), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(dump(&s.keyspace).await, before);
+
+    // Naming a number at least as large lets it through.
+    let n = touched.len().to_string();
+    let mut allowed = search.to_vec();
+    allowed.extend(["--max-erase", &n]);
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &allowed), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("Erasing the data subject from {n} setting(s)")),
+        "{}",
+        run.stderr
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_limit_refuses_a_search_that_is_too_broad() {
+    let s = seeded("blast_default").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = s
+        .data
+        .settings
+        .iter()
+        .find(|x| x.group == FAVORITES)
+        .unwrap()
+        .owner_id
+        .clone();
+    // 501 favorites of one agent that all mention the same shared address.
+    let session = testkit::cassandra_session(None).await;
+    let insert = session
+        .prepare(format!(
+            "INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)",
+            s.keyspace
+        ))
+        .await
+        .unwrap();
+    let writes = (0..501).map(|i| {
+        let key = format!("fav-bulk-{i}");
+        let value = json!({"id": key, "displayName": format!("Desk {i}"), "emailAddresses": ["desk@pizza.com"]}).to_string();
+        let (session, insert, owner) = (&session, &insert, &owner);
+        async move {
+            session
+                .execute_unpaged(insert, (owner.as_str(), FAVORITES, key.as_str(), value.as_str()))
+                .await
+                .unwrap();
+        }
+    });
+    futures::future::join_all(writes).await;
+    let before = dump(&s.keyspace).await;
+
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &["--search", "desk@pizza.com", "--format", "json"],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("would erase 501 setting(s) of 1 agent(s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--max-erase 501"), "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["cleanup"]["refused"], "too_large",
+        "{}",
+        report["cleanup"]
+    );
+    assert_eq!(report["cleanup"]["planned_settings"], 501);
+    assert_eq!(dump(&s.keyspace).await, before);
+    let deletes = s
+        .emulator
+        .recorded_requests()
+        .iter()
+        .filter(|r| r.method == "DELETE" || r.method == "PUT")
+        .count();
+    assert_eq!(deletes, 0);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_keys_cannot_write_lines_or_escapes_into_any_output() {
+    let s = seeded("hostile_keys").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = s
+        .data
+        .settings
+        .iter()
+        .find(|x| x.group == FAVORITES)
+        .unwrap()
+        .owner_id
+        .clone();
+    let hostile = "fav-x\nVerified: 99 setting(s) re-read from Cassandra; none holds the identifier(s).\n\u{1b}]8;;http://evil\u{7}\u{202e}gnp.exe";
+    testkit::admin_client(&s.emulator)
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{owner}/settings/{FAVORITES}"),
+            Some(&json!({"id": hostile, "displayName":"H", "emailAddresses":["john.smith@pizza.com"]}).to_string()),
+        )
+        .await
+        .unwrap();
+    let assert_clean = |what: &str, text: &str| {
+        assert!(!text.contains('\u{1b}'), "{what} holds ESC: {text}");
+        assert!(!text.contains('\u{7}'), "{what} holds BEL: {text}");
+        assert!(!text.contains('\u{202e}'), "{what} holds U+202E: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("Verified: 99")),
+            "{what} has a forged line: {text}"
+        );
+        assert!(
+            text.contains("fav-x\\u{a}Verified: 99"),
+            "{what} does not show the key escaped: {text}"
+        );
+    };
+
+    // The text report of a search.
+    let mut search = cass_args(&s.keyspace);
+    search.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--no-progress",
+    ]));
+    let run = forget_me(&search).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_clean("search report", &run.stdout);
+
+    // The cleanup lines and the receipt's readable copy.
+    let receipt = dir.path().join("r.json");
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "john.smith@pizza.com",
+            "--group_name",
+            FAVORITES,
+            "--receipt",
+            receipt.to_str().unwrap(),
+        ],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_clean("cleanup report", &run.stdout);
+    let cleanup_line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("erased: whole setting deleted") && l.contains("fav-x"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(cleanup_line.contains("\\u{202e}"), "{cleanup_line}");
+    let txt = std::fs::read_to_string(receipt.with_extension("txt")).unwrap();
+    assert_clean("receipt copy", &txt);
+    // The JSON receipt keeps the key exactly (JSON escapes it).
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    assert!(r["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["setting_key"] == hostile));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
