@@ -80,12 +80,8 @@ pub fn check_output(flag: &str, path: &Path, existing: Existing) -> Result<(), I
 fn dir_writable(dir: &Path) -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::ffi::OsStrExt;
-        let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-            return false;
-        };
-        // SAFETY: a valid NUL-terminated path; access() only reads it.
-        unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+        use nix::unistd::{access, AccessFlags};
+        access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_ok()
     }
     #[cfg(not(unix))]
     {

@@ -45,9 +45,12 @@ fn favorite_group(s: &Seeded) -> (String, String, Vec<String>) {
 }
 
 fn only_group_args(s: &Seeded, dir: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    // Both of subject 0's identifiers: the favorite `favorite_group` picks may hold either.
     let mut a = vec![
         "--search",
         "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
         "--default-region",
         "US",
         "--group_name",
@@ -60,11 +63,10 @@ fn only_group_args(s: &Seeded, dir: &std::path::Path, extra: &[&str]) -> Vec<Str
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the emulator fault rule does not fire on the tool's DELETE yet"]
 async fn a_group_delete_in_place_of_one_setting_fails_loudly() {
     let s = seeded("collateral").await;
     let dir = tempfile::tempdir().unwrap();
-    let (owner, _mine, others) = favorite_group(&s);
+    let (owner, mine, others) = favorite_group(&s);
     // Every DELETE of that agent's settings reaches GWS without its body: a group DELETE.
     s.emulator.faults().add(
         FaultRule::new(Fault::DropBody)
@@ -121,7 +123,10 @@ async fn a_group_delete_in_place_of_one_setting_fails_loudly() {
             .values()
             .filter_map(Value::as_str)
         {
-            if text.len() > 6 && !others.contains(&text.to_string()) && *text != *owner {
+            // Keys (the subject's and the vanished ones) and the owner id are named; no
+            // other stored text may be.
+            let named = others.contains(&text.to_string()) || *text == *owner || *text == *mine;
+            if text.len() > 6 && !named {
                 assert!(!event.contains(text), "a value in the audit log: {text}");
             }
         }
@@ -154,7 +159,6 @@ async fn wait_for_faults(s: &Seeded, n: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the emulator fault rule does not fire on the tool's DELETE yet"]
 async fn an_agent_writing_meanwhile_is_reported_not_counted_as_damage() {
     let s = seeded("collateral_meanwhile").await;
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +206,6 @@ async fn an_agent_writing_meanwhile_is_reported_not_counted_as_damage() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the emulator fault rule does not fire on the tool's DELETE yet"]
 async fn a_contact_written_back_under_a_new_key_is_not_verified() {
     let s = seeded("verify_search").await;
     let dir = tempfile::tempdir().unwrap();

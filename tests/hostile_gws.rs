@@ -535,10 +535,10 @@ async fn gws_status_messages_stay_out_of_the_audit_log_and_are_escaped_on_the_te
 
 /// The largest resident set of any child process this test process has waited for, in KiB.
 fn children_max_rss_kib() -> i64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage fills the struct it is given.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss
+    use nix::sys::resource::{getrusage, UsageWho};
+    getrusage(UsageWho::RUSAGE_CHILDREN)
+        .expect("getrusage of the children")
+        .max_rss()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
