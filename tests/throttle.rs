@@ -88,7 +88,7 @@ async fn a_capped_scan_takes_the_time_its_cap_implies_and_finds_the_same() {
 async fn a_cap_of_zero_or_nonsense_is_refused_with_exit_2() {
     for bad in ["0", "-5", "fast"] {
         let mut args = strings(&["--search", "john.smith@pizza.com", "--no-progress"]);
-        args.extend(strings(&["--max-rows-per-second", bad]));
+        args.push(format!("--max-rows-per-second={bad}"));
         // An unreachable port: a refusal must come before any connection is tried.
         args.extend(strings(&[
             "--cass_hostname",
