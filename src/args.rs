@@ -178,6 +178,12 @@ pub struct Args {
     #[arg(long = "concurrency", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
 
+    /// Cap on rows read per second by the whole scan, all splits and tables together (default:
+    /// no cap). On a production cluster, leave the nodes to the agents: docs/usage.md.
+    #[arg(long = "max-rows-per-second", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rows_per_second: Option<u32>,
+
     /// TOML file describing the settings tables of a real GWS install (docs/layout-file.md).
     #[arg(long = "layout", value_name = "FILE")]
     pub layout: Option<PathBuf>,

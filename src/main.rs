@@ -126,6 +126,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                 .concurrency
                 .map(|c| c as usize)
                 .unwrap_or_else(forgetme_scanner::scan::default_concurrency),
+            max_rows_per_second: args
+                .max_rows_per_second
+                .and_then(std::num::NonZeroU32::new)
+                .map(|n| Arc::new(forgetme_scanner::scan::RowRate::new(n))),
             ..ScanOptions::default()
         },
     };

@@ -162,7 +162,8 @@ def cases_for(ks, port, ids_path, dsbulk_lib):
         ("scan_only", "(3) gdpr_forget_me --scan-only (floor)",
          tool_argv(ks, port, one + ["--scan-only"]), "tool"),
     ]
-    if dsbulk_lib:
+    peers = os.environ.get("BENCH_SKIP_PEERS") != "1"
+    if dsbulk_lib and peers:
         cases.append(("dsbulk_unload", "(4) DSBulk unload (all rows, CSV to /dev/null)", [
             os.path.join(JAVA_HOME, "bin", "java"), "-Xmx1G", "-cp", os.path.join(dsbulk_lib, "*"),
             "com.datastax.oss.dsbulk.runner.DataStaxBulkLoader", "unload", "-k", ks,
@@ -170,7 +171,7 @@ def cases_for(ks, port, ids_path, dsbulk_lib):
             "-header", "false", "--log.directory", os.path.join(WORK, "dsbulk", "logs")],
             "dsbulk"))
     py = os.path.join(WORK, "venv", "bin", "python")
-    if os.path.exists(py):
+    if os.path.exists(py) and peers:
         cases.append(("original_python", "(5) original approach: Python driver, 1 thread", [
             py, os.path.join(ROOT, "bench", "peers", "original_scan.py"), "127.0.0.1", str(port),
             ks, SUBJECT_EMAIL], "python"))
@@ -234,6 +235,16 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
         if key.startswith("tool") or key == "scan_only":
             res["complete"] = all(c.get("complete") for c in res["checks"])
         res["rows_per_s"] = rows_expected / res["wall_median_s"]
+        # A case passed only if every run exited 0 and passed its own check. Nothing is
+        # computed from a case that did not: no ratio, no goal.
+        res["passed"] = (all(r["exit"] == 0 for r in res["runs"])
+                         and not any("error" in c for c in res["checks"])
+                         and res["rows_ok"] and res.get("matches_ok", True)
+                         and res.get("complete", True))
+        if not res["passed"]:
+            errors = [c["error"] for c in res["checks"] if "error" in c]
+            res["failure"] = (errors[-1] if errors else
+                              f"exit codes {[r['exit'] for r in res['runs']]}, rows {rows}")
     return results
 
 
@@ -246,6 +257,10 @@ def table(sizes):
     ncpu = os.cpu_count()
     for label, res in sizes.items():
         for key, r in res["cases"].items():
+            if not r.get("passed", True):
+                lines.append(f"| {label} | {r['title']} | - | - | - | - | - | - | **FAILED** "
+                             f"(no figure counts) |")
+                continue
             check = "rows ok" if r["rows_ok"] else f"ROWS {r['rows']}"
             if "matches_ok" in r:
                 check += (f", {r['matched_settings']} settings matched"
@@ -264,7 +279,8 @@ def ratios(sizes):
     out = {}
     for label, res in sizes.items():
         c = res["cases"]
-        w = {k: v["wall_median_s"] for k, v in c.items()}
+        # Only cases that passed their checks count.
+        w = {k: v["wall_median_s"] for k, v in c.items() if v.get("passed", True)}
         r = {}
         if "tool_1_id" in w and "dsbulk_unload" in w:
             r["speed_1_vs_dsbulk"] = w["dsbulk_unload"] / w["tool_1_id"]
@@ -280,7 +296,8 @@ def ratios(sizes):
         a, b = labels[0], labels[-1]
         scale = {}
         for key in sizes[a]["cases"]:
-            if key in sizes[b]["cases"]:
+            if (key in sizes[b]["cases"] and sizes[a]["cases"][key].get("passed", True)
+                    and sizes[b]["cases"][key].get("passed", True)):
                 ca, cb = sizes[a]["cases"][key], sizes[b]["cases"][key]
                 scale[key] = {
                     "rows_per_s": [ca["rows_per_s"], cb["rows_per_s"]],
@@ -299,6 +316,17 @@ def goals(sizes, rat):
     def add(name, ok, figure):
         g.append({"goal": name, "met": bool(ok), "figure": figure})
 
+    def failed(name, keys):
+        bad = [k for k in keys if k in c and not c[k].get("passed", True)]
+        if bad:
+            add(name, False, "not measured: " + ", ".join(bad) + " FAILED its check")
+        return bool(bad)
+
+    failed("(1) at least as fast as DSBulk", ["tool_1_id", "dsbulk_unload"])
+    failed("(1) >= 10x the original approach", ["tool_1_id", "original_python"])
+    failed("(1) within 10% of --scan-only", ["tool_1_id", "scan_only"])
+    failed("(2) within 10% of (1)", ["tool_1_id", "tool_1000_ids"])
+
     if "speed_1_vs_dsbulk" in r:
         add("(1) at least as fast as DSBulk", r["speed_1_vs_dsbulk"] >= 1.0,
             f"{r['speed_1_vs_dsbulk']:.2f}x DSBulk's speed at {big}")
@@ -311,7 +339,8 @@ def goals(sizes, rat):
     if "overhead_1000_vs_1_pct" in r:
         add("(2) within 10% of (1)", r["overhead_1000_vs_1_pct"] <= 10.0,
             f"{r['overhead_1000_vs_1_pct']:+.1f}% at {big}")
-    tool_keys = [k for k in ("tool_1_id", "tool_1000_ids", "scan_only") if k in c]
+    tool_keys = [k for k in ("tool_1_id", "tool_1000_ids", "scan_only")
+                 if k in c and c[k].get("passed", True)]
     if tool_keys:
         peak = max(c[k]["peak_rss_max_mib"] for k in tool_keys)
         flat = True
@@ -319,7 +348,8 @@ def goals(sizes, rat):
         labels = list(sizes)
         if len(labels) >= 2:
             small = sizes[labels[0]]["cases"]
-            p0 = max(small[k]["peak_rss_max_mib"] for k in tool_keys if k in small)
+            p0 = max((small[k]["peak_rss_max_mib"] for k in tool_keys
+                      if k in small and small[k].get("passed", True)), default=peak)
             flat = peak <= p0 * 1.15 + 2
             fig += f", {p0:.1f} MiB at {labels[0]}"
         add("peak RSS < 64 MiB and flat with size", peak < 64 and flat, fig)
@@ -415,12 +445,14 @@ def main():
                    "reps": reps, "planted": planted, "sizes": sizes, "ratios": rat,
                    "goals": gl, "table_markdown": table(sizes)}, f, indent=2)
     print(f"\nresults written to {os.path.relpath(path, ROOT)}")
-    ok = all(r["rows_ok"] and r.get("matches_ok", True) for s in sizes.values()
-             for r in s["cases"].values())
-    if not ok:
-        print("CHECK FAILED: a case read a wrong number of rows or matched a wrong number of "
-              "settings (see above)")
-    sys.exit(0 if ok else 1)
+    failures = [(label, key, r) for label, s in sizes.items() for key, r in s["cases"].items()
+                if not r["passed"]]
+    for label, key, r in failures:
+        print(f"\nFAILED: {key} at {label}: {r['failure'][-400:]}")
+    if failures:
+        print(f"\nBENCHMARK FAILED: {len(failures)} case(s) failed their own check; no goal is "
+              "met from them, and this run's figures for them are not figures")
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,14 @@
 //!
 //! A split that cannot be read after all attempts is *reported*, never skipped silently: the
 //! caller must not call a scan with failed splits complete.
+//!
+//! A [`RowRate`] caps the rows read per second (a token bucket shared by every split, and by
+//! every table scanned with the same options), so a scan of a production cluster can leave
+//! the nodes' capacity to the live workload; concurrency still says how many splits are read
+//! at the same time.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -46,6 +52,9 @@ pub struct ScanOptions {
     pub request_timeout: Duration,
     /// First back-off between attempts; doubles each time.
     pub backoff: Duration,
+    /// The cap on rows read per second, shared by every scan given these options; `None`
+    /// reads as fast as the node answers.
+    pub max_rows_per_second: Option<Arc<RowRate>>,
 }
 
 impl Default for ScanOptions {
@@ -57,7 +66,88 @@ impl Default for ScanOptions {
             attempts: 3,
             request_timeout: Duration::from_secs(30),
             backoff: Duration::from_millis(200),
+            max_rows_per_second: None,
         }
+    }
+}
+
+impl ScanOptions {
+    /// The page size actually requested: never more than the rate's burst, so a throttled
+    /// scan asks the node for small pages at an even pace instead of large pages and long
+    /// pauses.
+    fn effective_page_size(&self) -> i32 {
+        match &self.max_rows_per_second {
+            Some(rate) => self
+                .page_size
+                .min(i32::try_from(rate.burst().get()).unwrap_or(i32::MAX))
+                .max(1),
+            None => self.page_size,
+        }
+    }
+}
+
+/// A token bucket of rows (one token per row read), shared by all the splits of a scan.
+///
+/// A split pays for each page after it has read it and before it asks for the next, so over
+/// any interval of `t` seconds the scan reads at most `rate x t + burst` rows, plus the pages
+/// in flight (at most `concurrency x burst` rows).
+pub struct RowRate {
+    limiter: governor::DefaultDirectRateLimiter,
+    per_second: NonZeroU32,
+    burst: NonZeroU32,
+    paid: AtomicU64,
+}
+
+impl RowRate {
+    /// A cap of `per_second` rows per second. The bucket holds a tenth of a second's worth
+    /// (at least one row): small bursts, an even load on the node.
+    pub fn new(per_second: NonZeroU32) -> RowRate {
+        let burst = NonZeroU32::new((per_second.get() / 10).max(1)).expect("at least one");
+        let quota = governor::Quota::per_second(per_second).allow_burst(burst);
+        RowRate {
+            limiter: governor::RateLimiter::direct(quota),
+            per_second,
+            burst,
+            paid: AtomicU64::new(0),
+        }
+    }
+
+    /// Rows per second allowed.
+    pub fn per_second(&self) -> NonZeroU32 {
+        self.per_second
+    }
+
+    /// Rows the bucket holds when full.
+    pub fn burst(&self) -> NonZeroU32 {
+        self.burst
+    }
+
+    /// Rows paid for so far (every row read under this cap is paid for).
+    pub fn paid(&self) -> u64 {
+        self.paid.load(Ordering::Relaxed)
+    }
+
+    /// Waits until `rows` tokens are taken from the bucket, in bucket-sized bites.
+    pub async fn pay(&self, rows: u64) {
+        let mut left = rows;
+        while left > 0 {
+            let bite = left.min(u64::from(self.burst.get()));
+            let n = NonZeroU32::new(bite as u32).expect("bite > 0");
+            // Cannot fail: a bite never exceeds the burst.
+            let _ = self.limiter.until_n_ready(n).await;
+            self.paid.fetch_add(bite, Ordering::Relaxed);
+            left -= bite;
+        }
+    }
+}
+
+impl std::fmt::Debug for RowRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowRate")
+            .field("per_second", &self.per_second)
+            .field("burst", &self.burst)
+            .field("paid", &self.paid())
+            .finish()
     }
 }
 
@@ -133,6 +223,8 @@ pub struct ScanProgress {
     pub splits_total: AtomicU64,
     /// Splits that failed after all attempts.
     pub splits_failed: AtomicU64,
+    /// The rows-per-second cap of the scan, 0 when uncapped.
+    pub max_rows_per_second: AtomicU64,
 }
 
 /// A split that could not be read.
@@ -205,7 +297,12 @@ pub async fn scan_table(
                 table: target.name(),
                 reason: e.to_string(),
             })?;
-    statement.set_page_size(opts.page_size);
+    statement.set_page_size(opts.effective_page_size());
+    if let Some(rate) = &opts.max_rows_per_second {
+        progress
+            .max_rows_per_second
+            .store(u64::from(rate.per_second().get()), Ordering::Relaxed);
+    }
     statement.set_consistency(opts.consistency);
     statement.set_request_timeout(Some(opts.request_timeout));
 
@@ -391,9 +488,63 @@ async fn read_split(
         }
         rows += page_rows;
         progress.rows.fetch_add(page_rows, Ordering::Relaxed);
+        if let Some(rate) = &opts.max_rows_per_second {
+            rate.pay(page_rows).await;
+        }
         match next.into_paging_control_flow() {
             ControlFlow::Break(()) => return Ok(rows),
             ControlFlow::Continue(state) => paging = state,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn throttled_pages_are_no_larger_than_the_burst() {
+        let mut opts = ScanOptions {
+            page_size: 2000,
+            ..ScanOptions::default()
+        };
+        assert_eq!(opts.effective_page_size(), 2000);
+        opts.max_rows_per_second = Some(Arc::new(RowRate::new(NonZeroU32::new(500).unwrap())));
+        assert_eq!(opts.effective_page_size(), 50);
+        opts.max_rows_per_second = Some(Arc::new(RowRate::new(NonZeroU32::new(3).unwrap())));
+        assert_eq!(opts.effective_page_size(), 1);
+    }
+
+    /// Four tasks share one bucket of 2,000 rows/s and pay for 1,200 rows in pages larger than
+    /// the burst: every row is paid for, and it takes at least the time the cap implies.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_bucket_is_shared_and_caps_the_rate() {
+        let rate = Arc::new(RowRate::new(NonZeroU32::new(2000).unwrap()));
+        assert_eq!(rate.burst().get(), 200);
+        let started = Instant::now();
+        let mut tasks = JoinSet::new();
+        for _ in 0..4 {
+            let rate = rate.clone();
+            tasks.spawn(async move {
+                for _ in 0..3 {
+                    rate.pay(100).await;
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        let elapsed = started.elapsed();
+        assert_eq!(rate.paid(), 1200);
+        // 1,200 rows minus the full bucket at the start, at 2,000 rows/s: 0.5 s at the least.
+        assert!(
+            elapsed >= Duration::from_millis(490),
+            "1,200 rows at 2,000/s took only {elapsed:?}"
+        );
+        // One task paying for one page larger than the bucket is cut into bites, not refused.
+        let single = RowRate::new(NonZeroU32::new(1000).unwrap());
+        let started = Instant::now();
+        single.pay(350).await;
+        assert_eq!(single.paid(), 350);
+        assert!(started.elapsed() >= Duration::from_millis(240));
     }
 }
