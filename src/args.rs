@@ -265,6 +265,12 @@ pub struct Args {
     /// touch at most.
     #[arg(long = "max-erase-agents", value_name = "AGENTS")]
     pub max_erase_agents: Option<usize>,
+
+    /// List the hits of at most this many settings (default 10,000, and never fewer than
+    /// --max-erase); a broader search is counted, not listed, and nothing is erased or exported
+    /// from it. Keeps the tool's memory flat however broad a search is.
+    #[arg(long = "max-listed", value_name = "SETTINGS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_listed: Option<u64>,
 }
 
 /// How identifiers are classified.

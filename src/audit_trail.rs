@@ -108,11 +108,6 @@ pub fn scan_complete(
     log: &mut AuditLog,
     outcome: &crate::search::SearchOutcome,
 ) -> Result<(), Failure> {
-    let settings: std::collections::BTreeSet<_> = outcome
-        .found
-        .iter()
-        .map(|f| (&f.table, &f.user_id, &f.group, &f.setting_key))
-        .collect();
     append(
         log,
         "scan_complete",
@@ -122,8 +117,9 @@ pub fn scan_complete(
             "ranges": outcome.ranges,
             "rows": outcome.rows,
             "unread_ranges": outcome.failed.len(),
-            "hits": outcome.found.len(),
-            "settings": settings.len(),
+            "hits": outcome.totals.hits,
+            "settings": outcome.totals.settings,
+            "listed_settings": outcome.totals.listed_settings,
         }),
     )
 }

@@ -89,6 +89,31 @@ pub async fn run(
     outcome: &SearchOutcome,
 ) -> Result<CleanupRun, Failure> {
     let erase_possible = ctx.options.erase_possible;
+    if outcome.truncated() {
+        // The listing holds only part of the hits: a plan built from it would erase part of
+        // what matched and call it done. The counts are all that is known of the rest.
+        let size = PlanSize {
+            settings: outcome.totals.settings as usize,
+            agents: outcome.totals.agents as usize,
+            possible_only: 0,
+        };
+        eprintln!(
+            "Refused: the search matched {} setting(s)/row(s) of {} agent(s), far more than one person's data, and only {} are listed. Nothing was changed. Narrow the search; to go ahead all the same, repeat with --max-erase {} --max-erase-agents {}.",
+            size.settings,
+            size.agents,
+            outcome.totals.listed_settings,
+            size.settings.max(DEFAULT_MAX_SETTINGS),
+            size.agents.max(DEFAULT_MAX_AGENTS),
+        );
+        append(
+            log,
+            "run_end",
+            json!({"outcome": "refused_too_large", "complete": outcome.complete(),
+                "planned_settings": size.settings, "planned_agents": size.agents,
+                "max_settings": ctx.max_settings, "max_agents": ctx.max_agents}),
+        )?;
+        return Ok(CleanupRun::TooLarge(size));
+    }
     let targets = targets(&outcome.found, ctx.layout, erase_possible);
     let size = plan_size(&outcome.found, &targets, erase_possible);
     if size.possible_only > 0 {

@@ -119,6 +119,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         deep: args.deep,
         scan_only: args.scan_only,
         capture_values: args.export.is_some(),
+        // An erasure plan allowed N settings must be able to see N settings.
+        max_listed: (args.max_listed.map(|n| n as usize))
+            .unwrap_or(search::DEFAULT_MAX_LISTED)
+            .max(args.max_erase.unwrap_or(0)),
         scan: ScanOptions {
             consistency: args.consistency.to_driver(),
             page_size: args.page_size,
@@ -214,7 +218,12 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     }
 
     // 5. The reports.
-    if let Some(path) = &args.export {
+    if let (Some(_), true) = (&args.export, outcome.truncated()) {
+        file_errors.push(format!(
+            "the access export was NOT written: the search matched {} settings/rows and only {} are listed, so an export would be partial; narrow the search, or raise --max-listed",
+            outcome.totals.settings, outcome.totals.listed_settings
+        ));
+    } else if let Some(path) = &args.export {
         let e = export::build(&args.cass_keyspace, &outcome, &inputs.identifiers, &names);
         match export::write(&e, path) {
             Ok(html) => eprintln!(

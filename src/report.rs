@@ -69,11 +69,6 @@ pub fn write_text(
             if f.possible { "possible" } else { "exact" }
         )?;
     }
-    let settings: BTreeSet<_> = outcome
-        .found
-        .iter()
-        .map(|f| (&f.table, &f.user_id, &f.group, &f.setting_key, &f.column))
-        .collect();
     let matched_ids: BTreeSet<usize> = outcome.found.iter().map(|f| f.identifier).collect();
     writeln!(
         out,
@@ -88,7 +83,8 @@ pub fn write_text(
             "INCOMPLETE"
         }
     )?;
-    if outcome.found.is_empty() {
+    let totals = &outcome.totals;
+    if totals.hits == 0 {
         if outcome.complete() {
             writeln!(
                 out,
@@ -96,14 +92,25 @@ pub fn write_text(
                 ids.len()
             )?;
         }
+    } else if outcome.truncated() {
+        writeln!(
+            out,
+            "Found {} hit(s) in {} setting(s)/row(s) of {} agent(s): far more than one person's data. Only the first {} setting(s)/row(s) are listed above; the rest were counted, not kept.",
+            totals.hits, totals.settings, totals.agents, totals.listed_settings
+        )?;
+        writeln!(
+            out,
+            "The search is almost certainly too broad (--match text, a shared number, a domain): narrow it. To list more, raise --max-listed; nothing can be erased or exported from a partial listing."
+        )?;
     } else {
         let erasable = outcome.found.iter().filter(|f| f.deletable).count();
         let possible = outcome.found.iter().filter(|f| f.possible).count();
         writeln!(
             out,
-            "Found {} hit(s) in {} setting(s)/row(s), for {} of {} identifier(s); {} hit(s) erasable, {} of them possible match(es).",
-            outcome.found.len(),
-            settings.len(),
+            "Found {} hit(s) in {} setting(s)/row(s) of {} agent(s), for {} of {} identifier(s); {} hit(s) erasable, {} of them possible match(es).",
+            totals.hits,
+            totals.settings,
+            totals.agents,
             matched_ids.len(),
             ids.len(),
             erasable,
@@ -158,6 +165,13 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "index": i + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
         })).collect::<Vec<_>>(),
         "matches": matches,
+        "totals": {
+            "hits": outcome.totals.hits,
+            "settings": outcome.totals.settings,
+            "agents": outcome.totals.agents,
+            "listed_settings": outcome.totals.listed_settings,
+        },
+        "truncated": outcome.truncated(),
         "warnings": outcome.warnings,
     })
 }

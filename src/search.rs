@@ -5,7 +5,8 @@
 //! (the value column, after the cheap group filter) and turns hits into [`Found`] records.
 //! Only hits allocate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -71,8 +72,12 @@ pub struct SearchOutcome {
     pub rows: u64,
     /// Splits left unread, with their table.
     pub failed: Vec<(String, FailedSplit)>,
-    /// Hits, sorted.
+    /// Hits, sorted: every hit of the first [`SearchPlan::max_listed`] matching
+    /// settings/rows. Beyond that the search only counts (see [`SearchOutcome::totals`]), so
+    /// a search far broader than one person's data does not grow the tool's memory.
     pub found: Vec<Found>,
+    /// Counts over every match, listed or not.
+    pub totals: MatchTotals,
     /// Values searched with a caveat (not JSON, too deep, invalid UTF-8...), by kind.
     pub warnings: BTreeMap<String, u64>,
     /// Wall time.
@@ -82,10 +87,29 @@ pub struct SearchOutcome {
     pub values: BTreeMap<ValueKey, String>,
 }
 
+/// Counts over every match of a search, including those past the listing limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatchTotals {
+    /// Hits (identifier found at one place).
+    pub hits: u64,
+    /// Settings (or, for deep hits, row columns) holding at least one hit.
+    pub settings: u64,
+    /// Those of them listed in [`SearchOutcome::found`].
+    pub listed_settings: u64,
+    /// Distinct agents owning a matching user setting.
+    pub agents: u64,
+}
+
 impl SearchOutcome {
     /// True when every split of every table was read.
     pub fn complete(&self) -> bool {
         self.failed.is_empty()
+    }
+
+    /// True when more settings matched than are listed: the listing (and so any erasure
+    /// plan or access export built from it) is not the whole answer.
+    pub fn truncated(&self) -> bool {
+        self.totals.settings > self.totals.listed_settings
     }
 }
 
@@ -105,13 +129,24 @@ pub struct SearchPlan<'a> {
     pub scan: ScanOptions,
     /// Keep the whole value of every row that held a hit (for an access export).
     pub capture_values: bool,
+    /// List the hits of at most this many settings/rows; count the rest.
+    pub max_listed: usize,
 }
 
-#[derive(Default)]
+/// How many matching settings a search lists by default. One person's data spans a few
+/// favorites and recents; ten thousand settings is far past any one data subject, and still a
+/// few megabytes of memory.
+pub const DEFAULT_MAX_LISTED: usize = 10_000;
+
 struct Collected {
     found: Vec<Found>,
     warnings: BTreeMap<String, u64>,
     values: BTreeMap<ValueKey, String>,
+    totals: MatchTotals,
+    max_listed: u64,
+    /// Hashes of the agents seen: 8 bytes per agent, whatever their ids, to count them.
+    agents: HashSet<u64>,
+    agent_hasher: RandomState,
 }
 
 /// Identifies a stored value that held a hit: table, the row's primary key, and the column
@@ -119,6 +154,33 @@ struct Collected {
 pub type ValueKey = (String, RowKey, Option<String>);
 
 impl Collected {
+    fn new(max_listed: usize) -> Self {
+        Collected {
+            found: Vec::new(),
+            warnings: BTreeMap::new(),
+            values: BTreeMap::new(),
+            totals: MatchTotals::default(),
+            max_listed: max_listed as u64,
+            agents: HashSet::new(),
+            agent_hasher: RandomState::new(),
+        }
+    }
+
+    /// Counts one matching setting (or deep row column) with `hits` hits, owned by `agent`;
+    /// returns whether it is listed, i.e. whether its hits are to be kept.
+    fn count_setting(&mut self, hits: usize, agent: Option<&[u8]>) -> bool {
+        self.totals.hits += hits as u64;
+        self.totals.settings += 1;
+        if let Some(agent) = agent {
+            self.agents.insert(self.agent_hasher.hash_one(agent));
+        }
+        let listed = self.totals.listed_settings < self.max_listed;
+        if listed {
+            self.totals.listed_settings += 1;
+        }
+        listed
+    }
+
     fn warn(&mut self, w: ValueWarning) {
         let key = match w {
             ValueWarning::NotJson => "not JSON, searched as text",
@@ -139,7 +201,7 @@ pub async fn search(
     progress: Arc<ScanProgress>,
 ) -> Result<SearchOutcome, String> {
     let started = Instant::now();
-    let collected = Arc::new(Mutex::new(Collected::default()));
+    let collected = Arc::new(Mutex::new(Collected::new(plan.max_listed)));
     let mut outcome = SearchOutcome::default();
 
     let mut jobs: Vec<(ScanTarget, RowHandler)> = Vec::new();
@@ -210,10 +272,18 @@ pub async fn search(
         absorb(&mut outcome, result);
     }
 
-    let mut collected = std::mem::take(&mut *collected.lock().expect("collector poisoned"));
+    let mut collected = std::mem::replace(
+        &mut *collected.lock().expect("collector poisoned"),
+        Collected::new(0),
+    );
     collected.found.sort();
     collected.found.dedup();
+    collected.totals.agents = collected.agents.len() as u64;
+    if collected.totals.settings == collected.totals.listed_settings {
+        collected.totals.hits = collected.found.len() as u64;
+    }
     outcome.found = collected.found;
+    outcome.totals = collected.totals;
     outcome.warnings = collected.warnings;
     outcome.values = collected.values;
     outcome.elapsed = started.elapsed();
@@ -265,8 +335,12 @@ fn layout_handler(
         if m.hits.is_empty() {
             return;
         }
-        let loc = bound.locate(row);
         let contact_center = bound.is_contact_center(row);
+        let agent = (!contact_center).then(|| bound.owner.get(row)).flatten();
+        if !c.count_setting(m.hits.len(), agent) {
+            return;
+        }
+        let loc = bound.locate(row);
         let row_key = row_key(row, &key_index);
         if capture_values {
             c.values.insert(
@@ -333,6 +407,9 @@ fn deep_handler(
                 .collect::<Vec<_>>()
                 .join("/");
             let mut c = collected.lock().expect("collector poisoned");
+            if !c.count_setting(m.hits.len(), None) {
+                continue;
+            }
             let row_key = row_key(row, &key_index);
             if capture_values {
                 c.values.insert(

@@ -84,26 +84,7 @@ async fn the_default_limit_refuses_a_search_that_is_too_broad() {
         .owner_id
         .clone();
     // 501 favorites of one agent that all mention the same shared address.
-    let session = testkit::cassandra_session(None).await;
-    let insert = session
-        .prepare(format!(
-            "INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)",
-            s.keyspace
-        ))
-        .await
-        .unwrap();
-    let writes = (0..501).map(|i| {
-        let key = format!("fav-bulk-{i}");
-        let value = json!({"id": key, "displayName": format!("Desk {i}"), "emailAddresses": ["desk@pizza.com"]}).to_string();
-        let (session, insert, owner) = (&session, &insert, &owner);
-        async move {
-            session
-                .execute_unpaged(insert, (owner.as_str(), FAVORITES, key.as_str(), value.as_str()))
-                .await
-                .unwrap();
-        }
-    });
-    futures::future::join_all(writes).await;
+    insert_shared_desk(&s.keyspace, &owner, 501).await;
     let before = dump(&s.keyspace).await;
 
     let args = cleanup_args(
@@ -135,6 +116,147 @@ async fn the_default_limit_refuses_a_search_that_is_too_broad() {
         .filter(|r| r.method == "DELETE" || r.method == "PUT")
         .count();
     assert_eq!(deletes, 0);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// Writes `n` favorites of `owner` that all hold the same shared address, `desk@pizza.com`,
+/// straight into Cassandra.
+async fn insert_shared_desk(keyspace: &str, owner: &str, n: usize) {
+    let session = testkit::cassandra_session(None).await;
+    let insert = session
+        .prepare(format!(
+            "INSERT INTO {keyspace}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)"
+        ))
+        .await
+        .unwrap();
+    let writes = (0..n).map(|i| {
+        let key = format!("fav-bulk-{i}");
+        let value = json!({"id": key, "displayName": format!("Desk {i}"), "emailAddresses": ["desk@pizza.com"]}).to_string();
+        let (session, insert) = (&session, &insert);
+        async move {
+            session
+                .execute_unpaged(insert, (owner, FAVORITES, key.as_str(), value.as_str()))
+                .await
+                .unwrap();
+        }
+    });
+    futures::future::join_all(writes).await;
+}
+
+/// D19's memory half: past `--max-listed` settings a search counts instead of keeping hits,
+/// and a partial listing is never turned into an erasure or an access export.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_broader_than_the_listing_is_counted_and_never_erased_or_exported_in_part() {
+    let s = seeded("blast_listed").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = s
+        .data
+        .settings
+        .iter()
+        .find(|x| x.group == FAVORITES)
+        .unwrap()
+        .owner_id
+        .clone();
+    insert_shared_desk(&s.keyspace, &owner, 30).await;
+    let before = dump(&s.keyspace).await;
+
+    // The JSON report: exact counts over all 30, hits of only 10 settings kept.
+    let mut search = cass_args(&s.keyspace);
+    search.extend(strings(&[
+        "--search",
+        "desk@pizza.com",
+        "--max-listed",
+        "10",
+        "--no-progress",
+    ]));
+    let mut json_search = search.clone();
+    json_search.extend(strings(&["--format", "json"]));
+    let run = forget_me(&json_search).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["truncated"], true, "{}", report["totals"]);
+    assert_eq!(report["totals"]["settings"], 30);
+    assert_eq!(report["totals"]["hits"], 30);
+    assert_eq!(report["totals"]["agents"], 1);
+    assert_eq!(report["totals"]["listed_settings"], 10);
+    let listed: std::collections::BTreeSet<&str> = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["setting_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 10, "{listed:?}");
+
+    // The text report says so in words.
+    let run = forget_me(&search).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Found 30 hit(s) in 30 setting(s)/row(s) of 1 agent(s): far more than one person's data. Only the first 10"),
+        "{}",
+        run.stdout
+    );
+
+    // An access export from a partial listing is refused, and no file appears.
+    let export = dir.path().join("export.json");
+    let mut exporting = search.clone();
+    exporting.extend(strings(&["--export", export.to_str().unwrap()]));
+    let run = forget_me(&exporting).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("access export was NOT written"),
+        "{}",
+        run.stderr
+    );
+    assert!(!export.exists());
+
+    // A cleanup from a partial listing is refused before anything changes, naming the count.
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "desk@pizza.com",
+            "--max-listed",
+            "10",
+            "--max-erase",
+            "5",
+        ],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("only 10 are listed"), "{}", run.stderr);
+    assert!(run.stderr.contains("--max-erase 500"), "{}", run.stderr);
+    assert_eq!(dump(&s.keyspace).await, before);
+    let changes = s
+        .emulator
+        .recorded_requests()
+        .iter()
+        .filter(|r| r.method == "DELETE" || r.method == "PUT")
+        .count();
+    assert_eq!(changes, 0);
+
+    // --max-erase raises the listing with it: 30 allowed, 30 listed, all erased.
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &[
+            "--search",
+            "desk@pizza.com",
+            "--max-listed",
+            "10",
+            "--max-erase",
+            "30",
+            "--format",
+            "json",
+        ],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["truncated"], false);
+    assert_eq!(report["cleanup"]["erased"], 30, "{}", report["cleanup"]);
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

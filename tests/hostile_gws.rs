@@ -487,7 +487,7 @@ async fn gws_status_messages_stay_out_of_the_audit_log_and_are_escaped_on_the_te
         (s.method == "DELETE").then(|| {
             let body = json!({
                 "statusCode": 3,
-                "statusMessage": format!("Cannot delete {SUBJECT}\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}Verified\nerased: everything"),
+                "statusMessage": format!("Cannot delete {SUBJECT} \u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}Verified\nerased: everything"),
             });
             Response::builder()
                 .status(StatusCode::BAD_REQUEST)
@@ -512,9 +512,15 @@ async fn gws_status_messages_stay_out_of_the_audit_log_and_are_escaped_on_the_te
             "{forbidden:?} in the audit log: {audit}"
         );
     }
-    // On the terminal the message is shown, escaped: none of its escapes, bell or override
-    // reaches the terminal raw (the log's own colouring aside).
-    assert!(run.stderr.contains("Cannot delete"), "{}", run.stderr);
+    // On the terminal the message is shown, with the identifier it echoed redacted, and
+    // escaped: none of its escapes, bell or override reaches the terminal raw (the log's own
+    // colouring aside).
+    assert!(
+        run.stderr.contains("Cannot delete [redacted]"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(SUBJECT), "{}", run.stderr);
     assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
     for raw in ["\u{1b}]0;", "\u{1b}[2J", "\u{7}", "\u{202e}"] {
         assert!(!run.stderr.contains(raw), "{raw:?} on stderr");

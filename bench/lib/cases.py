@@ -127,7 +127,9 @@ def check_tool(out_path):
         report = json.load(f)
     settings = {(m.get("user_id"), m.get("group"), m.get("setting_key"))
                 for m in report.get("matches", [])}
+    totals = report.get("totals", {})
     return {"rows": report["scanned"]["rows"], "matched_settings": len(settings),
+            "total_settings": totals.get("settings"), "truncated": report.get("truncated"),
             "complete": report["complete"]}
 
 
@@ -161,6 +163,11 @@ def cases_for(ks, port, ids_path, dsbulk_lib):
          tool_argv(ks, port, ["--search-file", ids_path]), "tool"),
         ("scan_only", "(3) gdpr_forget_me --scan-only (floor)",
          tool_argv(ks, port, one + ["--scan-only"]), "tool"),
+        # A search far too broad for one person: nearly every generated setting holds an
+        # address at an example.* domain. The tool must count it, list a bounded part, and
+        # keep its memory flat whatever the table size.
+        ("tool_broad_text", "(6) gdpr_forget_me --match text --search example (too broad)",
+         tool_argv(ks, port, ["--match", "text", "--search", "example"]), "tool"),
     ]
     peers = os.environ.get("BENCH_SKIP_PEERS") != "1"
     if dsbulk_lib and peers:
@@ -232,6 +239,12 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
             m = [c.get("matched_settings") for c in res["checks"]]
             res["matched_settings"] = m[-1]
             res["matches_ok"] = all(x == planted for x in m)
+        if key == "tool_broad_text":
+            # Its own check: nearly every setting counted, the listing cut, nothing more.
+            t = [c.get("total_settings") or 0 for c in res["checks"]]
+            res["matched_settings"] = t[-1]
+            res["matches_ok"] = all(x >= 0.9 * rows_expected and c.get("truncated")
+                                    for x, c in zip(t, res["checks"]))
         if key.startswith("tool") or key == "scan_only":
             res["complete"] = all(c.get("complete") for c in res["checks"])
         res["rows_per_s"] = rows_expected / res["wall_median_s"]
@@ -353,6 +366,18 @@ def goals(sizes, rat):
             flat = peak <= p0 * 1.15 + 2
             fig += f", {p0:.1f} MiB at {labels[0]}"
         add("peak RSS < 64 MiB and flat with size", peak < 64 and flat, fig)
+    if "tool_broad_text" in c and not failed("(6) too broad a search: memory flat with size",
+                                             ["tool_broad_text"]):
+        peak = c["tool_broad_text"]["peak_rss_max_mib"]
+        fig = f"{peak:.1f} MiB at {big}"
+        flat = True
+        labels = list(sizes)
+        small = sizes[labels[0]]["cases"].get("tool_broad_text") if len(labels) >= 2 else None
+        if small and small.get("passed", True):
+            p0 = small["peak_rss_max_mib"]
+            flat = peak <= p0 * 1.15 + 2
+            fig += f", {p0:.1f} MiB at {labels[0]}"
+        add("(6) too broad a search: memory flat with size (< 128 MiB)", peak < 128 and flat, fig)
     return g
 
 

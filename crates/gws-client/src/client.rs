@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::{status, GwsError};
-use crate::headers::{escape_upstream, is_forbidden_header};
+use crate::headers::{escape_upstream, is_forbidden_header, redact_upstream};
 
 /// Largest GWS answer read, by default: a settings group of a busy agent is a few MiB at most;
 /// a bigger answer is refused rather than allowed to take the tool's memory.
@@ -403,11 +403,11 @@ impl GwsClient {
                 let message = envelope
                     .status_message
                     .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-                    .map(|m| escape_upstream(&m, 200))
+                    .map(|m| redact_upstream(&m, 200))
                     .unwrap_or_default();
                 if !message.is_empty() {
-                    // On the terminal only (escaped): the error itself, which may be
-                    // recorded in the audit log, never carries upstream text.
+                    // On the terminal only, redacted and escaped: the error itself, which
+                    // may be recorded in the audit log, never carries upstream text.
                     tracing::warn!(
                         "GWS answered HTTP {} statusCode {code} with the message: {message}",
                         http.as_u16()

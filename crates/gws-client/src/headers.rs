@@ -185,6 +185,25 @@ pub fn escape_upstream(text: &str, max: usize) -> String {
     out
 }
 
+/// GWS's free-text `statusMessage` made fit for stderr: any word that could carry a personal
+/// identifier (one holding an `@`, or three or more digits, in any script) is replaced by
+/// `[redacted]`, then the rest is escaped by [`escape_upstream`]. GWS may echo the setting or
+/// the contact it refused, and nothing the tool prints may hold a subject's identifier.
+pub fn redact_upstream(text: &str, max: usize) -> String {
+    let redacted: Vec<&str> = text
+        .split(' ')
+        .map(|word| {
+            let digits = word.chars().filter(|c| c.is_numeric()).count();
+            if word.contains('@') || word.contains('\u{ff20}') || digits >= 3 {
+                "[redacted]"
+            } else {
+                word
+            }
+        })
+        .collect();
+    escape_upstream(&redacted.join(" "), max)
+}
+
 /// Unicode "format" characters and other invisible code points that can reorder or hide text.
 fn is_format_char(c: char) -> bool {
     matches!(c as u32,
@@ -260,6 +279,26 @@ mod tests {
             "a\\u{1b}[2Jb\\u{202e}c\\u{a}d\\\\"
         );
         assert_eq!(escape_upstream("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn upstream_messages_lose_every_word_that_could_be_an_identifier() {
+        assert_eq!(
+            redact_upstream(
+                "Cannot delete john.smith@pizza.com (+1 555 0100) key 12",
+                200
+            ),
+            "Cannot delete [redacted] (+1 [redacted] [redacted] key 12"
+        );
+        // Digits in other scripts and a fullwidth at sign count too; escapes still apply.
+        assert_eq!(
+            redact_upstream("x \u{661}\u{662}\u{663} a\u{ff20}b\u{1b}[2J", 200),
+            "x [redacted] [redacted]"
+        );
+        assert_eq!(
+            redact_upstream("bad\u{1b}[2J token", 200),
+            "bad\\u{1b}[2J token"
+        );
     }
 
     #[test]

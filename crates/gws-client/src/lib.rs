@@ -21,7 +21,7 @@ pub mod headers;
 pub use client::{load_ca_file, GwsClient, GwsConfig, GwsUser, SettingsGroup};
 pub use error::GwsError;
 pub use headers::{
-    escape_upstream, is_forbidden_header, parse_additional_headers, parse_gws_url,
+    escape_upstream, is_forbidden_header, parse_additional_headers, parse_gws_url, redact_upstream,
     AdditionalHeaders, HeaderError,
 };
 pub use reqwest::header::{HeaderName, HeaderValue};
