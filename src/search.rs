@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use forgetme_matcher::{Matcher, ValueWarning};
 use forgetme_scanner::layout::TableLayout;
 use forgetme_scanner::read::{RawValue, RowKey};
+use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::scan::{
     scan_table, FailedSplit, RowHandler, ScanOptions, ScanProgress, ScanTarget,
 };
@@ -77,6 +78,23 @@ pub struct SearchOutcome {
     /// The whole stored values that held a hit, when [`SearchPlan::capture_values`] was set
     /// (for an access export).
     pub values: BTreeMap<ValueKey, String>,
+    /// Which copies of the data the scan read: what its statements may claim.
+    pub coverage: Coverage,
+}
+
+/// Which copies a scan read, so that its statements say no more than that.
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// One replica per token range, or every replica.
+    pub copies: Copies,
+    /// The fast scan's consistency, as CQL spells it.
+    pub consistency: String,
+    /// The data center the fast scan read from (`--local-dc`).
+    pub local_dc: Option<String>,
+    /// Whether the fast scan could fall back to other data centers.
+    pub allow_remote_dc: bool,
+    /// The data centers of the cluster.
+    pub data_centers: Vec<String>,
 }
 
 impl SearchOutcome {
@@ -100,6 +118,8 @@ pub struct SearchPlan<'a> {
     pub scan_only: bool,
     /// Scanner settings.
     pub scan: ScanOptions,
+    /// The fast scan's consistency as CQL spells it, for the statement.
+    pub consistency_name: &'static str,
     /// Keep the whole value of every row that held a hit (for an access export).
     pub capture_values: bool,
 }
@@ -137,7 +157,16 @@ pub async fn search(
 ) -> Result<SearchOutcome, String> {
     let started = Instant::now();
     let collected = Arc::new(Mutex::new(Collected::default()));
-    let mut outcome = SearchOutcome::default();
+    let mut outcome = SearchOutcome {
+        coverage: Coverage {
+            copies: plan.scan.routing.copies,
+            consistency: plan.consistency_name.to_string(),
+            local_dc: plan.scan.routing.local_dc.clone(),
+            allow_remote_dc: plan.scan.routing.allow_remote_dc,
+            data_centers: datacenters(&session).into_keys().collect(),
+        },
+        ..SearchOutcome::default()
+    };
 
     let mut jobs: Vec<(ScanTarget, RowHandler)> = Vec::new();
     for table in plan.layout_tables {
