@@ -271,6 +271,53 @@ pub struct Args {
     /// from it. Keeps the tool's memory flat however broad a search is.
     #[arg(long = "max-listed", value_name = "SETTINGS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_listed: Option<u64>,
+
+    // ---- Clusters: data centers and how many copies a scan reads (docs/scaling.md).
+    /// Data center to read from. The fast scan reads each token range from this data center's
+    /// replicas only, and requests are coordinated there (point it at the data center that
+    /// does not serve agents). Required in effect on a multi-DC cluster.
+    #[arg(long = "local-dc", alias = "local_dc", value_name = "DC")]
+    pub local_dc: Option<String>,
+
+    /// Let the fast scan read a token range from another data center when no replica of the
+    /// --local-dc data center can read it.
+    #[arg(long = "allow-remote-dc", alias = "allow_remote_dc")]
+    pub allow_remote_dc: bool,
+
+    /// How many copies of each token range the scan reads: every (each replica in every data
+    /// center: what a "nothing found" about every copy needs), one (the fast scan: one replica
+    /// per range), or auto (every for --export and --cleanup, one for a plain search).
+    #[arg(long = "scan-copies", value_enum, default_value = "auto")]
+    pub scan_copies: ScanCopies,
+}
+
+/// How many copies of each token range the scan reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanCopies {
+    /// every for --export and --cleanup, one for a plain search.
+    Auto,
+    /// One replica per range.
+    One,
+    /// Every replica of every range.
+    Every,
+}
+
+impl Args {
+    /// The copies the scan reads, with `auto` resolved: statements to a data subject (export)
+    /// and erasures (receipt, verification) rest on every copy.
+    pub fn copies(&self) -> forgetme_scanner::routing::Copies {
+        use forgetme_scanner::routing::Copies;
+        match self.scan_copies {
+            ScanCopies::One => Copies::One,
+            ScanCopies::Every => Copies::Every,
+            ScanCopies::Auto
+                if self.export.is_some() || self.cleanup || self.recheck_receipt.is_some() =>
+            {
+                Copies::Every
+            }
+            ScanCopies::Auto => Copies::One,
+        }
+    }
 }
 
 /// How identifiers are classified.
@@ -327,6 +374,17 @@ impl ConsistencyArg {
             ConsistencyArg::All => C::All,
         }
     }
+
+    /// The level as CQL spells it, for reports and receipts.
+    pub fn cql_name(self) -> &'static str {
+        match self {
+            ConsistencyArg::One => "ONE",
+            ConsistencyArg::LocalOne => "LOCAL_ONE",
+            ConsistencyArg::Quorum => "QUORUM",
+            ConsistencyArg::LocalQuorum => "LOCAL_QUORUM",
+            ConsistencyArg::All => "ALL",
+        }
+    }
 }
 
 /// The original accepted `--cleanup true`; accept the usual spellings of a boolean.
@@ -344,6 +402,33 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Args, clap::Error> {
         Args::try_parse_from(std::iter::once("gdpr_forget_me").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn consistency_is_spelled_as_cql_spells_it() {
+        assert_eq!(ConsistencyArg::LocalQuorum.cql_name(), "LOCAL_QUORUM");
+        assert_eq!(ConsistencyArg::LocalOne.cql_name(), "LOCAL_ONE");
+        assert_eq!(ConsistencyArg::Quorum.cql_name(), "QUORUM");
+    }
+
+    #[test]
+    fn exports_erasures_and_rechecks_read_every_copy_unless_told_otherwise() {
+        use forgetme_scanner::routing::Copies;
+        let base = ["--search", "a@b.com"];
+        let with = |extra: &[&str]| {
+            let mut v: Vec<&str> = base.to_vec();
+            v.extend_from_slice(extra);
+            parse(&v).unwrap().copies()
+        };
+        assert_eq!(with(&[]), Copies::One);
+        assert_eq!(with(&["--export", "x.json"]), Copies::Every);
+        assert_eq!(with(&["--cleanup", "true"]), Copies::Every);
+        assert_eq!(with(&["--recheck-receipt", "r.json"]), Copies::Every);
+        assert_eq!(
+            with(&["--export", "x.json", "--scan-copies", "one"]),
+            Copies::One
+        );
+        assert_eq!(with(&["--scan-copies", "every"]), Copies::Every);
     }
 
     #[test]

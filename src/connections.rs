@@ -2,6 +2,7 @@
 //! credentials, the Cassandra session and its schema, the GWS session and its rights.
 
 use forgetme_scanner::connect::{connect, ConnectOptions, Credentials, TlsOptions};
+use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::{schema, Session};
 use gws_client::{GwsClient, GwsConfig};
 
@@ -86,18 +87,56 @@ pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Fai
     Ok(Some(cfg))
 }
 
+/// One session per node of the cluster, each sending every request to its node: with
+/// consistency ONE, each replica then answers from its own copy (the receipt re-check over
+/// every copy). Returned with the node's `address (dc)` label.
+pub async fn open_pinned_sessions(
+    session: &Session,
+    args: &Args,
+    inputs: &Inputs,
+    credentials: Option<Credentials>,
+) -> Result<Vec<(String, Result<Session, Failure>)>, Failure> {
+    let state = session.get_cluster_state();
+    let mut out = Vec::new();
+    for node in state.get_nodes_info() {
+        let label = forgetme_scanner::routing::node_label(node);
+        let addr = std::net::SocketAddr::new(node.address.ip(), node.address.port());
+        let pinned = open_session_with(args, inputs, credentials.clone(), Some(addr)).await;
+        out.push((label, pinned));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 pub async fn open_session(
     args: &Args,
     inputs: &Inputs,
     credentials: Option<Credentials>,
 ) -> Result<Session, Failure> {
+    open_session_with(args, inputs, credentials, None).await
+}
+
+async fn open_session_with(
+    args: &Args,
+    inputs: &Inputs,
+    credentials: Option<Credentials>,
+    pin_to: Option<std::net::SocketAddr>,
+) -> Result<Session, Failure> {
     let tls = (args.cass_tls || args.cass_ca_file.is_some()).then(|| TlsOptions {
         ca_file: args.cass_ca_file.clone(),
     });
+    if args.allow_remote_dc && args.local_dc.is_none() {
+        return Err(Failure::Input(
+            "--allow-remote-dc needs --local-dc DC: it lets the scan leave that data center".into(),
+        ));
+    }
     let opts = ConnectOptions {
         contact_points: inputs.contact_points.clone(),
         credentials,
         tls,
+        local_dc: args.local_dc.clone(),
+        allow_remote_dc: args.allow_remote_dc,
+        pin_to,
         ..ConnectOptions::new("")
     };
     connect(&opts).await.map_err(|e| match e {
@@ -131,6 +170,32 @@ pub async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Re
         }
     }
     Ok(())
+}
+
+/// A `--local-dc` the cluster does not have is bad input. On a cluster of several data
+/// centers without `--local-dc`, says which were found and what the scan does about it.
+pub fn check_datacenters(session: &Session, args: &Args) -> Result<(), Failure> {
+    let dcs = datacenters(session);
+    let listed = dcs
+        .iter()
+        .map(|(dc, nodes)| format!("{dc} ({} node(s))", nodes.len()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match &args.local_dc {
+        Some(dc) if !dcs.contains_key(dc) => Err(Failure::Input(format!(
+            "--local-dc {dc}: this cluster has no data center of that name; it has {listed}"
+        ))),
+        Some(_) => Ok(()),
+        None if dcs.len() > 1 => {
+            let what = match args.copies() {
+                Copies::Every => "the scan reads every replica in every data center",
+                Copies::One => "the fast scan reads each token range from one replica, in whichever data center the driver picks; give --local-dc to keep it in one (e.g. the data center that does not serve agents)",
+            };
+            eprintln!("note: the cluster has {} data centers: {listed}; no --local-dc was given, so {what}", dcs.len());
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
 
 pub async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failure> {

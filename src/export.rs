@@ -64,7 +64,7 @@ pub fn build(
             variant: f.variant.to_string(),
         });
     }
-    AccessExport::new(
+    let mut export = AccessExport::new(
         keyspace.to_string(),
         identifiers,
         ExportScan {
@@ -75,7 +75,14 @@ pub fn build(
             unread_ranges: outcome.failed.len(),
         },
         items.into_values().collect(),
-    )
+    );
+    // The statement says which copies were read: "found no data" about one copy of each range
+    // is not "found no data" about every copy.
+    export.statement.push(' ');
+    export
+        .statement
+        .push_str(&crate::report::coverage_sentence(&outcome.coverage));
+    export
 }
 
 /// The HTML file beside a JSON export: `x.json` -> `x.html`, `x` -> `x.html`.

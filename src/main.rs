@@ -91,11 +91,20 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let gws_config = connections::gws_config(&args, &inputs)?;
 
     // 2. Connections and their checks; nothing is read from the settings yet.
-    let session = Arc::new(connections::open_session(&args, &inputs, cass_credentials).await?);
+    let session =
+        Arc::new(connections::open_session(&args, &inputs, cass_credentials.clone()).await?);
     if let Some(path) = &args.recheck_receipt {
-        return receipt::run_recheck(&session, &args, &inputs, path).await;
+        let replicas = match args.copies() {
+            forgetme_scanner::routing::Copies::Every => {
+                connections::open_pinned_sessions(&session, &args, &inputs, cass_credentials)
+                    .await?
+            }
+            forgetme_scanner::routing::Copies::One => Vec::new(),
+        };
+        return receipt::run_recheck(&session, &replicas, &args, &inputs, path).await;
     }
     connections::check_schema(&session, &args, &inputs).await?;
+    connections::check_datacenters(&session, &args)?;
     // GWS is checked before the scan so that a wrong password or a non-admin account fails
     // in seconds, not after a long scan.
     let gws = match gws_config {
@@ -123,7 +132,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(search::DEFAULT_MAX_LISTED)
             .max(args.max_erase.unwrap_or(0)),
+        consistency_name: args.consistency.cql_name(),
         scan: ScanOptions {
+            routing: forgetme_scanner::routing::Routing {
+                local_dc: args.local_dc.clone(),
+                allow_remote_dc: args.allow_remote_dc,
+                copies: args.copies(),
+            },
             consistency: args.consistency.to_driver(),
             page_size: args.page_size,
             concurrency: args
@@ -187,7 +202,8 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                     first_seq: started.1,
                     operator: client.username().to_string(),
                     keyspace: args.cass_keyspace.clone(),
-                    consistency: format!("{:?}", args.verify_consistency).to_uppercase(),
+                    consistency: args.verify_consistency.cql_name().to_string(),
+                    data_center: args.local_dc.clone(),
                 };
                 let path = args
                     .receipt

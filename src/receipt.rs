@@ -32,8 +32,10 @@ pub struct RunFacts {
     pub operator: String,
     /// Keyspace.
     pub keyspace: String,
-    /// Verification consistency, as named on the command line.
+    /// Verification consistency, as CQL spells it (`LOCAL_QUORUM`).
     pub consistency: String,
+    /// The data center the verification was read in (`--local-dc`).
+    pub data_center: Option<String>,
 }
 
 /// Builds the receipt after `run_end` has been written.
@@ -86,6 +88,7 @@ pub async fn build(
         locations,
         verification: VerificationSummary {
             consistency: facts.consistency.clone(),
+            data_center: facts.data_center.clone(),
             checked: verification.checked,
             still_matching: verification.still_matching.len(),
             unreadable: verification.unreadable.len(),
@@ -176,9 +179,89 @@ pub fn read(path: &Path) -> Result<Receipt, String> {
     Ok(receipt)
 }
 
+fn back_line(r: &Receipt, i: usize, on: &str) -> String {
+    let l = &r.locations[i];
+    report::terminal_safe(&format!(
+        "DATA IS BACK{on}: {}  owner {}  group {}  setting {}",
+        l.table,
+        l.owner_id,
+        l.group,
+        l.setting_key
+            .as_deref()
+            .or(l.setting_key_ref.as_deref())
+            .unwrap_or("")
+    ))
+}
+
+/// The re-check over every copy: each location read through each node at ONE, so a replica
+/// that missed the erasure (down without hints, or restored from a backup) is named, even while
+/// a QUORUM read would return the erased state. Clean only when every replica was read and
+/// none holds an identifier.
+async fn recheck_every_replica(
+    replicas: &[(String, Result<CqlSession, Failure>)],
+    r: &Receipt,
+    matcher: &Matcher,
+) -> Result<ExitCode, Failure> {
+    let mut back = 0usize;
+    let mut unreadable = 0usize;
+    let mut checked = 0usize;
+    for (label, session) in replicas {
+        let on = format!(" on replica {label}");
+        let session = match session {
+            Ok(s) => s,
+            Err(Failure::Input(e) | Failure::Run(e)) => {
+                println!("UNREADABLE: replica {label} cannot be reached: {e}");
+                unreadable += 1;
+                continue;
+            }
+        };
+        let result = forgetme_erasure_receipt::recheck::recheck(
+            session,
+            r,
+            matcher,
+            forgetme_scanner::Consistency::One,
+        )
+        .await;
+        checked = checked.max(result.checked);
+        for i in &result.back {
+            println!("{}", back_line(r, *i, &on));
+        }
+        for (i, e) in &result.unreadable {
+            println!(
+                "UNREADABLE: location {} of the receipt{on}: {}",
+                i + 1,
+                report::terminal_safe(
+                    &e.lines()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(300)
+                        .collect::<String>()
+                )
+            );
+        }
+        back += result.back.len();
+        unreadable += result.unreadable.len();
+    }
+    if back == 0 && unreadable == 0 {
+        println!(
+            "clean: {checked} location(s) of receipt {} re-read on every replica ({}); no copy holds the identifier(s).",
+            r.run_id,
+            replicas.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "NOT CLEAN: {back} copy(ies) of a location hold the identifier(s) again, {unreadable} could not be read. A replica that missed the erasure must be repaired (nodetool repair of the keyspace) within gc_grace_seconds, or the erased values come back everywhere."
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
 /// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read).
 pub async fn run_recheck(
     session: &CqlSession,
+    replicas: &[(String, Result<CqlSession, Failure>)],
     args: &Args,
     inputs: &Inputs,
     path: &std::path::Path,
@@ -207,6 +290,9 @@ pub async fn run_recheck(
         eprintln!("note: no audit key at {}; the identifiers cannot be checked against the receipt's subjects", args.audit_key.display());
     }
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
+    if !replicas.is_empty() {
+        return recheck_every_replica(replicas, &r, &matcher).await;
+    }
     let result = forgetme_erasure_receipt::recheck::recheck(
         session,
         &r,

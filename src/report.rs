@@ -10,7 +10,8 @@ use std::io::{self, Write};
 use forgetme_matcher::{Identifier, IdentifierKind};
 use serde_json::{json, Value};
 
-use crate::search::{Found, OwnerType, SearchOutcome};
+use crate::search::{Coverage, Found, OwnerType, SearchOutcome};
+use forgetme_scanner::routing::Copies;
 
 /// The user names GWS gave for user ids, when `--gws` was reachable.
 pub type UserNames = HashMap<String, String>;
@@ -83,14 +84,22 @@ pub fn write_text(
             "INCOMPLETE"
         }
     )?;
+    writeln!(out, "{}", coverage_sentence(&outcome.coverage))?;
     let totals = &outcome.totals;
     if totals.hits == 0 {
         if outcome.complete() {
-            writeln!(
-                out,
-                "No setting holds any of the {} identifier(s).",
-                ids.len()
-            )?;
+            match outcome.coverage.copies {
+                Copies::Every => writeln!(
+                    out,
+                    "No copy of any setting holds any of the {} identifier(s).",
+                    ids.len()
+                )?,
+                Copies::One => writeln!(
+                    out,
+                    "No setting holds any of the {} identifier(s) in the one copy of each range that was read.",
+                    ids.len()
+                )?,
+            }
         }
     } else if outcome.truncated() {
         writeln!(
@@ -127,9 +136,14 @@ pub fn write_text(
             outcome.failed.len()
         )?;
         for (table, f) in outcome.failed.iter().take(20) {
+            let on = f
+                .replica
+                .as_deref()
+                .map(|r| format!(" on replica {r}"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "  {table} {} after {} attempt(s): {}",
+                "  {table} {}{on} after {} attempt(s): {}",
                 f.range, f.attempts, f.error
             )?;
         }
@@ -157,9 +171,20 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "rows": outcome.rows,
             "elapsed_ms": outcome.elapsed.as_millis() as u64,
         },
+        "coverage": {
+            "copies": outcome.coverage.copies.as_str(),
+            "consistency": match outcome.coverage.copies {
+                Copies::Every => "ONE",
+                Copies::One => outcome.coverage.consistency.as_str(),
+            },
+            "local_dc": outcome.coverage.local_dc,
+            "allow_remote_dc": outcome.coverage.allow_remote_dc,
+            "data_centers": outcome.coverage.data_centers,
+            "statement": coverage_sentence(&outcome.coverage),
+        },
         "unread_ranges": outcome.failed.iter().map(|(t, f)| json!({
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
-            "attempts": f.attempts, "error": f.error,
+            "replica": f.replica, "attempts": f.attempts, "error": f.error,
         })).collect::<Vec<_>>(),
         "identifiers": ids.iter().enumerate().map(|(i, id)| json!({
             "index": i + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
@@ -192,6 +217,33 @@ fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
         "kind": if f.possible { "possible" } else { "exact" },
         "deletable": f.deletable,
     })
+}
+
+/// What the scan read, in one sentence: every copy, or one copy of each range and where.
+pub fn coverage_sentence(c: &Coverage) -> String {
+    let dcs = if c.data_centers.is_empty() {
+        String::new()
+    } else {
+        format!(" (data centers {})", c.data_centers.join(", "))
+    };
+    match c.copies {
+        Copies::Every => format!(
+            "Copies read: every replica of every token range{dcs}, each through that replica at ONE."
+        ),
+        Copies::One => {
+            let place = match (&c.local_dc, c.allow_remote_dc) {
+                (Some(dc), false) => format!(", in data center {dc}"),
+                (Some(dc), true) => {
+                    format!(", in data center {dc} (another data center where none of {dc} could)")
+                }
+                (None, _) => dcs,
+            };
+            format!(
+                "Copies read: ONE replica of each token range at {}{place}. A replica that missed writes can hold more than this shows; --scan-copies every reads every copy.",
+                c.consistency
+            )
+        }
+    }
 }
 
 /// `user <id>` with the user name GWS gave, both made printable.

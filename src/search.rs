@@ -5,14 +5,15 @@
 //! (the value column, after the cheap group filter) and turns hits into [`Found`] records.
 //! Only hits allocate.
 
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use forgetme_matcher::{Matcher, ValueWarning};
 use forgetme_scanner::layout::TableLayout;
 use forgetme_scanner::read::{RawValue, RowKey};
+use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::scan::{
     scan_table, FailedSplit, RowHandler, ScanOptions, ScanProgress, ScanTarget,
 };
@@ -85,6 +86,23 @@ pub struct SearchOutcome {
     /// The whole stored values that held a hit, when [`SearchPlan::capture_values`] was set
     /// (for an access export).
     pub values: BTreeMap<ValueKey, String>,
+    /// Which copies of the data the scan read: what its statements may claim.
+    pub coverage: Coverage,
+}
+
+/// Which copies a scan read, so that its statements say no more than that.
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// One replica per token range, or every replica.
+    pub copies: Copies,
+    /// The fast scan's consistency, as CQL spells it.
+    pub consistency: String,
+    /// The data center the fast scan read from (`--local-dc`).
+    pub local_dc: Option<String>,
+    /// Whether the fast scan could fall back to other data centers.
+    pub allow_remote_dc: bool,
+    /// The data centers of the cluster.
+    pub data_centers: Vec<String>,
 }
 
 /// Counts over every match of a search, including those past the listing limit.
@@ -127,6 +145,8 @@ pub struct SearchPlan<'a> {
     pub scan_only: bool,
     /// Scanner settings.
     pub scan: ScanOptions,
+    /// The fast scan's consistency as CQL spells it, for the statement.
+    pub consistency_name: &'static str,
     /// Keep the whole value of every row that held a hit (for an access export).
     pub capture_values: bool,
     /// List the hits of at most this many settings/rows; count the rest.
@@ -146,7 +166,11 @@ struct Collected {
     max_listed: u64,
     /// Hashes of the agents seen: 8 bytes per agent, whatever their ids, to count them.
     agents: HashSet<u64>,
-    agent_hasher: RandomState,
+    hasher: RandomState,
+    /// When every replica of a range is read, each row comes once per copy: the matching
+    /// rows already counted (by a hash of table, key and column), and whether each is listed.
+    /// `None` when each row comes once.
+    seen: Option<HashMap<u64, bool>>,
 }
 
 /// Identifies a stored value that held a hit: table, the row's primary key, and the column
@@ -154,7 +178,7 @@ struct Collected {
 pub type ValueKey = (String, RowKey, Option<String>);
 
 impl Collected {
-    fn new(max_listed: usize) -> Self {
+    fn new(max_listed: usize, every_copy: bool) -> Self {
         Collected {
             found: Vec::new(),
             warnings: BTreeMap::new(),
@@ -162,21 +186,52 @@ impl Collected {
             totals: MatchTotals::default(),
             max_listed: max_listed as u64,
             agents: HashSet::new(),
-            agent_hasher: RandomState::new(),
+            hasher: RandomState::new(),
+            seen: every_copy.then(HashMap::new),
         }
     }
 
+    /// A row's identity for [`Collected::seen`]: its table, key column values and the
+    /// searched column.
+    fn row_identity(
+        &self,
+        table: &str,
+        row: &RowView<'_>,
+        key_index: &[(String, usize)],
+        column: Option<&str>,
+    ) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write(table.as_bytes());
+        for (_, i) in key_index {
+            let bytes = row.column(*i).unwrap_or_default();
+            h.write_usize(bytes.len());
+            h.write(bytes);
+        }
+        h.write(column.unwrap_or_default().as_bytes());
+        h.finish()
+    }
+
     /// Counts one matching setting (or deep row column) with `hits` hits, owned by `agent`;
-    /// returns whether it is listed, i.e. whether its hits are to be kept.
-    fn count_setting(&mut self, hits: usize, agent: Option<&[u8]>) -> bool {
+    /// returns whether it is listed, i.e. whether its hits are to be kept. Another copy of a
+    /// row already counted is not counted again, and is listed if the first copy was (its hits
+    /// may differ: a stale replica can hold what the others no longer do).
+    fn count_setting(&mut self, identity: u64, hits: usize, agent: Option<&[u8]>) -> bool {
+        if let Some(seen) = &self.seen {
+            if let Some(listed) = seen.get(&identity) {
+                return *listed;
+            }
+        }
         self.totals.hits += hits as u64;
         self.totals.settings += 1;
         if let Some(agent) = agent {
-            self.agents.insert(self.agent_hasher.hash_one(agent));
+            self.agents.insert(self.hasher.hash_one(agent));
         }
         let listed = self.totals.listed_settings < self.max_listed;
         if listed {
             self.totals.listed_settings += 1;
+        }
+        if let Some(seen) = &mut self.seen {
+            seen.insert(identity, listed);
         }
         listed
     }
@@ -201,8 +256,20 @@ pub async fn search(
     progress: Arc<ScanProgress>,
 ) -> Result<SearchOutcome, String> {
     let started = Instant::now();
-    let collected = Arc::new(Mutex::new(Collected::new(plan.max_listed)));
-    let mut outcome = SearchOutcome::default();
+    let collected = Arc::new(Mutex::new(Collected::new(
+        plan.max_listed,
+        plan.scan.routing.copies == Copies::Every,
+    )));
+    let mut outcome = SearchOutcome {
+        coverage: Coverage {
+            copies: plan.scan.routing.copies,
+            consistency: plan.consistency_name.to_string(),
+            local_dc: plan.scan.routing.local_dc.clone(),
+            allow_remote_dc: plan.scan.routing.allow_remote_dc,
+            data_centers: datacenters(&session).into_keys().collect(),
+        },
+        ..SearchOutcome::default()
+    };
 
     let mut jobs: Vec<(ScanTarget, RowHandler)> = Vec::new();
     for table in plan.layout_tables {
@@ -274,7 +341,7 @@ pub async fn search(
 
     let mut collected = std::mem::replace(
         &mut *collected.lock().expect("collector poisoned"),
-        Collected::new(0),
+        Collected::new(0, false),
     );
     collected.found.sort();
     collected.found.dedup();
@@ -337,7 +404,8 @@ fn layout_handler(
         }
         let contact_center = bound.is_contact_center(row);
         let agent = (!contact_center).then(|| bound.owner.get(row)).flatten();
-        if !c.count_setting(m.hits.len(), agent) {
+        let identity = c.row_identity(&table_name, row, &key_index, None);
+        if !c.count_setting(identity, m.hits.len(), agent) {
             return;
         }
         let loc = bound.locate(row);
@@ -407,7 +475,8 @@ fn deep_handler(
                 .collect::<Vec<_>>()
                 .join("/");
             let mut c = collected.lock().expect("collector poisoned");
-            if !c.count_setting(m.hits.len(), None) {
+            let identity = c.row_identity(&table_name, row, &key_index, Some(column));
+            if !c.count_setting(identity, m.hits.len(), None) {
                 continue;
             }
             let row_key = row_key(row, &key_index);

@@ -97,8 +97,12 @@ pub struct Location {
 /// The verification read after the erasure.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct VerificationSummary {
-    /// Consistency level of the read.
+    /// Consistency level of the read, as CQL spells it (`QUORUM`, `LOCAL_QUORUM`...).
     pub consistency: String,
+    /// The data center that coordinated the read (`--local-dc`); `None` when no data center
+    /// was named (any node coordinated). `LOCAL_*` levels count replicas of this data center.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_center: Option<String>,
     /// Locations read.
     pub checked: usize,
     /// Locations still holding an identifier.
@@ -194,8 +198,12 @@ fn render_fields(r: &Receipt) -> String {
     }
     let _ = writeln!(
         t,
-        "\nVerification at {}: {} read, {} still holding an identifier, {} other setting(s) of the same groups holding one, {} unreadable: {}",
+        "\nVerification at {}{}: {} read, {} still holding an identifier, {} other setting(s) of the same groups holding one, {} unreadable: {}",
         v.consistency,
+        v.data_center
+            .as_deref()
+            .map(|dc| format!(" in data center {dc}"))
+            .unwrap_or_default(),
         v.checked,
         v.still_matching,
         v.found_elsewhere,

@@ -10,8 +10,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use scylla::client::execution_profile::ExecutionProfile;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
+use scylla::policies::load_balancing::{
+    DefaultPolicy, NodeIdentifier, SingleTargetLoadBalancingPolicy,
+};
 
 use crate::probe::{probe_cql, ProbeError};
 
@@ -52,6 +56,13 @@ pub struct ConnectOptions {
     pub tls: Option<TlsOptions>,
     /// How long to wait for a node to answer.
     pub connect_timeout: Duration,
+    /// The data center whose nodes coordinate requests (`--local-dc`). `None`: any node.
+    pub local_dc: Option<String>,
+    /// Whether requests may go to another data center's nodes when none of the local one
+    /// answers (`--allow-remote-dc`).
+    pub allow_remote_dc: bool,
+    /// Send every request to this one node (`ip:port`), to read that replica's own copy.
+    pub pin_to: Option<std::net::SocketAddr>,
 }
 
 impl ConnectOptions {
@@ -62,6 +73,9 @@ impl ConnectOptions {
             credentials: None,
             tls: None,
             connect_timeout: Duration::from_secs(10),
+            local_dc: None,
+            allow_remote_dc: false,
+            pin_to: None,
         }
     }
 }
@@ -93,17 +107,37 @@ pub enum ConnectError {
     },
 }
 
-/// Opens a session after probing the first contact point (for a clear wrong-port error).
-/// TLS sessions skip the plain-text probe.
+/// Opens a session after probing the contact points (for a clear wrong-port error). TLS
+/// sessions skip the plain-text probe.
+///
+/// A contact point that does not answer is not fatal while another one does: on a cluster, the
+/// first address given is just as likely to be the node that is down. Only when none answers
+/// does the first one's error stand for all. Something that answers but is not CQL (a Thrift
+/// port) is always an error: every contact point shares the port.
 pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
     if opts.tls.is_none() {
-        if let Some(first) = opts.contact_points.first() {
-            probe_cql(first, opts.connect_timeout).await?;
+        let mut first_error = None;
+        for point in &opts.contact_points {
+            match probe_cql(point, opts.connect_timeout).await {
+                Ok(()) => {
+                    first_error = None;
+                    break;
+                }
+                Err(e @ ProbeError::NotCql { .. }) => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!(contact_point = %point, error = %e, "contact point does not answer; trying the next");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e.into());
         }
     }
     let mut builder = SessionBuilder::new()
         .known_nodes(&opts.contact_points)
-        .connection_timeout(opts.connect_timeout);
+        .connection_timeout(opts.connect_timeout)
+        .default_execution_profile_handle(routing_profile(opts).into_handle());
     if let Some(c) = &opts.credentials {
         builder = builder.user(c.username.clone(), c.password.clone());
     }
@@ -125,6 +159,28 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
             }
         }
     })
+}
+
+/// Token-aware routing; with a local data center, requests are coordinated there and go to
+/// another data center only when the operator allowed it.
+fn routing_profile(opts: &ConnectOptions) -> ExecutionProfile {
+    if let Some(addr) = opts.pin_to {
+        return ExecutionProfile::builder()
+            .load_balancing_policy(SingleTargetLoadBalancingPolicy::new(
+                NodeIdentifier::NodeAddress(addr),
+                None,
+            ))
+            .build();
+    }
+    let mut policy = DefaultPolicy::builder().token_aware(true);
+    if let Some(dc) = &opts.local_dc {
+        policy = policy
+            .prefer_datacenter(dc.clone())
+            .permit_dc_failover(opts.allow_remote_dc);
+    }
+    ExecutionProfile::builder()
+        .load_balancing_policy(policy.build())
+        .build()
 }
 
 fn first_line(s: &str) -> String {

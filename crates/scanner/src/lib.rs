@@ -21,6 +21,7 @@ pub mod names;
 pub mod probe;
 pub mod read;
 pub mod ring;
+pub mod routing;
 pub mod scan;
 pub mod schema;
 

@@ -27,13 +27,13 @@ use scylla::cluster::Node;
 use scylla::deserialize::row::ColumnIterator;
 use scylla::policies::load_balancing::{NodeIdentifier, SingleTargetLoadBalancingPolicy};
 use scylla::response::PagingState;
-use scylla::routing::Token;
 use scylla::statement::prepared::PreparedStatement;
 use scylla::statement::Consistency;
 use tokio::task::JoinSet;
 
 use crate::names::quote;
 use crate::ring::{self, TokenRange};
+use crate::routing::{self, Copies, Routing};
 use crate::RowView;
 
 /// How to scan.
@@ -55,6 +55,8 @@ pub struct ScanOptions {
     /// The cap on rows read per second, shared by every scan given these options; `None`
     /// reads as fast as the node answers.
     pub max_rows_per_second: Option<Arc<RowRate>>,
+    /// Which replicas read each split: local data center, remote fallback, one or every copy.
+    pub routing: Routing,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +69,7 @@ impl Default for ScanOptions {
             request_timeout: Duration::from_secs(30),
             backoff: Duration::from_millis(200),
             max_rows_per_second: None,
+            routing: Routing::default(),
         }
     }
 }
@@ -236,6 +239,8 @@ pub struct FailedSplit {
     pub attempts: u32,
     /// The last error (driver text: names nodes and time-outs, never row data).
     pub error: String,
+    /// The replica whose copy was left unread (every-replica scan), as `address (dc)`.
+    pub replica: Option<String>,
 }
 
 /// What a table scan did.
@@ -249,6 +254,8 @@ pub struct TableScan {
     pub rows: u64,
     /// Splits left unread. Non-empty means the scan is incomplete.
     pub failed: Vec<FailedSplit>,
+    /// One copy of each split or every copy.
+    pub copies: Copies,
 }
 
 impl TableScan {
@@ -325,44 +332,56 @@ pub async fn scan_table(
         .splits_total
         .fetch_add(splits.len() as u64, Ordering::Relaxed);
 
-    // One execution profile per node, pinning requests to it. Built lazily and shared.
+    // One execution profile per node, pinning requests to it. Built lazily and shared. The
+    // every-replica scan reads at ONE through each replica, so each read is that replica's copy.
+    let read_consistency = match opts.routing.copies {
+        Copies::One => opts.consistency,
+        Copies::Every => Consistency::One,
+    };
     let mut profiles: HashMap<uuid::Uuid, ExecutionProfileHandle> = HashMap::new();
-    let mut plans = Vec::with_capacity(splits.len());
-    for split in &splits {
-        let replicas: Vec<Arc<Node>> = state
-            .get_token_endpoints(&target.keyspace, &target.table, Token::new(split.end))
-            .into_iter()
-            .map(|(node, _)| node)
-            .collect();
-        let handles: Vec<Option<ExecutionProfileHandle>> = if replicas.is_empty() {
+    let reads = routing::plan(
+        &state,
+        &target.keyspace,
+        &target.table,
+        &splits,
+        &opts.routing,
+    );
+    let mut plans = Vec::with_capacity(reads.len());
+    for read in reads {
+        let handles: Vec<Option<ExecutionProfileHandle>> = if read.replicas.is_empty() {
             vec![None]
         } else {
-            replicas
+            read.replicas
                 .iter()
                 .map(|node| {
                     Some(
                         profiles
                             .entry(node.host_id)
-                            .or_insert_with(|| pinned_profile(node, opts))
+                            .or_insert_with(|| pinned_profile(node, read_consistency, opts))
                             .clone(),
                     )
                 })
                 .collect()
         };
-        plans.push((*split, handles));
+        plans.push((read, handles));
     }
+    progress.splits_total.fetch_add(
+        plans.len().saturating_sub(splits.len()) as u64,
+        Ordering::Relaxed,
+    );
 
     let statement = Arc::new(statement);
     let mut tasks = JoinSet::new();
     let mut outcome = TableScan {
         table: target.name(),
         splits: splits.len(),
+        copies: opts.routing.copies,
         ..TableScan::default()
     };
     let mut pending = plans.into_iter();
     loop {
         while tasks.len() < opts.concurrency.max(1) {
-            let Some((range, handles)) = pending.next() else {
+            let Some((read, handles)) = pending.next() else {
                 break;
             };
             let session = session.clone();
@@ -371,10 +390,22 @@ pub async fn scan_table(
             let progress = progress.clone();
             let opts = opts.clone();
             tasks.spawn(async move {
+                if let Some(reason) = read.refused {
+                    return Err(FailedSplit {
+                        range: read.range,
+                        attempts: 0,
+                        error: reason,
+                        replica: None,
+                    });
+                }
                 read_split(
-                    &session, &statement, range, &handles, &opts, &progress, &*on_row,
+                    &session, &statement, read.range, &handles, &opts, &progress, &*on_row,
                 )
                 .await
+                .map_err(|mut f| {
+                    f.replica = read.copy_of;
+                    f
+                })
             });
         }
         let Some(joined) = tasks.join_next().await else {
@@ -386,6 +417,7 @@ pub async fn scan_table(
                 range: TokenRange::FULL,
                 attempts: 1,
                 error: format!("scanner task failed: {panic}"),
+                replica: None,
             })
         });
         progress.splits_done.fetch_add(1, Ordering::Relaxed);
@@ -398,17 +430,23 @@ pub async fn scan_table(
             }
         }
     }
-    outcome.failed.sort_by_key(|f| f.range);
+    outcome
+        .failed
+        .sort_by(|a, b| (a.range, &a.replica).cmp(&(b.range, &b.replica)));
     Ok(outcome)
 }
 
-fn pinned_profile(node: &Arc<Node>, opts: &ScanOptions) -> ExecutionProfileHandle {
+fn pinned_profile(
+    node: &Arc<Node>,
+    consistency: Consistency,
+    opts: &ScanOptions,
+) -> ExecutionProfileHandle {
     ExecutionProfile::builder()
         .load_balancing_policy(SingleTargetLoadBalancingPolicy::new(
             NodeIdentifier::Node(node.clone()),
             None,
         ))
-        .consistency(opts.consistency)
+        .consistency(consistency)
         .request_timeout(Some(opts.request_timeout))
         .build()
         .into_handle()
@@ -428,6 +466,8 @@ async fn read_split(
     let mut rows = 0u64;
     let mut paging = PagingState::start();
     let mut attempt = 0u32;
+    // Every replica of the split gets its turn before the split is given up.
+    let max_attempts = opts.attempts.max(1).max(replicas.len() as u32);
     loop {
         let mut stmt = statement.clone();
         stmt.set_execution_profile_handle(replicas[attempt as usize % replicas.len()].clone());
@@ -438,11 +478,12 @@ async fn read_split(
             Ok(page) => page,
             Err(e) => {
                 attempt += 1;
-                if attempt >= opts.attempts.max(1) {
+                if attempt >= max_attempts {
                     return Err(FailedSplit {
                         range,
                         attempts: attempt,
                         error: e.to_string(),
+                        replica: None,
                     });
                 }
                 tokio::time::sleep(opts.backoff * 2u32.pow(attempt - 1)).await;
@@ -456,6 +497,7 @@ async fn read_split(
                     range,
                     attempts: attempt + 1,
                     error: format!("unexpected response: {e}"),
+                    replica: None,
                 })
             }
         };
@@ -465,6 +507,7 @@ async fn read_split(
                 range,
                 attempts: attempt + 1,
                 error: format!("unexpected row shape: {e}"),
+                replica: None,
             })?;
         let mut page_rows = 0u64;
         let mut columns: Vec<Option<&[u8]>> = Vec::new();
@@ -473,6 +516,7 @@ async fn read_split(
                 range,
                 attempts: attempt + 1,
                 error: format!("undecodable row: {e}"),
+                replica: None,
             })?;
             columns.clear();
             for col in row {
@@ -480,6 +524,7 @@ async fn read_split(
                     range,
                     attempts: attempt + 1,
                     error: format!("undecodable column: {e}"),
+                    replica: None,
                 })?;
                 columns.push(col.slice.map(|s| s.as_slice()));
             }
