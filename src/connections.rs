@@ -87,40 +87,10 @@ pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Fai
     Ok(Some(cfg))
 }
 
-/// One session per node of the cluster, each sending every request to its node: with
-/// consistency ONE, each replica then answers from its own copy (the receipt re-check over
-/// every copy). Returned with the node's `address (dc)` label.
-pub async fn open_pinned_sessions(
-    session: &Session,
-    args: &Args,
-    inputs: &Inputs,
-    credentials: Option<Credentials>,
-) -> Result<Vec<(String, Result<Session, Failure>)>, Failure> {
-    let state = session.get_cluster_state();
-    let mut out = Vec::new();
-    for node in state.get_nodes_info() {
-        let label = forgetme_scanner::routing::node_label(node);
-        let addr = std::net::SocketAddr::new(node.address.ip(), node.address.port());
-        let pinned = open_session_with(args, inputs, credentials.clone(), Some(addr)).await;
-        out.push((label, pinned));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
 pub async fn open_session(
     args: &Args,
     inputs: &Inputs,
     credentials: Option<Credentials>,
-) -> Result<Session, Failure> {
-    open_session_with(args, inputs, credentials, None).await
-}
-
-async fn open_session_with(
-    args: &Args,
-    inputs: &Inputs,
-    credentials: Option<Credentials>,
-    pin_to: Option<std::net::SocketAddr>,
 ) -> Result<Session, Failure> {
     let tls = (args.cass_tls || args.cass_ca_file.is_some()).then(|| TlsOptions {
         ca_file: args.cass_ca_file.clone(),
@@ -136,7 +106,6 @@ async fn open_session_with(
         tls,
         local_dc: args.local_dc.clone(),
         allow_remote_dc: args.allow_remote_dc,
-        pin_to,
         ..ConnectOptions::new("")
     };
     connect(&opts).await.map_err(|e| match e {

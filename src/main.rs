@@ -91,17 +91,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let gws_config = connections::gws_config(&args, &inputs)?;
 
     // 2. Connections and their checks; nothing is read from the settings yet.
-    let session =
-        Arc::new(connections::open_session(&args, &inputs, cass_credentials.clone()).await?);
+    let session = Arc::new(connections::open_session(&args, &inputs, cass_credentials).await?);
     if let Some(path) = &args.recheck_receipt {
-        let replicas = match args.copies() {
-            forgetme_scanner::routing::Copies::Every => {
-                connections::open_pinned_sessions(&session, &args, &inputs, cass_credentials)
-                    .await?
-            }
-            forgetme_scanner::routing::Copies::One => Vec::new(),
-        };
-        return receipt::run_recheck(&session, &replicas, &args, &inputs, path).await;
+        let every_copy = args.copies() == forgetme_scanner::routing::Copies::Every;
+        return receipt::run_recheck(&session, every_copy, &args, &inputs, path).await;
     }
     connections::check_schema(&session, &args, &inputs).await?;
     connections::check_datacenters(&session, &args)?;

@@ -179,89 +179,10 @@ pub fn read(path: &Path) -> Result<Receipt, String> {
     Ok(receipt)
 }
 
-fn back_line(r: &Receipt, i: usize, on: &str) -> String {
-    let l = &r.locations[i];
-    report::terminal_safe(&format!(
-        "DATA IS BACK{on}: {}  owner {}  group {}  setting {}",
-        l.table,
-        l.owner_id,
-        l.group,
-        l.setting_key
-            .as_deref()
-            .or(l.setting_key_ref.as_deref())
-            .unwrap_or("")
-    ))
-}
-
-/// The re-check over every copy: each location read through each node at ONE, so a replica
-/// that missed the erasure (down without hints, or restored from a backup) is named, even while
-/// a QUORUM read would return the erased state. Clean only when every replica was read and
-/// none holds an identifier.
-async fn recheck_every_replica(
-    replicas: &[(String, Result<CqlSession, Failure>)],
-    r: &Receipt,
-    matcher: &Matcher,
-) -> Result<ExitCode, Failure> {
-    let mut back = 0usize;
-    let mut unreadable = 0usize;
-    let mut checked = 0usize;
-    for (label, session) in replicas {
-        let on = format!(" on replica {label}");
-        let session = match session {
-            Ok(s) => s,
-            Err(Failure::Input(e) | Failure::Run(e)) => {
-                println!("UNREADABLE: replica {label} cannot be reached: {e}");
-                unreadable += 1;
-                continue;
-            }
-        };
-        let result = forgetme_erasure_receipt::recheck::recheck(
-            session,
-            r,
-            matcher,
-            forgetme_scanner::Consistency::One,
-        )
-        .await;
-        checked = checked.max(result.checked);
-        for i in &result.back {
-            println!("{}", back_line(r, *i, &on));
-        }
-        for (i, e) in &result.unreadable {
-            println!(
-                "UNREADABLE: location {} of the receipt{on}: {}",
-                i + 1,
-                report::terminal_safe(
-                    &e.lines()
-                        .next()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(300)
-                        .collect::<String>()
-                )
-            );
-        }
-        back += result.back.len();
-        unreadable += result.unreadable.len();
-    }
-    if back == 0 && unreadable == 0 {
-        println!(
-            "clean: {checked} location(s) of receipt {} re-read on every replica ({}); no copy holds the identifier(s).",
-            r.run_id,
-            replicas.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ")
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "NOT CLEAN: {back} copy(ies) of a location hold the identifier(s) again, {unreadable} could not be read. A replica that missed the erasure must be repaired (nodetool repair of the keyspace) within gc_grace_seconds, or the erased values come back everywhere."
-        );
-        Ok(ExitCode::from(1))
-    }
-}
-
 /// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read).
 pub async fn run_recheck(
     session: &CqlSession,
-    replicas: &[(String, Result<CqlSession, Failure>)],
+    every_copy: bool,
     args: &Args,
     inputs: &Inputs,
     path: &std::path::Path,
@@ -290,16 +211,21 @@ pub async fn run_recheck(
         eprintln!("note: no audit key at {}; the identifiers cannot be checked against the receipt's subjects", args.audit_key.display());
     }
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
-    if !replicas.is_empty() {
-        return recheck_every_replica(replicas, &r, &matcher).await;
-    }
-    let result = forgetme_erasure_receipt::recheck::recheck(
-        session,
-        &r,
-        &matcher,
-        args.verify_consistency.to_driver(),
-    )
-    .await;
+    // Every copy: each location is read at ALL, so every replica answers and the newest
+    // write wins; a replica that missed the erasure is repaired by the read (Cassandra's
+    // blocking read repair), and one that cannot answer makes the location unreadable.
+    let consistency = if every_copy {
+        forgetme_scanner::Consistency::All
+    } else {
+        args.verify_consistency.to_driver()
+    };
+    let read_at = if every_copy {
+        "ALL (every copy)".to_string()
+    } else {
+        args.verify_consistency.cql_name().to_string()
+    };
+    let result =
+        forgetme_erasure_receipt::recheck::recheck(session, &r, &matcher, consistency).await;
     for i in &result.back {
         let l = &r.locations[*i];
         let line = format!(
@@ -315,20 +241,39 @@ pub async fn run_recheck(
         println!("{}", report::terminal_safe(&line));
     }
     for (i, e) in &result.unreadable {
-        println!("UNREADABLE: location {} of the receipt: {e}", i + 1);
+        // Driver text: the first line, shortened and made printable.
+        let first: String = e
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
+        println!(
+            "UNREADABLE: location {} of the receipt at {read_at}: {}",
+            i + 1,
+            report::terminal_safe(&first)
+        );
     }
     if result.clean() {
         println!(
-            "clean: {} location(s) of receipt {} re-read; none holds the identifier(s).",
-            result.checked, r.run_id
+            "clean: {} location(s) of receipt {} re-read at {read_at}; {} holds the identifier(s).",
+            result.checked,
+            r.run_id,
+            if every_copy { "no copy" } else { "none" }
         );
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
-            "NOT CLEAN: {} location(s) hold the identifier(s) again, {} could not be read.",
+            "NOT CLEAN: {} location(s) hold the identifier(s) again, {} could not be read at {read_at}.",
             result.back.len(),
             result.unreadable.len()
         );
+        if !result.unreadable.is_empty() && every_copy {
+            println!(
+                "A replica that cannot answer may still hold erased values: bring it back, run nodetool repair of the keyspace within gc_grace_seconds, and re-check. Without a repair in time the erased values come back everywhere."
+            );
+        }
         Ok(ExitCode::from(1))
     }
 }

@@ -139,7 +139,7 @@ pub fn write_text(
             let on = f
                 .replica
                 .as_deref()
-                .map(|r| format!(" on replica {r}"))
+                .map(|r| format!(" at ALL (replicas {r})"))
                 .unwrap_or_default();
             writeln!(
                 out,
@@ -184,7 +184,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
         },
         "unread_ranges": outcome.failed.iter().map(|(t, f)| json!({
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
-            "replica": f.replica, "attempts": f.attempts, "error": f.error,
+            "replicas": f.replica, "attempts": f.attempts, "error": f.error,
         })).collect::<Vec<_>>(),
         "identifiers": ids.iter().enumerate().map(|(i, id)| json!({
             "index": i + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
@@ -228,7 +228,7 @@ pub fn coverage_sentence(c: &Coverage) -> String {
     };
     match c.copies {
         Copies::Every => format!(
-            "Copies read: every replica of every token range{dcs}, each through that replica at ONE."
+            "Copies read: every replica of every token range{dcs}, merged at ALL (a replica that missed a write shows it; one that missed a deletion is repaired by the read)."
         ),
         Copies::One => {
             let place = match (&c.local_dc, c.allow_remote_dc) {

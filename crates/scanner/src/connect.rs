@@ -13,9 +13,7 @@ use std::time::Duration;
 use scylla::client::execution_profile::ExecutionProfile;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
-use scylla::policies::load_balancing::{
-    DefaultPolicy, NodeIdentifier, SingleTargetLoadBalancingPolicy,
-};
+use scylla::policies::load_balancing::DefaultPolicy;
 
 use crate::probe::{probe_cql, ProbeError};
 
@@ -61,8 +59,6 @@ pub struct ConnectOptions {
     /// Whether requests may go to another data center's nodes when none of the local one
     /// answers (`--allow-remote-dc`).
     pub allow_remote_dc: bool,
-    /// Send every request to this one node (`ip:port`), to read that replica's own copy.
-    pub pin_to: Option<std::net::SocketAddr>,
 }
 
 impl ConnectOptions {
@@ -75,7 +71,6 @@ impl ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             local_dc: None,
             allow_remote_dc: false,
-            pin_to: None,
         }
     }
 }
@@ -164,14 +159,6 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
 /// Token-aware routing; with a local data center, requests are coordinated there and go to
 /// another data center only when the operator allowed it.
 fn routing_profile(opts: &ConnectOptions) -> ExecutionProfile {
-    if let Some(addr) = opts.pin_to {
-        return ExecutionProfile::builder()
-            .load_balancing_policy(SingleTargetLoadBalancingPolicy::new(
-                NodeIdentifier::NodeAddress(addr),
-                None,
-            ))
-            .build();
-    }
     let mut policy = DefaultPolicy::builder().token_aware(true);
     if let Some(dc) = &opts.local_dc {
         policy = policy

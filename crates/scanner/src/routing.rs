@@ -7,10 +7,19 @@
 //! data centers only when the operator allowed it. It answers "what does one copy hold".
 //!
 //! A replica can be behind: it was down while writes were made and hints did not reach it, or
-//! it lost unsynced commit log on a crash. The every-replica scan ([`Copies::Every`]) reads each
-//! range from each of its replicas, in every data center, each read pinned to that replica as
-//! coordinator at consistency ONE (the coordinator serves a ONE read from its own copy), and
-//! the caller takes the union. Only that scan can back "no copy holds the identifier".
+//! it lost unsynced commit log on a crash. The every-copy scan ([`Copies::Every`]) reads each
+//! range at consistency ALL: the coordinator asks every replica, in every data center, and
+//! merges their answers by write time. A row that only some replicas hold is returned; a row
+//! that a stale replica still holds but the others deleted is resolved to the deletion, and
+//! Cassandra's blocking read repair writes the deletion to that replica before answering. A
+//! replica that cannot answer fails the read, and the range is reported unread. Only that scan
+//! can back "no copy holds the identifier".
+//!
+//! Why not read each replica on its own, pinned as coordinator at ONE? Because a coordinator
+//! does not have to serve a ONE read from its own copy: the dynamic snitch may rank another
+//! replica first, and speculative retry sends the read to a second replica when the first is
+//! slow. On a loaded cluster a "per-replica" read then reports one node's copy under another
+//! node's name, and can miss the stale copy altogether (the cluster tests saw it happen).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,7 +72,7 @@ pub struct PlannedRead {
     /// Replicas to try, in order. Empty when the driver knows no replica (no ring
     /// information): any node may then coordinate.
     pub replicas: Vec<Arc<Node>>,
-    /// The one replica this read stands for (every-replica scan), named in its failure.
+    /// The replicas an every-copy read needs, named in its failure.
     pub copy_of: Option<String>,
     /// Why no replica may read it (the fast scan found none it is allowed to use).
     pub refused: Option<String>,
@@ -111,14 +120,24 @@ pub fn plan(
             .collect();
         match routing.copies {
             Copies::Every if !replicas.is_empty() => {
-                for node in replicas {
-                    reads.push(PlannedRead {
-                        range: *split,
-                        copy_of: Some(node_label(&node)),
-                        replicas: vec![node],
-                        refused: None,
-                    });
-                }
+                // Read at ALL: any replica may coordinate (the local data center's first),
+                // and every replica must answer.
+                let needed = replicas
+                    .iter()
+                    .map(|n| node_label(n))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let (mut ordered, remote): (Vec<_>, Vec<_>) = replicas.into_iter().partition(|n| {
+                    routing.local_dc.is_none()
+                        || n.datacenter.as_deref() == routing.local_dc.as_deref()
+                });
+                ordered.extend(remote);
+                reads.push(PlannedRead {
+                    range: *split,
+                    copy_of: Some(needed),
+                    replicas: ordered,
+                    refused: None,
+                });
             }
             _ => reads.push(fast_read(*split, replicas, routing)),
         }

@@ -239,7 +239,9 @@ pub struct FailedSplit {
     pub attempts: u32,
     /// The last error (driver text: names nodes and time-outs, never row data).
     pub error: String,
-    /// The replica whose copy was left unread (every-replica scan), as `address (dc)`.
+    /// Every-copy scan: the replicas the driver could not reach when the read at ALL failed,
+    /// or every replica the read needed when it reached them all, as `address (dc), ...`.
+    /// `None` for the fast scan.
     pub replica: Option<String>,
 }
 
@@ -310,7 +312,13 @@ pub async fn scan_table(
             .max_rows_per_second
             .store(u64::from(rate.per_second().get()), Ordering::Relaxed);
     }
-    statement.set_consistency(opts.consistency);
+    // The every-copy scan reads at ALL, so every replica of each range answers (routing.rs).
+    // Set on the statement itself: a statement's consistency overrides its profile's.
+    let read_consistency = match opts.routing.copies {
+        Copies::One => opts.consistency,
+        Copies::Every => Consistency::All,
+    };
+    statement.set_consistency(read_consistency);
     statement.set_request_timeout(Some(opts.request_timeout));
 
     let state = session.get_cluster_state();
@@ -332,12 +340,7 @@ pub async fn scan_table(
         .splits_total
         .fetch_add(splits.len() as u64, Ordering::Relaxed);
 
-    // One execution profile per node, pinning requests to it. Built lazily and shared. The
-    // every-replica scan reads at ONE through each replica, so each read is that replica's copy.
-    let read_consistency = match opts.routing.copies {
-        Copies::One => opts.consistency,
-        Copies::Every => Consistency::One,
-    };
+    // One execution profile per node, pinning requests to it. Built lazily and shared.
     let mut profiles: HashMap<uuid::Uuid, ExecutionProfileHandle> = HashMap::new();
     let reads = routing::plan(
         &state,
@@ -403,7 +406,21 @@ pub async fn scan_table(
                 )
                 .await
                 .map_err(|mut f| {
-                    f.replica = read.copy_of;
+                    // An every-copy read failed: name the replicas the driver cannot reach,
+                    // or, when it reaches them all, every replica the read needed.
+                    if read.copy_of.is_some() {
+                        let unreachable: Vec<String> = read
+                            .replicas
+                            .iter()
+                            .filter(|n| !n.is_connected())
+                            .map(|n| routing::node_label(n))
+                            .collect();
+                        f.replica = if unreachable.is_empty() {
+                            read.copy_of
+                        } else {
+                            Some(unreachable.join(", "))
+                        };
+                    }
                     f
                 })
             });
