@@ -151,6 +151,12 @@ pub fn write_text(
             writeln!(out, "  ... and {} more", outcome.failed.len() - 20)?;
         }
         writeln!(out, "Bring the nodes back and run again.")?;
+        if outcome.coverage.copies == Copies::Every {
+            writeln!(
+                out,
+                "Reading every copy (at ALL) needs every replica of every range. While a node is down, --scan-copies one reads one copy of each range instead, and says so; an erasure made that way must be followed by a repair of the node and a --recheck-receipt."
+            )?;
+        }
     }
     Ok(())
 }

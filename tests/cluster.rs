@@ -293,7 +293,7 @@ fn unread_replicas(doc: &Value) -> BTreeSet<String> {
 // ----------------------------------------------------------------------------------------------
 
 /// One dc1 node down before the scan (and it is the first contact point): the fast scan pinned
-/// to dc1 completes with the healthy cluster's match set; the every-replica scan refuses to call
+/// to dc1 completes with the healthy cluster's match set; the every-copy scan refuses to call
 /// itself complete and names the replica it could not read. Also measures what reading every
 /// copy costs on the healthy cluster.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,7 +491,7 @@ async fn every_replica_of_some_ranges_down_exit_1_and_the_ranges_listed() {
 
 /// One replica merely stale (stopped cleanly while 8 more of the subject's settings were
 /// written with hints off, then started again): with all three nodes up, the fast scan of dc2
-/// reads that replica and finds 30; its statement says it read one copy. The every-replica
+/// reads that replica and finds 30; its statement says it read one copy. The every-copy
 /// scan, and the access export (which uses it by default), find all 38.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_replica_the_every_replica_scan_finds_what_the_fast_scan_missed() {
