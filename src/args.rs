@@ -15,7 +15,11 @@ use clap::{Parser, ValueEnum};
 /// for confirmation, re-checks each setting just before changing it, verifies afterwards and
 /// writes a PII-free audit log.
 #[derive(Debug, Parser)]
-#[command(name = "gdpr_forget_me", version, max_term_width = 100)]
+#[command(
+    name = "gdpr_forget_me",
+    version = env!("GDPR_FORGET_ME_VERSION"),
+    max_term_width = 100
+)]
 pub struct Args {
     /// Cassandra keyspace of GWS.
     #[arg(
