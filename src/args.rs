@@ -243,6 +243,11 @@ pub struct Args {
     /// Verify the hash chain of an audit log and exit (0 intact, 1 broken).
     #[arg(long = "verify-audit-log", value_name = "FILE")]
     pub verify_audit_log: Option<PathBuf>,
+
+    /// Write the man page or a shell completion script to standard output and exit (used by
+    /// scripts/release).
+    #[arg(long = "generate", value_name = "KIND", value_enum, hide = true)]
+    pub generate: Option<crate::generate::Kind>,
 }
 
 /// How identifiers are classified.

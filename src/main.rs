@@ -10,6 +10,7 @@ mod cleanup;
 mod connections;
 mod export;
 mod failure;
+mod generate;
 mod input;
 mod progress;
 mod receipt;
@@ -35,6 +36,9 @@ use crate::search::{search, SearchOutcome, SearchPlan};
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(kind) = args.generate {
+        return generate::print(kind);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GDPR_FORGET_ME_LOG")
