@@ -51,7 +51,7 @@ fn git_commit() -> Option<String> {
         }
     }
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
+        if let Some(path) = git(&["rev-parse", "--git-path", branch.as_str()]) {
             println!("cargo:rerun-if-changed={}", absolute(&dir, &path));
         }
     }
