@@ -15,7 +15,11 @@ use clap::{Parser, ValueEnum};
 /// for confirmation, re-checks each setting just before changing it, verifies afterwards and
 /// writes a PII-free audit log.
 #[derive(Debug, Parser)]
-#[command(name = "gdpr_forget_me", version, max_term_width = 100)]
+#[command(
+    name = "gdpr_forget_me",
+    version = env!("GDPR_FORGET_ME_VERSION"),
+    max_term_width = 100
+)]
 pub struct Args {
     /// Cassandra keyspace of GWS.
     #[arg(
@@ -289,6 +293,11 @@ pub struct Args {
     /// per range), or auto (every for --export and --cleanup, one for a plain search).
     #[arg(long = "scan-copies", value_enum, default_value = "auto")]
     pub scan_copies: ScanCopies,
+
+    /// Write the man page or a shell completion script to standard output and exit (used by
+    /// scripts/release).
+    #[arg(long = "generate", value_name = "KIND", value_enum, hide = true)]
+    pub generate: Option<crate::generate::Kind>,
 }
 
 /// How many copies of each token range the scan reads.

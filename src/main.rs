@@ -12,6 +12,7 @@ mod connections;
 mod export;
 mod failure;
 mod files;
+mod generate;
 mod input;
 mod progress;
 mod receipt;
@@ -40,6 +41,9 @@ const EXIT_DECLINED: u8 = 3;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(kind) = args.generate {
+        return generate::print(kind);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GDPR_FORGET_ME_LOG")
