@@ -369,8 +369,8 @@ async fn a_node_killed_during_the_scan_its_splits_are_retried_elsewhere() {
     let planted = load(&s, &ks, 300, 40, 400, Consistency::All, "").await; // 12,000 rows, 30 hits
     assert_eq!(planted.len(), 30);
 
-    // The row cap makes the scan last about 12 s whatever the machine's speed, so the kill
-    // lands in the middle of it.
+    // The row cap makes the scan last about 24 s whatever the machine's speed, so the kill,
+    // 8 s after the start, lands in the middle of it even when start-up is slow.
     let args = tool_args(
         &ks,
         ALL_HOSTS,
@@ -381,11 +381,11 @@ async fn a_node_killed_during_the_scan_its_splits_are_retried_elsewhere() {
             "--page-size",
             "50",
             "--max-rows-per-second",
-            "1000",
+            "500",
         ],
     );
     let scan = tokio::spawn(async move { common::forget_me(&args).await });
-    tokio::time::sleep(Duration::from_millis(4000)).await;
+    tokio::time::sleep(Duration::from_millis(8000)).await;
     assert!(
         !scan.is_finished(),
         "the scan ended before the kill; make it longer"

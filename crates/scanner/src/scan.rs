@@ -46,11 +46,12 @@ pub struct ScanOptions {
     pub page_size: i32,
     /// Splits read at the same time.
     pub concurrency: usize,
-    /// Attempts per split (each on the next replica) before it is reported as failed.
+    /// Attempts per replica of a split (round-robin over the replicas) before the split is
+    /// reported as failed.
     pub attempts: u32,
     /// Per-request time-out.
     pub request_timeout: Duration,
-    /// First back-off between attempts; doubles each time.
+    /// Back-off after a failed attempt; doubles after each round over the replicas.
     pub backoff: Duration,
     /// The cap on rows read per second, shared by every scan given these options; `None`
     /// reads as fast as the node answers.
@@ -483,8 +484,12 @@ async fn read_split(
     let mut rows = 0u64;
     let mut paging = PagingState::start();
     let mut attempt = 0u32;
-    // Every replica of the split gets its turn before the split is given up.
-    let max_attempts = opts.attempts.max(1).max(replicas.len() as u32);
+    // Each replica of the split gets `opts.attempts` turns, round-robin, before the split is
+    // given up: a replica that is merely slow under load gets another chance after its dead
+    // neighbour has had its turn.
+    let max_attempts = opts.attempts.max(1) * (replicas.len().max(1) as u32);
+    // The last error of each replica tried, so a give-up shows why every replica failed.
+    let mut errors: Vec<String> = vec![String::new(); replicas.len().max(1)];
     loop {
         let mut stmt = statement.clone();
         stmt.set_execution_profile_handle(replicas[attempt as usize % replicas.len()].clone());
@@ -494,16 +499,30 @@ async fn read_split(
         let (result, next) = match page {
             Ok(page) => page,
             Err(e) => {
+                let slot = attempt as usize % errors.len();
+                errors[slot] = e.to_string();
                 attempt += 1;
                 if attempt >= max_attempts {
+                    let mut distinct: Vec<&String> = Vec::new();
+                    for e in &errors {
+                        if !e.is_empty() && !distinct.contains(&e) {
+                            distinct.push(e);
+                        }
+                    }
                     return Err(FailedSplit {
                         range,
                         attempts: attempt,
-                        error: e.to_string(),
+                        error: distinct
+                            .iter()
+                            .map(|e| e.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
                         replica: None,
                     });
                 }
-                tokio::time::sleep(opts.backoff * 2u32.pow(attempt - 1)).await;
+                // Back off once per round over the replicas, doubling each round (capped).
+                let round = (attempt - 1) / (errors.len() as u32);
+                tokio::time::sleep(opts.backoff * 2u32.pow(round.min(5))).await;
                 continue;
             }
         };
