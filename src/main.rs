@@ -91,14 +91,19 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             inputs.duplicates
         );
     }
+    let prepared_recheck = match &args.recheck_receipt {
+        Some(path) => Some(receipt::prepare_recheck(&args, &inputs, path)?),
+        None => None,
+    };
     let cass_credentials = connections::cassandra_credentials(&args)?;
     let gws_config = connections::gws_config(&args, &inputs)?;
 
     // 2. Connections and their checks; nothing is read from the settings yet.
     let session = Arc::new(connections::open_session(&args, &inputs, cass_credentials).await?);
-    if let Some(path) = &args.recheck_receipt {
+    if args.recheck_receipt.is_some() {
         let every_copy = args.copies() == forgetme_scanner::routing::Copies::Every;
-        return receipt::run_recheck(&session, every_copy, &args, &inputs, path).await;
+        let prepared = prepared_recheck.expect("prepared before connecting");
+        return receipt::run_recheck(&session, every_copy, &args, &inputs, prepared).await;
     }
     connections::check_schema(&session, &args, &inputs).await?;
     connections::check_datacenters(&session, &args)?;

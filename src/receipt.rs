@@ -179,37 +179,126 @@ pub fn read(path: &Path) -> Result<Receipt, String> {
     Ok(receipt)
 }
 
+/// A receipt checked and ready to re-check: read, its subjects matched against the
+/// identifiers given (with the run's audit key), and, when the audit log is at hand, its
+/// segment matched against the log.
+pub struct PreparedRecheck {
+    receipt: Receipt,
+    /// What the receipt was checked against, said with the result.
+    checked_against: String,
+}
+
+/// Everything about `--recheck-receipt FILE` that needs no database, done before connecting:
+/// bad input or a receipt that does not match its log exits 2 with nothing read.
+///
+/// The audit key is required: without it the identifiers cannot be checked against the
+/// receipt's subjects (HMACs), and a mistyped identifier would re-check "clean" about someone
+/// else. The audit log is looked for at `--audit-log`, then at the path the receipt names (a
+/// regular file only); when found, the receipt's segment digest, head, run and number of
+/// settings must match it, so a receipt with locations removed cannot re-check clean.
+pub fn prepare_recheck(
+    args: &Args,
+    inputs: &Inputs,
+    path: &std::path::Path,
+) -> Result<PreparedRecheck, Failure> {
+    let r = read(path).map_err(Failure::Input)?;
+    if !args.audit_key.is_file() {
+        return Err(Failure::Input(format!(
+            "--recheck-receipt needs the run's audit key, and there is none at {}: give --audit-key FILE (the key the erasure run used). Without it the identifiers cannot be checked against the receipt's subjects, and a \"clean\" could be about someone else",
+            args.audit_key.display()
+        )));
+    }
+    let key =
+        AuditKey::load_existing(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    if key.fingerprint() != r.audit.key_fingerprint {
+        return Err(Failure::Input(format!(
+            "--audit-key {} is not the key of this receipt (its fingerprint differs); give the key the erasure run used",
+            args.audit_key.display()
+        )));
+    }
+    let unknown = inputs
+        .identifiers
+        .iter()
+        .filter(|i| !r.subjects.contains(&key.subject_ref(i.normalized())))
+        .count();
+    if unknown > 0 {
+        return Err(Failure::Input(format!(
+            "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
+        )));
+    }
+    let named = std::path::PathBuf::from(&r.audit.log);
+    let log = [args.audit_log.clone(), named].into_iter().find(|p| {
+        std::fs::symlink_metadata(p)
+            .map(|m| m.file_type().is_file())
+            .unwrap_or(false)
+    });
+    let checked_against = match log {
+        None => {
+            eprintln!(
+                "note: the audit log of this receipt is not here ({} or {}): the receipt is checked against the audit key only; give --audit-log FILE to check it against the log too",
+                args.audit_log.display(),
+                r.audit.log
+            );
+            "the audit key (the audit log was not at hand)".to_string()
+        }
+        Some(log) => {
+            let bad = |why: String| {
+                Failure::Input(format!(
+                    "--recheck-receipt {}: the receipt does not match the audit log {}: {why}. A receipt is evidence only together with its log",
+                    path.display(),
+                    log.display()
+                ))
+            };
+            let seg = forgetme_audit::segment_summary(
+                &log,
+                r.audit.first_seq,
+                r.audit.last_seq,
+                Some(&key),
+            )
+            .map_err(|e| bad(e.to_string()))?;
+            if seg.digest != r.audit.segment_digest {
+                return Err(bad("the segment digest differs".into()));
+            }
+            if seg.head != r.audit.head {
+                return Err(bad("the last event's hash differs".into()));
+            }
+            if seg.runs != [r.run_id.clone()] {
+                return Err(bad("the segment is not this run's alone".into()));
+            }
+            let results = seg.kinds.get("result").copied().unwrap_or(0);
+            if results != r.locations.len() as u64 {
+                return Err(bad(format!(
+                    "the log records {results} setting(s) handled, the receipt lists {}",
+                    r.locations.len()
+                )));
+            }
+            format!(
+                "the audit key and audit log {} (events {} to {}, seals checked)",
+                log.display(),
+                r.audit.first_seq,
+                r.audit.last_seq
+            )
+        }
+    };
+    Ok(PreparedRecheck {
+        receipt: r,
+        checked_against,
+    })
+}
+
 /// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read).
 pub async fn run_recheck(
     session: &CqlSession,
     every_copy: bool,
     args: &Args,
     inputs: &Inputs,
-    path: &std::path::Path,
+    prepared: PreparedRecheck,
 ) -> Result<ExitCode, Failure> {
-    let r = read(path).map_err(Failure::Input)?;
-    // The receipt holds HMACs only; with the audit key at hand, make sure the identifiers
-    // given are the receipt's subjects, so a typo cannot produce a false "clean".
-    if args.audit_key.is_file() {
-        let key =
-            AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-        if key.fingerprint() == r.audit.key_fingerprint {
-            let unknown = inputs
-                .identifiers
-                .iter()
-                .filter(|i| !r.subjects.contains(&key.subject_ref(i.normalized())))
-                .count();
-            if unknown > 0 {
-                return Err(Failure::Input(format!(
-                    "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
-                )));
-            }
-        } else {
-            eprintln!("note: --audit-key is not the key of this receipt; the identifiers cannot be checked against its subjects");
-        }
-    } else {
-        eprintln!("note: no audit key at {}; the identifiers cannot be checked against the receipt's subjects", args.audit_key.display());
-    }
+    let r = prepared.receipt;
+    eprintln!(
+        "Receipt {} checked against {}.",
+        r.run_id, prepared.checked_against
+    );
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
     // Every copy: each location is read at ALL, so every replica answers and the newest
     // write wins; a replica that missed the erasure is repaired by the read (Cassandra's

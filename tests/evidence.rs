@@ -221,9 +221,59 @@ async fn the_receipt_proves_the_erasure_without_personal_data_and_rechecks_later
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("clean"), "{}", run.stdout);
 
+    assert!(
+        run.stderr.contains("seals checked"),
+        "the receipt was not checked against its log: {}",
+        run.stderr
+    );
+
     // An identifier that is not a subject of the receipt is refused.
     let run = forget_me(&recheck(vec!["--search", "someone.else@pizza.com"])).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // Without the audit key the subjects cannot be checked: refused, not "clean".
+    let mut keyless = cass_args(&s.keyspace);
+    keyless.extend(strings(&[
+        "--recheck-receipt",
+        receipt_path.to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("no-such.key").to_str().unwrap(),
+    ]));
+    keyless.extend(strings(&ids));
+    let run = forget_me(&keyless).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("needs the run's audit key"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("clean"), "{}", run.stdout);
+
+    // A receipt with a location removed, or its digest zeroed, does not match its log.
+    let forged = dir.path().join("forged.json");
+    let mut fewer = r.clone();
+    fewer["locations"].as_array_mut().unwrap().pop();
+    let mut zeroed = r.clone();
+    zeroed["audit"]["segment_digest"] = Value::String("0".repeat(64));
+    for (what, doc) in [("a location removed", fewer), ("digest zeroed", zeroed)] {
+        std::fs::write(&forged, serde_json::to_string(&doc).unwrap()).unwrap();
+        let mut a = cass_args(&s.keyspace);
+        a.extend(strings(&[
+            "--recheck-receipt",
+            forged.to_str().unwrap(),
+            "--audit-key",
+            key.to_str().unwrap(),
+        ]));
+        a.extend(strings(&ids));
+        let run = forget_me(&a).await;
+        assert_eq!(run.code, 2, "{what}: {}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("does not match the audit log"),
+            "{what}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("clean"), "{what}: {}", run.stdout);
+    }
 
     // A restored backup: a deleted favorite comes back directly in Cassandra.
     let deleted = locations.iter().find(|l| l["action"] == "deleted").unwrap();

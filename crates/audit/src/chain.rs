@@ -108,6 +108,67 @@ pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditEr
     Ok(hex::encode(sha.finalize()))
 }
 
+/// What a segment of a verified log holds, to check a receipt against the log it summarizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentSummary {
+    /// [`segment_digest`] of the segment.
+    pub digest: String,
+    /// Hash of its last event.
+    pub head: String,
+    /// Run ids of its events.
+    pub runs: Vec<String>,
+    /// How many events of each kind it holds.
+    pub kinds: std::collections::BTreeMap<String, u64>,
+    /// Whether every seal of the log was checked (a key was given).
+    pub seals_checked: bool,
+}
+
+/// Verifies the whole log (seals too, given the key) and summarizes the events with seq in
+/// [from, to]: their digest, the last one's hash, their runs and kinds.
+pub fn segment_summary(
+    path: &Path,
+    from: u64,
+    to: u64,
+    key: Option<&AuditKey>,
+) -> Result<SegmentSummary, AuditError> {
+    let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
+    let mut sha = Sha256::new();
+    let mut head = String::new();
+    let mut runs: Vec<String> = Vec::new();
+    let mut kinds = std::collections::BTreeMap::new();
+    let verdict = walk(BufReader::new(file), key, |event| {
+        if (from..=to).contains(&event.seq) {
+            sha.update(event.hash.as_bytes());
+            sha.update(b"\n");
+            head = event.hash.clone();
+            if !runs.contains(&event.run) {
+                runs.push(event.run.clone());
+            }
+            *kinds.entry(event.kind.clone()).or_insert(0) += 1;
+        }
+    })
+    .map_err(|e| AuditError::io("read audit log", path, e))?;
+    let report = verdict.map_err(|link| AuditError::Tampered {
+        path: path.to_path_buf(),
+        link,
+    })?;
+    if from == 0 || from > to || to > report.events {
+        return Err(AuditError::SegmentOutOfRange {
+            path: path.to_path_buf(),
+            from,
+            to,
+            events: report.events,
+        });
+    }
+    Ok(SegmentSummary {
+        digest: hex::encode(sha.finalize()),
+        head,
+        runs,
+        kinds,
+        seals_checked: report.seals_checked,
+    })
+}
+
 /// Longest line accepted in a log; the tool's events are a few KiB at most.
 pub(crate) const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
 

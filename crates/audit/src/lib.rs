@@ -27,7 +27,10 @@ mod key;
 pub mod kind;
 mod log;
 
-pub use chain::{segment_digest, verify_bytes, verify_chain, BrokenLink, ChainReport};
+pub use chain::{
+    segment_digest, segment_summary, verify_bytes, verify_chain, BrokenLink, ChainReport,
+    SegmentSummary,
+};
 pub use error::AuditError;
 pub use event::GENESIS_PREV;
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};
