@@ -18,7 +18,8 @@ use clap::{Parser, ValueEnum};
 #[command(
     name = "gdpr_forget_me",
     version = env!("GDPR_FORGET_ME_VERSION"),
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = EXIT_CODES
 )]
 pub struct Args {
     /// Cassandra keyspace of GWS.
@@ -166,11 +167,21 @@ pub struct Args {
     pub cass_ca_file: Option<PathBuf>,
 
     /// Read consistency of the scan.
-    #[arg(long = "consistency", value_enum, default_value = "local-one")]
+    #[arg(
+        long = "consistency",
+        value_enum,
+        default_value = "local-one",
+        ignore_case = true
+    )]
     pub consistency: ConsistencyArg,
 
     /// Consistency of the verification read after erasing.
-    #[arg(long = "verify-consistency", value_enum, default_value = "quorum")]
+    #[arg(
+        long = "verify-consistency",
+        value_enum,
+        default_value = "quorum",
+        ignore_case = true
+    )]
     pub verify_consistency: ConsistencyArg,
 
     /// Rows per page.
@@ -356,16 +367,26 @@ pub enum EraseMode {
     Setting,
 }
 
-/// Consistency levels offered on the command line.
+/// The exit codes, at the end of `--help` (docs/usage.md says the same).
+const EXIT_CODES: &str = "Exit codes:
+  0  the run completed: the scan read every token range (and any erasure was verified)
+  1  the scan was incomplete, or a connection, an erasure, its verification or a file failed
+  2  bad input, refused before anything was read or changed (also a plan above --max-erase)
+  3  the erasure was declined at the confirmation prompt; nothing was erased";
+
+/// Consistency levels offered on the command line, in the tool's spelling (`local-quorum`) or
+/// CQL's (`LOCAL_QUORUM`, as cqlsh and DSBulk write it), in any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ConsistencyArg {
     /// ONE
     One,
     /// LOCAL_ONE
+    #[value(alias = "local_one")]
     LocalOne,
     /// QUORUM
     Quorum,
     /// LOCAL_QUORUM
+    #[value(alias = "local_quorum")]
     LocalQuorum,
     /// ALL
     All,
@@ -411,6 +432,38 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Args, clap::Error> {
         Args::try_parse_from(std::iter::once("gdpr_forget_me").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn consistency_is_accepted_as_cqlsh_and_dsbulk_spell_it_in_any_case() {
+        for (given, want) in [
+            ("LOCAL_QUORUM", ConsistencyArg::LocalQuorum),
+            ("local_quorum", ConsistencyArg::LocalQuorum),
+            ("Local-Quorum", ConsistencyArg::LocalQuorum),
+            ("LOCAL_ONE", ConsistencyArg::LocalOne),
+            ("QUORUM", ConsistencyArg::Quorum),
+            ("all", ConsistencyArg::All),
+        ] {
+            let a = parse(&["--search", "a@b.com", "--verify-consistency", given]).unwrap();
+            assert_eq!(a.verify_consistency, want, "{given}");
+            let a = parse(&["--search", "a@b.com", "--consistency", given]).unwrap();
+            assert_eq!(a.consistency, want, "{given}");
+        }
+        assert!(parse(&["--search", "a@b.com", "--consistency", "LOCAL_TWO"]).is_err());
+    }
+
+    #[test]
+    fn help_ends_with_the_exit_codes() {
+        use clap::CommandFactory;
+        let help = Args::command().render_help().to_string();
+        for code in [
+            "0  the run completed",
+            "1  the scan was incomplete",
+            "2  bad input",
+            "3  the erasure was declined",
+        ] {
+            assert!(help.contains(code), "{code:?} missing from --help");
+        }
     }
 
     #[test]
