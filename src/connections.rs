@@ -58,6 +58,7 @@ pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Fai
                 "--cleanup needs a GWS admin account: give --gws_username (or GWS_USERNAME)".into(),
             ));
         }
+        eprintln!("note: --gws is given without --gws_username, so GWS is not asked for the agents' user names: the report shows user ids only");
         return Ok(None);
     };
     let sources = PasswordSources {
@@ -74,6 +75,7 @@ pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Fai
                 "--cleanup needs the GWS password: give --gws-password-file FILE or set GWS_PASSWORD (no terminal to ask on)".into(),
             ));
         }
+        eprintln!("note: no GWS password (--gws-password-file, GWS_PASSWORD or the prompt), so GWS is not asked for the agents' user names: the report shows user ids only");
         return Ok(None);
     };
     if args.gws_insecure {
@@ -127,7 +129,9 @@ pub async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Re
     }
     inputs
         .layout
-        .check_against(ks, |table| schema::table_columns(session, ks, table))
+        .check_against(ks, &schema::table_names(session, ks), |table| {
+            schema::table_columns(session, ks, table)
+        })
         .map_err(|e| Failure::Input(e.to_string()))?;
     if let Some(group) = &inputs.group {
         if let Some(known) = schema::group_known(session, ks, group).await {
@@ -196,13 +200,20 @@ pub async fn user_names(client: &GwsClient, outcome: &search::SearchOutcome) -> 
         .iter()
         .filter_map(|f| f.user_id.as_ref())
         .collect();
+    let mut missing = 0usize;
     for id in ids {
         match client.user(id).await {
             Ok(u) => {
                 names.insert(id.clone(), u.user_name);
             }
-            Err(e) => tracing::debug!(error = %e, "user name lookup failed"),
+            Err(e) => {
+                missing += 1;
+                tracing::debug!(error = %e, "user name lookup failed");
+            }
         }
+    }
+    if missing > 0 {
+        eprintln!("note: GWS did not give the user names of {missing} agent(s); the report shows their user ids (GDPR_FORGET_ME_LOG=debug says why)");
     }
     names
 }

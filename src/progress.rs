@@ -49,11 +49,15 @@ impl ProgressDisplay {
             return ProgressDisplay { task: None };
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        // Until the scan has planned its ranges there is nothing to count: a spinner, not
+        // "0/0 ranges 0 rows".
         bar.set_style(
+            ProgressStyle::with_template("{spinner} planning the scan...").expect("valid template"),
+        );
+        let counting =
             ProgressStyle::with_template("{spinner} scanning [{bar:30}] {pos}/{len} ranges  {msg}")
                 .expect("valid template")
-                .progress_chars("=> "),
-        );
+                .progress_chars("=> ");
         let shown = bar.clone();
         let task = tokio::spawn(async move {
             let started = Instant::now();
@@ -67,7 +71,11 @@ impl ProgressDisplay {
                 while window.len() > 2 && now.duration_since(window[0].0) > RATE_WINDOW {
                     window.pop_front();
                 }
-                shown.set_length(progress.splits_total.load(Ordering::Relaxed));
+                let total = progress.splits_total.load(Ordering::Relaxed);
+                if total > 0 && shown.length() == Some(0) {
+                    shown.set_style(counting.clone());
+                }
+                shown.set_length(total);
                 shown.set_position(progress.splits_done.load(Ordering::Relaxed));
                 shown.set_message(status_line(
                     rows,

@@ -40,6 +40,7 @@ pub fn resolve(
             MAX_PASSWORD_FILE,
             &format!("{} {} (the password file)", src.file_flag, path.display()),
         )?;
+        warn_if_others_can_read(path, src.file_flag);
         let line = text.lines().next().unwrap_or_default().to_string();
         if line.is_empty() {
             return Err(InputError(format!(
@@ -72,6 +73,22 @@ pub fn resolve(
         return Ok(Some(p));
     }
     Ok(None)
+}
+
+/// A password file that other local users can read is as exposed as a password on the command
+/// line: it is used (refusing it would break a run that worked), but the operator is told how
+/// to close it.
+fn warn_if_others_can_read(path: &Path, flag: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "warning: {flag} {}: other local users can read it (mode {mode:o}); run chmod 600 on it",
+                path.display()
+            );
+        }
+    }
 }
 
 /// Asks for a line of text (a user name) when stdin is a terminal.

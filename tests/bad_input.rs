@@ -381,3 +381,38 @@ async fn port_zero_is_bad_input_and_a_bom_is_not() {
     let run = forget_me(&args).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
 }
+
+/// A password file other users can read is used, with a warning that says how to close it;
+/// one only its owner reads gets no warning. (The run then fails on the dead port: exit 1.)
+#[tokio::test]
+async fn a_password_file_others_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gws.pw");
+    std::fs::write(&file, "secret\n").unwrap();
+    let run_with = |mode: u32| {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut args = dead_port_args();
+        args.extend(strings(&[
+            "--search",
+            "john.smith@pizza.com",
+            "--gws",
+            "http://127.0.0.1:1",
+            "--gws_username",
+            "admin",
+            "--gws-password-file",
+            file.to_str().unwrap(),
+        ]));
+        args
+    };
+    let run = forget_me(&run_with(0o644)).await;
+    assert!(
+        run.stderr
+            .contains("other local users can read it (mode 644); run chmod 600"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("secret"), "{}", run.stderr);
+    let run = forget_me(&run_with(0o600)).await;
+    assert!(!run.stderr.contains("other local users"), "{}", run.stderr);
+}

@@ -107,12 +107,14 @@ pub enum LayoutError {
         path: String,
     },
     /// A table of the layout does not exist.
-    #[error("table {keyspace}.{table} named by the layout does not exist; check --cass_keyspace and the layout file")]
+    #[error("table {keyspace}.{table} named by the layout does not exist; check --cass_keyspace and the layout file. The keyspace has: {existing}")]
     MissingTable {
         /// Keyspace.
         keyspace: String,
         /// Table.
         table: String,
+        /// The keyspace's tables, comma-separated (or "no table").
+        existing: String,
     },
     /// A column of the layout does not exist.
     #[error("column {column} of table {keyspace}.{table} named by the layout (field {field}) does not exist; the table has: {existing}")]
@@ -229,11 +231,13 @@ impl Layout {
     }
 
     /// Checks every table and column against the keyspace's schema, so a wrong layout fails
-    /// before any row is read. `columns_of` answers a table's column names, or `None` when the
-    /// table does not exist.
+    /// before any row is read. `tables` are the keyspace's tables (named in the error when one
+    /// is missing); `columns_of` answers a table's column names, or `None` when the table does
+    /// not exist.
     pub fn check_against(
         &self,
         keyspace: &str,
+        tables: &[String],
         columns_of: impl Fn(&str) -> Option<Vec<String>>,
     ) -> Result<(), LayoutError> {
         for t in &self.tables {
@@ -241,6 +245,11 @@ impl Layout {
                 return Err(LayoutError::MissingTable {
                     keyspace: keyspace.into(),
                     table: t.table.clone(),
+                    existing: if tables.is_empty() {
+                        "no table".into()
+                    } else {
+                        tables.join(", ")
+                    },
                 });
             };
             existing.sort();
@@ -471,14 +480,21 @@ contact_center_owner = "CC"
     fn missing_column_names_what_exists() {
         let layout = Layout::from_toml(THRIFT_STYLE, "test").unwrap();
         let err = layout
-            .check_against("ks", |_| Some(vec!["key".into(), "value".into()]))
+            .check_against("ks", &[], |_| Some(vec!["key".into(), "value".into()]))
             .unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("column1") && msg.contains("key, value"),
             "{msg}"
         );
-        let err = layout.check_against("ks", |_| None).unwrap_err();
+        let err = layout
+            .check_against("ks", &["agents".into(), "settings".into()], |_| None)
+            .unwrap_err();
         assert!(matches!(err, LayoutError::MissingTable { .. }));
+        assert!(
+            err.to_string()
+                .ends_with("The keyspace has: agents, settings"),
+            "{err}"
+        );
     }
 }

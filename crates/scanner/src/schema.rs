@@ -19,6 +19,17 @@ pub fn table_columns(session: &Session, keyspace: &str, table: &str) -> Option<V
     Some(t.columns.keys().cloned().collect())
 }
 
+/// The keyspace's table names, sorted (empty when the keyspace does not exist).
+pub fn table_names(session: &Session, keyspace: &str) -> Vec<String> {
+    let state = session.get_cluster_state();
+    let mut names: Vec<String> = state
+        .get_keyspace(keyspace)
+        .map(|k| k.tables.keys().cloned().collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// A table as a deep scan sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeepTable {
