@@ -84,28 +84,7 @@ pub fn verify_bytes(log: &[u8], key: Option<&AuditKey>) -> Result<ChainReport, B
 /// down the segment and everything before it. The whole log is verified first: a digest of a
 /// tampered log would certify the tampering.
 pub fn segment_digest(path: &Path, from: u64, to: u64) -> Result<String, AuditError> {
-    let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
-    let mut sha = Sha256::new();
-    let verdict = walk(BufReader::new(file), None, |event| {
-        if (from..=to).contains(&event.seq) {
-            sha.update(event.hash.as_bytes());
-            sha.update(b"\n");
-        }
-    })
-    .map_err(|e| AuditError::io("read audit log", path, e))?;
-    let report = verdict.map_err(|link| AuditError::Tampered {
-        path: path.to_path_buf(),
-        link,
-    })?;
-    if from == 0 || from > to || to > report.events {
-        return Err(AuditError::SegmentOutOfRange {
-            path: path.to_path_buf(),
-            from,
-            to,
-            events: report.events,
-        });
-    }
-    Ok(hex::encode(sha.finalize()))
+    segment_summary(path, from, to, None).map(|s| s.digest)
 }
 
 /// What a segment of a verified log holds, to check a receipt against the log it summarizes.
