@@ -36,6 +36,12 @@ use crate::input::Inputs;
 use crate::report::UserNames;
 use crate::search::{search, SearchOutcome, SearchPlan};
 
+// musl's allocator is slow for this allocation-heavy work; the static build uses mimalloc
+// (docs/install.md, "Allocator"). The glibc build keeps glibc's.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code of a run whose erasure the operator declined at the prompt: nothing was erased.
 const EXIT_DECLINED: u8 = 3;
 
