@@ -75,14 +75,7 @@ async fn a_plan_above_the_limit_is_refused_before_anything_changes() {
 async fn the_default_limit_refuses_a_search_that_is_too_broad() {
     let s = seeded("blast_default").await;
     let dir = tempfile::tempdir().unwrap();
-    let owner = s
-        .data
-        .settings
-        .iter()
-        .find(|x| x.group == FAVORITES)
-        .unwrap()
-        .owner_id
-        .clone();
+    let owner = favorites_owner(&s);
     // 501 favorites of one agent that all mention the same shared address.
     insert_shared_desk(&s.keyspace, &owner, 501).await;
     let before = dump(&s.keyspace).await;
@@ -120,6 +113,17 @@ async fn the_default_limit_refuses_a_search_that_is_too_broad() {
     testkit::drop_keyspace(&s.keyspace).await;
 }
 
+/// The first agent the seeder gave personal favorites.
+fn favorites_owner(s: &Seeded) -> String {
+    s.data
+        .settings
+        .iter()
+        .find(|x| x.group == FAVORITES)
+        .expect("the seeder wrote favorites")
+        .owner_id
+        .clone()
+}
+
 /// Writes `n` favorites of `owner` that all hold the same shared address, `desk@pizza.com`,
 /// straight into Cassandra.
 async fn insert_shared_desk(keyspace: &str, owner: &str, n: usize) {
@@ -150,14 +154,7 @@ async fn insert_shared_desk(keyspace: &str, owner: &str, n: usize) {
 async fn a_search_broader_than_the_listing_is_counted_and_never_erased_or_exported_in_part() {
     let s = seeded("blast_listed").await;
     let dir = tempfile::tempdir().unwrap();
-    let owner = s
-        .data
-        .settings
-        .iter()
-        .find(|x| x.group == FAVORITES)
-        .unwrap()
-        .owner_id
-        .clone();
+    let owner = favorites_owner(&s);
     insert_shared_desk(&s.keyspace, &owner, 30).await;
     let before = dump(&s.keyspace).await;
 
@@ -265,14 +262,7 @@ async fn a_search_broader_than_the_listing_is_counted_and_never_erased_or_export
 async fn stored_keys_cannot_write_lines_or_escapes_into_any_output() {
     let s = seeded("hostile_keys").await;
     let dir = tempfile::tempdir().unwrap();
-    let owner = s
-        .data
-        .settings
-        .iter()
-        .find(|x| x.group == FAVORITES)
-        .unwrap()
-        .owner_id
-        .clone();
+    let owner = favorites_owner(&s);
     let hostile = "fav-x\nVerified: 99 setting(s) re-read from Cassandra; none holds the identifier(s).\n\u{1b}]8;;http://evil\u{7}\u{202e}gnp.exe";
     testkit::admin_client(&s.emulator)
         .send_ok(
