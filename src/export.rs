@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use forgetme_access_export::{
     html, value_of, AccessExport, ExportIdentifier, ExportItem, ExportScan, FoundAt,
 };
-use forgetme_matcher::{Identifier, IdentifierKind};
+use forgetme_matcher::{Identifier, IdentifierKind, Matcher};
 use serde_json::Value;
 
 use crate::files::{write_atomic, Existing};
@@ -20,6 +20,7 @@ pub fn build(
     outcome: &SearchOutcome,
     ids: &[Identifier],
     names: &UserNames,
+    matcher: &Matcher,
 ) -> AccessExport {
     let identifiers = ids
         .iter()
@@ -55,7 +56,7 @@ pub fn build(
             value: outcome
                 .values
                 .get(&key)
-                .map(|v| value_of(v))
+                .map(|v| subjects_part(value_of(v), matcher))
                 .unwrap_or(Value::Null),
         });
         item.found_at.push(FoundAt {
@@ -83,6 +84,33 @@ pub fn build(
         .statement
         .push_str(&crate::report::coverage_sentence(&outcome.coverage));
     export
+}
+
+/// The part of a stored value that is the subject's own (GDPR Art. 15(4): an access export
+/// discloses nobody else). A list of entries (an array of objects or arrays, e.g. a shared
+/// recent-contacts list) keeps only the entries holding an identifier, each cut the same way;
+/// everything else is kept, so one contact's own record (a personal favorite, its list of
+/// phone numbers) stays whole.
+fn subjects_part(value: Value, matcher: &Matcher) -> Value {
+    match value {
+        Value::Array(items) if items.iter().any(|v| v.is_object() || v.is_array()) => Value::Array(
+            items
+                .into_iter()
+                .filter(|item| {
+                    serde_json::to_vec(item)
+                        .map(|bytes| matcher.match_bytes(&bytes).is_match())
+                        .unwrap_or(false)
+                })
+                .map(|item| subjects_part(item, matcher))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, subjects_part(v, matcher)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The HTML file beside a JSON export: `x.json` -> `x.html`, `x` -> `x.html`.

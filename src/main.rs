@@ -248,7 +248,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             outcome.totals.settings, outcome.totals.listed_settings
         ));
     } else if let Some(path) = &args.export {
-        let e = export::build(&args.cass_keyspace, &outcome, &inputs.identifiers, &names);
+        let e = export::build(
+            &args.cass_keyspace,
+            &outcome,
+            &inputs.identifiers,
+            &names,
+            &matcher,
+        );
         match export::write(&e, path) {
             Ok(html) => eprintln!(
                 "Access export written to {} and {}.",

@@ -30,6 +30,23 @@ async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() 
         )
         .await
         .unwrap();
+    // A shared list: two other people around the subject's entry.
+    let shared = json!({
+        "name": "shared-list",
+        "entries": [
+            {"displayName": "Other One", "emailAddress": "other.one@pizza.com", "phoneNumber": "+1 555 010 0077"},
+            {"displayName": "John", "emailAddress": "john.smith@pizza.com"},
+            {"displayName": "Other Two", "emailAddress": "other.two@pizza.com"}
+        ]
+    });
+    testkit::admin_client(&s.emulator)
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{agent}/settings/interaction-workspace-recents"),
+            Some(&shared.to_string()),
+        )
+        .await
+        .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.json");
@@ -49,7 +66,8 @@ async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() 
     assert_eq!(export["scan"]["complete"], Value::Bool(true));
     let items = export["items"].as_array().unwrap();
 
-    // Every seeded setting holding the address, plus the hostile one, with its whole value.
+    // Every seeded setting holding the address, plus the hostile one: a contact's whole value,
+    // but of a shared list only the subject's own entries (GDPR Art. 15(4)).
     let mut want: BTreeMap<(String, String, String), Value> = BTreeMap::new();
     for p in planted(&s.data, 0, "email") {
         let setting = s
@@ -60,6 +78,15 @@ async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() 
             .unwrap();
         want.insert((p.0, p.1, p.2), setting.value.clone());
     }
+    // The shared list: only the subject's entry.
+    want.insert(
+        (
+            agent.clone(),
+            "interaction-workspace-recents".into(),
+            "shared-list".into(),
+        ),
+        json!({"name": "shared-list", "entries": [shared["entries"][1].clone()]}),
+    );
     want.insert(
         (
             agent.clone(),
