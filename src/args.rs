@@ -233,6 +233,7 @@ pub struct Args {
     #[arg(
         long = "audit-log",
         value_name = "FILE",
+        env = "GDPR_FORGET_ME_AUDIT_LOG",
         default_value = "gdpr_forget_me.audit.jsonl"
     )]
     pub audit_log: PathBuf,
@@ -241,9 +242,16 @@ pub struct Args {
     #[arg(
         long = "audit-key",
         value_name = "FILE",
+        env = "GDPR_FORGET_ME_AUDIT_KEY",
         default_value = "gdpr_forget_me.audit.key"
     )]
     pub audit_key: PathBuf,
+
+    /// A case or ticket reference for this request (e.g. DSR-2026-0042): recorded in the audit
+    /// log's run_start event and in the erasure receipt, so both can be found from the ticket.
+    /// Letters, digits and - _ . : / # only, at most 64; never the subject's own identifier.
+    #[arg(long = "case", value_name = "ID")]
+    pub case: Option<String>,
 
     /// Write an access export (GDPR Art. 15) of what was found: FILE as JSON and, beside it,
     /// the same as a self-contained HTML page (FILE with the extension .html). It holds the
@@ -370,9 +378,12 @@ pub enum EraseMode {
 /// The exit codes, at the end of `--help` (docs/usage.md says the same).
 const EXIT_CODES: &str = "Exit codes:
   0  the run completed: the scan read every token range (and any erasure was verified)
-  1  the scan was incomplete, or a connection, an erasure, its verification or a file failed
+  1  the run is incomplete: a token range unread, an erasure, its verification or a file failed
   2  bad input, refused before anything was read or changed (also a plan above --max-erase)
-  3  the erasure was declined at the confirmation prompt; nothing was erased";
+  3  the erasure was declined at the confirmation prompt; nothing was erased
+  4  could not connect to Cassandra (no node answered, spoke CQL or completed TLS); nothing was read
+With --format json, a run that stops with an error prints {\"error\": {kind, exit_code, message}}
+on stdout (the message is also on stderr).";
 
 /// Consistency levels offered on the command line, in the tool's spelling (`local-quorum`) or
 /// CQL's (`LOCAL_QUORUM`, as cqlsh and DSBulk write it), in any case.

@@ -64,10 +64,25 @@ pub fn open_audit(
     inputs: &Inputs,
     gws: &GwsClient,
 ) -> Result<(AuditKey, AuditLog, (String, u64)), Failure> {
+    let key_existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
+    let log_existed = std::fs::symlink_metadata(&args.audit_log).is_ok();
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
     let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
         .map_err(|e| Failure::Input(e.to_string()))?;
+    // A new key or log in the current folder is easy to lose track of: say where they are.
+    if !key_existed {
+        eprintln!(
+            "note: created the audit key {} (mode 0600). Keep it with the log: without it the log's seals and the receipts cannot be checked. Pin one place for every run with --audit-key or GDPR_FORGET_ME_AUDIT_KEY.",
+            shown_path(&args.audit_key)
+        );
+    }
+    if !log_existed {
+        eprintln!(
+            "note: created the audit log {}. Pin one place for every run with --audit-log or GDPR_FORGET_ME_AUDIT_LOG.",
+            shown_path(&args.audit_log)
+        );
+    }
     let started = (forgetme_erasure_receipt::now_rfc3339(), log.head().1 + 1);
     let subjects: Vec<String> = inputs
         .identifiers
@@ -97,10 +112,19 @@ pub fn open_audit(
                 "identifiers": inputs.identifiers.len(),
             },
             "subjects": subjects,
+            "case": inputs.case,
         }),
     )
     .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
     Ok((key, log, started))
+}
+
+/// An absolute form of a path for a note on stderr (as given when it cannot be resolved).
+fn shown_path(path: &std::path::Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// The `scan_complete` event: what was read and how much was found, without values.

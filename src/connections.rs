@@ -112,10 +112,14 @@ pub async fn open_session(
     };
     connect(&opts).await.map_err(|e| match e {
         // A CA file that cannot be used, or refused credentials, is bad input (exit 2), as for
-        // GWS: nothing was read yet. A node that does not answer is a failure (exit 1).
+        // GWS: nothing was read yet. No node answering (or none speaking CQL) has its own
+        // code (exit 4): nothing was read, and the next step is to check the address or retry.
         forgetme_scanner::connect::ConnectError::CaFile { .. }
         | forgetme_scanner::connect::ConnectError::Auth(_) => Failure::Input(e.to_string()),
-        e => Failure::Run(e.to_string()),
+        e @ (forgetme_scanner::connect::ConnectError::Probe(_)
+        | forgetme_scanner::connect::ConnectError::Session { .. }) => {
+            Failure::Unreachable(e.to_string())
+        }
     })
 }
 
@@ -169,6 +173,22 @@ pub fn check_datacenters(session: &Session, args: &Args) -> Result<(), Failure> 
         }
         None => Ok(()),
     }
+}
+
+/// `--gws` given without an account (a search that will show user ids only): checks that
+/// something answers at the URL all the same, so a typo in it is said now (exit 2), not
+/// discovered at the first cleanup.
+pub async fn check_gws_answers(args: &Args, url: &gws_client::Url) -> Result<(), Failure> {
+    let mut cfg = GwsConfig::new(url.clone(), "", "");
+    cfg.ca_file = args.gws_ca_file.clone();
+    cfg.insecure = args.gws_insecure;
+    cfg.timeout = std::time::Duration::from_secs(args.gws_timeout);
+    let client = GwsClient::new(cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    client.answers().await.map_err(|e| {
+        Failure::Input(format!(
+            "{e}. Check --gws, or leave it out: a search does not need GWS (it only adds the agents' user names)"
+        ))
+    })
 }
 
 pub async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failure> {

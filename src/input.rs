@@ -51,6 +51,35 @@ pub struct Inputs {
     pub gws: Option<(Url, Vec<(HeaderName, HeaderValue)>)>,
     /// Whether a pasted CSRF handshake was dropped from `--gws_additional_headers`.
     pub pasted_csrf_dropped: bool,
+    /// `--case`: the request's ticket reference, checked.
+    pub case: Option<String>,
+}
+
+/// Longest `--case`.
+const MAX_CASE_LEN: usize = 64;
+
+/// A `--case` reference goes into the audit log and the receipt, which hold no raw identifier:
+/// so it is a short ticket-like string, and one that holds a searched identifier is refused.
+fn check_case(
+    case: &str,
+    identifiers: &[Identifier],
+    region: Option<Region>,
+) -> Result<String, InputError> {
+    let charset_ok = case
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
+    if case.is_empty() || case.len() > MAX_CASE_LEN || !charset_ok {
+        return Err(InputError::new(format!(
+            "--case must be a ticket reference of 1 to {MAX_CASE_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
+        )));
+    }
+    let matcher = forgetme_matcher::Matcher::new(identifiers.to_vec(), region);
+    if matcher.is_match_text(case) {
+        return Err(InputError::new(
+            "--case holds one of the identifiers searched for; it is written to the audit log and the receipt, which must not hold them: use the ticket number only",
+        ));
+    }
+    Ok(case.to_string())
 }
 
 /// Checks the arguments and reads the small local files they name (search file, layout).
@@ -188,8 +217,13 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         gws_client::load_ca_file(p).map_err(|e| InputError::new(format!("--gws-ca-file: {e}")))?;
     }
     check_output_files(args)?;
+    let case = match &args.case {
+        Some(case) => Some(check_case(case, &identifiers, region)?),
+        None => None,
+    };
 
     Ok(Inputs {
+        case,
         identifiers,
         duplicates,
         region,

@@ -1,9 +1,10 @@
 //! `gdpr_forget_me`: the command-line tool. Thin by design: it parses arguments, checks them,
 //! wires the library crates together (scanner, matcher, GWS client) and prints.
 //!
-//! Exit codes: 0 the run completed; 1 the scan was incomplete or something failed; 2 bad
-//! input, refused before anything was read or changed; 3 the operator declined the erasure
-//! at the prompt, so nothing was erased (the report is printed all the same).
+//! Exit codes (see [`failure`]): 0 the run completed; 1 the scan was incomplete or something
+//! failed; 2 bad input, refused before anything was read or changed; 3 the operator declined
+//! the erasure at the prompt, so nothing was erased (the report is printed all the same); 4
+//! Cassandra could not be reached, so nothing was read.
 
 mod args;
 mod audit_trail;
@@ -24,7 +25,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::Parser as _;
 use forgetme_cleanup::{SettingResult, Verification};
 use forgetme_matcher::{ErasureOptions, Matcher};
 use forgetme_scanner::scan::{ScanOptions, ScanProgress};
@@ -42,11 +43,22 @@ use crate::search::{search, SearchOutcome, SearchPlan};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Exit code of a run whose erasure the operator declined at the prompt: nothing was erased.
-const EXIT_DECLINED: u8 = 3;
-
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args = match Args::try_parse_from(&raw) {
+        Ok(args) => args,
+        Err(e) => {
+            // --help and --version are not errors; a script asking for JSON gets its one
+            // document on stdout for a bad command line too.
+            if e.use_stderr() && failure::wants_json(&raw) {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or("invalid arguments");
+                failure::print_json_error("bad_input", 2, first.trim_start_matches("error: "));
+            }
+            e.exit();
+        }
+    };
+    let json_errors = args.format == Format::Json;
     if let Some(kind) = args.generate {
         return generate::print(kind);
     }
@@ -63,14 +75,7 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     match runtime.block_on(run(args)) {
         Ok(code) => code,
-        Err(Failure::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Run(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(1)
-        }
+        Err(failure) => failure.report(json_errors),
     }
 }
 
@@ -115,9 +120,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     connections::check_datacenters(&session, &args)?;
     // GWS is checked before the scan so that a wrong password or a non-admin account fails
     // in seconds, not after a long scan.
-    let gws = match gws_config {
-        Some(cfg) => Some(connections::open_gws(cfg, args.cleanup).await?),
-        None => None,
+    let gws = match (gws_config, &inputs.gws) {
+        (Some(cfg), _) => Some(connections::open_gws(cfg, args.cleanup).await?),
+        (None, Some((url, _))) => {
+            connections::check_gws_answers(&args, url).await?;
+            None
+        }
+        (None, None) => None,
     };
     let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
     // The audit log is opened (and its chain checked) before the scan, so a tampered or
@@ -196,46 +205,56 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             max_settings: args.max_erase.unwrap_or(cleanup::DEFAULT_MAX_SETTINGS),
             max_agents: args.max_erase_agents.unwrap_or(cleanup::DEFAULT_MAX_AGENTS),
         };
-        match cleanup::run(&ctx, log, &outcome).await? {
-            CleanupRun::NotConfirmed => declined = true,
+        // A cleanup that erased nothing still gets its receipt: that nothing was there to
+        // erase is proof too (with the scan's completeness beside it).
+        let erased = match cleanup::run(&ctx, log, &outcome).await? {
+            CleanupRun::NotConfirmed => {
+                declined = true;
+                None
+            }
             CleanupRun::TooLarge(size) => {
                 // The report still goes out, so the operator sees what the search found.
                 print_report(&args, &inputs, &outcome, &names, None, false, Some(size))?;
                 return Ok(ExitCode::from(2));
             }
-            CleanupRun::NothingToErase => {}
-            CleanupRun::Done(results, verification) => {
-                let facts = receipt::RunFacts {
-                    started_at: started.0.clone(),
-                    first_seq: started.1,
-                    operator: client.username().to_string(),
-                    keyspace: args.cass_keyspace.clone(),
-                    consistency: args.verify_consistency.cql_name().to_string(),
-                    data_center: args.local_dc.clone(),
-                };
-                let path = args
-                    .receipt
-                    .clone()
-                    .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
-                let written = receipt::build(
-                    &session,
-                    &facts,
-                    log,
-                    key,
-                    &matcher,
-                    &results,
-                    &verification,
-                )
-                .await
-                .and_then(|r| receipt::write(&r, &path));
-                match written {
-                    Ok(text) => eprintln!(
-                        "Erasure receipt written to {} (readable copy {}).",
-                        path.display(),
-                        text.display()
-                    ),
-                    Err(e) => file_errors.push(format!("the erasure receipt was NOT written: {e}")),
-                }
+            CleanupRun::NothingToErase => Some((Vec::new(), Verification::default(), false)),
+            CleanupRun::Done(results, verification) => Some((results, verification, true)),
+        };
+        if let Some((results, verification, acted)) = erased {
+            let facts = receipt::RunFacts {
+                started_at: started.0.clone(),
+                first_seq: started.1,
+                operator: client.username().to_string(),
+                keyspace: args.cass_keyspace.clone(),
+                consistency: args.verify_consistency.cql_name().to_string(),
+                data_center: args.local_dc.clone(),
+                case: inputs.case.clone(),
+                scan: receipt::scan_summary(&outcome),
+            };
+            let path = args
+                .receipt
+                .clone()
+                .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
+            let written = receipt::build(
+                &session,
+                &facts,
+                log,
+                key,
+                &matcher,
+                &results,
+                &verification,
+            )
+            .await
+            .and_then(|r| receipt::write(&r, &path));
+            match written {
+                Ok(text) => eprintln!(
+                    "Erasure receipt written to {} (readable copy {}).",
+                    path.display(),
+                    text.display()
+                ),
+                Err(e) => file_errors.push(format!("the erasure receipt was NOT written: {e}")),
+            }
+            if acted {
                 cleanup_done = Some((results, verification));
             }
         }
@@ -280,7 +299,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(1));
     }
     if declined {
-        return Ok(ExitCode::from(EXIT_DECLINED));
+        return Ok(ExitCode::from(failure::EXIT_DECLINED));
     }
 
     let cleanup_ok = cleanup_done

@@ -7,7 +7,7 @@ use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{Outcome, SettingResult, SettingTarget, Verification};
 use forgetme_erasure_receipt::disk::disk_report;
 use forgetme_erasure_receipt::{
-    render_text, AuditSegment, Location, Receipt, VerificationSummary, SCHEMA,
+    render_text, AuditSegment, Location, Receipt, ScanSummary, VerificationSummary, SCHEMA,
 };
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session;
@@ -36,6 +36,21 @@ pub struct RunFacts {
     pub consistency: String,
     /// The data center the verification was read in (`--local-dc`).
     pub data_center: Option<String>,
+    /// `--case`.
+    pub case: Option<String>,
+    /// What the search read.
+    pub scan: ScanSummary,
+}
+
+/// The receipt's summary of the search the erasure was planned from.
+pub fn scan_summary(outcome: &crate::search::SearchOutcome) -> ScanSummary {
+    ScanSummary {
+        complete: outcome.complete(),
+        tables: outcome.tables.clone(),
+        rows: outcome.rows,
+        unread_ranges: outcome.failed.len(),
+        matched: outcome.totals.settings,
+    }
 }
 
 /// Builds the receipt after `run_end` has been written.
@@ -77,6 +92,8 @@ pub async fn build(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         keyspace: facts.keyspace.clone(),
         subjects,
+        case: facts.case.clone(),
+        scan: Some(facts.scan.clone()),
         audit: AuditSegment {
             log: log.path().display().to_string(),
             first_seq: facts.first_seq,
@@ -94,7 +111,10 @@ pub async fn build(
             unreadable: verification.unreadable.len(),
             collateral_damage: results.iter().filter(|r| r.collateral.is_damage()).count(),
             found_elsewhere: verification.elsewhere.len(),
-            verified: verification.verified() && !results.iter().any(|r| r.collateral.is_damage()),
+            // A scan that missed token ranges cannot back a "verified": data may sit there.
+            verified: verification.verified()
+                && facts.scan.complete
+                && !results.iter().any(|r| r.collateral.is_damage()),
         },
         disk: disk_report(session, &tables, now).await,
     })

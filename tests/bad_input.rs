@@ -1,5 +1,5 @@
 //! Bad input: exit 2, a message that says how to fix it, and nothing read. These runs point at
-//! a port where nothing listens, so any attempt to connect would show up as exit 1.
+//! a port where nothing listens, so any attempt to connect would show up as exit 4.
 
 mod common;
 
@@ -368,7 +368,7 @@ async fn endless_or_huge_inputs_are_refused_with_a_limit_not_read_forever() {
 async fn port_zero_is_bad_input_and_a_bom_is_not() {
     refused(&["--search", "a@b.com", "--cass_port", "0"], "--cass_port").await;
     // A search file saved with a byte order mark is read like any other: the run gets past
-    // the checks and fails only on the dead port (exit 1), not as bad input.
+    // the checks and fails only on the dead port (exit 4, nothing answers), not as bad input.
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     std::fs::write(
@@ -379,11 +379,11 @@ async fn port_zero_is_bad_input_and_a_bom_is_not() {
     let mut args = dead_port_args();
     args.extend(strings(&["--search-file", list.to_str().unwrap()]));
     let run = forget_me(&args).await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 4, "{}", run.stderr);
 }
 
 /// A password file other users can read is used, with a warning that says how to close it;
-/// one only its owner reads gets no warning. (The run then fails on the dead port: exit 1.)
+/// one only its owner reads gets no warning. (The run then fails on the dead port: exit 4.)
 #[tokio::test]
 async fn a_password_file_others_can_read_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;

@@ -170,7 +170,7 @@ async fn group_name_limits_the_search_and_unknown_groups_are_refused() {
     .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--group_name"), "{}", run.stderr);
-    assert!(run.stdout.is_empty());
+    assert_eq!(run.json()["error"]["kind"], "bad_input", "no report");
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
@@ -374,7 +374,7 @@ contact_center_owner = "CC"
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_node_is_exit_1_never_no_matches() {
+async fn an_unreachable_node_is_exit_4_never_no_matches() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port().to_string()
@@ -392,11 +392,13 @@ async fn an_unreachable_node_is_exit_1_never_no_matches() {
         "json",
     ]))
     .await;
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    // No report: stdout holds only the JSON error.
+    let doc = run.json();
+    assert_eq!(doc["error"]["kind"], "unreachable", "{doc}");
     assert!(
-        run.stdout.is_empty(),
-        "no report may be printed: {}",
-        run.stdout
+        doc.get("complete").is_none(),
+        "no report may be printed: {doc}"
     );
     assert!(run.stderr.contains("9042"), "{}", run.stderr);
 }

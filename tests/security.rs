@@ -197,8 +197,8 @@ async fn tls_to_cassandra_is_verified_and_never_panics() {
 
     // The platform roots do not trust the test CA: refused, with a message, no panic.
     let run = forget_me(&args(&["--cass_port", &port, "--cass-tls"])).await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stdout.is_empty());
+    assert_eq!(run.code, 4, "could not connect: {}", run.stderr);
+    assert_eq!(run.json()["error"]["kind"], "unreachable", "no report");
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(run.stderr.contains("error:"), "{}", run.stderr);
 
@@ -215,9 +215,9 @@ async fn tls_to_cassandra_is_verified_and_never_panics() {
         ca_file.to_str().unwrap(),
     ]))
     .await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 4, "could not connect: {}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    assert!(run.stdout.is_empty());
+    assert_eq!(run.json()["error"]["kind"], "unreachable", "no report");
 
     emulator.shutdown().await;
     testkit::drop_keyspace(&keyspace).await;

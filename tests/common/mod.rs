@@ -33,13 +33,28 @@ impl Run {
 
 /// Runs `gdpr_forget_me` with `args`, no stdin, and the given extra environment.
 pub async fn forget_me_env(args: &[String], env: &[(&str, &str)]) -> Run {
+    forget_me_in(None, args, env).await
+}
+
+/// Runs `gdpr_forget_me` in the folder `cwd` (the test's own when `None`), with `args`, no
+/// stdin, the given extra environment and none of the operator's own settings.
+pub async fn forget_me_in(
+    cwd: Option<&std::path::Path>,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gdpr_forget_me"));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     cmd.args(args)
         .stdin(std::process::Stdio::null())
         .env_remove("GWS_PASSWORD")
         .env_remove("GWS_USERNAME")
         .env_remove("CASS_PASSWORD")
-        .env_remove("CASS_USERNAME");
+        .env_remove("CASS_USERNAME")
+        .env_remove("GDPR_FORGET_ME_AUDIT_LOG")
+        .env_remove("GDPR_FORGET_ME_AUDIT_KEY");
     for (k, v) in env {
         cmd.env(k, v);
     }

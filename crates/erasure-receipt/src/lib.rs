@@ -41,6 +41,14 @@ pub struct Receipt {
     pub keyspace: String,
     /// The identifiers, as HMAC subject refs.
     pub subjects: Vec<String>,
+    /// The request's case or ticket reference (`--case`), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// What the search read before the erasure. A receipt with no location is proof that
+    /// nothing was stored only when this says the scan was complete. (`None` in receipts
+    /// written before the field existed.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanSummary>,
     /// The part of the audit log this receipt summarizes.
     pub audit: AuditSegment,
     /// Every location handled.
@@ -49,6 +57,21 @@ pub struct Receipt {
     pub verification: VerificationSummary,
     /// What remains on disk, and until when.
     pub disk: disk::DiskReport,
+}
+
+/// The search behind a receipt: how much it read, and whether it read everything.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// Every token range of every table was read.
+    pub complete: bool,
+    /// Tables scanned (`keyspace.table`).
+    pub tables: Vec<String>,
+    /// Rows read.
+    pub rows: u64,
+    /// Token ranges that could not be read.
+    pub unread_ranges: usize,
+    /// Settings (or rows) that held an identifier.
+    pub matched: u64,
 }
 
 /// A range of audit-log events and their digest.
@@ -165,7 +188,35 @@ fn render_fields(r: &Receipt) -> String {
         r.audit.segment_digest,
         r.audit.head
     );
+    if let Some(case) = &r.case {
+        let _ = writeln!(t, "case {}", p(case));
+    }
+    if let Some(scan) = &r.scan {
+        let _ = writeln!(
+            t,
+            "search: {} row(s) of {} read, {} setting(s) holding an identifier{}",
+            scan.rows,
+            p(&scan.tables.join(", ")),
+            scan.matched,
+            if scan.complete {
+                ", every token range read".to_string()
+            } else {
+                format!(
+                    "; INCOMPLETE: {} token range(s) could not be read, so this receipt does not show that nothing else is stored",
+                    scan.unread_ranges
+                )
+            }
+        );
+    }
     let _ = writeln!(t, "\nLocations ({}):", r.locations.len());
+    if r.locations.is_empty() {
+        let why = match &r.scan {
+            Some(s) if s.matched == 0 => "the search found no setting holding an identifier",
+            Some(_) => "what the search found was no erasure target (possible matches or corporate favorites; the run's report lists them)",
+            None => "there was no erasure target",
+        };
+        let _ = writeln!(t, "  none: nothing was erased; {why}");
+    }
     for l in &r.locations {
         let key = l
             .setting_key

@@ -289,6 +289,20 @@ impl GwsClient {
         .map(|_| ())
     }
 
+    /// Whether anything answers HTTP at the base URL: one `GET /api/v2/me` without
+    /// credentials, where any HTTP status (a 401 most likely) counts as an answer. For a run
+    /// that was given `--gws` but no account, so that a wrong URL is not silently ignored.
+    pub async fn answers(&self) -> Result<(), GwsError> {
+        match self.http.get(self.url(&["me"])).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(GwsError::Transport {
+                url: self.cfg.base_url.to_string(),
+                reason: describe_transport(&e),
+                timeout: e.is_timeout(),
+            }),
+        }
+    }
+
     /// One call with retries: transient failures back off and retry; a CSRF refusal (a session
     /// that expired) triggers one fresh handshake.
     async fn call(
