@@ -125,6 +125,50 @@ async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() 
     let text: String = doc.root_element().text().collect();
     assert!(text.contains("<script>alert('x')</script>"));
     assert!(text.contains("john.smith@pizza.com"));
+    // The list's other entries are counted, said on the page, and nowhere in either file.
+    let list = items
+        .iter()
+        .find(|i| i["setting_key"] == "shared-list")
+        .unwrap();
+    assert_eq!(list["entries_not_shown"], 2, "{list}");
+    assert!(
+        text.contains("2 other entries of this list are not shown"),
+        "{text}"
+    );
+    for other in ["other.one", "Other One", "other.two", "0077"] {
+        assert!(!text.contains(other), "{other} is on the subject's page");
+        assert!(
+            !export.to_string().contains(other),
+            "{other} is in the export"
+        );
+    }
+
+    // Both ways round: the other person's export of the same list holds none of the subject.
+    let other_path = dir.path().join("other.json");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--search",
+        "other.one@pizza.com",
+        "--no-progress",
+        "--export",
+        other_path.to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let other: Value =
+        serde_json::from_str(&std::fs::read_to_string(&other_path).unwrap()).unwrap();
+    let other_items = other["items"].as_array().unwrap();
+    assert_eq!(other_items.len(), 1, "{other}");
+    assert_eq!(
+        other_items[0]["value"],
+        json!({"name": "shared-list", "entries": [shared["entries"][0].clone()]})
+    );
+    assert_eq!(other_items[0]["entries_not_shown"], 2);
+    let other_page = std::fs::read_to_string(dir.path().join("other.html")).unwrap();
+    for subject in ["john.smith", "Other Two", "other.two"] {
+        assert!(!other.to_string().contains(subject), "{subject} in {other}");
+        assert!(!other_page.contains(subject), "{subject} on the other page");
+    }
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -102,13 +102,32 @@ pub fn render(e: &AccessExport) -> String {
                 })
                 .collect();
             let value = serde_json::to_string_pretty(&item.value).unwrap_or_default();
+            let mut notes = String::new();
+            if item.entries_not_shown > 0 {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">{} other entr{} of this list {} not shown: {} about other people.</p>",
+                    item.entries_not_shown,
+                    if item.entries_not_shown == 1 { "y" } else { "ies" },
+                    if item.entries_not_shown == 1 { "is" } else { "are" },
+                    if item.entries_not_shown == 1 { "it is" } else { "they are" },
+                );
+            }
+            if !item.free_text.is_empty() {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">Free text that holds your details among other words, and may mention other people: {}.</p>",
+                    escape(&item.free_text.join(", "))
+                );
+            }
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre>{}</td></tr>",
                 escape(&who),
                 escape(&place),
                 escape(&found.join("; ")),
-                escape(&value)
+                escape(&value),
+                notes
             );
         }
         let _ = writeln!(h, "</table>");

@@ -82,8 +82,18 @@ pub struct ExportItem {
     pub column: Option<String>,
     /// Where in the value each identifier was found.
     pub found_at: Vec<FoundAt>,
-    /// The whole value as stored: parsed JSON when it is JSON, else the text.
+    /// The subject's part of the value as stored (parsed JSON when it is JSON, else the
+    /// text): of a list of entries, only the entries that hold an identifier.
     pub value: Value,
+    /// Entries of lists in this value that were left out because they hold none of the
+    /// subject's identifiers: other people's (GDPR Art. 15(4)).
+    #[serde(default)]
+    pub entries_not_shown: usize,
+    /// Paths (into `value` as exported) of text fields that hold an identifier among other
+    /// words, such as a note: shown because they hold the subject's details, but they may
+    /// mention other people too, which whoever hands out the copy should read first.
+    #[serde(default)]
+    pub free_text: Vec<String>,
 }
 
 /// One hit inside an item.
