@@ -151,12 +151,8 @@ pub fn value_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
-/// Now, RFC 3339 in UTC.
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+/// Now, RFC 3339 in UTC, in the audit log's format.
+pub use forgetme_audit::now_rfc3339;
 
 #[cfg(test)]
 mod tests {

@@ -167,8 +167,10 @@ impl Event {
     }
 }
 
-/// The current time as written in the `time` field.
-pub(crate) fn now_rfc3339() -> String {
+/// The current time as written in the `time` field (RFC 3339, UTC). The one clock format of
+/// the project's records: receipts and exports use it too, so their times compare as text with
+/// the log's.
+pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(TIME_FORMAT)
         .expect("a UTC time between years 0 and 9999 always formats")

@@ -32,6 +32,6 @@ pub use chain::{
     SegmentSummary,
 };
 pub use error::AuditError;
-pub use event::GENESIS_PREV;
+pub use event::{now_rfc3339, GENESIS_PREV};
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};
 pub use log::{new_run_id, AuditLog};

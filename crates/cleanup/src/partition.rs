@@ -153,14 +153,10 @@ pub fn row_label(id: &RowId) -> String {
     id.iter()
         .map(|part| match std::str::from_utf8(part) {
             Ok(s) => s.to_string(),
-            Err(_) => format!("0x{}", hex_encode(part)),
+            Err(_) => format!("0x{}", hex::encode(part)),
         })
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every row of a target's partition, by clustering key, with a digest of its value.

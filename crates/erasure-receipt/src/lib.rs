@@ -144,12 +144,8 @@ pub struct VerificationSummary {
     pub found_elsewhere: usize,
 }
 
-/// Now, RFC 3339 in UTC.
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+/// Now, RFC 3339 in UTC, in the audit log's format.
+pub use forgetme_audit::now_rfc3339;
 
 /// The receipt for a person: plain text, same facts. Every stored field is made printable
 /// (control and invisible characters escaped), so a setting key cannot add a line or hide

@@ -663,7 +663,7 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>,
             MAX_CA_FILE / (1024 * 1024)
         ));
     }
-    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+    if memchr::memmem::find(&pem, b"-----BEGIN CERTIFICATE-----").is_none() {
         return Err(format!(
             "CA file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate(s) in PEM format"
         ));

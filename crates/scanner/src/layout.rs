@@ -363,7 +363,7 @@ fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// A [`TableLayout`] ready to pull fields out of rows selected with its

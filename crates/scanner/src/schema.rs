@@ -84,13 +84,9 @@ impl KeyKind {
             KeyKind::Uuid if bytes.len() == 16 => uuid::Uuid::from_slice(bytes)
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
-            _ => format!("0x{}", hex(bytes)),
+            _ => format!("0x{}", hex::encode(bytes)),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl DeepTable {
