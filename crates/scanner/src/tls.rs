@@ -244,8 +244,12 @@ pub(crate) async fn probe(
     let mut outcome = exchange(addr, config.clone(), timeout, false).await;
     if let Err(Exchange::AfterHandshake(e)) = &outcome {
         if in_io_error(e).is_none() {
+            tracing::debug!(contact_point = %host, error = %e, "connection ended after the TLS handshake with no alert; probing again, listening first");
             outcome = exchange(addr, config, timeout, true).await;
         }
+    }
+    if let Err(Exchange::Handshake(e) | Exchange::AfterHandshake(e)) = &outcome {
+        tracing::debug!(contact_point = %host, error = ?e, "TLS probe failed");
     }
     let other = |reason: String| {
         ConnectError::Tls(TlsFailure::Other {
@@ -485,4 +489,88 @@ fn in_io_error(io: &std::io::Error) -> Option<&rustls::Error> {
         return Some(r);
     }
     inner.downcast_ref::<std::io::Error>().and_then(in_io_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::{AlertDescription as A, CertificateError as C, Error as R, InvalidMessage};
+
+    fn opts(ca: bool, cert: bool) -> TlsOptions {
+        TlsOptions {
+            ca_file: ca.then(|| PathBuf::from("ca.pem")),
+            client_cert: cert.then(|| ClientCertificate {
+                cert_file: PathBuf::from("client.pem"),
+                key_file: PathBuf::from("client.key"),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_plain_text_answer_means_the_port_does_not_speak_tls() {
+        let e = R::InvalidMessage(InvalidMessage::InvalidContentType);
+        let f = classify(&e, "h:9042", &opts(false, false), false).unwrap();
+        assert_eq!(
+            f,
+            TlsFailure::NotTls {
+                host: "h:9042".into()
+            }
+        );
+        assert!(f.to_string().contains("does not speak TLS on this port"));
+        assert!(f.to_string().contains("drop --cass-tls"));
+    }
+
+    #[test]
+    fn alerts_about_certificates_depend_on_whether_one_was_given() {
+        for alert in [
+            A::CertificateRequired,
+            A::HandshakeFailure,
+            A::BadCertificate,
+        ] {
+            let e = R::AlertReceived(alert);
+            assert_eq!(
+                classify(&e, "h:1", &opts(true, false), true),
+                Some(TlsFailure::ClientCertRequired { host: "h:1".into() })
+            );
+            assert!(matches!(
+                classify(&e, "h:1", &opts(true, true), true),
+                Some(TlsFailure::ClientCertRejected { .. })
+            ));
+        }
+        // internal_error is a refusal of the certificate only once the handshake is done.
+        let e = R::AlertReceived(A::InternalError);
+        assert!(matches!(
+            classify(&e, "h:1", &opts(true, true), true),
+            Some(TlsFailure::ClientCertRejected { .. })
+        ));
+        assert_eq!(classify(&e, "h:1", &opts(true, true), false), None);
+        assert_eq!(classify(&e, "h:1", &opts(true, false), true), None);
+    }
+
+    #[test]
+    fn an_untrusted_node_certificate_points_at_the_ca_file() {
+        let e = R::InvalidCertificate(C::UnknownIssuer);
+        let without = classify(&e, "h:1", &opts(false, false), false).unwrap();
+        assert!(without
+            .to_string()
+            .contains("give the CA that signed it with --cass-ca-file"));
+        let with = classify(&e, "h:1", &opts(true, false), false).unwrap();
+        assert!(with
+            .to_string()
+            .contains("the CA in --cass-ca-file did not sign it"));
+    }
+
+    #[test]
+    fn rustls_errors_are_found_inside_io_errors() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            R::AlertReceived(A::CertificateRequired),
+        );
+        assert_eq!(
+            in_io_error(&io),
+            Some(&R::AlertReceived(A::CertificateRequired))
+        );
+        let plain = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(in_io_error(&plain), None);
+    }
 }
