@@ -214,6 +214,32 @@ async fn a_search_with_the_ca_and_a_client_certificate_finds_the_setting() {
         assert!(!run.stdout.contains(&line) && !run.stderr.contains(&line));
     }
 
+    // Everything logged (the driver's and rustls' lines included): still nothing of the key.
+    let run = forget_me_env(
+        &search_args(
+            &addr,
+            &ks,
+            &[
+                "--cass-ca-file",
+                &ca,
+                "--cass-cert",
+                &cert,
+                "--cass-key",
+                &key,
+            ],
+        ),
+        &[("GDPR_FORGET_ME_LOG", "trace")],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("TRACE"), "trace logging is on");
+    for line in pem_body_lines(&certs.join("client.key")) {
+        assert!(
+            !run.stdout.contains(&line) && !run.stderr.contains(&line),
+            "a line of the private key is in the output"
+        );
+    }
+
     session
         .query_unpaged(format!("DROP KEYSPACE {ks}"), &[])
         .await

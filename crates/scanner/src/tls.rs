@@ -317,7 +317,9 @@ async fn exchange(
             // A node that accepts the client sends nothing the stream returns (session tickets
             // are taken by rustls), so the wait ends by the time-out; one that refuses it sends
             // an alert, which the read returns as an error.
-            let wait = (timeout / 4).min(Duration::from_secs(2));
+            // This is the second try, made only after a failure, so it can afford to wait
+            // for a loaded node.
+            let wait = (timeout / 2).min(Duration::from_secs(5));
             match tokio::time::timeout(wait, stream.read(&mut header)).await {
                 Ok(Ok(0)) => {
                     return Err(Exchange::AfterHandshake(std::io::Error::new(
