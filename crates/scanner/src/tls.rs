@@ -115,7 +115,7 @@ impl fmt::Display for TlsFailure {
             ),
             TlsFailure::Other { host, reason } => write!(
                 f,
-                "TLS with the node at {host} failed: {reason}. Check that the port is the node's CQL port with client encryption on (GDPR_FORGET_ME_LOG=debug shows the driver's view)"
+                "TLS with the node at {host} failed: {reason}. Check that the port is the node's CQL port with client encryption on (GDPR_FORGET_ME_LOG=debug shows more)"
             ),
         }
     }
