@@ -166,6 +166,15 @@ pub struct Args {
     #[arg(long = "cass-ca-file", value_name = "FILE")]
     pub cass_ca_file: Option<PathBuf>,
 
+    /// PEM client certificate for clusters that require one (mutual TLS); needs --cass-key,
+    /// implies --cass-tls.
+    #[arg(long = "cass-cert", value_name = "FILE")]
+    pub cass_cert: Option<PathBuf>,
+
+    /// PEM private key of --cass-cert (unencrypted; keep it chmod 600); needs --cass-cert.
+    #[arg(long = "cass-key", value_name = "FILE")]
+    pub cass_key: Option<PathBuf>,
+
     /// Read consistency of the scan.
     #[arg(
         long = "consistency",

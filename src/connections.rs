@@ -1,7 +1,9 @@
 //! Opening what a run talks to, with the checks that turn wrong settings into bad input:
 //! credentials, the Cassandra session and its schema, the GWS session and its rights.
 
-use forgetme_scanner::connect::{connect, ConnectOptions, Credentials, TlsOptions};
+use forgetme_scanner::connect::{
+    connect, ClientCertificate, ConnectOptions, Credentials, TlsOptions,
+};
 use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::{schema, Session};
 use gws_client::{GwsClient, GwsConfig};
@@ -89,14 +91,38 @@ pub fn gws_config(args: &Args, inputs: &Inputs) -> Result<Option<GwsConfig>, Fai
     Ok(Some(cfg))
 }
 
+/// TLS towards Cassandra: asked for with --cass-tls, or implied by any of its files.
+fn cassandra_tls(args: &Args) -> Option<TlsOptions> {
+    let wanted = args.cass_tls
+        || args.cass_ca_file.is_some()
+        || args.cass_cert.is_some()
+        || args.cass_key.is_some();
+    if !wanted {
+        return None;
+    }
+    let client_cert = match (&args.cass_cert, &args.cass_key) {
+        (Some(cert), Some(key)) => {
+            // A private key others can read is as exposed as a password file they can read.
+            secrets::warn_if_others_can_read(key, "--cass-key");
+            Some(ClientCertificate {
+                cert_file: cert.clone(),
+                key_file: key.clone(),
+            })
+        }
+        _ => None,
+    };
+    Some(TlsOptions {
+        ca_file: args.cass_ca_file.clone(),
+        client_cert,
+    })
+}
+
 pub async fn open_session(
     args: &Args,
     inputs: &Inputs,
     credentials: Option<Credentials>,
 ) -> Result<Session, Failure> {
-    let tls = (args.cass_tls || args.cass_ca_file.is_some()).then(|| TlsOptions {
-        ca_file: args.cass_ca_file.clone(),
-    });
+    let tls = cassandra_tls(args);
     if args.allow_remote_dc && args.local_dc.is_none() {
         return Err(Failure::Input(
             "--allow-remote-dc needs --local-dc DC: it lets the scan leave that data center".into(),
@@ -112,11 +138,15 @@ pub async fn open_session(
     };
     connect(&opts).await.map_err(|e| match e {
         // A CA file that cannot be used, or refused credentials, is bad input (exit 2), as for
-        // GWS: nothing was read yet. No node answering (or none speaking CQL) has its own
-        // code (exit 4): nothing was read, and the next step is to check the address or retry.
+        // GWS: nothing was read yet; likewise a client certificate or key that cannot be read.
+        // No node answering, none speaking CQL, or a TLS handshake that fails (a plain-text
+        // node, a refused or missing certificate) has its own code (exit 4): nothing was read,
+        // and the next step is to fix the address or the TLS setup, or retry.
         forgetme_scanner::connect::ConnectError::CaFile { .. }
+        | forgetme_scanner::connect::ConnectError::ClientCert(_)
         | forgetme_scanner::connect::ConnectError::Auth(_) => Failure::Input(e.to_string()),
         e @ (forgetme_scanner::connect::ConnectError::Probe(_)
+        | forgetme_scanner::connect::ConnectError::Tls(_)
         | forgetme_scanner::connect::ConnectError::Session { .. }) => {
             Failure::Unreachable(e.to_string())
         }

@@ -200,8 +200,21 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             "--gws-insecure and --gws-ca-file contradict each other; drop one",
         ));
     }
+    match (&args.cass_cert, &args.cass_key) {
+        (Some(_), None) => {
+            return Err(InputError::new(
+                "--cass-cert needs --cass-key: give the client certificate's private key (PEM) too",
+            ))
+        }
+        (None, Some(_)) => return Err(InputError::new(
+            "--cass-key needs --cass-cert: give the client certificate (PEM) the key belongs to",
+        )),
+        _ => {}
+    }
     for (flag, path) in [
         ("--cass-ca-file", &args.cass_ca_file),
+        ("--cass-cert", &args.cass_cert),
+        ("--cass-key", &args.cass_key),
         ("--gws-ca-file", &args.gws_ca_file),
     ] {
         if let Some(p) = path {

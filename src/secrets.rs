@@ -75,10 +75,10 @@ pub fn resolve(
     Ok(None)
 }
 
-/// A password file that other local users can read is as exposed as a password on the command
-/// line: it is used (refusing it would break a run that worked), but the operator is told how
+/// A password file (or a TLS private key) that other local users can read is as exposed as a
+/// password on the command line: it is used (refusing it would break a run that worked), but the operator is told how
 /// to close it.
-fn warn_if_others_can_read(path: &Path, flag: &str) {
+pub fn warn_if_others_can_read(path: &Path, flag: &str) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = meta.permissions().mode() & 0o777;

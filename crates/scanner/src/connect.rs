@@ -6,8 +6,6 @@
 //! [`Credentials`], whose `Debug` never shows them.
 
 use std::fmt;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use scylla::client::execution_profile::ExecutionProfile;
@@ -16,6 +14,7 @@ use scylla::client::session_builder::SessionBuilder;
 use scylla::policies::load_balancing::DefaultPolicy;
 
 use crate::probe::{probe_cql, ProbeError};
+pub use crate::tls::{ClientCertificate, TlsFailure, TlsOptions};
 
 /// A Cassandra login. `Debug` hides the password.
 #[derive(Clone)]
@@ -33,14 +32,6 @@ impl fmt::Debug for Credentials {
             .field("password", &"<redacted>")
             .finish()
     }
-}
-
-/// TLS towards Cassandra.
-#[derive(Clone, Debug, Default)]
-pub struct TlsOptions {
-    /// PEM file of the certificate authorities to trust. Without it, the platform's web PKI
-    /// roots are used.
-    pub ca_file: Option<PathBuf>,
 }
 
 /// Everything needed to open a session.
@@ -89,6 +80,12 @@ pub enum ConnectError {
         /// Why.
         reason: String,
     },
+    /// The client certificate or its key could not be used.
+    #[error("cannot use the Cassandra client certificate: {0}")]
+    ClientCert(String),
+    /// The TLS handshake with the node failed in a way the operator can act on.
+    #[error("{0}")]
+    Tls(TlsFailure),
     /// Login refused or required.
     #[error("Cassandra refused the login: {0}. Give a role with --cass-username and a password via --cass-password-file, the CASS_PASSWORD environment variable or the prompt")]
     Auth(String),
@@ -102,32 +99,47 @@ pub enum ConnectError {
     },
 }
 
-/// Opens a session after probing the contact points (for a clear wrong-port error). TLS
-/// sessions skip the plain-text probe.
+/// Opens a session after probing the contact points: a plain CQL exchange (for a clear
+/// wrong-port error) or, with TLS, a TLS handshake and a CQL exchange through it (for a clear
+/// TLS error, see [`crate::tls`]).
 ///
 /// A contact point that does not answer is not fatal while another one does: on a cluster, the
 /// first address given is just as likely to be the node that is down. Only when none answers
 /// does the first one's error stand for all. Something that answers but is not CQL (a Thrift
-/// port) is always an error: every contact point shares the port.
+/// port), or a TLS handshake that fails, is always an error: every contact point shares the
+/// port and the TLS settings.
 pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
-    if opts.tls.is_none() {
-        let mut first_error = None;
-        for point in &opts.contact_points {
-            match probe_cql(point, opts.connect_timeout).await {
-                Ok(()) => {
-                    first_error = None;
-                    break;
-                }
-                Err(e @ ProbeError::NotCql { .. }) => return Err(e.into()),
-                Err(e) => {
-                    tracing::warn!(contact_point = %point, error = %e, "contact point does not answer; trying the next");
-                    first_error.get_or_insert(e);
-                }
+    // The client certificate and CA files are read before any connection is made.
+    let tls_config = match &opts.tls {
+        Some(tls) => Some(crate::tls::client_config(tls)?),
+        None => None,
+    };
+    let mut first_error = None;
+    for point in &opts.contact_points {
+        let probed = match (&opts.tls, &tls_config) {
+            (Some(tls), Some(config)) => {
+                crate::tls::probe(point, config.clone(), tls, opts.connect_timeout).await
             }
+            _ => probe_cql(point, opts.connect_timeout)
+                .await
+                .map_err(ConnectError::from),
+        };
+        match probed {
+            Ok(()) => {
+                first_error = None;
+                break;
+            }
+            Err(ConnectError::Probe(
+                e @ (ProbeError::NoAnswer { .. } | ProbeError::Resolve { .. }),
+            )) => {
+                tracing::warn!(contact_point = %point, error = %e, "contact point does not answer; trying the next");
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
         }
-        if let Some(e) = first_error {
-            return Err(e.into());
-        }
+    }
+    if let Some(e) = first_error {
+        return Err(e.into());
     }
     let mut builder = SessionBuilder::new()
         .known_nodes(&opts.contact_points)
@@ -136,10 +148,17 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
     if let Some(c) = &opts.credentials {
         builder = builder.user(c.username.clone(), c.password.clone());
     }
-    if let Some(tls) = &opts.tls {
-        builder = builder.tls_context(Some(rustls_config(tls)?));
+    if let Some(config) = tls_config {
+        builder = builder.tls_context(Some(config));
     }
+    let hosts = opts.contact_points.join(", ");
     builder.build().await.map_err(|e| {
+        tracing::debug!(error = ?e, "the driver could not open a session");
+        if let Some(tls) = &opts.tls {
+            if let Some(failure) = crate::tls::session_failure(&e, &hosts, tls) {
+                return ConnectError::Tls(failure);
+            }
+        }
         let reason = e.to_string();
         let lower = reason.to_lowercase();
         if lower.contains("authenticat")
@@ -149,7 +168,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
             ConnectError::Auth(first_line(&reason))
         } else {
             ConnectError::Session {
-                hosts: opts.contact_points.join(", "),
+                hosts: hosts.clone(),
                 reason: first_line(&reason),
             }
         }
@@ -177,43 +196,4 @@ fn first_line(s: &str) -> String {
         .chars()
         .take(300)
         .collect()
-}
-
-fn rustls_config(tls: &TlsOptions) -> Result<Arc<rustls::ClientConfig>, ConnectError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    let mut roots = rustls::RootCertStore::empty();
-    match &tls.ca_file {
-        Some(path) => {
-            let shown = path.display().to_string();
-            let ca_err = |reason: String| ConnectError::CaFile {
-                path: shown.clone(),
-                reason,
-            };
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .map_err(|e| ca_err(e.to_string()))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| ca_err(e.to_string()))?;
-            if certs.is_empty() {
-                return Err(ca_err("no PEM certificate in it".into()));
-            }
-            for cert in certs {
-                roots.add(cert).map_err(|e| ca_err(e.to_string()))?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    // Several crypto providers are compiled in (the driver, the GWS client and rustls' own
-    // default each pull one), so rustls cannot pick one by itself and
-    // `ClientConfig::builder()` would panic: name one, unless the process installed its own.
-    let provider = rustls::crypto::CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("the provider supports the default TLS versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }

@@ -24,6 +24,7 @@ pub mod ring;
 pub mod routing;
 pub mod scan;
 pub mod schema;
+pub mod tls;
 
 pub use scylla::client::session::Session;
 pub use scylla::statement::Consistency;

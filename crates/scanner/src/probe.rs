@@ -31,7 +31,7 @@ pub enum ProbeError {
         reason: String,
     },
     /// Something accepted the connection but did not answer a CQL OPTIONS frame.
-    #[error("the server at {host} accepted a connection but does not speak the CQL native protocol (a Thrift port such as 9160 answers like this). Use the native protocol port, usually --cass_port 9042")]
+    #[error("the server at {host} accepted a connection but does not speak the CQL native protocol (a Thrift port such as 9160 answers like this). Use the native protocol port, usually --cass_port 9042; if the node requires client encryption on this port, add --cass-tls")]
     NotCql {
         /// host:port as given.
         host: String,
@@ -78,7 +78,7 @@ pub async fn probe_cql(host: &str, timeout: Duration) -> Result<(), ProbeError> 
 
 /// A CQL response frame has the direction bit set on a known protocol version and a response
 /// opcode (SUPPORTED = 0x06, or ERROR = 0x00 for an unsupported version).
-fn is_cql_response(header: &[u8; 9]) -> bool {
+pub(crate) fn is_cql_response(header: &[u8; 9]) -> bool {
     let version = header[0];
     version & 0x80 != 0 && (1..=6).contains(&(version & 0x7f)) && matches!(header[4], 0x00 | 0x06)
 }
