@@ -160,11 +160,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
             }
         }
         let reason = e.to_string();
-        let lower = reason.to_lowercase();
-        if lower.contains("authenticat")
-            || lower.contains("credentials")
-            || lower.contains("password")
-        {
+        if is_login_failure(&e) {
             ConnectError::Auth(first_line(&reason))
         } else {
             ConnectError::Session {
@@ -173,6 +169,32 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
             }
         }
     })
+}
+
+/// Whether the driver failed because the cluster refused the login, or required one and got
+/// none. Matched on the driver's typed errors (the setup request of the control connection),
+/// not on its message, which may change wording or mention a password for other reasons.
+fn is_login_failure(e: &scylla::errors::NewSessionError) -> bool {
+    use scylla::errors::{
+        ConnectionError, ConnectionPoolError, ConnectionSetupRequestErrorKind as Setup, DbError,
+        MetadataError, NewSessionError,
+    };
+    let NewSessionError::MetadataError(MetadataError::ConnectionPoolError(
+        ConnectionPoolError::Broken {
+            last_connection_error: ConnectionError::ConnectionSetupRequestError(setup),
+        },
+    )) = e
+    else {
+        return false;
+    };
+    matches!(
+        &setup.error,
+        Setup::MissingAuthentication
+            | Setup::DbError(DbError::AuthenticationError, _)
+            | Setup::StartAuthSessionError(_)
+            | Setup::AuthChallengeEvaluationError(_)
+            | Setup::AuthFinishError(_)
+    )
 }
 
 /// Token-aware routing; with a local data center, requests are coordinated there and go to
