@@ -72,6 +72,15 @@ async fn searches_a_password_protected_cluster_with_env_or_file_passwords() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("CASS_PASSWORD"), "{}", run.stderr);
 
+    // No login at all on a cluster that requires one: bad input with the way to give one,
+    // not a connection failure.
+    let anonymous: Vec<String> = base[..base.len() - 2].to_vec();
+    assert!(!anonymous.iter().any(|a| a == "--cass-username"));
+    let run = forget_me(&anonymous).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("refused the login"), "{}", run.stderr);
+    assert!(run.stderr.contains("--cass-username"), "{}", run.stderr);
+
     session
         .query_unpaged(format!("DROP KEYSPACE {ks}"), &[])
         .await
