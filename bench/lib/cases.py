@@ -101,17 +101,31 @@ def run_once(argv, out_path, cass_pid, env=None):
     }
 
 
+# Phone numbers of absent people, by region, none in the generated data's ranges (which are
+# US 555-01xx in real area codes and UK 020 7946 0xxx): a mix of regions and spellings, since
+# national numbers of many regions are where many identifiers cost most.
+PHONE_FORMS = [
+    lambda k: f"+1 555 011 {k % 10000:04d}",              # US, another fictional exchange
+    lambda k: f"+44 20 7946 1{k % 1000:03d}",             # UK, Ofcom's drama range, 1xxx
+    lambda k: f"+49 30 {90000000 + k % 10000000:08d}",    # DE, Berlin
+    lambda k: f"+353 87 {1000000 + k % 9000000:07d}",     # IE, mobile
+    lambda k: f"+33 6 {10000000 + k % 90000000:08d}",     # FR, mobile
+]
+
+
 def ids_file(path, n):
-    """n identifiers, e-mails and phones mixed, the planted subject's two among them; none of
-    the others occurs in the generated data."""
+    """n distinct identifiers, half e-mail addresses and half phone numbers of five regions,
+    the planted subject's two among them; none of the others occurs in the generated data."""
     lines = [SUBJECT_EMAIL, SUBJECT_PHONE]
     i = 0
     while len(lines) < n:
         if i % 2 == 0:
             lines.append(f"absent{i}.person@nowhere.example.net")
         else:
-            lines.append(f"+1 555 010 {i // 2 % 999:04d}")
+            k = i // 2
+            lines.append(PHONE_FORMS[k % len(PHONE_FORMS)](k // len(PHONE_FORMS)))
         i += 1
+    assert len(set(lines)) == n, "identifiers must be distinct"
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
@@ -155,12 +169,15 @@ def check_python(out_path):
         return json.loads(f.read().strip().splitlines()[-1])
 
 
-def cases_for(ks, port, ids_path, dsbulk_lib):
+def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib):
     one = ["--search", SUBJECT_EMAIL]
     cases = [
         ("tool_1_id", "(1) gdpr_forget_me, 1 identifier", tool_argv(ks, port, one), "tool"),
         ("tool_1000_ids", "(2) gdpr_forget_me, 1,000 identifiers",
          tool_argv(ks, port, ["--search-file", ids_path]), "tool"),
+        # Batches of requests search for many people at once.
+        ("tool_10000_ids", "(7) gdpr_forget_me, 10,000 identifiers",
+         tool_argv(ks, port, ["--search-file", ids10k_path]), "tool"),
         ("scan_only", "(3) gdpr_forget_me --scan-only (floor)",
          tool_argv(ks, port, one + ["--scan-only"]), "tool"),
         # A search far too broad for one person: nearly every generated setting holds an
@@ -199,7 +216,8 @@ def summarize(runs):
 def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk_lib, only):
     os.makedirs(os.path.join(WORK, "out"), exist_ok=True)
     ids_path = ids_file(os.path.join(WORK, "ids-1000.txt"), 1000)
-    cases = cases_for(ks, port, ids_path, dsbulk_lib)
+    ids10k_path = ids_file(os.path.join(WORK, "ids-10000.txt"), 10000)
+    cases = cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib)
     if only:
         cases = [c for c in cases if c[0] in only]
     print(f"\n== {label}: keyspace {ks}, {rows_expected} settings, {reps} run(s) per case", flush=True)
@@ -235,7 +253,7 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
         res["rows"] = rows[-1]
         res["rows_ok"] = (all(r == rows_expected for r in rows)
                           and not any(c.get("failed") for c in res["checks"]))
-        if key in ("tool_1_id", "tool_1000_ids", "original_python"):
+        if key in ("tool_1_id", "tool_1000_ids", "tool_10000_ids", "original_python"):
             m = [c.get("matched_settings") for c in res["checks"]]
             res["matched_settings"] = m[-1]
             res["matches_ok"] = all(x == planted for x in m)
@@ -303,6 +321,8 @@ def ratios(sizes):
             r["overhead_1_vs_scan_only_pct"] = (w["tool_1_id"] / w["scan_only"] - 1) * 100
         if "tool_1_id" in w and "tool_1000_ids" in w:
             r["overhead_1000_vs_1_pct"] = (w["tool_1000_ids"] / w["tool_1_id"] - 1) * 100
+        if "tool_1_id" in w and "tool_10000_ids" in w:
+            r["overhead_10000_vs_1_pct"] = (w["tool_10000_ids"] / w["tool_1_id"] - 1) * 100
         out[label] = r
     labels = list(sizes)
     if len(labels) >= 2:
@@ -339,6 +359,7 @@ def goals(sizes, rat):
     failed("(1) >= 10x the original approach", ["tool_1_id", "original_python"])
     failed("(1) within 10% of --scan-only", ["tool_1_id", "scan_only"])
     failed("(2) within 10% of (1)", ["tool_1_id", "tool_1000_ids"])
+    failed("(7) 10,000 identifiers within 10% of (1)", ["tool_1_id", "tool_10000_ids"])
 
     if "speed_1_vs_dsbulk" in r:
         add("(1) at least as fast as DSBulk", r["speed_1_vs_dsbulk"] >= 1.0,
@@ -352,6 +373,9 @@ def goals(sizes, rat):
     if "overhead_1000_vs_1_pct" in r:
         add("(2) within 10% of (1)", r["overhead_1000_vs_1_pct"] <= 10.0,
             f"{r['overhead_1000_vs_1_pct']:+.1f}% at {big}")
+    if "overhead_10000_vs_1_pct" in r:
+        add("(7) 10,000 identifiers within 10% of (1)", r["overhead_10000_vs_1_pct"] <= 10.0,
+            f"{r['overhead_10000_vs_1_pct']:+.1f}% at {big}")
     tool_keys = [k for k in ("tool_1_id", "tool_1000_ids", "scan_only")
                  if k in c and c[k].get("passed", True)]
     if tool_keys:
