@@ -178,13 +178,14 @@ pub async fn run(
         }
         CleanupRun::NothingToErase => {
             json!({"outcome": "nothing_to_erase", "complete": outcome.complete(),
-            "erased": 0, "already_gone": 0, "skipped_changed": 0, "failed": 0, "verified": true})
+            "erased": 0, "already_gone": 0, "skipped_changed": 0, "not_erased": 0, "failed": 0,
+            "verified": true})
         }
         CleanupRun::Done(results, v) => {
             let t = tally(results);
             json!({"outcome": "done", "complete": outcome.complete(), "erased": t.erased,
                 "already_gone": t.already_gone, "skipped_changed": t.skipped_changed,
-                "failed": t.failed, "collateral_damage": t.collateral_damage,
+                "not_erased": t.not_erased, "failed": t.failed, "collateral_damage": t.collateral_damage,
                 "changed_meanwhile": t.changed_meanwhile, "verified": v.verified()})
         }
     };
@@ -345,6 +346,8 @@ pub struct Tally {
     pub already_gone: usize,
     /// No longer matching at re-read.
     pub skipped_changed: usize,
+    /// Not shown by GWS but still stored in Cassandra: left for the operator.
+    pub not_erased: usize,
     /// Failed.
     pub failed: usize,
     /// Changes after which another setting of the group had vanished (or could not be
@@ -363,6 +366,7 @@ pub fn tally(results: &[SettingResult]) -> Tally {
             Deleted | Rewritten { .. } => t.erased += 1,
             AlreadyGone => t.already_gone += 1,
             SkippedChanged => t.skipped_changed += 1,
+            NotErased { .. } => t.not_erased += 1,
             Failed(_) => t.failed += 1,
         }
         t.collateral_damage += usize::from(r.collateral.is_damage());
@@ -371,11 +375,11 @@ pub fn tally(results: &[SettingResult]) -> Tally {
     t
 }
 
-/// Whether the cleanup ended well: nothing failed, nothing outside the plan vanished, and
-/// the verification found nothing.
+/// Whether the cleanup ended well: nothing failed or was left not erased, nothing outside the
+/// plan vanished, and the verification found nothing.
 pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
     let t = tally(results);
-    t.failed == 0 && t.collateral_damage == 0 && verification.verified()
+    t.failed == 0 && t.not_erased == 0 && t.collateral_damage == 0 && verification.verified()
 }
 
 /// The text lines about the cleanup.
@@ -396,6 +400,7 @@ pub fn write_text(
             }
             Outcome::AlreadyGone => "already gone".to_string(),
             Outcome::SkippedChanged => "skipped: it no longer holds the identifier".to_string(),
+            Outcome::NotErased { reason, .. } => format!("NOT ERASED: {reason}"),
             Outcome::Failed(e) => format!("FAILED: {e}"),
         };
         writeln!(
@@ -406,6 +411,18 @@ pub fn write_text(
             printable(&t.setting_key),
             printable(&what)
         )?;
+        if let Outcome::NotErased { delete_cql, .. } = &r.outcome {
+            // The statement is exact and already terminal-safe (see forgetme_cleanup::cql);
+            // escaping it again would change what it deletes.
+            match delete_cql {
+                Ok(cql) => writeln!(out, "  to remove this one row from Cassandra: {cql}")?,
+                Err(e) => writeln!(
+                    out,
+                    "  no CQL statement could be written for this row: {}",
+                    printable(e)
+                )?,
+            }
+        }
         let c = &r.collateral;
         for k in &c.vanished {
             writeln!(
@@ -428,9 +445,16 @@ pub fn write_text(
     let s = tally(results);
     writeln!(
         out,
-        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} failed.",
-        s.erased, s.already_gone, s.skipped_changed, s.failed
+        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} not erased, {} failed.",
+        s.erased, s.already_gone, s.skipped_changed, s.not_erased, s.failed
     )?;
+    if s.not_erased > 0 {
+        writeln!(
+            out,
+            "NOT ERASED: {} setting(s) that GWS does not show are still stored in Cassandra; GWS cannot erase them. Check each with the row's owner, then remove it with the CQL statement printed above it.",
+            s.not_erased
+        )?;
+    }
     if s.collateral_damage > 0 {
         writeln!(
             out,
@@ -492,6 +516,7 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
         "erased": s.erased,
         "already_gone": s.already_gone,
         "skipped_changed": s.skipped_changed,
+        "not_erased": s.not_erased,
         "failed": s.failed,
         "collateral_damage": s.collateral_damage,
         "changed_meanwhile": s.changed_meanwhile,
@@ -522,6 +547,13 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
             match &r.outcome {
                 forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
                 forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
+                forgetme_cleanup::Outcome::NotErased { reason, delete_cql } => {
+                    v["reason"] = json!(reason);
+                    match delete_cql {
+                        Ok(cql) => v["cql"] = json!(cql),
+                        Err(e) => v["cql_error"] = json!(e),
+                    }
+                }
                 _ => {}
             }
             v

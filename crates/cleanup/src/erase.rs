@@ -26,6 +26,16 @@ pub enum Outcome {
     AlreadyGone,
     /// The setting no longer holds any identifier; it was left alone.
     SkippedChanged,
+    /// GWS does not show the setting (its re-read lacks it, or GWS answered "not found"), yet
+    /// Cassandra still holds it with the identifier: nothing GWS can do erases it. Typically a
+    /// row written by something other than GWS, whose value GWS's GET does not return.
+    NotErased {
+        /// Why, without values (for the report and the audit log).
+        reason: String,
+        /// The CQL statement that removes exactly this row, for the operator's report only
+        /// (never logged: see [`crate::cql`]); or why none could be written.
+        delete_cql: Result<String, String>,
+    },
     /// The change failed (GWS's error, without values).
     Failed(String),
 }
@@ -38,6 +48,7 @@ impl Outcome {
             Outcome::Rewritten { .. } => "rewritten",
             Outcome::AlreadyGone => "already_gone",
             Outcome::SkippedChanged => "skipped_changed",
+            Outcome::NotErased { .. } => "not_erased",
             Outcome::Failed(_) => "failed",
         }
     }
@@ -101,6 +112,7 @@ pub async fn erase_all(
         match &outcome {
             Outcome::Rewritten { removed } => data["removed_paths"] = json!(removed),
             Outcome::Failed(e) => data["error"] = json!(e),
+            Outcome::NotErased { reason, .. } => data["reason"] = json!(reason),
             _ => {}
         }
         if !collateral.is_empty() {
@@ -188,7 +200,10 @@ async fn erase_one(
             )
         }
     };
-    let outcome = change_one(eraser, t, key_attributes).await;
+    let outcome = match change_one(eraser, t, key_attributes).await {
+        Outcome::AlreadyGone => confirm_gone(eraser, t).await,
+        outcome => outcome,
+    };
     if outcome == Outcome::SkippedChanged {
         return (outcome, Collateral::default());
     }
@@ -249,8 +264,8 @@ async fn change_one(
         // scan matched and what the verification reads, so when it still holds the
         // identifier the whole setting goes (with --erase setting too).
         ErasurePlan::NoMatch => match stored_text_matches(eraser, t).await {
-            Ok(true) => ErasurePlan::DeleteSetting,
-            Ok(false) => return Outcome::SkippedChanged,
+            Ok(StoredText::Matches) => ErasurePlan::DeleteSetting,
+            Ok(StoredText::NoMatch | StoredText::Absent) => return Outcome::SkippedChanged,
             Err(e) => return Outcome::Failed(e),
         },
         plan => plan,
@@ -284,9 +299,41 @@ async fn change_one(
     }
 }
 
+/// GWS says the setting is gone (its re-read lacks it, or it answered "not found"). Only
+/// Cassandra can confirm that: a row GWS does not show (a value that is not JSON, written by
+/// something else) is still there, and calling it gone would be a false erasure.
+async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
+    match stored_text_matches(eraser, t).await {
+        Ok(StoredText::Absent) => Outcome::AlreadyGone,
+        Ok(StoredText::NoMatch) => Outcome::SkippedChanged,
+        Ok(StoredText::Matches) => Outcome::NotErased {
+            reason: "GWS does not show this setting; it is still stored in Cassandra with the identifier, so it could not be erased through GWS".into(),
+            delete_cql: crate::cql::delete_row_statement(
+                eraser.store,
+                &t.keyspace,
+                &t.table,
+                &t.row_key,
+            ),
+        },
+        Err(e) => Outcome::Failed(format!(
+            "GWS does not show this setting, and Cassandra could not be read to confirm it is gone: {e}"
+        )),
+    }
+}
+
+/// What Cassandra holds for a setting now.
+enum StoredText {
+    /// No such row (or no value in it).
+    Absent,
+    /// A value without the identifier.
+    NoMatch,
+    /// A value holding the identifier.
+    Matches,
+}
+
 /// Whether the setting's stored text, read from Cassandra now, holds an identifier (possible
 /// matches counted only when they are to be erased).
-async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<bool, String> {
+async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<StoredText, String> {
     let stored = read_column(
         eraser.store,
         &t.keyspace,
@@ -297,14 +344,20 @@ async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<b
     )
     .await
     .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
-    Ok(stored.is_some_and(|bytes| {
-        eraser
-            .matcher
-            .match_bytes(&bytes)
-            .hits
-            .iter()
-            .any(|h| eraser.options.erase_possible || !h.variant.is_possible())
-    }))
+    Ok(match stored {
+        None => StoredText::Absent,
+        Some(bytes)
+            if eraser
+                .matcher
+                .match_bytes(&bytes)
+                .hits
+                .iter()
+                .any(|h| eraser.options.erase_possible || !h.variant.is_possible()) =>
+        {
+            StoredText::Matches
+        }
+        Some(_) => StoredText::NoMatch,
+    })
 }
 
 fn describe(e: &GwsError) -> String {
