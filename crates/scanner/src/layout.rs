@@ -8,7 +8,6 @@
 //! Thrift-era products often did (`key = "<owner>:<group>"`).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -71,14 +70,6 @@ impl FieldSource {
 /// schema objects only: these are not personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
-    /// The file could not be read.
-    #[error("cannot read layout file {path}: {source}")]
-    Read {
-        /// File path as given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// The file is not valid TOML for a layout.
     #[error("layout file {path} is not a valid layout: {message}\n  see docs/layout-file.md for the format")]
     Parse {
@@ -179,17 +170,6 @@ impl Layout {
                 contact_center_owner: CONTACT_CENTER_OWNER.into(),
             }],
         }
-    }
-
-    /// Reads and checks a TOML layout file (syntax and names; the schema is checked later by
-    /// [`Layout::check_against`], once connected).
-    pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LayoutError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        Layout::from_toml(&text, &shown)
     }
 
     /// Parses a layout from TOML text; `origin` names it in errors.
