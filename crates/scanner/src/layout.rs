@@ -50,8 +50,10 @@ pub struct FieldSource {
     /// Separator that packs several fields into the column (e.g. `":"`).
     #[serde(default)]
     pub separator: Option<String>,
-    /// Which part (0-based) after splitting by `separator`. The last part takes the rest of
-    /// the column, so a separator inside the last field does not break it.
+    /// Which part (0-based) after splitting by `separator`. Every part, the last one
+    /// included, ends at the next separator or at the end of the column: a separator inside
+    /// a packed value cuts it there (`"a:b:c"` with part 1 is `b`, never `b:c`), so the
+    /// separator must be one the packed values never hold.
     #[serde(default)]
     pub part: Option<usize>,
 }
@@ -323,8 +325,8 @@ impl BoundField {
     }
 }
 
-/// The `part`-th piece of `raw` split by `sep`; the last requested part is never split further
-/// from the right, so only the first `part` separators count.
+/// The `part`-th piece of `raw` split by `sep`: it starts after the `part`-th separator and
+/// ends at the next one (or at the end of `raw`). `None` when `raw` has fewer parts.
 fn nth_part<'a>(raw: &'a [u8], sep: &[u8], part: usize) -> Option<&'a [u8]> {
     let mut rest = raw;
     for _ in 0..part {
