@@ -25,17 +25,18 @@
 #![warn(missing_docs)]
 
 mod chain;
+pub mod contract;
 mod error;
 mod event;
 mod fsutil;
 mod key;
-pub mod kind;
 mod log;
 
 pub use chain::{
-    segment_digest, segment_summary, verify_bytes, verify_chain, BrokenLink, ChainReport,
-    SegmentSummary,
+    segment_digest, segment_summary, verify_bytes, verify_chain, verify_log, BrokenLink,
+    ChainReport, SegmentSummary,
 };
+pub use contract::{AuditEvent, EventKind, TypedEvent};
 pub use error::AuditError;
 pub use event::GENESIS_PREV;
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};

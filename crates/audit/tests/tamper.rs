@@ -315,3 +315,38 @@ fn an_anchored_head_catches_the_key_holder_and_truncation_but_not_later_events()
     let same = segment_summary(&path, 1, 5, Some(&key)).unwrap();
     assert_eq!((same.digest, same.head), (anchor.digest, anchor.head));
 }
+
+/// An intact chain whose events do not follow the typed contract (kinds the tool does not
+/// write, data without the fields it always writes) verifies as a chain, and
+/// `verify_log`, what `--verify-audit-log` runs, names the first such line.
+#[test]
+fn verify_log_names_the_first_event_outside_the_contract() {
+    use forgetme_audit::contract::{RunEnd, RunOutcome};
+    use forgetme_audit::{verify_log, AuditLog};
+    let (_dir, path) = temp_log();
+    let key = test_key();
+    let mut log = AuditLog::open(&path, "r", &key).unwrap();
+    log.record(&RunEnd {
+        outcome: RunOutcome::NotConfirmed,
+        complete: true,
+        counts: None,
+        collateral_damage: None,
+        changed_meanwhile: None,
+        refused: None,
+    })
+    .unwrap();
+    log.append(
+        "planned",
+        json!({"table": "ks.settings", "action": "delete"}),
+    )
+    .unwrap();
+    drop(log);
+    verify_chain(&path, Some(&key))
+        .unwrap()
+        .expect("the chain is intact");
+    let link = verify_log(&path, Some(&key)).unwrap().unwrap_err();
+    assert_eq!(link.line, 2, "{link}");
+    assert!(link.reason.contains("contract of planned"), "{link}");
+    let link = verify_log(&path, None).unwrap().unwrap_err();
+    assert_eq!(link.line, 2, "{link}");
+}

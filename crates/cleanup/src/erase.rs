@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 
+use forgetme_audit::contract::{
+    ChangeResult, CollateralDamage, CollateralRecord, Planned, SettingOutcome, SettingPlace,
+};
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_matcher::{plan_erasure, ErasureOptions, ErasurePlan, Matcher};
 use forgetme_scanner::read::read_column;
 use forgetme_scanner::{Consistency, Session};
 use gws_client::{GwsClient, GwsError};
-use serde_json::{json, Value};
 
 use crate::partition::{snapshot, Collateral};
 use crate::target::SettingTarget;
@@ -50,6 +52,18 @@ impl Outcome {
             Outcome::SkippedChanged => "skipped_changed",
             Outcome::NotErased { .. } => "not_erased",
             Outcome::Failed(_) => "failed",
+        }
+    }
+
+    /// The outcome as the audit log records it.
+    pub fn recorded(&self) -> SettingOutcome {
+        match self {
+            Outcome::Deleted => SettingOutcome::Deleted,
+            Outcome::Rewritten { .. } => SettingOutcome::Rewritten,
+            Outcome::AlreadyGone => SettingOutcome::AlreadyGone,
+            Outcome::SkippedChanged => SettingOutcome::SkippedChanged,
+            Outcome::NotErased { .. } => SettingOutcome::NotErased,
+            Outcome::Failed(_) => SettingOutcome::Failed,
         }
     }
 
@@ -101,35 +115,42 @@ pub async fn erase_all(
         let place = audit_place(eraser, target);
         eraser
             .audit
-            .append(
-                "planned",
-                json!({ "setting": place, "json_paths": target.json_paths }),
-            )
+            .record(&Planned {
+                setting: place.clone(),
+                json_paths: target.json_paths.clone(),
+            })
             .map_err(|e| format!("audit log: {e}"))?;
 
         let (outcome, collateral) = erase_one(eraser, target, &mut key_attributes).await;
-        let mut data = json!({ "setting": place, "outcome": outcome.as_str() });
-        match &outcome {
-            Outcome::Rewritten { removed } => data["removed_paths"] = json!(removed),
-            Outcome::Failed(e) => data["error"] = json!(e),
-            Outcome::NotErased { reason, .. } => data["reason"] = json!(reason),
-            _ => {}
-        }
-        if !collateral.is_empty() {
-            data["collateral"] = collateral_json(eraser, &collateral);
-        }
+        let collateral_record =
+            (!collateral.is_empty()).then(|| collateral_record(eraser, &collateral));
         eraser
             .audit
-            .append("result", data)
+            .record(&ChangeResult {
+                setting: place.clone(),
+                outcome: outcome.recorded(),
+                removed_paths: match &outcome {
+                    Outcome::Rewritten { removed } => Some(removed.clone()),
+                    _ => None,
+                },
+                error: match &outcome {
+                    Outcome::Failed(e) => Some(e.clone()),
+                    _ => None,
+                },
+                reason: match &outcome {
+                    Outcome::NotErased { reason, .. } => Some(reason.clone()),
+                    _ => None,
+                },
+                collateral: collateral_record.clone(),
+            })
             .map_err(|e| format!("audit log: {e}"))?;
         if collateral.is_damage() {
             eraser
                 .audit
-                .append(
-                    "collateral_damage",
-                    json!({ "setting": audit_place(eraser, target),
-                            "collateral": collateral_json(eraser, &collateral) }),
-                )
+                .record(&CollateralDamage {
+                    setting: place,
+                    collateral: collateral_record.unwrap_or_default(),
+                })
                 .map_err(|e| format!("audit log: {e}"))?;
         }
         results.push(SettingResult {
@@ -143,42 +164,41 @@ pub async fn erase_all(
 
 /// A setting's place for the audit log. The setting key is a name chosen by Workspace; in the
 /// rare case it holds an identifier itself, it is recorded as an HMAC like the identifiers.
-fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> Value {
+fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> SettingPlace {
     let key_is_personal = eraser.matcher.is_match_text(&t.setting_key);
-    let subjects: Vec<String> = t
-        .identifiers
-        .iter()
-        .map(|i| {
-            eraser
-                .audit_key
-                .subject_ref(eraser.matcher.identifiers()[*i].normalized())
-        })
-        .collect();
-    json!({
-        "table": t.table_name(),
-        "owner_id": t.user_id,
-        "group": t.group,
-        "setting_key": if key_is_personal { Value::Null } else { json!(t.setting_key) },
-        "setting_key_ref": if key_is_personal { json!(eraser.audit_key.subject_ref(&t.setting_key)) } else { Value::Null },
-        "subjects": subjects,
-    })
+    SettingPlace {
+        table: t.table_name(),
+        owner_id: t.user_id.clone(),
+        group: t.group.clone(),
+        setting_key: (!key_is_personal).then(|| t.setting_key.clone()),
+        setting_key_ref: key_is_personal.then(|| eraser.audit_key.subject_ref(&t.setting_key)),
+        subjects: t
+            .identifiers
+            .iter()
+            .map(|i| {
+                eraser
+                    .audit_key
+                    .subject_ref(eraser.matcher.identifiers()[*i].normalized())
+            })
+            .collect(),
+    }
 }
 
 /// Collateral findings for the audit log: setting keys only (an HMAC for a key that holds an
 /// identifier), never values.
-fn collateral_json(eraser: &Eraser<'_>, c: &Collateral) -> Value {
+fn collateral_record(eraser: &Eraser<'_>, c: &Collateral) -> CollateralRecord {
     let name = |k: &String| {
         if eraser.matcher.is_match_text(k) {
-            json!(eraser.audit_key.subject_ref(k))
+            eraser.audit_key.subject_ref(k)
         } else {
-            json!(k)
+            k.clone()
         }
     };
-    json!({
-        "vanished": c.vanished.iter().map(name).collect::<Vec<_>>(),
-        "changed_meanwhile": c.changed_meanwhile.iter().map(name).collect::<Vec<_>>(),
-        "unchecked": c.unchecked.is_some(),
-    })
+    CollateralRecord {
+        vanished: c.vanished.iter().map(name).collect(),
+        changed_meanwhile: c.changed_meanwhile.iter().map(name).collect(),
+        unchecked: c.unchecked.is_some(),
+    }
 }
 
 /// Erases one target; returns the outcome and, when a change was sent, what happened to the
@@ -362,4 +382,30 @@ async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<S
 
 fn describe(e: &GwsError) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports and receipts use `as_str`, the audit log the typed outcome: the same names.
+    #[test]
+    fn reported_and_recorded_outcomes_have_the_same_names() {
+        for o in [
+            Outcome::Deleted,
+            Outcome::Rewritten { removed: vec![] },
+            Outcome::AlreadyGone,
+            Outcome::SkippedChanged,
+            Outcome::NotErased {
+                reason: String::new(),
+                delete_cql: Err(String::new()),
+            },
+            Outcome::Failed(String::new()),
+        ] {
+            assert_eq!(
+                serde_json::to_value(o.recorded()).unwrap(),
+                serde_json::Value::String(o.as_str().into())
+            );
+        }
+    }
 }
