@@ -323,6 +323,10 @@ async fn a_cleanup_killed_halfway_is_finished_by_a_second_run() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(
+        s.emulator.faults().in_flight() >= 1,
+        "the kill must land while a change is in flight"
+    );
     child.kill().await.unwrap();
     // A change in flight at the kill lands (its delay runs out) or is dropped with the
     // connection: wait until the emulator holds no request any more before looking.
