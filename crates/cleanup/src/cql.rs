@@ -42,6 +42,16 @@ pub fn delete_row_statement(
     }
     let mut conditions = Vec::with_capacity(key.len());
     for (column, value) in key {
+        // A quoted CQL name may hold any character; one a terminal would interpret or hide
+        // cannot be shown exactly, so no statement is offered rather than a wrong one.
+        if column
+            .chars()
+            .any(|c| c.is_control() || forgetme_matcher::is_invisible(c))
+        {
+            return Err(format!(
+                "a key column of {keyspace}.{table} has a name with control or invisible characters"
+            ));
+        }
         let typ = &columns
             .get(column)
             .ok_or_else(|| format!("column {column} of {keyspace}.{table} is not in the schema"))?
