@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
-use forgetme_audit::{AuditKey, AuditLog};
+use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
+use forgetme_audit::{AuditEvent, AuditKey, AuditLog};
 use gws_client::GwsClient;
-use serde_json::json;
 
 use crate::args::Args;
 use crate::failure::Failure;
@@ -25,7 +25,7 @@ pub fn verify_audit_log(
     } else {
         None
     };
-    match forgetme_audit::verify_chain(path, key.as_ref()) {
+    match forgetme_audit::verify_log(path, key.as_ref()) {
         Ok(Ok(report)) => {
             println!(
                 "audit log {} is intact: {} event(s), {} run(s), head {}",
@@ -92,29 +92,26 @@ pub fn open_audit(
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    log.append(
-        "run_start",
-        json!({
-            "tool": "gdpr_forget_me",
-            "version": env!("CARGO_PKG_VERSION"),
-            "operator": gws.username(),
-            "host": host,
-            "arguments": {
-                "cass_keyspace": args.cass_keyspace,
-                "cass_hostname": args.cass_hostname,
-                "cass_port": args.cass_port,
-                "group_name": args.group_name,
-                "layout": args.layout.as_ref().map(|p| p.display().to_string()),
-                "deep": args.deep,
-                "erase": format!("{:?}", args.erase).to_lowercase(),
-                "gws": gws.base_url().as_str(),
-                "default_region": args.default_region,
-                "identifiers": inputs.identifiers.len(),
-            },
-            "subjects": subjects,
-            "case": inputs.case,
-        }),
-    )
+    log.record(&RunStart {
+        tool: "gdpr_forget_me".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        operator: gws.username().into(),
+        host,
+        arguments: RunArguments {
+            cass_keyspace: args.cass_keyspace.clone(),
+            cass_hostname: args.cass_hostname.clone(),
+            cass_port: args.cass_port,
+            group_name: args.group_name.clone(),
+            layout: args.layout.as_ref().map(|p| p.display().to_string()),
+            deep: args.deep,
+            erase: format!("{:?}", args.erase).to_lowercase(),
+            gws: gws.base_url().as_str().into(),
+            default_region: args.default_region.clone(),
+            identifiers: inputs.identifiers.len(),
+        },
+        subjects,
+        case: inputs.case.clone(),
+    })
     .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
     Ok((key, log, started))
 }
@@ -132,25 +129,24 @@ pub fn scan_complete(
     log: &mut AuditLog,
     outcome: &crate::search::SearchOutcome,
 ) -> Result<(), Failure> {
-    append(
+    record(
         log,
-        "scan_complete",
-        json!({
-            "complete": outcome.complete(),
-            "tables": outcome.tables,
-            "ranges": outcome.ranges,
-            "rows": outcome.rows,
-            "unread_ranges": outcome.failed.len(),
-            "hits": outcome.totals.hits,
-            "settings": outcome.totals.settings,
-            "listed_settings": outcome.totals.listed_settings,
-        }),
+        &ScanComplete {
+            complete: outcome.complete(),
+            tables: outcome.tables.clone(),
+            ranges: outcome.ranges,
+            rows: outcome.rows,
+            unread_ranges: outcome.failed.len(),
+            hits: outcome.totals.hits,
+            settings: outcome.totals.settings,
+            listed_settings: outcome.totals.listed_settings,
+        },
     )
 }
 
-/// Appends an event; a log that cannot be written stops the run.
-pub fn append(log: &mut AuditLog, kind: &str, data: serde_json::Value) -> Result<(), Failure> {
-    log.append(kind, data)
+/// Appends a typed event; a log that cannot be written stops the run.
+pub fn record<E: AuditEvent>(log: &mut AuditLog, event: &E) -> Result<(), Failure> {
+    log.record(event)
         .map(|_| ())
         .map_err(|e| Failure::Run(format!("audit log: {e}")))
 }

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
+use forgetme_audit::contract::{
+    GroupPlace, OutcomeCounts, RefusedPlan, RunEnd, RunOutcome, Verification as VerificationEvent,
+};
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{
     erase_all, verify_targets, Eraser, SettingResult, SettingTarget, Verification,
@@ -14,7 +17,7 @@ use forgetme_scanner::{Consistency, Session};
 use gws_client::GwsClient;
 use serde_json::{json, Value};
 
-use crate::audit_trail::append;
+use crate::audit_trail::record;
 use crate::failure::Failure;
 use crate::report::{printable, UserNames};
 use crate::search::{Found, OwnerType, SearchOutcome};
@@ -105,13 +108,7 @@ pub async fn run(
             size.settings.max(DEFAULT_MAX_SETTINGS),
             size.agents.max(DEFAULT_MAX_AGENTS),
         );
-        append(
-            log,
-            "run_end",
-            json!({"outcome": "refused_too_large", "complete": outcome.complete(),
-                "planned_settings": size.settings, "planned_agents": size.agents,
-                "max_settings": ctx.max_settings, "max_agents": ctx.max_agents}),
-        )?;
+        record(log, &refused_end(outcome.complete(), &size, ctx))?;
         return Ok(CleanupRun::TooLarge(size));
     }
     let targets = targets(&outcome.found, ctx.layout, erase_possible);
@@ -160,36 +157,69 @@ pub async fn run(
             erase_possible,
         )
         .await;
-        append(
-            log,
-            "verification",
-            verification_event(&targets, &verification),
-        )?;
+        record(log, &verification_event(&targets, &verification))?;
         CleanupRun::Done(results, verification)
     };
+    let complete = outcome.complete();
     let end = match &run {
-        CleanupRun::NotConfirmed => {
-            json!({"outcome": "not_confirmed", "complete": outcome.complete()})
-        }
-        CleanupRun::TooLarge(size) => {
-            json!({"outcome": "refused_too_large", "complete": outcome.complete(),
-                "planned_settings": size.settings, "planned_agents": size.agents,
-                "max_settings": ctx.max_settings, "max_agents": ctx.max_agents})
-        }
-        CleanupRun::NothingToErase => {
-            json!({"outcome": "nothing_to_erase", "complete": outcome.complete(),
-            "erased": 0, "already_gone": 0, "skipped_changed": 0, "failed": 0, "verified": true})
-        }
+        CleanupRun::NotConfirmed => RunEnd {
+            outcome: RunOutcome::NotConfirmed,
+            complete,
+            counts: None,
+            collateral_damage: None,
+            changed_meanwhile: None,
+            refused: None,
+        },
+        CleanupRun::TooLarge(size) => refused_end(complete, size, ctx),
+        CleanupRun::NothingToErase => RunEnd {
+            outcome: RunOutcome::NothingToErase,
+            complete,
+            counts: Some(OutcomeCounts {
+                verified: true,
+                ..OutcomeCounts::default()
+            }),
+            collateral_damage: None,
+            changed_meanwhile: None,
+            refused: None,
+        },
         CleanupRun::Done(results, v) => {
             let t = tally(results);
-            json!({"outcome": "done", "complete": outcome.complete(), "erased": t.erased,
-                "already_gone": t.already_gone, "skipped_changed": t.skipped_changed,
-                "failed": t.failed, "collateral_damage": t.collateral_damage,
-                "changed_meanwhile": t.changed_meanwhile, "verified": v.verified()})
+            RunEnd {
+                outcome: RunOutcome::Done,
+                complete,
+                counts: Some(OutcomeCounts {
+                    erased: t.erased,
+                    already_gone: t.already_gone,
+                    skipped_changed: t.skipped_changed,
+                    not_erased: t.not_erased,
+                    failed: t.failed,
+                    verified: v.verified(),
+                }),
+                collateral_damage: Some(t.collateral_damage),
+                changed_meanwhile: Some(t.changed_meanwhile),
+                refused: None,
+            }
         }
     };
-    append(log, "run_end", end)?;
+    record(log, &end)?;
     Ok(run)
+}
+
+/// The `run_end` of a plan refused as too large.
+fn refused_end(complete: bool, size: &PlanSize, ctx: &CleanupContext<'_>) -> RunEnd {
+    RunEnd {
+        outcome: RunOutcome::RefusedTooLarge,
+        complete,
+        counts: None,
+        collateral_damage: None,
+        changed_meanwhile: None,
+        refused: Some(RefusedPlan {
+            planned_settings: size.settings,
+            planned_agents: size.agents,
+            max_settings: ctx.max_settings,
+            max_agents: ctx.max_agents,
+        }),
+    }
 }
 
 /// How large the plan is: its settings, their agents, and the settings left out because they
@@ -345,6 +375,8 @@ pub struct Tally {
     pub already_gone: usize,
     /// No longer matching at re-read.
     pub skipped_changed: usize,
+    /// Not shown by GWS but still stored in Cassandra: left for the operator.
+    pub not_erased: usize,
     /// Failed.
     pub failed: usize,
     /// Changes after which another setting of the group had vanished (or could not be
@@ -363,6 +395,7 @@ pub fn tally(results: &[SettingResult]) -> Tally {
             Deleted | Rewritten { .. } => t.erased += 1,
             AlreadyGone => t.already_gone += 1,
             SkippedChanged => t.skipped_changed += 1,
+            NotErased { .. } => t.not_erased += 1,
             Failed(_) => t.failed += 1,
         }
         t.collateral_damage += usize::from(r.collateral.is_damage());
@@ -371,11 +404,11 @@ pub fn tally(results: &[SettingResult]) -> Tally {
     t
 }
 
-/// Whether the cleanup ended well: nothing failed, nothing outside the plan vanished, and
-/// the verification found nothing.
+/// Whether the cleanup ended well: nothing failed or was left not erased, nothing outside the
+/// plan vanished, and the verification found nothing.
 pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
     let t = tally(results);
-    t.failed == 0 && t.collateral_damage == 0 && verification.verified()
+    t.failed == 0 && t.not_erased == 0 && t.collateral_damage == 0 && verification.verified()
 }
 
 /// The text lines about the cleanup.
@@ -396,6 +429,7 @@ pub fn write_text(
             }
             Outcome::AlreadyGone => "already gone".to_string(),
             Outcome::SkippedChanged => "skipped: it no longer holds the identifier".to_string(),
+            Outcome::NotErased { reason, .. } => format!("NOT ERASED: {reason}"),
             Outcome::Failed(e) => format!("FAILED: {e}"),
         };
         writeln!(
@@ -406,6 +440,18 @@ pub fn write_text(
             printable(&t.setting_key),
             printable(&what)
         )?;
+        if let Outcome::NotErased { delete_cql, .. } = &r.outcome {
+            // The statement is exact and already terminal-safe (see forgetme_cleanup::cql);
+            // escaping it again would change what it deletes.
+            match delete_cql {
+                Ok(cql) => writeln!(out, "  to remove this one row from Cassandra: {cql}")?,
+                Err(e) => writeln!(
+                    out,
+                    "  no CQL statement could be written for this row: {}",
+                    printable(e)
+                )?,
+            }
+        }
         let c = &r.collateral;
         for k in &c.vanished {
             writeln!(
@@ -428,9 +474,16 @@ pub fn write_text(
     let s = tally(results);
     writeln!(
         out,
-        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} failed.",
-        s.erased, s.already_gone, s.skipped_changed, s.failed
+        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} not erased, {} failed.",
+        s.erased, s.already_gone, s.skipped_changed, s.not_erased, s.failed
     )?;
+    if s.not_erased > 0 {
+        writeln!(
+            out,
+            "NOT ERASED: {} setting(s) that GWS does not show are still stored in Cassandra; GWS cannot erase them. Check each with the row's owner, then remove it with the CQL statement printed above it.",
+            s.not_erased
+        )?;
+    }
     if s.collateral_damage > 0 {
         writeln!(
             out,
@@ -492,6 +545,7 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
         "erased": s.erased,
         "already_gone": s.already_gone,
         "skipped_changed": s.skipped_changed,
+        "not_erased": s.not_erased,
         "failed": s.failed,
         "collateral_damage": s.collateral_damage,
         "changed_meanwhile": s.changed_meanwhile,
@@ -522,6 +576,13 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
             match &r.outcome {
                 forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
                 forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
+                forgetme_cleanup::Outcome::NotErased { reason, delete_cql } => {
+                    v["reason"] = json!(reason);
+                    match delete_cql {
+                        Ok(cql) => v["cql"] = json!(cql),
+                        Err(e) => v["cql_error"] = json!(e),
+                    }
+                }
                 _ => {}
             }
             v
@@ -530,18 +591,22 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
 }
 
 /// Verification summary for the audit log: counts and places, no values.
-pub fn verification_event(targets: &[SettingTarget], v: &Verification) -> Value {
+pub fn verification_event(targets: &[SettingTarget], v: &Verification) -> VerificationEvent {
     let place = |i: &usize| {
         let t = &targets[*i];
-        json!({"table": t.table_name(), "owner_id": t.user_id, "group": t.group})
+        GroupPlace {
+            table: t.table_name(),
+            owner_id: t.user_id.clone(),
+            group: t.group.clone(),
+        }
     };
-    json!({
-        "checked": v.checked,
-        "partitions": v.partitions,
-        "rows": v.rows,
-        "verified": v.verified(),
-        "still_matching": v.still_matching.iter().map(place).collect::<Vec<_>>(),
-        "found_elsewhere": v.elsewhere.iter().map(|(i, _)| place(i)).collect::<Vec<_>>(),
-        "unreadable": v.unreadable.iter().map(|(i, _)| place(i)).collect::<Vec<_>>(),
-    })
+    VerificationEvent {
+        checked: v.checked,
+        partitions: v.partitions,
+        rows: v.rows,
+        verified: v.verified(),
+        still_matching: v.still_matching.iter().map(place).collect(),
+        found_elsewhere: v.elsewhere.iter().map(|(i, _)| place(i)).collect(),
+        unreadable: v.unreadable.iter().map(|(i, _)| place(i)).collect(),
+    }
 }

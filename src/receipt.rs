@@ -285,7 +285,11 @@ pub fn prepare_recheck(
             if seg.runs != [r.run_id.clone()] {
                 return Err(bad("the segment is not this run's alone".into()));
             }
-            let results = seg.kinds.get("result").copied().unwrap_or(0);
+            let results = seg
+                .kinds
+                .get(forgetme_audit::EventKind::Result.as_str())
+                .copied()
+                .unwrap_or(0);
             if results != r.locations.len() as u64 {
                 return Err(bad(format!(
                     "the log records {results} setting(s) handled, the receipt lists {}",

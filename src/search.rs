@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use forgetme_matcher::{Matcher, ValueWarning};
@@ -331,7 +331,6 @@ pub async fn search(
             &target,
             &plan.scan,
             progress.clone(),
-            None,
             handler,
         )
         .await
@@ -339,10 +338,7 @@ pub async fn search(
         absorb(&mut outcome, result);
     }
 
-    let mut collected = std::mem::replace(
-        &mut *collected.lock().expect("collector poisoned"),
-        Collected::new(0, false),
-    );
+    let mut collected = std::mem::replace(&mut *lock(&collected), Collected::new(0, false));
     collected.found.sort();
     collected.found.dedup();
     collected.totals.agents = collected.agents.len() as u64;
@@ -355,6 +351,14 @@ pub async fn search(
     outcome.values = collected.values;
     outcome.elapsed = started.elapsed();
     Ok(outcome)
+}
+
+/// The collector, even after a row callback panicked while holding it. The panic's split is
+/// reported unread by the scanner (so the search is never called complete), and the collector
+/// only ever gains real hits and counts: what it holds stays true, and the other splits' hits
+/// must not be lost to the poison, nor the run crash on it.
+fn lock(collected: &Mutex<Collected>) -> MutexGuard<'_, Collected> {
+    collected.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn absorb(outcome: &mut SearchOutcome, result: forgetme_scanner::scan::TableScan) {
@@ -395,7 +399,7 @@ fn layout_handler(
         if m.hits.is_empty() && m.warning.is_none() {
             return;
         }
-        let mut c = collected.lock().expect("collector poisoned");
+        let mut c = lock(&collected);
         if let Some(w) = m.warning {
             c.warn(w);
         }
@@ -474,7 +478,7 @@ fn deep_handler(
                 })
                 .collect::<Vec<_>>()
                 .join("/");
-            let mut c = collected.lock().expect("collector poisoned");
+            let mut c = lock(&collected);
             let identity = c.row_identity(&table_name, row, &key_index, Some(column));
             if !c.count_setting(identity, m.hits.len(), None) {
                 continue;
@@ -516,4 +520,80 @@ fn row_key(row: &RowView<'_>, key_index: &[(String, usize)]) -> RowKey {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forgetme_matcher::{parse_identifier, ParseOptions};
+    use forgetme_scanner::layout::Layout;
+
+    /// A row callback that panicked while holding the collector poisons its lock. The other
+    /// splits' callbacks still record their hits, and the search can still hand them over.
+    #[test]
+    fn a_poisoned_collector_keeps_working() {
+        let layout = Layout::reference();
+        let table = &layout.tables[0];
+        let plan = SearchPlan {
+            keyspace: "ks",
+            layout_tables: &layout.tables,
+            group: None,
+            deep: false,
+            scan_only: false,
+            scan: ScanOptions::default(),
+            consistency_name: "LOCAL_ONE",
+            capture_values: false,
+            max_listed: DEFAULT_MAX_LISTED,
+        };
+        let matcher = Arc::new(Matcher::new(
+            vec![parse_identifier("john.smith@pizza.com", &ParseOptions::default()).unwrap()],
+            None,
+        ));
+        let collected = Arc::new(Mutex::new(Collected::new(10, false)));
+        let key_index: Vec<(String, usize)> = ["owner_id", "group_name", "setting_key"]
+            .iter()
+            .map(|c| {
+                let i = table.columns().iter().position(|x| x == c).unwrap();
+                (c.to_string(), i)
+            })
+            .collect();
+        let handler = layout_handler(
+            "ks.settings",
+            table,
+            key_index,
+            &plan,
+            matcher,
+            collected.clone(),
+        );
+        let poisoner = collected.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = poisoner.lock().unwrap();
+            panic!("a row callback panics while holding the collector");
+        })
+        .join();
+        assert!(collected.is_poisoned());
+
+        let owner = b"0123456789abcdef0123456789abcdef".as_slice();
+        let value = br#"{"id":"fav-1","emailAddresses":["john.smith@pizza.com"]}"#.as_slice();
+        let mut columns: Vec<Option<&[u8]>> = vec![None; table.columns().len()];
+        for (name, bytes) in [
+            ("owner_id", owner),
+            (
+                "group_name",
+                b"interaction-workspace-personal-favorites".as_slice(),
+            ),
+            ("setting_key", b"fav-1".as_slice()),
+            ("value", value),
+        ] {
+            let i = table.columns().iter().position(|x| x == name).unwrap();
+            columns[i] = Some(bytes);
+        }
+        handler(&RowView::new(&columns));
+
+        let c = lock(&collected);
+        assert_eq!(c.found.len(), 1);
+        assert_eq!(c.found[0].setting_key, "fav-1");
+        assert!(c.found[0].deletable);
+        assert_eq!(c.totals.settings, 1);
+    }
 }

@@ -356,3 +356,103 @@ fn rechain_from(log: &str, n: usize, edit: impl Fn(&str) -> String) -> String {
     }
     out
 }
+
+/// A setting row written straight to Cassandra by something other than GWS: its value is not
+/// JSON, so GWS's GET does not show it as a setting. The cleanup must not call it gone while
+/// Cassandra holds it: it is reported not erased, with the CQL statement that removes exactly
+/// that row, and that statement (run as printed) removes it and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_gws_does_not_show_is_not_called_gone() {
+    let s = seeded("cleanup_hidden").await;
+    let dir = tempfile::tempdir().unwrap();
+    let favs = "interaction-workspace-personal-favorites";
+    let owner = s
+        .data
+        .settings
+        .iter()
+        .find(|x| x.group == favs && x.owner_id != "contact-center")
+        .expect("an agent with favorites")
+        .owner_id
+        .clone();
+    // A hostile key: quotes, a statement separator and a comment, as another writer could
+    // store. The value is not JSON, so GWS answers it as a bare string without a key.
+    let hidden_key = "note'); DROP TABLE x; -- \"q\"";
+    let session = testkit::cassandra_session(None).await;
+    session
+        .query_unpaged(
+            format!(
+                "INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)",
+                s.keyspace
+            ),
+            (
+                owner.as_str(),
+                favs,
+                hidden_key,
+                "call back ghost.writer@pizza.com (not JSON)",
+            ),
+        )
+        .await
+        .unwrap();
+    let before = dump(&s.keyspace).await;
+
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &["--search", "ghost.writer@pizza.com", "--format", "json"],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let cleanup = &report["cleanup"];
+    assert_eq!(cleanup["already_gone"], 0, "{cleanup}");
+    assert_eq!(cleanup["not_erased"], 1, "{cleanup}");
+    assert_eq!(cleanup["verified"], Value::Bool(false), "{cleanup}");
+    let setting = &cleanup["settings"][0];
+    assert_eq!(setting["outcome"], "not_erased", "{setting}");
+    assert_eq!(setting["still_matching"], Value::Bool(true), "{setting}");
+    assert!(
+        setting["reason"]
+            .as_str()
+            .unwrap()
+            .contains("GWS does not show this setting"),
+        "{setting}"
+    );
+    let cql = setting["cql"]
+        .as_str()
+        .expect("a CQL statement")
+        .to_string();
+    assert!(cql.starts_with("DELETE FROM "), "{cql}");
+    assert_eq!(dump(&s.keyspace).await, before, "nothing changed");
+
+    // The text report prints the same statement for the operator.
+    let text_args: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--format" && *a != "json")
+        .cloned()
+        .collect();
+    let text = forget_me_env(&text_args, &[PASSWORD_ENV]).await;
+    assert_eq!(text.code, 1, "{}\n{}", text.stdout, text.stderr);
+    assert!(text.stdout.contains("NOT ERASED"), "{}", text.stdout);
+    assert!(text.stdout.contains(&cql), "{}", text.stdout);
+
+    // The audit log says the setting was not erased, and holds neither the identifier nor
+    // the statement.
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(log.contains("\"outcome\":\"not_erased\""), "{log}");
+    assert!(!log.contains("ghost.writer"));
+    assert!(!log.contains("DELETE FROM"));
+
+    // Run as printed, the statement removes that one row and nothing else.
+    session.query_unpaged(cql.as_str(), &[]).await.unwrap();
+    let after = dump(&s.keyspace).await;
+    let mut expected = before.clone();
+    expected.remove(&(owner.clone(), favs.to_string(), hidden_key.to_string()));
+    assert_eq!(after.len(), before.len() - 1);
+    assert_eq!(after, expected);
+
+    // Now Cassandra agrees: nothing is left to find.
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

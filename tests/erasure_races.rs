@@ -204,3 +204,74 @@ async fn verification_notices_a_copy_that_came_back() {
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// The statement printed for a row GWS cannot erase removes exactly that row whatever its key
+/// holds: a blob, an int, text with quotes, a line break and a right-to-left override.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printed_delete_statement_removes_exactly_one_row() {
+    let keyspace = testkit::unique_keyspace("cql_delete");
+    let session = testkit::cassandra_session(None).await;
+    session
+        .query_unpaged(
+            format!("CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    session
+        .query_unpaged(
+            format!("CREATE TABLE {keyspace}.odd_keys (k blob, t text, n int, v text, PRIMARY KEY ((k), t, n))"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let hostile = "it's\n\u{202e}'; DROP TABLE x; --";
+    let rows: Vec<(Vec<u8>, &str, i32)> = vec![
+        (vec![0, 0x27, 0xff], hostile, -7),
+        (vec![0, 0x27, 0xff], hostile, 7),
+        (vec![0, 0x27, 0xff], "it's", -7),
+        (vec![0, 0x27], hostile, -7),
+    ];
+    for (k, t, n) in &rows {
+        session
+            .query_unpaged(
+                format!("INSERT INTO {keyspace}.odd_keys (k, t, n, v) VALUES (?, ?, ?, 'x')"),
+                (k, *t, *n),
+            )
+            .await
+            .unwrap();
+    }
+    session.refresh_metadata().await.unwrap();
+    let (k, t, n) = &rows[0];
+    let key = vec![
+        ("k".to_string(), RawValue(k.clone())),
+        ("t".to_string(), RawValue(t.as_bytes().to_vec())),
+        ("n".to_string(), RawValue(n.to_be_bytes().to_vec())),
+    ];
+    let cql =
+        forgetme_cleanup::cql::delete_row_statement(&session, &keyspace, "odd_keys", &key).unwrap();
+    assert!(
+        !cql.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{cql:?}"
+    );
+    assert!(cql.contains("blobAsText(0x"), "{cql}");
+    session.query_unpaged(cql.as_str(), &[]).await.unwrap();
+    let mut left: Vec<(Vec<u8>, String, i32)> = session
+        .query_unpaged(format!("SELECT k, t, n FROM {keyspace}.odd_keys"), &[])
+        .await
+        .unwrap()
+        .into_rows_result()
+        .unwrap()
+        .rows::<(Vec<u8>, String, i32)>()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    left.sort();
+    let mut want: Vec<(Vec<u8>, String, i32)> = rows[1..]
+        .iter()
+        .map(|(k, t, n)| (k.clone(), t.to_string(), *n))
+        .collect();
+    want.sort();
+    assert_eq!(left, want);
+    testkit::drop_keyspace(&keyspace).await;
+}

@@ -323,10 +323,22 @@ async fn a_cleanup_killed_halfway_is_finished_by_a_second_run() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(
+        s.emulator.faults().in_flight() >= 1,
+        "the kill must land while a change is in flight"
+    );
     child.kill().await.unwrap();
-    // Let a change that was in flight at the kill land (or not) before looking.
+    // A change in flight at the kill lands (its delay runs out) or is dropped with the
+    // connection: wait until the emulator holds no request any more before looking.
     s.emulator.faults().clear();
-    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let killed = Instant::now();
+    while s.emulator.faults().in_flight() > 0 {
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "a request is still in flight 30 s after the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     let log_path = dir.path().join("audit.jsonl");
     let log = std::fs::read_to_string(&log_path).unwrap();
@@ -664,4 +676,109 @@ async fn cassandra_gone_mid_scan_is_exit_1_with_unread_ranges_and_a_rerun_finds_
     drop(proxy);
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// A row callback that panics ends only the task reading that split: the scan reports that
+/// split's own token range unread (not the whole ring, and not "read"), every other split is
+/// read, and a scan without the panic is complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicked_split_reports_its_own_range_unread() {
+    use forgetme_scanner::scan::{scan_table, ScanOptions, ScanProgress, ScanTarget};
+    use std::collections::HashMap;
+
+    let keyspace = testkit::unique_keyspace("fault_panic");
+    let admin = testkit::cassandra_session(None).await;
+    admin
+        .query_unpaged(
+            format!("CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    admin
+        .query_unpaged(
+            format!("CREATE TABLE {keyspace}.rows (k text PRIMARY KEY, v text)"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let session = Arc::new(testkit::cassandra_session(None).await);
+    for i in 0..300 {
+        session
+            .query_unpaged(
+                format!("INSERT INTO {keyspace}.rows (k, v) VALUES (?, 'x')"),
+                (format!("row-{i}"),),
+            )
+            .await
+            .unwrap();
+    }
+    session.refresh_metadata().await.unwrap();
+    let tokens: HashMap<String, i64> = session
+        .query_unpaged(format!("SELECT k, token(k) FROM {keyspace}.rows"), &[])
+        .await
+        .unwrap()
+        .into_rows_result()
+        .unwrap()
+        .rows::<(String, i64)>()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(tokens.len(), 300);
+
+    let target = ScanTarget::from_schema(&session, &keyspace, "rows", vec!["k".into()]).unwrap();
+    let opts = ScanOptions {
+        concurrency: 2,
+        ..ScanOptions::default()
+    };
+    let scan = |poison: Option<&'static str>| {
+        let seen = Arc::new(std::sync::Mutex::new(BTreeSet::<String>::new()));
+        let handler_seen = seen.clone();
+        let handler: forgetme_scanner::scan::RowHandler = Arc::new(move |row| {
+            let k = String::from_utf8(row.column(0).unwrap().to_vec()).unwrap();
+            if Some(k.as_str()) == poison {
+                panic!("row callback fails on one row");
+            }
+            handler_seen.lock().unwrap().insert(k);
+        });
+        let (session, target, opts) = (session.clone(), target.clone(), opts.clone());
+        async move {
+            let result = scan_table(
+                session,
+                &target,
+                &opts,
+                Arc::new(ScanProgress::default()),
+                handler,
+            )
+            .await
+            .unwrap();
+            let seen = seen.lock().unwrap().clone();
+            (result, seen)
+        }
+    };
+
+    let (clean, seen) = scan(None).await;
+    assert!(clean.complete(), "{:?}", clean.failed);
+    assert_eq!(seen.len(), 300);
+    assert!(clean.splits > 1, "one split only: nothing to tell apart");
+
+    let (result, seen) = scan(Some("row-17")).await;
+    assert_eq!(result.failed.len(), 1, "{:?}", result.failed);
+    let failed = &result.failed[0];
+    assert_ne!(failed.range, forgetme_scanner::ring::TokenRange::FULL);
+    assert!(
+        failed.range.contains(tokens["row-17"]),
+        "{failed:?} does not hold the row that panicked"
+    );
+    assert!(failed.error.contains("panicked"), "{}", failed.error);
+    // Every row outside the failed range was handed over.
+    for (k, t) in &tokens {
+        if !failed.range.contains(*t) {
+            assert!(
+                seen.contains(k),
+                "{k} outside the failed range was not read"
+            );
+        }
+    }
+    assert!(!seen.contains("row-17"));
+    testkit::drop_keyspace(&keyspace).await;
 }

@@ -67,13 +67,29 @@ pub fn verify_chain(
     key: Option<&AuditKey>,
 ) -> Result<Result<ChainReport, BrokenLink>, AuditError> {
     let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
-    walk(BufReader::new(file), key, |_| {}).map_err(|e| AuditError::io("read audit log", path, e))
+    walk(BufReader::new(file), key, |_| Ok(()))
+        .map_err(|e| AuditError::io("read audit log", path, e))
+}
+
+/// [`verify_chain`], and every event's `data` parsed as the type of its kind
+/// ([`crate::contract`]): what `--verify-audit-log` runs. An event whose chain and seal are
+/// intact but whose kind or data do not follow the contract (an unknown kind, a missing field,
+/// a wrong type) is reported as a broken link at its line: it was not written by this tool.
+pub fn verify_log(
+    path: &Path,
+    key: Option<&AuditKey>,
+) -> Result<Result<ChainReport, BrokenLink>, AuditError> {
+    let file = File::open(path).map_err(|e| AuditError::io("open audit log", path, e))?;
+    walk(BufReader::new(file), key, |event| {
+        crate::contract::TypedEvent::parse(&event.kind, &event.data).map(|_| ())
+    })
+    .map_err(|e| AuditError::io("read audit log", path, e))
 }
 
 /// [`verify_chain`] for a log already in memory, e.g. a copy received for review, so that it
 /// need not be written to disk first.
 pub fn verify_bytes(log: &[u8], key: Option<&AuditKey>) -> Result<ChainReport, BrokenLink> {
-    walk(log, key, |_| {}).expect("reading from memory cannot fail")
+    walk(log, key, |_| Ok(())).expect("reading from memory cannot fail")
 }
 
 /// SHA-256 over the hashes of events with seq in [from, to] (inclusive), hex — used by an
@@ -125,6 +141,7 @@ pub fn segment_summary(
             }
             *kinds.entry(event.kind.clone()).or_insert(0) += 1;
         }
+        Ok(())
     })
     .map_err(|e| AuditError::io("read audit log", path, e))?;
     let report = verdict.map_err(|link| AuditError::Tampered {
@@ -152,11 +169,12 @@ pub fn segment_summary(
 pub(crate) const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads the log line by line, checking every link (and every seal, given the key), and hands
-/// each valid event to `visit`. Stops at the first broken link.
+/// each valid event to `visit`. Stops at the first broken link, or at the first event `visit`
+/// refuses (reported as a broken link at its line, with `visit`'s reason).
 pub(crate) fn walk<R: BufRead>(
     mut reader: R,
     key: Option<&AuditKey>,
-    mut visit: impl FnMut(&Event),
+    mut visit: impl FnMut(&Event) -> Result<(), String>,
 ) -> io::Result<Result<ChainReport, BrokenLink>> {
     let mut state = ChainState::new(key);
     let mut buf = Vec::new();
@@ -181,7 +199,14 @@ pub(crate) fn walk<R: BufRead>(
             }));
         }
         match state.accept(&buf) {
-            Ok(event) => visit(&event),
+            Ok(event) => {
+                if let Err(reason) = visit(&event) {
+                    return Ok(Err(BrokenLink {
+                        line: event.seq,
+                        reason,
+                    }));
+                }
+            }
             Err(link) => return Ok(Err(link)),
         }
     }
@@ -334,7 +359,7 @@ mod tests {
     #[test]
     fn an_endless_line_is_refused_without_reading_it_all() {
         let endless = std::io::repeat(b'x');
-        let verdict = walk(BufReader::new(endless), None, |_| {}).unwrap();
+        let verdict = walk(BufReader::new(endless), None, |_| Ok(())).unwrap();
         let link = verdict.unwrap_err();
         assert_eq!(link.line, 1);
         assert!(link.reason.contains("longer than"), "{link}");

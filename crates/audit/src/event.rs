@@ -197,7 +197,7 @@ fn canonical_value(value: Value) -> Value {
 }
 
 /// Checks that `kind` is a short lower-case `snake_case` name. Kinds are a fixed vocabulary
-/// (see [`crate::kind`]); restricting them keeps free text, and so personal data, out of them.
+/// (see [`crate::EventKind`]); restricting them keeps free text, and so personal data, out of them.
 pub(crate) fn check_kind(kind: &str) -> Result<(), String> {
     let mut bytes = kind.bytes();
     let first_ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase());
@@ -354,8 +354,8 @@ mod tests {
 
     #[test]
     fn kinds_are_snake_case() {
-        for ok in crate::kind::ALL {
-            assert!(check_kind(ok).is_ok());
+        for ok in crate::EventKind::ALL {
+            assert!(check_kind(ok.as_str()).is_ok());
         }
         for bad in ["", "Run", "run-start", "1run", "a b", "john@example.com"] {
             assert!(check_kind(bad).is_err(), "{bad}");

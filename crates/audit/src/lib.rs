@@ -5,7 +5,12 @@
 //!
 //! * **It cannot be quietly edited.** Every event carries the SHA-256 of the event before it
 //!   ([`verify_chain`]), so editing, deleting, reordering or inserting a line breaks the chain
-//!   at that line. [`AuditLog::open`] refuses to append to a broken chain.
+//!   at that line; anyone can recompute hashes, so every event also carries a seal (an HMAC
+//!   under the audit key), which catches an edit followed by re-chaining every later line
+//!   when the key is at hand. A rewrite by the key holder, and lines cut from the end, show
+//!   only against a head recorded elsewhere ([`segment_summary`], as erasure receipts do).
+//!   `docs/audit-log.md` lists exactly what each check catches. [`AuditLog::open`] refuses to
+//!   append to a broken chain.
 //! * **It is not itself a store of the personal data being erased.** Data subjects appear only
 //!   as [`AuditKey::subject_ref`]s: HMAC-SHA256 of the normalized identifier under a secret
 //!   key kept apart from the log. Whoever holds the key can check that a given subject was
@@ -20,17 +25,18 @@
 #![warn(missing_docs)]
 
 mod chain;
+pub mod contract;
 mod error;
 mod event;
 mod fsutil;
 mod key;
-pub mod kind;
 mod log;
 
 pub use chain::{
-    segment_digest, segment_summary, verify_bytes, verify_chain, BrokenLink, ChainReport,
-    SegmentSummary,
+    segment_digest, segment_summary, verify_bytes, verify_chain, verify_log, BrokenLink,
+    ChainReport, SegmentSummary,
 };
+pub use contract::{AuditEvent, EventKind, TypedEvent};
 pub use error::AuditError;
 pub use event::{now_rfc3339, GENESIS_PREV};
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};

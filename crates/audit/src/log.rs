@@ -85,7 +85,7 @@ impl AuditLog {
             Err(TryLockError::Error(e)) => return Err(AuditError::io("lock audit log", path, e)),
         }
         // Verify under the lock, so no other run can append between verification and ours.
-        let report = walk(BufReader::new(&file), Some(key), |_| {})
+        let report = walk(BufReader::new(&file), Some(key), |_| Ok(()))
             .map_err(|e| AuditError::io("read audit log", path, e))?
             .map_err(|link| AuditError::Tampered {
                 path: path.to_path_buf(),
@@ -105,7 +105,10 @@ impl AuditLog {
     /// Appends one event and fsyncs (the event must be on disk BEFORE the change it announces
     /// is made). Returns the event's hash.
     ///
-    /// `kind` is a lower-case `snake_case` name (see [`crate::kind`]); `data` is a JSON object
+    /// The tool itself writes through [`AuditLog::record`], which takes a typed event; this is
+    /// the layer below it, for any kind.
+    ///
+    /// `kind` is a lower-case `snake_case` name (see [`crate::EventKind`]); `data` is a JSON object
     /// without floating-point numbers, and its keys are written sorted. `data` must hold only
     /// subject refs, ids, names, paths, counts and outcomes — never a raw e-mail address or
     /// phone number, a setting value or a password: this crate cannot tell them apart from
@@ -148,6 +151,15 @@ impl AuditLog {
         self.seq = seq;
         self.head = event.hash;
         Ok(self.head.clone())
+    }
+
+    /// Appends a typed event of the contract ([`crate::contract`]): its kind is the type's,
+    /// its data the type's fields. Returns the new head.
+    pub fn record<E: crate::AuditEvent>(&mut self, event: &E) -> Result<String, AuditError> {
+        let data = serde_json::to_value(event).map_err(|e| AuditError::InvalidEvent {
+            reason: format!("cannot serialize a {} event: {e}", E::KIND),
+        })?;
+        self.append(E::KIND.as_str(), data)
     }
 
     /// The log file's path, for messages and receipts.

@@ -27,7 +27,8 @@ fn data_value() -> impl Strategy<Value = Value> {
 
 fn event() -> impl Strategy<Value = (String, Map<String, Value>)> {
     (
-        prop::sample::select(forgetme_audit::kind::ALL.to_vec()).prop_map(str::to_owned),
+        prop::sample::select(forgetme_audit::EventKind::ALL.to_vec())
+            .prop_map(|k| k.as_str().to_owned()),
         prop::collection::btree_map("[a-z_]{1,8}", data_value(), 0..5)
             .prop_map(|m| m.into_iter().collect()),
     )

@@ -266,3 +266,87 @@ fn a_log_sealed_with_another_key_is_not_appended_to() {
     assert!(matches!(err, AuditError::Tampered { .. }), "{err}");
     forgetme_audit::AuditLog::open(&path, "r", &test_key()).expect("its own key opens it");
 }
+
+/// What a head written down elsewhere adds (an erasure receipt records its run's segment
+/// digest and last hash; `--recheck-receipt` recomputes them with `segment_summary`): a rewrite
+/// by someone holding the key, and lines removed from the end of the anchored segment, are
+/// caught by comparing; events after the last anchor are not. docs/audit-log.md says so.
+#[test]
+fn an_anchored_head_catches_the_key_holder_and_truncation_but_not_later_events() {
+    use forgetme_audit::{segment_summary, AuditLog};
+    let (_dir, path, lines) = five();
+    let key = test_key();
+    let anchor = segment_summary(&path, 1, 5, Some(&key)).unwrap();
+    assert!(anchor.seals_checked);
+
+    // The key holder rewrites event 2 and re-seals everything: the log verifies with the
+    // key, but its digest and head no longer match the anchor.
+    let mut events = parse(&lines);
+    events[1].data.insert("outcome".into(), json!("forged"));
+    write_lines(&path, &rechain_sealed(events, Some(&key)));
+    verify_chain(&path, Some(&key))
+        .unwrap()
+        .expect("the key holder's rewrite verifies");
+    let rewritten = segment_summary(&path, 1, 5, Some(&key)).unwrap();
+    assert_ne!(rewritten.digest, anchor.digest);
+    assert_ne!(rewritten.head, anchor.head);
+
+    // Lines removed from the end of the anchored segment: a valid shorter chain, but the
+    // anchored segment is no longer there.
+    write_lines(&path, &lines[..4]);
+    verify_chain(&path, Some(&key))
+        .unwrap()
+        .expect("a shorter chain verifies");
+    assert!(matches!(
+        segment_summary(&path, 1, 5, Some(&key)).unwrap_err(),
+        AuditError::SegmentOutOfRange { events: 4, .. }
+    ));
+
+    // A later run appended, then removed again: nothing anchors it, so nothing shows.
+    write_lines(&path, &lines);
+    let mut log = AuditLog::open(&path, "later-run", &key).unwrap();
+    log.append("run_start", json!({"operator": "ops"})).unwrap();
+    log.append("run_end", json!({"outcome": "done"})).unwrap();
+    drop(log);
+    assert_eq!(read_lines(&path).len(), 7);
+    write_lines(&path, &lines);
+    let report = verify_chain(&path, Some(&key)).unwrap().unwrap();
+    assert_eq!(report.events, 5);
+    let same = segment_summary(&path, 1, 5, Some(&key)).unwrap();
+    assert_eq!((same.digest, same.head), (anchor.digest, anchor.head));
+}
+
+/// An intact chain whose events do not follow the typed contract (kinds the tool does not
+/// write, data without the fields it always writes) verifies as a chain, and
+/// `verify_log`, what `--verify-audit-log` runs, names the first such line.
+#[test]
+fn verify_log_names_the_first_event_outside_the_contract() {
+    use forgetme_audit::contract::{RunEnd, RunOutcome};
+    use forgetme_audit::{verify_log, AuditLog};
+    let (_dir, path) = temp_log();
+    let key = test_key();
+    let mut log = AuditLog::open(&path, "r", &key).unwrap();
+    log.record(&RunEnd {
+        outcome: RunOutcome::NotConfirmed,
+        complete: true,
+        counts: None,
+        collateral_damage: None,
+        changed_meanwhile: None,
+        refused: None,
+    })
+    .unwrap();
+    log.append(
+        "planned",
+        json!({"table": "ks.settings", "action": "delete"}),
+    )
+    .unwrap();
+    drop(log);
+    verify_chain(&path, Some(&key))
+        .unwrap()
+        .expect("the chain is intact");
+    let link = verify_log(&path, Some(&key)).unwrap().unwrap_err();
+    assert_eq!(link.line, 2, "{link}");
+    assert!(link.reason.contains("contract of planned"), "{link}");
+    let link = verify_log(&path, None).unwrap().unwrap_err();
+    assert_eq!(link.line, 2, "{link}");
+}

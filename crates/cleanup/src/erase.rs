@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 
+use forgetme_audit::contract::{
+    ChangeResult, CollateralDamage, CollateralRecord, Planned, SettingOutcome, SettingPlace,
+};
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_matcher::{plan_erasure, ErasureOptions, ErasurePlan, Matcher};
 use forgetme_scanner::read::read_column;
 use forgetme_scanner::{Consistency, Session};
 use gws_client::{GwsClient, GwsError};
-use serde_json::{json, Value};
 
 use crate::partition::{snapshot, Collateral};
 use crate::target::SettingTarget;
@@ -26,6 +28,16 @@ pub enum Outcome {
     AlreadyGone,
     /// The setting no longer holds any identifier; it was left alone.
     SkippedChanged,
+    /// GWS does not show the setting (its re-read lacks it, or GWS answered "not found"), yet
+    /// Cassandra still holds it with the identifier: nothing GWS can do erases it. Typically a
+    /// row written by something other than GWS, whose value GWS's GET does not return.
+    NotErased {
+        /// Why, without values (for the report and the audit log).
+        reason: String,
+        /// The CQL statement that removes exactly this row, for the operator's report only
+        /// (never logged: see [`crate::cql`]); or why none could be written.
+        delete_cql: Result<String, String>,
+    },
     /// The change failed (GWS's error, without values).
     Failed(String),
 }
@@ -38,7 +50,20 @@ impl Outcome {
             Outcome::Rewritten { .. } => "rewritten",
             Outcome::AlreadyGone => "already_gone",
             Outcome::SkippedChanged => "skipped_changed",
+            Outcome::NotErased { .. } => "not_erased",
             Outcome::Failed(_) => "failed",
+        }
+    }
+
+    /// The outcome as the audit log records it.
+    pub fn recorded(&self) -> SettingOutcome {
+        match self {
+            Outcome::Deleted => SettingOutcome::Deleted,
+            Outcome::Rewritten { .. } => SettingOutcome::Rewritten,
+            Outcome::AlreadyGone => SettingOutcome::AlreadyGone,
+            Outcome::SkippedChanged => SettingOutcome::SkippedChanged,
+            Outcome::NotErased { .. } => SettingOutcome::NotErased,
+            Outcome::Failed(_) => SettingOutcome::Failed,
         }
     }
 
@@ -90,34 +115,42 @@ pub async fn erase_all(
         let place = audit_place(eraser, target);
         eraser
             .audit
-            .append(
-                "planned",
-                json!({ "setting": place, "json_paths": target.json_paths }),
-            )
+            .record(&Planned {
+                setting: place.clone(),
+                json_paths: target.json_paths.clone(),
+            })
             .map_err(|e| format!("audit log: {e}"))?;
 
         let (outcome, collateral) = erase_one(eraser, target, &mut key_attributes).await;
-        let mut data = json!({ "setting": place, "outcome": outcome.as_str() });
-        match &outcome {
-            Outcome::Rewritten { removed } => data["removed_paths"] = json!(removed),
-            Outcome::Failed(e) => data["error"] = json!(e),
-            _ => {}
-        }
-        if !collateral.is_empty() {
-            data["collateral"] = collateral_json(eraser, &collateral);
-        }
+        let collateral_record =
+            (!collateral.is_empty()).then(|| collateral_record(eraser, &collateral));
         eraser
             .audit
-            .append("result", data)
+            .record(&ChangeResult {
+                setting: place.clone(),
+                outcome: outcome.recorded(),
+                removed_paths: match &outcome {
+                    Outcome::Rewritten { removed } => Some(removed.clone()),
+                    _ => None,
+                },
+                error: match &outcome {
+                    Outcome::Failed(e) => Some(e.clone()),
+                    _ => None,
+                },
+                reason: match &outcome {
+                    Outcome::NotErased { reason, .. } => Some(reason.clone()),
+                    _ => None,
+                },
+                collateral: collateral_record.clone(),
+            })
             .map_err(|e| format!("audit log: {e}"))?;
         if collateral.is_damage() {
             eraser
                 .audit
-                .append(
-                    "collateral_damage",
-                    json!({ "setting": audit_place(eraser, target),
-                            "collateral": collateral_json(eraser, &collateral) }),
-                )
+                .record(&CollateralDamage {
+                    setting: place,
+                    collateral: collateral_record.unwrap_or_default(),
+                })
                 .map_err(|e| format!("audit log: {e}"))?;
         }
         results.push(SettingResult {
@@ -131,42 +164,41 @@ pub async fn erase_all(
 
 /// A setting's place for the audit log. The setting key is a name chosen by Workspace; in the
 /// rare case it holds an identifier itself, it is recorded as an HMAC like the identifiers.
-fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> Value {
+fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> SettingPlace {
     let key_is_personal = eraser.matcher.is_match_text(&t.setting_key);
-    let subjects: Vec<String> = t
-        .identifiers
-        .iter()
-        .map(|i| {
-            eraser
-                .audit_key
-                .subject_ref(eraser.matcher.identifiers()[*i].normalized())
-        })
-        .collect();
-    json!({
-        "table": t.table_name(),
-        "owner_id": t.user_id,
-        "group": t.group,
-        "setting_key": if key_is_personal { Value::Null } else { json!(t.setting_key) },
-        "setting_key_ref": if key_is_personal { json!(eraser.audit_key.subject_ref(&t.setting_key)) } else { Value::Null },
-        "subjects": subjects,
-    })
+    SettingPlace {
+        table: t.table_name(),
+        owner_id: t.user_id.clone(),
+        group: t.group.clone(),
+        setting_key: (!key_is_personal).then(|| t.setting_key.clone()),
+        setting_key_ref: key_is_personal.then(|| eraser.audit_key.subject_ref(&t.setting_key)),
+        subjects: t
+            .identifiers
+            .iter()
+            .map(|i| {
+                eraser
+                    .audit_key
+                    .subject_ref(eraser.matcher.identifiers()[*i].normalized())
+            })
+            .collect(),
+    }
 }
 
 /// Collateral findings for the audit log: setting keys only (an HMAC for a key that holds an
 /// identifier), never values.
-fn collateral_json(eraser: &Eraser<'_>, c: &Collateral) -> Value {
+fn collateral_record(eraser: &Eraser<'_>, c: &Collateral) -> CollateralRecord {
     let name = |k: &String| {
         if eraser.matcher.is_match_text(k) {
-            json!(eraser.audit_key.subject_ref(k))
+            eraser.audit_key.subject_ref(k)
         } else {
-            json!(k)
+            k.clone()
         }
     };
-    json!({
-        "vanished": c.vanished.iter().map(name).collect::<Vec<_>>(),
-        "changed_meanwhile": c.changed_meanwhile.iter().map(name).collect::<Vec<_>>(),
-        "unchecked": c.unchecked.is_some(),
-    })
+    CollateralRecord {
+        vanished: c.vanished.iter().map(name).collect(),
+        changed_meanwhile: c.changed_meanwhile.iter().map(name).collect(),
+        unchecked: c.unchecked.is_some(),
+    }
 }
 
 /// Erases one target; returns the outcome and, when a change was sent, what happened to the
@@ -188,7 +220,10 @@ async fn erase_one(
             )
         }
     };
-    let outcome = change_one(eraser, t, key_attributes).await;
+    let outcome = match change_one(eraser, t, key_attributes).await {
+        Outcome::AlreadyGone => confirm_gone(eraser, t).await,
+        outcome => outcome,
+    };
     if outcome == Outcome::SkippedChanged {
         return (outcome, Collateral::default());
     }
@@ -249,8 +284,8 @@ async fn change_one(
         // scan matched and what the verification reads, so when it still holds the
         // identifier the whole setting goes (with --erase setting too).
         ErasurePlan::NoMatch => match stored_text_matches(eraser, t).await {
-            Ok(true) => ErasurePlan::DeleteSetting,
-            Ok(false) => return Outcome::SkippedChanged,
+            Ok(StoredText::Matches) => ErasurePlan::DeleteSetting,
+            Ok(StoredText::NoMatch | StoredText::Absent) => return Outcome::SkippedChanged,
             Err(e) => return Outcome::Failed(e),
         },
         plan => plan,
@@ -284,9 +319,41 @@ async fn change_one(
     }
 }
 
+/// GWS says the setting is gone (its re-read lacks it, or it answered "not found"). Only
+/// Cassandra can confirm that: a row GWS does not show (a value that is not JSON, written by
+/// something else) is still there, and calling it gone would be a false erasure.
+async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
+    match stored_text_matches(eraser, t).await {
+        Ok(StoredText::Absent) => Outcome::AlreadyGone,
+        Ok(StoredText::NoMatch) => Outcome::SkippedChanged,
+        Ok(StoredText::Matches) => Outcome::NotErased {
+            reason: "GWS does not show this setting; it is still stored in Cassandra with the identifier, so it could not be erased through GWS".into(),
+            delete_cql: crate::cql::delete_row_statement(
+                eraser.store,
+                &t.keyspace,
+                &t.table,
+                &t.row_key,
+            ),
+        },
+        Err(e) => Outcome::Failed(format!(
+            "GWS does not show this setting, and Cassandra could not be read to confirm it is gone: {e}"
+        )),
+    }
+}
+
+/// What Cassandra holds for a setting now.
+enum StoredText {
+    /// No such row (or no value in it).
+    Absent,
+    /// A value without the identifier.
+    NoMatch,
+    /// A value holding the identifier.
+    Matches,
+}
+
 /// Whether the setting's stored text, read from Cassandra now, holds an identifier (possible
 /// matches counted only when they are to be erased).
-async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<bool, String> {
+async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<StoredText, String> {
     let stored = read_column(
         eraser.store,
         &t.keyspace,
@@ -297,16 +364,48 @@ async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<b
     )
     .await
     .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
-    Ok(stored.is_some_and(|bytes| {
-        eraser
-            .matcher
-            .match_bytes(&bytes)
-            .hits
-            .iter()
-            .any(|h| eraser.options.erase_possible || !h.variant.is_possible())
-    }))
+    Ok(match stored {
+        None => StoredText::Absent,
+        Some(bytes)
+            if eraser
+                .matcher
+                .match_bytes(&bytes)
+                .hits
+                .iter()
+                .any(|h| eraser.options.erase_possible || !h.variant.is_possible()) =>
+        {
+            StoredText::Matches
+        }
+        Some(_) => StoredText::NoMatch,
+    })
 }
 
 fn describe(e: &GwsError) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports and receipts use `as_str`, the audit log the typed outcome: the same names.
+    #[test]
+    fn reported_and_recorded_outcomes_have_the_same_names() {
+        for o in [
+            Outcome::Deleted,
+            Outcome::Rewritten { removed: vec![] },
+            Outcome::AlreadyGone,
+            Outcome::SkippedChanged,
+            Outcome::NotErased {
+                reason: String::new(),
+                delete_cql: Err(String::new()),
+            },
+            Outcome::Failed(String::new()),
+        ] {
+            assert_eq!(
+                serde_json::to_value(o.recorded()).unwrap(),
+                serde_json::Value::String(o.as_str().into())
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //!   re-match it, and delete it or PUT it back without the subject's entries.
 //! - [`partition`]: a target's whole group read straight from Cassandra, to catch collateral
 //!   damage (a neighbour that vanished across a change) and to search the group afterwards.
+//! - [`cql`]: the `DELETE` statement for one row, for a setting GWS cannot erase.
 //! - [`verify`]: afterwards, re-scan every touched group from Cassandra at a strong
 //!   consistency and confirm no identifier remains in any of its settings.
 //!
@@ -19,8 +20,11 @@
 //!   identifier is skipped.
 //! - Every change is announced in the audit log (and synced to disk) before it is made, and
 //!   its result is logged after.
-//! - "Not found" counts as already erased; one failure does not stop the others.
+//! - "Not found" from GWS counts as already erased only when Cassandra agrees: a row GWS does
+//!   not show but Cassandra still holds is reported not erased, with the CQL statement that
+//!   removes it ([`cql`]). One failure does not stop the others.
 
+pub mod cql;
 pub mod erase;
 pub mod partition;
 pub mod target;

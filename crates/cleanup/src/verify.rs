@@ -2,10 +2,11 @@
 //!
 //! GWS answering "OK" is not proof. The rows are read straight from the table at a strong
 //! consistency (QUORUM by default), so a replica that missed the change or a GWS cache cannot
-//! hide a remaining copy. The verification is a *search*, not a re-read of the touched rows:
-//! every partition a target lives in (for the reference layout, one agent's settings group)
-//! is read whole and every setting in it matched again, so a contact written back under a new
-//! key (a Workspace client re-syncing its recents) is caught too.
+//! hide a remaining copy. It is more than a re-read of the touched rows and less than a new
+//! search: every partition a target lives in (for the reference layout, one agent's settings
+//! group) is read whole and every setting in it matched again, so a contact written back under
+//! a new key (a Workspace client re-syncing its recents) is caught too, while a group or table
+//! the plan did not touch is not read (a new run searches everything again).
 
 use std::collections::BTreeMap;
 

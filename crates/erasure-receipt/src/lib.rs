@@ -108,7 +108,7 @@ pub struct Location {
     pub setting_key_ref: Option<String>,
     /// JSON paths where the scan found the subject.
     pub json_paths: Vec<String>,
-    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed` or `failed`.
+    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed`, `not_erased` or `failed`.
     pub action: String,
     /// Entries removed, for `rewritten`.
     pub removed_paths: Vec<String>,

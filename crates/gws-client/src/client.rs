@@ -210,20 +210,6 @@ impl GwsClient {
             .map_err(|_| GwsError::BadBody { http: 200 })
     }
 
-    /// All settings of a user's group. GWS answers an array for custom groups and an object for
-    /// system groups; both are accepted. Each setting is parsed in full (up to
-    /// [`MAX_SETTING_DEPTH`] levels); to change one setting, use [`GwsClient::user_setting`],
-    /// which parses only that one.
-    pub async fn user_settings(&self, user_id: &str, group: &str) -> Result<Vec<Value>, GwsError> {
-        let body = self
-            .call(Method::GET, &["users", user_id, "settings", group], None)
-            .await?;
-        raw_settings(&body)?
-            .into_iter()
-            .map(|raw| parse_deep(raw.get()))
-            .collect()
-    }
-
     /// One setting of a user's group, found by its key attribute, or `None` when it is gone.
     ///
     /// The group's other settings are looked at only as far as their key attribute: a value

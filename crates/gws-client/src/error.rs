@@ -104,10 +104,4 @@ impl GwsError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, GwsError::Status { code, http, .. } if *code == status::NOT_FOUND || *http == 404)
     }
-
-    /// Whether the user lacks the rights (statusCode 3/5 or HTTP 403 other than CSRF).
-    pub fn is_permission(&self) -> bool {
-        matches!(self, GwsError::Status { code, http, .. }
-            if *code == status::NO_PERMISSION || *code == status::FORBIDDEN || *http == 403)
-    }
 }

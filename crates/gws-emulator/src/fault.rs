@@ -18,6 +18,7 @@
 //! From the command line: `gws-emulator serve --fault-error-rate 0.2 --fault-seed 7
 //! --fault-delay-ms 300` (see `docs/gws-emulator.md`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -202,6 +203,25 @@ struct Inner {
 /// ([`crate::RunningEmulator::faults`]).
 pub struct Faults {
     state: Mutex<Inner>,
+    /// Requests received and not yet answered (or abandoned by a client that went away).
+    in_flight: AtomicUsize,
+}
+
+/// Counts one request in [`Faults::in_flight`] for as long as it lives: dropped when the
+/// answer is ready, or when the server abandons the request because its client went away.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Faults {
@@ -214,6 +234,7 @@ impl Faults {
                 injected: Vec::new(),
                 latency: plan.latency,
             }),
+            in_flight: AtomicUsize::new(0),
         };
         for rule in plan.rules {
             faults.add(rule);
@@ -256,6 +277,13 @@ impl Faults {
         s.rules.clear();
         s.random = None;
         s.latency = Duration::ZERO;
+    }
+
+    /// Requests being handled right now: received, and neither answered nor abandoned yet.
+    /// A test that kills a client waits for this to reach zero, so a change that was in
+    /// flight has either landed or been dropped before the test looks at the data.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Every fault injected so far, in order.
@@ -333,6 +361,7 @@ pub(crate) async fn layer(
     req: Request,
     next: Next,
 ) -> Response {
+    let _in_flight = InFlight::enter(&faults.in_flight);
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let latency = faults.lock().latency;

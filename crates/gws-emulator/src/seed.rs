@@ -174,13 +174,6 @@ impl SeededData {
             .iter()
             .filter(move |s| s.owner_id == owner_id && s.group == group)
     }
-
-    /// Where a subject (by e-mail, case-insensitive) was planted.
-    pub fn planted_for(&self, email: &str) -> Option<&PlantedSubject> {
-        self.planted
-            .iter()
-            .find(|p| p.subject.email.eq_ignore_ascii_case(email))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@
 //! Thrift-era products often did (`key = "<owner>:<group>"`).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -51,8 +50,10 @@ pub struct FieldSource {
     /// Separator that packs several fields into the column (e.g. `":"`).
     #[serde(default)]
     pub separator: Option<String>,
-    /// Which part (0-based) after splitting by `separator`. The last part takes the rest of
-    /// the column, so a separator inside the last field does not break it.
+    /// Which part (0-based) after splitting by `separator`. Every part, the last one
+    /// included, ends at the next separator or at the end of the column: a separator inside
+    /// a packed value cuts it there (`"a:b:c"` with part 1 is `b`, never `b:c`), so the
+    /// separator must be one the packed values never hold.
     #[serde(default)]
     pub part: Option<usize>,
 }
@@ -71,14 +72,6 @@ impl FieldSource {
 /// schema objects only: these are not personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
-    /// The file could not be read.
-    #[error("cannot read layout file {path}: {source}")]
-    Read {
-        /// File path as given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// The file is not valid TOML for a layout.
     #[error("layout file {path} is not a valid layout: {message}\n  see docs/layout-file.md for the format")]
     Parse {
@@ -179,17 +172,6 @@ impl Layout {
                 contact_center_owner: CONTACT_CENTER_OWNER.into(),
             }],
         }
-    }
-
-    /// Reads and checks a TOML layout file (syntax and names; the schema is checked later by
-    /// [`Layout::check_against`], once connected).
-    pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LayoutError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        Layout::from_toml(&text, &shown)
     }
 
     /// Parses a layout from TOML text; `origin` names it in errors.
@@ -343,8 +325,8 @@ impl BoundField {
     }
 }
 
-/// The `part`-th piece of `raw` split by `sep`; the last requested part is never split further
-/// from the right, so only the first `part` separators count.
+/// The `part`-th piece of `raw` split by `sep`: it starts after the `part`-th separator and
+/// ends at the next one (or at the end of `raw`). `None` when `raw` has fewer parts.
 fn nth_part<'a>(raw: &'a [u8], sep: &[u8], part: usize) -> Option<&'a [u8]> {
     let mut rest = raw;
     for _ in 0..part {

@@ -289,14 +289,13 @@ pub type RowHandler = Arc<dyn Fn(&RowView<'_>) + Send + Sync>;
 
 /// Scans `target` completely, calling `on_row` for every row.
 ///
-/// With `only = Some(ranges)`, reads just those token ranges (to re-read the failed splits of an
-/// earlier scan).
+/// A panic in `on_row` ends only the task reading that split: the split is reported unread
+/// (its own token range, see [`TableScan::failed`]) and the other splits go on.
 pub async fn scan_table(
     session: Arc<Session>,
     target: &ScanTarget,
     opts: &ScanOptions,
     progress: Arc<ScanProgress>,
-    only: Option<Vec<TokenRange>>,
     on_row: RowHandler,
 ) -> Result<TableScan, ScanError> {
     let mut statement =
@@ -323,19 +322,16 @@ pub async fn scan_table(
     statement.set_request_timeout(Some(opts.request_timeout));
 
     let state = session.get_cluster_state();
-    let splits = match only {
-        Some(ranges) => ranges,
-        None => {
-            let tokens: Vec<i64> = state
-                .replica_locator()
-                .ring()
-                .iter()
-                .map(|(t, _)| t.value())
-                .collect();
-            let ranges = ring::ranges_between(&tokens).len().max(1);
-            let wanted = (opts.concurrency * 8).max(ranges);
-            ring::splits(&tokens, wanted.div_ceil(ranges))
-        }
+    let splits = {
+        let tokens: Vec<i64> = state
+            .replica_locator()
+            .ring()
+            .iter()
+            .map(|(t, _)| t.value())
+            .collect();
+        let ranges = ring::ranges_between(&tokens).len().max(1);
+        let wanted = (opts.concurrency * 8).max(ranges);
+        ring::splits(&tokens, wanted.div_ceil(ranges))
     };
     progress
         .splits_total
@@ -383,6 +379,9 @@ pub async fn scan_table(
         ..TableScan::default()
     };
     let mut pending = plans.into_iter();
+    // Which split each running task reads, so a task that panics is reported as its own
+    // range left unread, not as the whole ring (nor as read).
+    let mut running: HashMap<tokio::task::Id, (TokenRange, Option<String>)> = HashMap::new();
     loop {
         while tasks.len() < opts.concurrency.max(1) {
             let Some((read, handles)) = pending.next() else {
@@ -393,7 +392,9 @@ pub async fn scan_table(
             let on_row = on_row.clone();
             let progress = progress.clone();
             let opts = opts.clone();
-            tasks.spawn(async move {
+            let range = read.range;
+            let copy_of = read.copy_of.clone();
+            let handle = tasks.spawn(async move {
                 if let Some(reason) = read.refused {
                     return Err(FailedSplit {
                         range: read.range,
@@ -425,19 +426,29 @@ pub async fn scan_table(
                     f
                 })
             });
+            running.insert(handle.id(), (range, copy_of));
         }
-        let Some(joined) = tasks.join_next().await else {
+        let Some(joined) = tasks.join_next_with_id().await else {
             break;
         };
-        let result = joined.unwrap_or_else(|panic| {
-            // A panic in a row callback must not turn into "range read".
-            Err(FailedSplit {
-                range: TokenRange::FULL,
-                attempts: 1,
-                error: format!("scanner task failed: {panic}"),
-                replica: None,
-            })
-        });
+        let result = match joined {
+            Ok((id, result)) => {
+                running.remove(&id);
+                result
+            }
+            // A panic (in a row callback, most likely) must not turn into "range read". The
+            // rows the task handed over before it are kept; the range is reported unread, so
+            // the scan is not complete and a re-run reads it again.
+            Err(e) => {
+                let (range, replica) = running.remove(&e.id()).unwrap_or((TokenRange::FULL, None));
+                Err(FailedSplit {
+                    range,
+                    attempts: 1,
+                    error: task_failure(&e),
+                    replica,
+                })
+            }
+        };
         progress.splits_done.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(rows) => outcome.rows += rows,
@@ -452,6 +463,17 @@ pub async fn scan_table(
         .failed
         .sort_by(|a, b| (a.range, &a.replica).cmp(&(b.range, &b.replica)));
     Ok(outcome)
+}
+
+/// Why a split's task ended without a result. A panic's message is left out: it may quote
+/// what the callback was looking at (a string slice's panic quotes the string), and the
+/// report and the audit log hold no values.
+fn task_failure(e: &tokio::task::JoinError) -> String {
+    if e.is_cancelled() {
+        "the task reading this split was cancelled".into()
+    } else {
+        "the task reading this split panicked; rows after the panic were not read".into()
+    }
 }
 
 fn pinned_profile(
