@@ -61,7 +61,8 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         None => None,
         Some(code) => Some(Region::parse(code).ok_or_else(|| {
             InputError::new(format!(
-                "--default-region {code:?} is not a supported region; use an ISO 3166 code such as US, GB, DE (docs/matching.md lists them)"
+                "--default-region {code:?} is not a supported region; use the ISO 3166-1 alpha-2 code of one of: {}",
+                Region::supported_codes()
             ))
         })?),
     };

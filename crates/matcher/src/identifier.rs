@@ -391,7 +391,10 @@ mod tests {
         // A number wrong for its own region is refused in that region's terms.
         assert!(matches!(
             parse("IE:087 123 45678 9"),
-            Err(IdentifierError::Phone(PhoneError::NotARegionNumber { region: "IE", .. }))
+            Err(IdentifierError::Phone(PhoneError::NotARegionNumber {
+                region: "IE",
+                ..
+            }))
         ));
     }
 
@@ -426,7 +429,10 @@ mod tests {
         // Text that is not a number behind the prefix is not a region prefix either.
         assert_eq!(parse("re:order"), Err(IdentifierError::Unrecognized));
         let t = parse_identifier("re:order", &opts(None, true)).unwrap();
-        assert_eq!((t.kind(), t.reading()), (IdentifierKind::Text, Reading::Text));
+        assert_eq!(
+            (t.kind(), t.reading()),
+            (IdentifierKind::Text, Reading::Text)
+        );
     }
 
     #[test]

@@ -135,7 +135,10 @@ impl fmt::Display for Region {
 /// The error of parsing an unknown region code. Region codes are not personal data, so the
 /// message repeats the code to help the operator spot a typo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown region {code:?}; use the ISO 3166-1 alpha-2 code of a supported region: {}", Region::supported_codes())]
+#[error(
+    "unknown region {code:?}; use the ISO 3166-1 alpha-2 code of a supported region: {}",
+    Region::supported_codes()
+)]
 pub struct UnknownRegion {
     /// The code that was given.
     pub code: String,
@@ -377,8 +380,9 @@ fn needs_region_hint(valid_in: &RegionList) -> String {
         [] => "it is not a valid number of any supported region as written; write it as +<country code><number>, or give its region (REGION:number, or --default-region)".to_string(),
         [only] => format!("it is a valid number in {only} only; write {only}:<number> (or --default-region {only}), or write it as +<country code><number>"),
         many => format!(
-            "it is a valid number in {}; write REGION:<number> with the right one (or --default-region), or write it as +<country code><number>",
-            many.join(", ")
+            "it is a valid number in {}; put the right one in front (e.g. {}:<number>) or give it as --default-region, or write it as +<country code><number>",
+            many.join(", "),
+            many[0]
         ),
     }
 }
@@ -881,7 +885,10 @@ mod tests {
         assert!(!valid_in.0.contains(&"GB"), "{valid_in:?}");
         let msg = PhoneError::NeedsRegion { valid_in }.to_string();
         assert!(msg.contains("IE") && !msg.contains("GB"), "{msg}");
-        assert!(!msg.contains("4567"), "the message repeats no digits: {msg}");
+        assert!(
+            !msg.contains("4567"),
+            "the message repeats no digits: {msg}"
+        );
         // A London number: GB is among the regions, and the message says so.
         let Err(PhoneError::NeedsRegion { valid_in }) = normalize_phone("020 7946 0958", None)
         else {
@@ -892,7 +899,12 @@ mod tests {
         let Err(e) = normalize_phone("01 999 99", None) else {
             panic!("refused");
         };
-        assert_eq!(e, PhoneError::NeedsRegion { valid_in: RegionList(vec![]) });
+        assert_eq!(
+            e,
+            PhoneError::NeedsRegion {
+                valid_in: RegionList(vec![])
+            }
+        );
         assert!(e.to_string().contains("+<country code><number>"), "{e}");
         // Each region named reads the digits as a number libphonenumber knows in it.
         for region in regions_where_valid("087 123 4567") {
@@ -905,7 +917,10 @@ mod tests {
     #[test]
     fn unknown_region_lists_the_supported_ones() {
         let e = "XX".parse::<Region>().unwrap_err().to_string();
-        assert!(e.contains("\"XX\"") && e.contains("IE") && e.contains("CN"), "{e}");
+        assert!(
+            e.contains("\"XX\"") && e.contains("IE") && e.contains("CN"),
+            "{e}"
+        );
     }
 
     #[test]
