@@ -459,3 +459,30 @@ async fn a_region_prefix_must_be_a_supported_region() {
     assert!(run.stderr.contains("e-mail address"), "{}", run.stderr);
     assert!(!run.stderr.contains("region"), "{}", run.stderr);
 }
+
+/// A national number read in a region whose numbering plan does not know it (the Irish
+/// mobile read in GB) is searched as asked, with a note on stderr naming it by number only.
+/// (The run then fails on the dead port.)
+#[tokio::test]
+async fn a_number_its_region_does_not_know_is_noted() {
+    let note = "note: identifier #1, read as GB, is not a number of GB's numbering plan";
+    let mut args = dead_port_args();
+    args.extend(strings(&[
+        "--search",
+        "087 123 4567",
+        "--default-region",
+        "GB",
+    ]));
+    let run = forget_me(&args).await;
+    assert!(run.stderr.contains(note), "{}", run.stderr);
+    assert!(!run.stderr.contains("4567"), "{}", run.stderr);
+    let mut args = dead_port_args();
+    args.extend(strings(&[
+        "--search",
+        "IE:087 123 4567",
+        "--default-region",
+        "GB",
+    ]));
+    let run = forget_me(&args).await;
+    assert!(!run.stderr.contains("note: identifier"), "{}", run.stderr);
+}

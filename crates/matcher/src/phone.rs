@@ -397,19 +397,26 @@ pub fn regions_where_valid(input: &str) -> Vec<&'static str> {
     Region::all()
         .iter()
         .filter(|region| {
-            let Ok((number, Some(_))) = normalize_phone_reading(input, Some(**region)) else {
-                return false;
-            };
-            phonenumber::parse(None, number.e164()).is_ok_and(|parsed| {
-                phonenumber::is_valid(&parsed)
-                    && parsed
-                        .country()
-                        .id()
-                        .is_some_and(|id| id.as_ref() == region.iso)
-            })
+            matches!(
+                normalize_phone_reading(input, Some(**region)),
+                Ok((number, Some(_))) if is_valid_number_of(&number, **region)
+            )
         })
         .map(|region| region.iso)
         .collect()
+}
+
+/// Whether libphonenumber's metadata knows `number` as a valid number of `region` (not only
+/// of the right length: in a range that exists). Fictional numbers (`+1 555 010 …`) are not.
+/// For input checks only, like [`regions_where_valid`].
+pub fn is_valid_number_of(number: &PhoneNumber, region: Region) -> bool {
+    phonenumber::parse(None, number.e164()).is_ok_and(|parsed| {
+        phonenumber::is_valid(&parsed)
+            && parsed
+                .country()
+                .id()
+                .is_some_and(|id| id.as_ref() == region.iso)
+    })
 }
 
 /// Allowed NSN lengths, displayed as `9 or 10`.
@@ -912,6 +919,18 @@ mod tests {
             let parsed = phonenumber::parse(None, n.e164()).unwrap();
             assert!(phonenumber::is_valid(&parsed), "{region}");
         }
+    }
+
+    #[test]
+    fn validity_in_a_region_follows_the_numbering_plan() {
+        let ie = Region::parse("IE").unwrap();
+        let gb = Region::parse("GB").unwrap();
+        let irish = normalize_phone("087 123 4567", Some(ie)).unwrap();
+        assert!(is_valid_number_of(&irish, ie));
+        assert!(!is_valid_number_of(&irish, gb));
+        let read_in_gb = normalize_phone("087 123 4567", Some(gb)).unwrap();
+        assert_eq!(read_in_gb.e164(), "+44871234567");
+        assert!(!is_valid_number_of(&read_in_gb, gb));
     }
 
     #[test]
