@@ -52,7 +52,8 @@ pub struct Args {
     pub cass_port: u16,
 
     /// The e-mail address or phone number to search for. Repeat it to search for several
-    /// identifiers in one pass.
+    /// identifiers in one pass. A national phone number may name its own region, which
+    /// overrides --default-region for it: IE:087 123 4567.
     #[arg(long = "search", value_name = "IDENTIFIER")]
     pub search: Vec<String>,
 
@@ -127,7 +128,8 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub gws_timeout: u64,
 
-    /// Region for phone numbers written without a country code (ISO code such as US or GB).
+    /// Region for phone numbers written without a country code (ISO code such as US or GB):
+    /// the identifiers' (unless one names its own, IE:087 123 4567) and the stored ones.
     #[arg(
         long = "default-region",
         alias = "default_region",
@@ -283,8 +285,9 @@ pub struct Args {
     pub verify_audit_log: Option<PathBuf>,
 
     // --- The erasure plan's limits (docs/usage.md, "Limits of one erasure"). ---
-    /// Also erase possible matches: national-format numbers found without --default-region,
-    /// which may belong to someone else in another country. Prefer giving the region.
+    /// Also erase possible matches: national-format numbers that are the subject's only if
+    /// written in another country than --default-region says (or none is given), so they
+    /// may belong to someone else. Check them first.
     #[arg(long = "erase-possible-matches")]
     pub erase_possible_matches: bool,
 

@@ -11,7 +11,7 @@ use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{
     erase_all, verify_targets, Eraser, SettingResult, SettingTarget, Verification,
 };
-use forgetme_matcher::{ErasureOptions, Matcher};
+use forgetme_matcher::{ErasureOptions, Identifier, Matcher};
 use forgetme_scanner::layout::Layout;
 use forgetme_scanner::{Consistency, Session};
 use gws_client::GwsClient;
@@ -115,7 +115,7 @@ pub async fn run(
     let size = plan_size(&outcome.found, &targets, erase_possible);
     if size.possible_only > 0 {
         eprintln!(
-            "note: {} setting(s) hold only possible matches (national numbers read without --default-region) and are left alone; give the region, or --erase-possible-matches, to erase them",
+            "note: {} setting(s) hold only possible matches (national numbers that are the subject's only if written in another country than --default-region says, or none is given) and are left alone; check them, then --erase-possible-matches erases them",
             size.possible_only
         );
     }
@@ -132,7 +132,15 @@ pub async fn run(
             size.agents.max(DEFAULT_MAX_AGENTS),
         );
         CleanupRun::TooLarge(size)
-    } else if !ctx.yes && !confirm(&targets, &size, ctx.names, ctx.gws.base_url().as_str()) {
+    } else if !ctx.yes
+        && !confirm(
+            &targets,
+            &size,
+            ctx.names,
+            ctx.gws.base_url().as_str(),
+            ctx.matcher.identifiers(),
+        )
+    {
         eprintln!("Nothing erased: not confirmed.");
         CleanupRun::NotConfirmed
     } else {
@@ -318,14 +326,34 @@ fn owner(t: &SettingTarget, names: &UserNames) -> String {
 }
 
 /// Lists the plan on stderr and asks. `true` to go on.
-pub fn confirm(targets: &[SettingTarget], size: &PlanSize, names: &UserNames, gws: &str) -> bool {
+///
+/// The identifiers the plan erases are listed with how each was read, so that a number read
+/// in the wrong region is caught before anything changes; their values only when stderr is
+/// the operator's terminal.
+pub fn confirm(
+    targets: &[SettingTarget],
+    size: &PlanSize,
+    names: &UserNames,
+    gws: &str,
+    ids: &[Identifier],
+) -> bool {
     let mut err = std::io::stderr().lock();
+    let show_identifiers = std::io::stderr().is_terminal();
     let _ = writeln!(
         err,
         "\nAbout to erase the data subject from {} through GWS at {}:",
         size.describe(),
         printable(gws)
     );
+    let erased: std::collections::BTreeSet<usize> = targets
+        .iter()
+        .flat_map(|t| t.identifiers.iter().copied())
+        .collect();
+    let _ = writeln!(err, "Identifiers found in these settings:");
+    for i in erased {
+        let line = crate::report::identifier_line(i, &ids[i], show_identifiers);
+        let _ = writeln!(err, "  {}", crate::report::terminal_safe(&line));
+    }
     for t in targets {
         let line = format!(
             "  {}  group {}  setting {}  (found at {}; {} match)",

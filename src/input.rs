@@ -7,7 +7,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use forgetme_matcher::{parse_identifier, Identifier, ParseOptions, Region};
+use forgetme_matcher::{
+    is_valid_number_of, parse_identifier, Identifier, ParseOptions, Reading, Region,
+};
 use forgetme_scanner::layout::Layout;
 use forgetme_scanner::names::check_cql_name;
 use gws_client::{parse_additional_headers, parse_gws_url};
@@ -39,6 +41,9 @@ pub struct Inputs {
     pub identifiers: Vec<Identifier>,
     /// How many inputs were dropped as duplicates of an earlier one after normalization.
     pub duplicates: usize,
+    /// National numbers that their region's numbering plan does not know (index, region):
+    /// fictional, mistyped, or another country's number read in the wrong region.
+    pub unknown_in_region: Vec<(usize, Region)>,
     /// `--default-region`.
     pub region: Option<Region>,
     /// Tables to scan.
@@ -90,7 +95,8 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         None => None,
         Some(code) => Some(Region::parse(code).ok_or_else(|| {
             InputError::new(format!(
-                "--default-region {code:?} is not a supported region; use an ISO 3166 code such as US, GB, DE (docs/matching.md lists them)"
+                "--default-region {code:?} is not a supported region; use the ISO 3166-1 alpha-2 code of one of: {}",
+                Region::supported_codes()
             ))
         })?),
     };
@@ -120,6 +126,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (identifiers, duplicates) = distinct(parsed);
+    let unknown_in_region = unknown_in_region(&identifiers);
 
     let layout = match &args.layout {
         Some(path) => {
@@ -239,6 +246,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         case,
         identifiers,
         duplicates,
+        unknown_in_region,
         region,
         layout,
         contact_points,
@@ -246,6 +254,31 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         gws,
         pasted_csrf_dropped,
     })
+}
+
+/// At most this many national numbers are checked against their region's numbering plan:
+/// the check costs tens of microseconds a number, and a request names a few.
+const MAX_PLAN_CHECKS: usize = 1000;
+
+/// The national numbers (read in a region, not written internationally) that are no valid
+/// number of that region by libphonenumber's metadata: `087 123 4567` read in GB is
+/// `+44871234567`, which exists nowhere. Worth a note, not a refusal: fictional test numbers
+/// (`555-010-…`) are not valid either.
+fn unknown_in_region(identifiers: &[Identifier]) -> Vec<(usize, Region)> {
+    identifiers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| match id.reading() {
+            Reading::National { region, .. } => Some((i, id, region)),
+            _ => None,
+        })
+        .take(MAX_PLAN_CHECKS)
+        .filter(|(_, id, region)| {
+            id.phone()
+                .is_some_and(|number| !is_valid_number_of(number, *region))
+        })
+        .map(|(i, _, region)| (i, region))
+        .collect()
 }
 
 /// The distinct identifiers in the order first given, and how many were duplicates. Linear:

@@ -100,6 +100,12 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             "note: the X-CSRF-HEADER/X-CSRF-TOKEN pair in --gws_additional_headers is not sent: the tool does its own CSRF handshake with GWS and uses the fresh token"
         );
     }
+    for (index, region) in &inputs.unknown_in_region {
+        eprintln!(
+            "note: identifier #{}, read as {region}, is not a number of {region}'s numbering plan (fictional, mistyped, or another country's): check its region, or write it as +<country code><number>",
+            index + 1
+        );
+    }
     if inputs.duplicates > 0 {
         eprintln!(
             "note: {} identifier(s) were the same as an earlier one once normalized; each is searched once",

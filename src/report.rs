@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
-use forgetme_matcher::{Identifier, IdentifierKind};
+use forgetme_matcher::{Identifier, IdentifierKind, Reading};
 use serde_json::{json, Value};
 
 use crate::search::{Coverage, Found, OwnerType, SearchOutcome};
@@ -22,6 +22,66 @@ fn kind_name(k: IdentifierKind) -> &'static str {
         IdentifierKind::Phone => "phone",
         IdentifierKind::Text => "text",
     }
+}
+
+/// Above this many identifiers, the summary lists only those that were found.
+const MAX_LISTED_IDENTIFIERS: usize = 20;
+
+/// One identifier as the summary and the confirmation show it: its number, its normalized
+/// form when the output goes to the operator's terminal, and how the input was read
+/// (`#2 = +353871234567 (read as IE)`). When the output is redirected (it may land in a log),
+/// the value is left out and the reading stays (`#2 (phone, read as IE)`).
+pub fn identifier_line(index: usize, id: &Identifier, show_identifier: bool) -> String {
+    let reading = match id.reading() {
+        Reading::Email | Reading::Text => id.reading().to_string(),
+        other => {
+            if show_identifier {
+                other.to_string()
+            } else {
+                format!("phone, {other}")
+            }
+        }
+    };
+    if show_identifier {
+        format!(
+            "#{} = {} ({reading})",
+            index + 1,
+            printable(id.normalized())
+        )
+    } else {
+        format!("#{} ({reading})", index + 1)
+    }
+}
+
+/// The `Identifiers:` block of the summary: every identifier of a short list, or those found
+/// of a long one (a search file of thousands), with a count of the rest.
+fn write_identifiers(
+    out: &mut dyn Write,
+    ids: &[Identifier],
+    matched: &BTreeSet<usize>,
+    show_identifiers: bool,
+) -> io::Result<()> {
+    let listed: Vec<usize> = if ids.len() <= MAX_LISTED_IDENTIFIERS {
+        (0..ids.len()).collect()
+    } else {
+        matched
+            .iter()
+            .copied()
+            .take(MAX_LISTED_IDENTIFIERS)
+            .collect()
+    };
+    writeln!(out, "Identifiers:")?;
+    for &i in &listed {
+        writeln!(out, "  {}", identifier_line(i, &ids[i], show_identifiers))?;
+    }
+    if listed.len() < ids.len() {
+        writeln!(
+            out,
+            "  ... and {} more, not listed here (the JSON report lists them all)",
+            ids.len() - listed.len()
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes the text report.
@@ -59,7 +119,7 @@ pub fn write_text(
             OwnerType::ContactCenter => "  [corporate: owned by the administrator, not erased]",
             OwnerType::Unknown => "  [outside the settings layout: not erased]",
             OwnerType::User if f.possible => {
-                "  [POSSIBLE match: a national number read without --default-region; not erased unless the region is given or --erase-possible-matches]"
+                "  [POSSIBLE match: a national number that is the subject's only if written in another country than --default-region says (or none is given); not erased unless --erase-possible-matches]"
             }
             OwnerType::User => "",
         };
@@ -85,6 +145,7 @@ pub fn write_text(
         }
     )?;
     writeln!(out, "{}", coverage_sentence(&outcome.coverage))?;
+    write_identifiers(out, ids, &matched_ids, show_identifiers)?;
     let totals = &outcome.totals;
     if totals.hits == 0 {
         if outcome.complete() {
@@ -192,9 +253,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
             "replicas": f.replica, "attempts": f.attempts, "error": f.error,
         })).collect::<Vec<_>>(),
-        "identifiers": ids.iter().enumerate().map(|(i, id)| json!({
-            "index": i + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
-        })).collect::<Vec<_>>(),
+        "identifiers": ids.iter().enumerate().map(|(i, id)| identifier_json(i, id)).collect::<Vec<_>>(),
         "matches": matches,
         "totals": {
             "hits": outcome.totals.hits,
@@ -205,6 +264,24 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
         "truncated": outcome.truncated(),
         "warnings": outcome.warnings,
     })
+}
+
+/// One entry of the JSON report's `identifiers`: with `read_as` (`"international"`, or the
+/// region a national number was read in) and `region_from` (`"identifier"` for `IE:…`,
+/// `"default-region"`) for phone numbers.
+fn identifier_json(index: usize, id: &Identifier) -> Value {
+    let mut v = json!({
+        "index": index + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
+    });
+    match id.reading() {
+        Reading::International => v["read_as"] = json!("international"),
+        Reading::National { region, own } => {
+            v["read_as"] = json!(region.iso_code());
+            v["region_from"] = json!(if own { "identifier" } else { "default-region" });
+        }
+        Reading::Email | Reading::Text => {}
+    }
+    v
 }
 
 fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {

@@ -53,8 +53,9 @@ pub struct Found {
     pub identifier: usize,
     /// Spelling that matched.
     pub variant: &'static str,
-    /// A possible match: it depends on guessing the number's country (a national number
-    /// found without `--default-region`), so it is not erased unless asked for.
+    /// A possible match: it depends on guessing the number's country (a national number,
+    /// the subject's only under another reading than `--default-region`'s), so it is not
+    /// erased unless asked for.
     pub possible: bool,
     /// Whether the tool may erase it.
     pub deletable: bool,

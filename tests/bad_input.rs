@@ -416,3 +416,73 @@ async fn a_password_file_others_can_read_is_warned_about() {
     let run = forget_me(&run_with(0o600)).await;
     assert!(!run.stderr.contains("other local users"), "{}", run.stderr);
 }
+
+/// A national number without region is refused naming only regions where it is a number:
+/// an Irish mobile once got the hint `--default-region GB`, which searched `+44871234567`.
+#[tokio::test]
+async fn a_national_number_hint_names_no_region_it_does_not_fit() {
+    let mut args = dead_port_args();
+    args.extend(strings(&["--search", "087 123 4567"]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("IE"), "{}", run.stderr);
+    assert!(!run.stderr.contains("GB"), "{}", run.stderr);
+    assert!(!run.stderr.contains("4567"), "{}", run.stderr);
+    // Digits that are a number nowhere: no region is named at all.
+    refused(&["--search", "01 999 99"], "not a valid number of any").await;
+}
+
+/// `REGION:number` with an unknown region is refused with the list, in `--search` and in a
+/// search file (named by line); an address is never read as a region prefix.
+#[tokio::test]
+async fn a_region_prefix_must_be_a_supported_region() {
+    refused(
+        &["--search", "XX:087 123 4567"],
+        "\"XX\" is not a supported region",
+    )
+    .await;
+    refused(&["--search", "XX:087 123 4567"], "IE, DE").await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "IE:087 123 4567\nzz:020 7946 0958\n").unwrap();
+    refused(
+        &["--search-file", list.to_str().unwrap()],
+        "line 2: the region prefix \"zz\"",
+    )
+    .await;
+    // `ab:c@example.com` is an address (refused as one: a colon needs a quoted local part).
+    let mut args = dead_port_args();
+    args.extend(strings(&["--search", "ab:c@example.com"]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("e-mail address"), "{}", run.stderr);
+    assert!(!run.stderr.contains("region"), "{}", run.stderr);
+}
+
+/// A national number read in a region whose numbering plan does not know it (the Irish
+/// mobile read in GB) is searched as asked, with a note on stderr naming it by number only.
+/// (The run then fails on the dead port.)
+#[tokio::test]
+async fn a_number_its_region_does_not_know_is_noted() {
+    let note = "note: identifier #1, read as GB, is not a number of GB's numbering plan";
+    let mut args = dead_port_args();
+    args.extend(strings(&[
+        "--search",
+        "087 123 4567",
+        "--default-region",
+        "GB",
+    ]));
+    let run = forget_me(&args).await;
+    assert!(run.stderr.contains(note), "{}", run.stderr);
+    assert!(!run.stderr.contains("4567"), "{}", run.stderr);
+    let mut args = dead_port_args();
+    args.extend(strings(&[
+        "--search",
+        "IE:087 123 4567",
+        "--default-region",
+        "GB",
+    ]));
+    let run = forget_me(&args).await;
+    assert!(!run.stderr.contains("note: identifier"), "{}", run.stderr);
+}

@@ -92,13 +92,20 @@ async fn a_national_number_without_region_is_possible_and_not_erased() {
         .unwrap();
     assert!(line.contains("possible match"), "{line}");
 
-    // With the stored numbers' region given (they are American), it is not a match at all;
-    // with the flag, it is erased.
+    // With the stored numbers' region given (they are American), read in US it is not the
+    // London number, but read in GB it is: still a possible match, still not erased.
     let mut us = search.to_vec();
     us.extend(["--default-region", "US"]);
     let run = forget_me_env(&cleanup_args(&s, dir.path(), &us), &[PASSWORD_ENV]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!run.stdout.contains("fav-us-stranger"), "{}", run.stdout);
+    let report = run.json();
+    let m = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["setting_key"] == "fav-us-stranger")
+        .unwrap_or_else(|| panic!("a region loses nothing: {report}"));
+    assert_eq!(m["kind"], "possible", "{m}");
     assert!(has_key(&dump(&s.keyspace).await, &owner, "fav-us-stranger"));
 
     let mut forced = search.to_vec();
@@ -111,6 +118,88 @@ async fn a_national_number_without_region_is_possible_and_not_erased() {
         &owner,
         "fav-us-stranger"
     ));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// The case: `+1 617 555 0123` had 1 hit without a region and 0 with
+/// `--default-region IE`. A stored national number that is the subject's under another
+/// reading than the region's is a possible match with and without the region; the region
+/// that reads it as the subject's makes it exact; a cleanup leaves a possible-only setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_loses_nothing_that_no_region_finds() {
+    let s = seeded("region_keeps").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = first_agent(&s);
+    put_favorite(
+        &s,
+        &owner,
+        &json!({"id":"fav-boston-national","displayName":"Boston office","phoneNumbers":[{"type":"work","number":"617 555 0123"}]}),
+    )
+    .await;
+    put_favorite(
+        &s,
+        &owner,
+        &json!({"id":"fav-boston-intl","displayName":"Boston mobile","phoneNumbers":[{"type":"mobile","number":"+1 (617) 555-0123"}]}),
+    )
+    .await;
+    let kind_of = |report: &Value, key: &str| -> Option<String> {
+        report["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["setting_key"] == key)
+            .map(|m| m["kind"].as_str().unwrap().to_string())
+    };
+    let search_only = |extra: &[&str]| {
+        let mut args = cass_args(&s.keyspace);
+        args.extend(strings(&[
+            "--search",
+            "+1 617 555 0123",
+            "--format",
+            "json",
+            "--no-progress",
+        ]));
+        args.extend(strings(extra));
+        args
+    };
+    for (extra, national) in [
+        (&[][..], "possible"),
+        (&["--default-region", "IE"][..], "possible"),
+        (&["--default-region", "US"][..], "exact"),
+    ] {
+        let run = forget_me(&search_only(extra)).await;
+        assert_eq!(run.code, 0, "{extra:?}: {}", run.stderr);
+        let report = run.json();
+        assert_eq!(
+            kind_of(&report, "fav-boston-national").as_deref(),
+            Some(national),
+            "{extra:?}: {report}"
+        );
+        assert_eq!(
+            kind_of(&report, "fav-boston-intl").as_deref(),
+            Some("exact"),
+            "{extra:?}: {report}"
+        );
+    }
+
+    // Cleanup with the region IE: the exact one goes, the possible-only one stays.
+    let args = [
+        "--search",
+        "+1 617 555 0123",
+        "--default-region",
+        "IE",
+        "--format",
+        "json",
+    ];
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &args), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    assert_eq!(report["cleanup"]["erased"], 1, "{report}");
+    assert!(run.stderr.contains("possible match"), "{}", run.stderr);
+    let after = dump(&s.keyspace).await;
+    assert!(has_key(&after, &owner, "fav-boston-national"));
+    assert!(!has_key(&after, &owner, "fav-boston-intl"));
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

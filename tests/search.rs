@@ -433,3 +433,65 @@ async fn the_originals_first_example_runs_unchanged_but_for_the_port() {
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// Each identifier of a search file may name its own region (`GB:020…`, `us:555…`), which
+/// overrides `--default-region` for it; the report says how each was read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_identifier_may_name_its_own_region() {
+    let s = seeded("search_own_region").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("subjects.txt");
+    std::fs::write(
+        &file,
+        "# two countries in one file\nGB:020 7946 0123\nus: 555-010-0001\njohn.smith@pizza.com\n",
+    )
+    .unwrap();
+    let list = [
+        "--search-file",
+        file.to_str().unwrap(),
+        "--default-region",
+        "IE",
+    ];
+    let run = search_json(&s.keyspace, &list).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let ids = report["identifiers"].as_array().unwrap();
+    assert_eq!(ids[0]["normalized"], "+442079460123", "{report}");
+    assert_eq!(ids[0]["read_as"], "GB");
+    assert_eq!(ids[0]["region_from"], "identifier");
+    assert_eq!(ids[1]["normalized"], "+15550100001");
+    assert_eq!(ids[1]["read_as"], "US");
+    assert!(ids[2].get("read_as").is_none(), "{}", ids[2]);
+    let mut want = planted(&s.data, 0, "phone");
+    want.extend(planted(&s.data, 0, "email"));
+    want.extend(planted(&s.data, 1, "phone"));
+    assert_eq!(found(&report), want);
+
+    // The text summary says how each was read; redirected, it leaves the values out.
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&["--no-progress", "--search", "+1 555 010 0001"]));
+    args.extend(strings(&list));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "Identifiers:",
+        "  #1 (phone, international)",
+        "  #2 (phone, read as GB, its own region)",
+        "  #3 (e-mail)",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in {}", run.stdout);
+    }
+    assert!(
+        run.stderr.contains("1 identifier(s) were the same"),
+        "US:555-010-0001 is +1 555 010 0001 once read: {}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("+442079460123"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("john.smith@pizza.com"),
+        "{}",
+        run.stdout
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

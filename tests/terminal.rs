@@ -95,6 +95,21 @@ async fn the_operator_is_asked_for_the_password_and_for_confirmation() {
         run.stdout
     );
     assert!(run.stdout.contains("About to erase"), "{}", run.stdout);
+    // The confirmation and the summary say how each identifier was read, with its value on
+    // the operator's terminal.
+    assert!(
+        run.stdout.contains("Identifiers found in these settings:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .matches("#1 = john.smith@pizza.com (e-mail)")
+            .count()
+            >= 2,
+        "in the confirmation and in the summary: {}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("Nothing erased: not confirmed."),
         "{}",

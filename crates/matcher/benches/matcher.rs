@@ -6,7 +6,7 @@
 //! Run: `cargo bench -p forgetme-matcher --bench matcher`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions};
+use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions, Region};
 
 const SUBJECT_EMAIL: &str = "bench.subject@pizza.com";
 const SUBJECT_PHONE: &str = "+15550100999";
@@ -146,8 +146,15 @@ fn bench(c: &mut Criterion) {
         let bytes: usize = values.iter().map(String::len).sum();
         group.throughput(Throughput::Bytes(bytes as u64));
         let label = if hit { "hit" } else { "no_hit" };
-        for n in [1, 1_000] {
-            let matcher = Matcher::new(identifiers(n), None);
+        // `2_ids_region_us`: the same two identifiers with a default region, whose stored
+        // national numbers are read in it and also looked up as possible matches.
+        for (n, region, name) in [
+            (1, None, "1_ids"),
+            (2, None, "2_ids"),
+            (2, Region::parse("US"), "2_ids_region_us"),
+            (1_000, None, "1000_ids"),
+        ] {
+            let matcher = Matcher::new(identifiers(n), region);
             // Sanity: the corpus is what its name says.
             let found = values
                 .iter()
@@ -155,7 +162,7 @@ fn bench(c: &mut Criterion) {
                 .count();
             assert_eq!(found, if hit { values.len() } else { 0 });
             group.bench_with_input(
-                BenchmarkId::new(format!("match_bytes/{label}"), format!("{n}_ids")),
+                BenchmarkId::new(format!("match_bytes/{label}"), name),
                 &values,
                 |b, values| {
                     b.iter(|| {

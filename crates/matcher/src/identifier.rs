@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::email::{normalize_email, EmailError};
-use crate::phone::{normalize_phone, Dialled, PhoneError, PhoneNumber, Region};
+use crate::phone::{normalize_phone_reading, Dialled, PhoneError, PhoneNumber, Region};
 
 /// The fewest characters an identifier may have; shorter strings would match too much.
 pub const MIN_IDENTIFIER_CHARS: usize = 4;
@@ -34,15 +34,66 @@ pub enum IdentifierKind {
     Text,
 }
 
+/// How the operator's input was read, for the report to show next to the normalized form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reading {
+    /// An e-mail address.
+    Email,
+    /// A phone number written internationally (`+`, `00` or an international prefix).
+    International,
+    /// A phone number written nationally, read in this region: its own (`IE:087…`) when
+    /// `own` is set, the default region (`--default-region`) otherwise.
+    National {
+        /// The region the number was read in.
+        region: Region,
+        /// Whether the identifier named its region itself (`IE:…`).
+        own: bool,
+    },
+    /// A text identifier (`--match text`).
+    Text,
+}
+
+impl fmt::Display for Reading {
+    /// `e-mail`, `international`, `read as IE`, `read as IE (its own region)`, `text`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reading::Email => f.write_str("e-mail"),
+            Reading::International => f.write_str("international"),
+            Reading::National { region, own: false } => write!(f, "read as {region}"),
+            Reading::National { region, own: true } => {
+                write!(f, "read as {region}, its own region")
+            }
+            Reading::Text => f.write_str("text"),
+        }
+    }
+}
+
 /// A validated, normalized identifier of the data subject.
 ///
 /// `Debug` does not print the value, so an identifier can sit in structures that get logged;
-/// read it on purpose with [`Identifier::normalized`].
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// read it on purpose with [`Identifier::normalized`]. Two identifiers are equal when they
+/// are the same kind and normalized form, however each was written.
+#[derive(Clone)]
 pub struct Identifier {
     kind: IdentifierKind,
     normalized: String,
     phone: Option<PhoneNumber>,
+    reading: Reading,
+}
+
+impl PartialEq for Identifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.normalized == other.normalized
+    }
+}
+
+impl Eq for Identifier {}
+
+impl std::hash::Hash for Identifier {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.normalized.hash(state);
+    }
 }
 
 impl Identifier {
@@ -62,12 +113,19 @@ impl Identifier {
         self.phone.as_ref()
     }
 
+    /// How the input was read: an international or a national number (and in which region),
+    /// an address, or text.
+    pub fn reading(&self) -> Reading {
+        self.reading
+    }
+
     /// A text identifier (`--match text`) for `value`, lower-cased.
     fn text(value: &str) -> Identifier {
         Identifier {
             kind: IdentifierKind::Text,
             normalized: value.to_lowercase(),
             phone: None,
+            reading: Reading::Text,
         }
     }
 }
@@ -101,13 +159,20 @@ pub enum IdentifierError {
     /// Made of digits and punctuation but not a valid phone number.
     #[error("looks like a phone number, but {0}")]
     Phone(PhoneError),
+    /// A phone number behind a region prefix (`XX:`) that is not a supported region.
+    #[error("the region prefix {code:?} is not a supported region; write REGION:number with the ISO 3166-1 alpha-2 code of one of: {}", Region::supported_codes())]
+    UnknownRegion {
+        /// The two letters given; a region code is not personal data.
+        code: String,
+    },
 }
 
 /// Classifies, validates and normalizes one identifier of the data subject.
 ///
 /// An input with an `@` must be an e-mail address; one made only of digits, a leading `+` and
-/// punctuation must be a phone number; with `allow_text`, anything else of at least four
-/// characters (and an invalid address or number) becomes a text identifier.
+/// punctuation must be a phone number, optionally behind its own region (`IE:087 123 4567`,
+/// which overrides the default region for this number); with `allow_text`, anything else of
+/// at least four characters (and an invalid address or number) becomes a text identifier.
 pub fn parse_identifier(
     input: &str,
     options: &ParseOptions,
@@ -119,6 +184,15 @@ pub fn parse_identifier(
     if trimmed.chars().count() < MIN_IDENTIFIER_CHARS {
         return Err(IdentifierError::TooShort);
     }
+    let (phone_text, region, own_region) = match split_region_prefix(trimmed) {
+        Some((code, rest)) => {
+            let region = Region::parse(code).ok_or_else(|| IdentifierError::UnknownRegion {
+                code: code.to_string(),
+            })?;
+            (rest, Some(region), true)
+        }
+        None => (trimmed, options.default_region, false),
+    };
     let refused = if trimmed.contains('@') {
         match normalize_email(trimmed) {
             Ok(normalized) => {
@@ -126,17 +200,25 @@ pub fn parse_identifier(
                     kind: IdentifierKind::Email,
                     normalized,
                     phone: None,
+                    reading: Reading::Email,
                 })
             }
             Err(e) => IdentifierError::Email(e),
         }
-    } else if looks_like_phone(trimmed, options.default_region) {
-        match normalize_phone(trimmed, options.default_region) {
-            Ok(number) => {
+    } else if looks_like_phone(phone_text, region) {
+        match normalize_phone_reading(phone_text, region) {
+            Ok((number, read_in)) => {
                 return Ok(Identifier {
                     kind: IdentifierKind::Phone,
                     normalized: number.e164().to_string(),
                     phone: Some(number),
+                    reading: match read_in {
+                        Some(region) => Reading::National {
+                            region,
+                            own: own_region,
+                        },
+                        None => Reading::International,
+                    },
                 })
             }
             Err(e) => IdentifierError::Phone(e),
@@ -149,6 +231,24 @@ pub fn parse_identifier(
     } else {
         Err(refused)
     }
+}
+
+/// Splits a region prefix off a phone number: two ASCII letters and `:` in front of
+/// something made only of what phone numbers are written with (`IE:087 123 4567`,
+/// `gb: 020 7946 0958`). An input with an `@` never has one: `ab:c@example.com` is an
+/// e-mail address (whose local part happens to hold a colon), not a number of region AB.
+fn split_region_prefix(s: &str) -> Option<(&str, &str)> {
+    let bytes = s.as_bytes();
+    if bytes.len() < 4
+        || !bytes[0].is_ascii_alphabetic()
+        || !bytes[1].is_ascii_alphabetic()
+        || bytes[2] != b':'
+        || s.contains('@')
+    {
+        return None;
+    }
+    let rest = s[3..].trim();
+    looks_like_phone(rest, None).then_some((&s[..2], rest))
 }
 
 /// Whether `s` is made only of what phone numbers are written with, and has a digit.
@@ -205,10 +305,10 @@ mod tests {
             parse("john@pizza"),
             Err(IdentifierError::Email(_))
         ));
-        assert_eq!(
+        assert!(matches!(
             parse("020 7946 0958"),
-            Err(IdentifierError::Phone(PhoneError::NeedsRegion))
-        );
+            Err(IdentifierError::Phone(PhoneError::NeedsRegion { .. }))
+        ));
         assert!(matches!(
             parse_identifier("020 7946 09", &opts(Some("GB"), false)),
             Err(IdentifierError::Phone(PhoneError::NotARegionNumber { .. }))
@@ -259,6 +359,79 @@ mod tests {
             e.kind(),
             IdentifierKind::Email,
             "valid addresses stay addresses"
+        );
+    }
+
+    #[test]
+    fn a_phone_number_may_name_its_own_region() {
+        let own = parse_identifier("IE:087 123 4567", &opts(Some("GB"), false)).unwrap();
+        assert_eq!(own.normalized(), "+353871234567", "IE overrides GB");
+        assert_eq!(
+            own.reading(),
+            Reading::National {
+                region: Region::parse("IE").unwrap(),
+                own: true
+            }
+        );
+        assert_eq!(own.reading().to_string(), "read as IE, its own region");
+        for spelling in ["ie: 087 123 4567", "Ie:(087) 123-4567", " IE:087 123 4567 "] {
+            let id = parse(spelling).unwrap_or_else(|e| panic!("{spelling}: {e}"));
+            assert_eq!(id.normalized(), "+353871234567", "{spelling}");
+        }
+        // The default region reads the others; an international number stays international.
+        let gb = parse_identifier("020 7946 0958", &opts(Some("GB"), false)).unwrap();
+        assert_eq!(gb.reading().to_string(), "read as GB");
+        let intl = parse_identifier("IE:+1 617 555 0123", &opts(None, false)).unwrap();
+        assert_eq!(
+            (intl.normalized(), intl.reading()),
+            ("+16175550123", Reading::International)
+        );
+        // The same number however written is one identifier.
+        assert_eq!(own, parse("+353 87 123 4567").unwrap());
+        // A number wrong for its own region is refused in that region's terms.
+        assert!(matches!(
+            parse("IE:087 123 45678 9"),
+            Err(IdentifierError::Phone(PhoneError::NotARegionNumber {
+                region: "IE",
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn an_unknown_region_prefix_is_refused_with_the_list() {
+        for o in [opts(None, false), opts(Some("GB"), true)] {
+            let e = parse_identifier("XX:087 123 4567", &o).unwrap_err();
+            assert_eq!(
+                e,
+                IdentifierError::UnknownRegion {
+                    code: "XX".to_string()
+                }
+            );
+            let msg = e.to_string();
+            assert!(msg.contains("IE") && msg.contains("US"), "{msg}");
+            assert!(!msg.contains("4567"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn an_address_is_never_read_as_a_region_prefix() {
+        // `ab:c@example.com`: an input with `@` is an address, whatever precedes a colon.
+        // The project's addresses allow no colon, so it is refused as an address.
+        assert!(matches!(
+            parse("ab:c@example.com"),
+            Err(IdentifierError::Email(_))
+        ));
+        assert!(matches!(
+            parse("IE:john@pizza.com"),
+            Err(IdentifierError::Email(_))
+        ));
+        // Text that is not a number behind the prefix is not a region prefix either.
+        assert_eq!(parse("re:order"), Err(IdentifierError::Unrecognized));
+        let t = parse_identifier("re:order", &opts(None, true)).unwrap();
+        assert_eq!(
+            (t.kind(), t.reading()),
+            (IdentifierKind::Text, Reading::Text)
         );
     }
 

@@ -25,7 +25,7 @@ pub use erasure::{
     is_contact_record, plan_erasure, ErasureOptions, ErasurePlan, CONTACT_NAME_FIELDS,
 };
 pub use identifier::{
-    parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions,
+    parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions, Reading,
     MIN_IDENTIFIER_CHARS,
 };
 pub use invisible::{is_invisible, printable, printable_lines};
@@ -34,6 +34,7 @@ pub use matcher::{
 };
 pub use path::{JsonPath, PathSegment};
 pub use phone::{
-    calling_code_len, is_calling_code, normalize_phone, DigitList, LengthList, PhoneError,
-    PhoneNumber, Region, UnknownRegion, MAX_E164_DIGITS, MIN_E164_DIGITS,
+    calling_code_len, is_calling_code, is_valid_number_of, normalize_phone,
+    normalize_phone_reading, regions_where_valid, DigitList, LengthList, PhoneError, PhoneNumber,
+    Region, RegionList, UnknownRegion, MAX_E164_DIGITS, MIN_E164_DIGITS,
 };

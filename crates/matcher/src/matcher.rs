@@ -42,8 +42,9 @@ pub enum MatchVariant {
     /// The E.164 digits written without the `+`.
     InternationalWithoutPlus,
     /// A national-format number equal to the identifier's national number (with or without
-    /// trunk prefix), found when no default region is set. The country is not known, so
-    /// this is weaker evidence than the other variants.
+    /// trunk prefix) that the default region, if one is set, does not read as the
+    /// identifier. It is the subject's number only if it was written in the identifier's
+    /// country, which is not known, so this is weaker evidence than the other variants.
     NationalNumber,
     /// A text identifier found as a case-insensitive substring.
     Text,
@@ -69,8 +70,9 @@ impl MatchVariant {
 }
 
 impl MatchVariant {
-    /// Whether the hit depends on guessing the number's country: a national number read
-    /// without a default region. Such a *possible* match may be a stranger's number (the
+    /// Whether the hit depends on guessing the number's country: a national number that
+    /// is the subject's only under another reading than the default region's (or without
+    /// one). Such a *possible* match may be a stranger's number (the
     /// same national digits in another country), so it is reported but not erased unless
     /// the operator says so.
     pub fn is_possible(self) -> bool {
@@ -183,8 +185,10 @@ pub struct Matcher {
     emails: HashMap<String, Vec<usize>>,
     /// E.164 digits → identifiers.
     phones: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
-    /// National significant number, and trunk prefix + NSN → identifiers; only without a
-    /// default region.
+    /// National significant number, and trunk prefix + NSN → identifiers. A stored national
+    /// number equal to one of these is the subject's if read in the identifier's country:
+    /// a possible match whenever the default region (if any) did not already read it as the
+    /// subject's.
     nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
@@ -324,20 +328,36 @@ thread_local! {
     static DIGITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Identifiers already reported for the current text, so each is reported once per text.
-/// Allocates only when something is found.
+/// Identifiers already reported for the current text, so each is reported once per text,
+/// and the possible matches held back until the whole text is read: an exact match anywhere
+/// in the text wins over a possible one. Allocates only when something is found.
 #[derive(Default)]
-struct Reported(Vec<usize>);
+struct Reported {
+    ids: Vec<usize>,
+    possible: Vec<usize>,
+}
 
 impl Reported {
     /// Records `id`; returns whether it is new.
     fn insert(&mut self, id: usize) -> bool {
-        if self.0.contains(&id) {
+        if self.ids.contains(&id) {
             false
         } else {
-            self.0.push(id);
+            self.ids.push(id);
             true
         }
+    }
+
+    /// Holds a possible match of `id` back, unless `id` is already reported.
+    fn defer_possible(&mut self, id: usize) {
+        if !self.ids.contains(&id) && !self.possible.contains(&id) {
+            self.possible.push(id);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.possible.clear();
     }
 }
 
@@ -364,16 +384,17 @@ impl Matcher {
                     let key = DigitKey::of(&[number.digits().as_bytes()])
                         .expect("E.164 has at most 15 digits");
                     phones.entry(key).or_default().push(id);
-                    if default_region.is_none() {
-                        let nsn = number.national_significant_number().as_bytes();
-                        let mut keys = vec![DigitKey::of(&[nsn])];
-                        if let Some(trunk) = Region::for_calling_code(number.calling_code())
-                            .and_then(|r| r.trunk_prefix())
-                        {
-                            keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
-                        }
-                        for key in keys.into_iter().flatten() {
-                            nationals.entry(key).or_default().push(id);
+                    let nsn = number.national_significant_number().as_bytes();
+                    let mut keys = vec![DigitKey::of(&[nsn])];
+                    if let Some(trunk) = Region::for_calling_code(number.calling_code())
+                        .and_then(|r| r.trunk_prefix())
+                    {
+                        keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                    }
+                    for key in keys.into_iter().flatten() {
+                        let ids = nationals.entry(key).or_default();
+                        if !ids.contains(&id) {
+                            ids.push(id);
                         }
                     }
                 }
@@ -423,11 +444,21 @@ impl Matcher {
     /// The core of [`Matcher::match_text`], with the set of already reported identifiers
     /// passed in so that one allocation serves many texts.
     fn match_text_once(&self, text: &str, reported: &mut Reported, sink: &mut impl FnMut(TextHit)) {
-        reported.0.clear();
+        reported.clear();
         self.match_spelling(text, reported, sink, false);
         // A second look, only at text with an unusual spelling (allocates only then).
         if let Some(copy) = respell::respelled(text) {
             self.match_spelling(&copy, reported, sink, true);
+        }
+        // Possible matches of identifiers that no exact match of this text reported.
+        for i in 0..reported.possible.len() {
+            let identifier = reported.possible[i];
+            if reported.insert(identifier) {
+                sink(TextHit {
+                    identifier,
+                    variant: MatchVariant::NationalNumber,
+                });
+            }
         }
     }
 
@@ -441,7 +472,11 @@ impl Matcher {
         respelled: bool,
     ) {
         let mut report = |identifier: usize, variant: MatchVariant| {
-            let variant = if respelled && !variant.is_possible() {
+            if variant.is_possible() {
+                reported.defer_possible(identifier);
+                return;
+            }
+            let variant = if respelled {
                 MatchVariant::Respelled
             } else {
                 variant
@@ -535,11 +570,12 @@ impl Matcher {
             lookup_e164(&[cc, digits], MatchVariant::PhoneFormatted);
         }
         lookup_e164(&[digits], MatchVariant::InternationalWithoutPlus);
-        if self.default_region.is_none() {
-            if let Some(key) = DigitKey::of(&[digits]) {
-                for &id in self.nationals.get(&key).into_iter().flatten() {
-                    report(id, MatchVariant::NationalNumber);
-                }
+        // Read in the identifier's own country, the run may be the subject's number even
+        // when the default region reads it as another: a possible match (an exact reading
+        // of the same identifier wins, see `Reported`).
+        if let Some(key) = DigitKey::of(&[digits]) {
+            for &id in self.nationals.get(&key).into_iter().flatten() {
+                report(id, MatchVariant::NationalNumber);
             }
         }
     }
@@ -930,12 +966,53 @@ mod tests {
     }
 
     #[test]
-    fn with_a_region_national_numbers_are_read_in_it_only() {
+    fn with_a_region_other_readings_are_possible_matches() {
+        // Read in US, `020 7946 0958` is not the London number; read in GB it is.
         let m = matcher(&["+442079460958"], Some("US"));
-        assert_eq!(text_hits(&m, "020 7946 0958"), []);
+        assert_eq!(
+            text_hits(&m, "020 7946 0958"),
+            [(0, MatchVariant::NationalNumber)]
+        );
         assert_eq!(
             text_hits(&m, "011 44 20 7946 0958"),
             [(0, MatchVariant::PhoneFormatted)]
+        );
+        // The case: a Boston number, stored nationally, searched with region IE.
+        let m = matcher(&["+1 617 555 0123"], Some("IE"));
+        for text in ["617 555 0123", "(617) 555-0123"] {
+            assert_eq!(
+                text_hits(&m, text),
+                [(0, MatchVariant::NationalNumber)],
+                "{text}"
+            );
+        }
+        assert_eq!(
+            text_hits(&m, "1 617 555 0123"),
+            [(0, MatchVariant::InternationalWithoutPlus)]
+        );
+        // Read in the region, the same digits are the subject's: exact, not possible.
+        let m = matcher(&["+1 617 555 0123"], Some("US"));
+        assert_eq!(
+            text_hits(&m, "617 555 0123"),
+            [(0, MatchVariant::PhoneFormatted)]
+        );
+        // Other digits are no match under any reading.
+        let m = matcher(&["+1 617 555 0123"], Some("IE"));
+        assert_eq!(text_hits(&m, "617 555 0124"), []);
+        assert_eq!(text_hits(&m, "087 123 4567"), []);
+    }
+
+    #[test]
+    fn an_exact_match_anywhere_in_a_text_wins_over_a_possible_one() {
+        let m = matcher(&["+442079460958"], Some("US"));
+        assert_eq!(
+            text_hits(&m, "020 7946 0958 or +44 20 7946 0958"),
+            [(0, MatchVariant::PhoneFormatted)]
+        );
+        let m = matcher(&["+442079460958"], None);
+        assert_eq!(
+            text_hits(&m, "020 7946 0958, also +442079460958"),
+            [(0, MatchVariant::Exact)]
         );
     }
 

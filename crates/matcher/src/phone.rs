@@ -65,6 +65,11 @@ impl Region {
             .copied()
     }
 
+    /// The codes of every region of the table, comma-separated, for help and errors.
+    pub fn supported_codes() -> String {
+        REGIONS.iter().map(|r| r.iso).collect::<Vec<_>>().join(", ")
+    }
+
     /// The ISO 3166-1 alpha-2 code, upper case (`"GB"`).
     pub fn iso_code(&self) -> &'static str {
         self.iso
@@ -130,7 +135,10 @@ impl fmt::Display for Region {
 /// The error of parsing an unknown region code. Region codes are not personal data, so the
 /// message repeats the code to help the operator spot a typo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown region {code:?}; use an ISO 3166-1 alpha-2 code of a supported region (e.g. US, GB, DE)")]
+#[error(
+    "unknown region {code:?}; use the ISO 3166-1 alpha-2 code of a supported region: {}",
+    Region::supported_codes()
+)]
 pub struct UnknownRegion {
     /// The code that was given.
     pub code: String,
@@ -320,9 +328,14 @@ pub enum PhoneError {
     /// More digits than any phone number has.
     #[error("too many digits for one phone number (at most 15 plus an international prefix); give a single number")]
     TooManyDigits,
-    /// A national number but no region to read it in.
-    #[error("a national phone number (no leading + or 00) needs a region: add --default-region (e.g. --default-region GB), or write it as +<country code><number>")]
-    NeedsRegion,
+    /// A national number but no region to read it in. The hint names only the regions in
+    /// which the digits are a valid number (by libphonenumber's metadata), or none: naming
+    /// an example region would invite the operator to search someone else's number.
+    #[error("a national phone number (no leading + or 00) needs a region: {}", needs_region_hint(.valid_in))]
+    NeedsRegion {
+        /// The regions of the table in which the number is a valid number, in table order.
+        valid_in: RegionList,
+    },
     /// International number of the wrong total length.
     #[error("an international phone number has 8 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
     InternationalLength {
@@ -355,6 +368,55 @@ pub enum PhoneError {
         /// Forbidden first digits, for the message.
         forbidden: DigitList,
     },
+}
+
+/// ISO codes of regions, for an error message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionList(pub Vec<&'static str>);
+
+/// The fix for a national number without region, naming the regions it fits.
+fn needs_region_hint(valid_in: &RegionList) -> String {
+    match valid_in.0.as_slice() {
+        [] => "it is not a valid number of any supported region as written; write it as +<country code><number>, or give its region (REGION:number, or --default-region)".to_string(),
+        [only] => format!("it is a valid number in {only} only; write {only}:<number> (or --default-region {only}), or write it as +<country code><number>"),
+        many => format!(
+            "it is a valid number in {}; put the right one in front (e.g. {}:<number>) or give it as --default-region, or write it as +<country code><number>",
+            many.join(", "),
+            many[0]
+        ),
+    }
+}
+
+/// The regions of the table in which a national spelling (no `+`, no international prefix)
+/// is a valid number, by libphonenumber's metadata: the region's reading of the digits must
+/// be a number libphonenumber knows to exist, of that very region (`+1` is US or CA).
+///
+/// This runs only for the refusal's hint, never on the scan path: the metadata is loaded
+/// and its patterns are compiled on first use.
+pub fn regions_where_valid(input: &str) -> Vec<&'static str> {
+    Region::all()
+        .iter()
+        .filter(|region| {
+            matches!(
+                normalize_phone_reading(input, Some(**region)),
+                Ok((number, Some(_))) if is_valid_number_of(&number, **region)
+            )
+        })
+        .map(|region| region.iso)
+        .collect()
+}
+
+/// Whether libphonenumber's metadata knows `number` as a valid number of `region` (not only
+/// of the right length: in a range that exists). Fictional numbers (`+1 555 010 …`) are not.
+/// For input checks only, like [`regions_where_valid`].
+pub fn is_valid_number_of(number: &PhoneNumber, region: Region) -> bool {
+    phonenumber::parse(None, number.e164()).is_ok_and(|parsed| {
+        phonenumber::is_valid(&parsed)
+            && parsed
+                .country()
+                .id()
+                .is_some_and(|id| id.as_ref() == region.iso)
+    })
 }
 
 /// Allowed NSN lengths, displayed as `9 or 10`.
@@ -516,17 +578,31 @@ pub fn normalize_phone(
     input: &str,
     default_region: Option<Region>,
 ) -> Result<PhoneNumber, PhoneError> {
+    normalize_phone_reading(input, default_region).map(|(number, _)| number)
+}
+
+/// [`normalize_phone`], and the region a national spelling was read in (`None` when the
+/// number was written internationally: with `+`, `00` or the region's international prefix).
+/// A national number without a region is refused with the regions it is valid in.
+pub fn normalize_phone_reading(
+    input: &str,
+    default_region: Option<Region>,
+) -> Result<(PhoneNumber, Option<Region>), PhoneError> {
     let dialled = Dialled::read(input, default_region)?;
     if dialled.digits().len() < 3 {
         return Err(PhoneError::TooFewDigits);
     }
     if dialled.has_plus() {
-        return international(dialled.digits());
+        return international(dialled.digits()).map(|n| (n, None));
     }
     if let Some(number) = after_international_prefix(&dialled, default_region) {
-        return number;
+        return number.map(|n| (n, None));
     }
-    let region = default_region.ok_or(PhoneError::NeedsRegion)?;
+    let Some(region) = default_region else {
+        return Err(PhoneError::NeedsRegion {
+            valid_in: RegionList(regions_where_valid(input)),
+        });
+    };
     let digits = dialled.digits();
     let nsn = match region.trunk_prefix {
         Some(trunk)
@@ -550,10 +626,13 @@ pub fn normalize_phone(
     let calling_code_len = (e164.len() - 1) as u8;
     e164.extend(nsn.iter().map(|&d| char::from(d)));
     check_total_length(e164.len() - 1)?;
-    Ok(PhoneNumber {
-        e164,
-        calling_code_len,
-    })
+    Ok((
+        PhoneNumber {
+            e164,
+            calling_code_len,
+        },
+        Some(region),
+    ))
 }
 
 /// Reads a dialled string that starts with an international prefix. When prefixes overlap
@@ -792,14 +871,86 @@ mod tests {
 
     #[test]
     fn national_number_needs_region() {
-        assert_eq!(
+        assert!(matches!(
             normalize_phone("020 7946 0958", None),
-            Err(PhoneError::NeedsRegion)
-        );
-        assert_eq!(
+            Err(PhoneError::NeedsRegion { .. })
+        ));
+        assert!(matches!(
             normalize_phone("555-010-1234", None),
-            Err(PhoneError::NeedsRegion)
+            Err(PhoneError::NeedsRegion { .. })
+        ));
+    }
+
+    #[test]
+    fn a_national_number_without_region_names_only_regions_it_is_valid_in() {
+        // An Irish mobile: GB would read it as +44 87 1234 567, which is no number.
+        let Err(PhoneError::NeedsRegion { valid_in }) = normalize_phone("087 123 4567", None)
+        else {
+            panic!("refused without a region");
+        };
+        assert!(valid_in.0.contains(&"IE"), "{valid_in:?}");
+        assert!(!valid_in.0.contains(&"GB"), "{valid_in:?}");
+        let msg = PhoneError::NeedsRegion { valid_in }.to_string();
+        assert!(msg.contains("IE") && !msg.contains("GB"), "{msg}");
+        assert!(
+            !msg.contains("4567"),
+            "the message repeats no digits: {msg}"
         );
+        // A London number: GB is among the regions, and the message says so.
+        let Err(PhoneError::NeedsRegion { valid_in }) = normalize_phone("020 7946 0958", None)
+        else {
+            panic!("refused without a region");
+        };
+        assert!(valid_in.0.contains(&"GB"), "{valid_in:?}");
+        // A number valid nowhere: no region is named.
+        let Err(e) = normalize_phone("01 999 99", None) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            e,
+            PhoneError::NeedsRegion {
+                valid_in: RegionList(vec![])
+            }
+        );
+        assert!(e.to_string().contains("+<country code><number>"), "{e}");
+        // Each region named reads the digits as a number libphonenumber knows in it.
+        for region in regions_where_valid("087 123 4567") {
+            let n = normalize_phone("087 123 4567", Region::parse(region)).unwrap();
+            let parsed = phonenumber::parse(None, n.e164()).unwrap();
+            assert!(phonenumber::is_valid(&parsed), "{region}");
+        }
+    }
+
+    #[test]
+    fn validity_in_a_region_follows_the_numbering_plan() {
+        let ie = Region::parse("IE").unwrap();
+        let gb = Region::parse("GB").unwrap();
+        let irish = normalize_phone("087 123 4567", Some(ie)).unwrap();
+        assert!(is_valid_number_of(&irish, ie));
+        assert!(!is_valid_number_of(&irish, gb));
+        let read_in_gb = normalize_phone("087 123 4567", Some(gb)).unwrap();
+        assert_eq!(read_in_gb.e164(), "+44871234567");
+        assert!(!is_valid_number_of(&read_in_gb, gb));
+    }
+
+    #[test]
+    fn unknown_region_lists_the_supported_ones() {
+        let e = "XX".parse::<Region>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"XX\"") && e.contains("IE") && e.contains("CN"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_reading_says_where_a_national_number_was_read() {
+        let ie = Region::parse("IE");
+        let (n, read_in) = normalize_phone_reading("087 123 4567", ie).unwrap();
+        assert_eq!((n.e164(), read_in), ("+353871234567", ie));
+        let (n, read_in) = normalize_phone_reading("+353 87 123 4567", ie).unwrap();
+        assert_eq!((n.e164(), read_in), ("+353871234567", None));
+        let (_, read_in) = normalize_phone_reading("00353 87 123 4567", ie).unwrap();
+        assert_eq!(read_in, None);
     }
 
     #[test]
