@@ -481,9 +481,10 @@ mod tests {
         let help = Args::command().render_help().to_string();
         for code in [
             "0  the run completed",
-            "1  the scan was incomplete",
+            "1  the run is incomplete",
             "2  bad input",
             "3  the erasure was declined",
+            "4  could not connect to Cassandra",
         ] {
             assert!(help.contains(code), "{code:?} missing from --help");
         }
