@@ -115,7 +115,8 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
         None => None,
     };
     let mut first_error = None;
-    for point in &opts.contact_points {
+    for (i, point) in opts.contact_points.iter().enumerate() {
+        let more_to_try = i + 1 < opts.contact_points.len();
         let probed = match (&opts.tls, &tls_config) {
             (Some(tls), Some(config)) => {
                 crate::tls::probe(point, config.clone(), tls, opts.connect_timeout).await
@@ -132,7 +133,10 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Session, ConnectError> {
             Err(ConnectError::Probe(
                 e @ (ProbeError::NoAnswer { .. } | ProbeError::Resolve { .. }),
             )) => {
-                tracing::warn!(contact_point = %point, error = %e, "contact point does not answer; trying the next");
+                // Said only when there is a next one: the last failure is the run's error.
+                if more_to_try {
+                    tracing::warn!(contact_point = %point, error = %e, "contact point does not answer; trying the next");
+                }
                 first_error.get_or_insert(e);
             }
             Err(e) => return Err(e),
