@@ -211,20 +211,12 @@ async fn verification_notices_a_copy_that_came_back() {
 async fn the_printed_delete_statement_removes_exactly_one_row() {
     let keyspace = testkit::unique_keyspace("cql_delete");
     let session = testkit::cassandra_session(None).await;
-    session
-        .query_unpaged(
-            format!("CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"),
-            &[],
-        )
-        .await
-        .unwrap();
-    session
-        .query_unpaged(
-            format!("CREATE TABLE {keyspace}.odd_keys (k blob, t text, n int, v text, PRIMARY KEY ((k), t, n))"),
-            &[],
-        )
-        .await
-        .unwrap();
+    testkit::create_keyspace(
+        &session,
+        &keyspace,
+        &["CREATE TABLE {ks}.odd_keys (k blob, t text, n int, v text, PRIMARY KEY ((k), t, n))"],
+    )
+    .await;
     let hostile = "it's\n\u{202e}'; DROP TABLE x; --";
     let rows: Vec<(Vec<u8>, &str, i32)> = vec![
         (vec![0, 0x27, 0xff], hostile, -7),

@@ -688,20 +688,12 @@ async fn a_panicked_split_reports_its_own_range_unread() {
 
     let keyspace = testkit::unique_keyspace("fault_panic");
     let admin = testkit::cassandra_session(None).await;
-    admin
-        .query_unpaged(
-            format!("CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"),
-            &[],
-        )
-        .await
-        .unwrap();
-    admin
-        .query_unpaged(
-            format!("CREATE TABLE {keyspace}.rows (k text PRIMARY KEY, v text)"),
-            &[],
-        )
-        .await
-        .unwrap();
+    testkit::create_keyspace(
+        &admin,
+        &keyspace,
+        &["CREATE TABLE {ks}.rows (k text PRIMARY KEY, v text)"],
+    )
+    .await;
     let session = Arc::new(testkit::cassandra_session(None).await);
     for i in 0..300 {
         session

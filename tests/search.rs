@@ -229,20 +229,12 @@ async fn deep_scan_reports_other_tables_as_not_deletable() {
 async fn a_thrift_style_table_is_searched_through_a_layout_file() {
     let keyspace = testkit::unique_keyspace("search_layout");
     let session = testkit::cassandra_session(None).await;
-    session
-        .query_unpaged(
-            format!("CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"),
-            &[],
-        )
-        .await
-        .unwrap();
-    session
-        .query_unpaged(
-            format!("CREATE TABLE {keyspace}.gws_settings (key blob, column1 text, value blob, PRIMARY KEY (key, column1))"),
-            &[],
-        )
-        .await
-        .unwrap();
+    testkit::create_keyspace(
+        &session,
+        &keyspace,
+        &["CREATE TABLE {ks}.gws_settings (key blob, column1 text, value blob, PRIMARY KEY (key, column1))"],
+    )
+    .await;
     let owner = "0123456789abcdef0123456789abcdef";
     let rows = [
         (

@@ -171,6 +171,26 @@ pub async fn cassandra_session(keyspace: Option<&str>) -> Session {
     session
 }
 
+/// Creates a test keyspace (replication factor 1: one test node) and the tables given as CQL
+/// `CREATE TABLE` statements, where `{ks}` stands for the keyspace. For tests that build a
+/// schema of their own instead of the emulator's.
+pub async fn create_keyspace(session: &Session, keyspace: &str, tables: &[&str]) {
+    assert!(
+        gws_emulator::store::is_valid_keyspace(keyspace),
+        "not a keyspace name: {keyspace:?}"
+    );
+    let mut statements = vec![format!(
+        "CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
+    )];
+    statements.extend(tables.iter().map(|t| t.replace("{ks}", keyspace)));
+    for cql in statements {
+        session
+            .query_unpaged(cql.clone(), &[])
+            .await
+            .unwrap_or_else(|e| panic!("cannot run {cql}: {e}"));
+    }
+}
+
 /// Drops a test keyspace, so repeated runs do not pile up schema in the shared node.
 pub async fn drop_keyspace(keyspace: &str) {
     assert!(
