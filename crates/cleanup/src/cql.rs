@@ -103,15 +103,7 @@ pub fn literal(typ: &ColumnType<'_>, bytes: &[u8]) -> Result<String, String> {
             v.to_string()
         }
         NativeType::Uuid | NativeType::Timeuuid if bytes.len() == 16 => {
-            let h = hex(bytes);
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            )
+            uuid::Uuid::from_slice(bytes).map_or_else(|_| blob(bytes), |u| u.to_string())
         }
         NativeType::Boolean if bytes.len() == 1 => (bytes[0] != 0).to_string(),
         other => {
@@ -143,17 +135,7 @@ pub fn literal(typ: &ColumnType<'_>, bytes: &[u8]) -> Result<String, String> {
 }
 
 fn blob(bytes: &[u8]) -> String {
-    format!("0x{}", hex(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    format!("0x{}", hex::encode(bytes))
 }
 
 #[cfg(test)]
