@@ -57,13 +57,21 @@ pub fn verify_audit_log(
     }
 }
 
+/// Where a run begins in the audit log, for its receipt.
+pub struct RunStarted {
+    /// When the run started (RFC 3339).
+    pub at: String,
+    /// Sequence number of the run's first event.
+    pub first_seq: u64,
+}
+
 /// Opens the key and the log, and records the run's start: who, where, what (identifiers as
 /// HMAC only), and the arguments without secrets.
 pub fn open_audit(
     args: &Args,
     inputs: &Inputs,
     gws: &GwsClient,
-) -> Result<(AuditKey, AuditLog, (String, u64)), Failure> {
+) -> Result<(AuditKey, AuditLog, RunStarted), Failure> {
     let key_existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
     let log_existed = std::fs::symlink_metadata(&args.audit_log).is_ok();
     let key =
@@ -83,7 +91,10 @@ pub fn open_audit(
             shown_path(&args.audit_log)
         );
     }
-    let started = (forgetme_erasure_receipt::now_rfc3339(), log.head().1 + 1);
+    let started = RunStarted {
+        at: forgetme_audit::now_rfc3339(),
+        first_seq: log.head().1 + 1,
+    };
     let subjects: Vec<String> = inputs
         .identifiers
         .iter()
@@ -127,13 +138,13 @@ fn shown_path(path: &std::path::Path) -> String {
 /// The `scan_complete` event: what was read and how much was found, without values.
 pub fn scan_complete(
     log: &mut AuditLog,
-    outcome: &crate::search::SearchOutcome,
+    outcome: &forgetme_findings::SearchOutcome,
 ) -> Result<(), Failure> {
     record(
         log,
         &ScanComplete {
             complete: outcome.complete(),
-            tables: outcome.tables.clone(),
+            tables: outcome.tables.iter().map(ToString::to_string).collect(),
             ranges: outcome.ranges,
             rows: outcome.rows,
             unread_ranges: outcome.failed.len(),

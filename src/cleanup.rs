@@ -1,7 +1,6 @@
 //! Glue between the search and the erasure library: turning hits into setting targets,
 //! asking for confirmation, and printing what happened.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use forgetme_audit::contract::{
@@ -20,7 +19,10 @@ use serde_json::{json, Value};
 use crate::audit_trail::record;
 use crate::failure::Failure;
 use crate::report::{printable, UserNames};
-use crate::search::{Found, OwnerType, SearchOutcome};
+use forgetme_findings::erasure_plan::{
+    plan_size, tally, targets, PlanSize, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS,
+};
+use forgetme_findings::SearchOutcome;
 
 /// What the erasure phase did.
 pub enum CleanupRun {
@@ -32,31 +34,6 @@ pub enum CleanupRun {
     TooLarge(PlanSize),
     /// Settings were handled and verified.
     Done(Vec<SettingResult>, Verification),
-}
-
-/// Above these, an erasure plan is refused unless `--max-erase` / `--max-erase-agents` allow
-/// it. One data subject's data spans a few favorites and recents of a few agents; a plan
-/// touching hundreds of settings or dozens of agents almost always comes from a search that
-/// is too broad (`--match text`, a shared switchboard number).
-pub const DEFAULT_MAX_SETTINGS: usize = 500;
-/// See [`DEFAULT_MAX_SETTINGS`].
-pub const DEFAULT_MAX_AGENTS: usize = 50;
-
-/// How large an erasure plan is, shown before anything changes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PlanSize {
-    /// Settings to change.
-    pub settings: usize,
-    /// Agents owning them.
-    pub agents: usize,
-    /// Settings holding only possible matches, left out of the plan.
-    pub possible_only: usize,
-}
-
-impl PlanSize {
-    fn describe(&self) -> String {
-        format!("{} setting(s) of {} agent(s)", self.settings, self.agents)
-    }
 }
 
 /// Everything the erasure phase needs.
@@ -232,95 +209,6 @@ fn refused_end(complete: bool, size: &PlanSize, ctx: &CleanupContext<'_>) -> Run
 
 /// How large the plan is: its settings, their agents, and the settings left out because they
 /// hold only possible matches.
-pub fn plan_size(found: &[Found], targets: &[SettingTarget], erase_possible: bool) -> PlanSize {
-    let agents: std::collections::BTreeSet<&str> =
-        targets.iter().map(|t| t.user_id.as_str()).collect();
-    let possible_only = if erase_possible {
-        0
-    } else {
-        let mut candidates: std::collections::BTreeSet<(&str, &str, &str, &str)> =
-            std::collections::BTreeSet::new();
-        for f in found
-            .iter()
-            .filter(|f| f.deletable && f.owner_type == OwnerType::User)
-        {
-            if let (Some(u), Some(g)) = (&f.user_id, &f.group) {
-                candidates.insert((&f.table, u, g, &f.setting_key));
-            }
-        }
-        let planned: std::collections::BTreeSet<(String, &str, &str, &str)> = targets
-            .iter()
-            .map(|t| {
-                (
-                    t.table_name(),
-                    t.user_id.as_str(),
-                    t.group.as_str(),
-                    t.setting_key.as_str(),
-                )
-            })
-            .collect();
-        candidates
-            .iter()
-            .filter(|(table, u, g, k)| !planned.contains(&(table.to_string(), *u, *g, *k)))
-            .count()
-    };
-    PlanSize {
-        settings: targets.len(),
-        agents: agents.len(),
-        possible_only,
-    }
-}
-
-/// The erasable settings among the hits, one target per setting. Possible matches count only
-/// with `erase_possible`.
-pub fn targets(found: &[Found], layout: &Layout, erase_possible: bool) -> Vec<SettingTarget> {
-    let mut by_setting: BTreeMap<(String, String, String, String), SettingTarget> = BTreeMap::new();
-    for f in found.iter().filter(|f| {
-        f.deletable && f.owner_type == OwnerType::User && (erase_possible || !f.possible)
-    }) {
-        let (Some(user), Some(group)) = (&f.user_id, &f.group) else {
-            continue;
-        };
-        let (keyspace, table) = f.table.split_once('.').unwrap_or(("", &f.table));
-        let Some(value_column) = layout
-            .tables
-            .iter()
-            .find(|t| t.table == table)
-            .map(|t| t.value.column.clone())
-        else {
-            continue;
-        };
-        let key = (
-            f.table.clone(),
-            user.clone(),
-            group.clone(),
-            f.setting_key.clone(),
-        );
-        let t = by_setting.entry(key).or_insert_with(|| SettingTarget {
-            keyspace: keyspace.to_string(),
-            table: table.to_string(),
-            value_column,
-            user_id: user.clone(),
-            group: group.clone(),
-            setting_key: f.setting_key.clone(),
-            row_key: f.row_key.clone(),
-            json_paths: Vec::new(),
-            identifiers: Vec::new(),
-            possible: true,
-        });
-        t.possible &= f.possible;
-        if let Some(p) = &f.json_path {
-            if !t.json_paths.contains(p) {
-                t.json_paths.push(p.clone());
-            }
-        }
-        if !t.identifiers.contains(&f.identifier) {
-            t.identifiers.push(f.identifier);
-        }
-    }
-    by_setting.into_values().collect()
-}
-
 fn owner(t: &SettingTarget, names: &UserNames) -> String {
     crate::report::user_label(&t.user_id, names)
 }
@@ -395,51 +283,6 @@ pub fn confirm(
 }
 
 /// Counts of outcomes.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Tally {
-    /// Deleted or rewritten.
-    pub erased: usize,
-    /// Not found any more.
-    pub already_gone: usize,
-    /// No longer matching at re-read.
-    pub skipped_changed: usize,
-    /// Not shown by GWS but still stored in Cassandra: left for the operator.
-    pub not_erased: usize,
-    /// Failed.
-    pub failed: usize,
-    /// Changes after which another setting of the group had vanished (or could not be
-    /// re-checked).
-    pub collateral_damage: usize,
-    /// Changes during which another setting of the group changed (an agent writing).
-    pub changed_meanwhile: usize,
-}
-
-/// Counts outcomes.
-pub fn tally(results: &[SettingResult]) -> Tally {
-    use forgetme_cleanup::Outcome::*;
-    let mut t = Tally::default();
-    for r in results {
-        match r.outcome {
-            Deleted | Rewritten { .. } => t.erased += 1,
-            AlreadyGone => t.already_gone += 1,
-            SkippedChanged => t.skipped_changed += 1,
-            NotErased { .. } => t.not_erased += 1,
-            Failed(_) => t.failed += 1,
-        }
-        t.collateral_damage += usize::from(r.collateral.is_damage());
-        t.changed_meanwhile += usize::from(!r.collateral.changed_meanwhile.is_empty());
-    }
-    t
-}
-
-/// Whether the cleanup ended well: nothing failed or was left not erased, nothing outside the
-/// plan vanished, and the verification found nothing.
-pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
-    let t = tally(results);
-    t.failed == 0 && t.not_erased == 0 && t.collateral_damage == 0 && verification.verified()
-}
-
-/// The text lines about the cleanup.
 pub fn write_text(
     out: &mut dyn Write,
     results: &[SettingResult],
@@ -582,7 +425,7 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
             "partitions": verification.partitions,
             "rows": verification.rows,
             "found_elsewhere": verification.elsewhere.iter().map(|(i, key)| json!({
-                "table": results[*i].target.table_name(),
+                "table": results[*i].target.table.to_string(),
                 "user_id": results[*i].target.user_id,
                 "group": results[*i].target.group,
                 "setting_key": key,
@@ -590,7 +433,7 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
         },
         "settings": results.iter().enumerate().map(|(i, r)| {
             let mut v = json!({
-                "table": r.target.table_name(),
+                "table": r.target.table.to_string(),
                 "user_id": r.target.user_id,
                 "group": r.target.group,
                 "setting_key": r.target.setting_key,
@@ -623,7 +466,7 @@ pub fn verification_event(targets: &[SettingTarget], v: &Verification) -> Verifi
     let place = |i: &usize| {
         let t = &targets[*i];
         GroupPlace {
-            table: t.table_name(),
+            table: t.table.to_string(),
             owner_id: t.user_id.clone(),
             group: t.group.clone(),
         }

@@ -12,7 +12,7 @@ use crate::args::Args;
 use crate::failure::Failure;
 use crate::input::Inputs;
 use crate::report::UserNames;
-use crate::search;
+
 use crate::secrets::{self, PasswordSources};
 
 pub fn cassandra_credentials(args: &Args) -> Result<Option<Credentials>, Failure> {
@@ -243,7 +243,10 @@ pub async fn open_gws(cfg: GwsConfig, cleanup: bool) -> Result<GwsClient, Failur
 }
 
 /// Looks up the user names of the owners found (best effort: a failure leaves ids only).
-pub async fn user_names(client: &GwsClient, outcome: &search::SearchOutcome) -> UserNames {
+pub async fn user_names(
+    client: &GwsClient,
+    outcome: &forgetme_findings::SearchOutcome,
+) -> UserNames {
     let mut names = UserNames::new();
     let ids: std::collections::BTreeSet<&String> = outcome
         .found

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::files::{write_atomic, Existing};
 use crate::report::UserNames;
-use crate::search::{OwnerType, SearchOutcome, ValueKey};
+use forgetme_findings::{OwnerType, SearchOutcome, ValueKey};
 
 /// Builds the export.
 pub fn build(
@@ -38,9 +38,9 @@ pub fn build(
         .collect();
     let mut items: BTreeMap<ValueKey, ExportItem> = BTreeMap::new();
     for f in &outcome.found {
-        let key: ValueKey = (f.table.clone(), f.row_key.clone(), f.column.clone());
+        let key: ValueKey = f.value_key();
         let item = items.entry(key.clone()).or_insert_with(|| ExportItem {
-            table: f.table.clone(),
+            table: f.table.to_string(),
             owner_type: match f.owner_type {
                 OwnerType::User => "user",
                 OwnerType::ContactCenter => "contact_center",
@@ -76,7 +76,7 @@ pub fn build(
         identifiers,
         ExportScan {
             complete: outcome.complete(),
-            tables: outcome.tables.clone(),
+            tables: outcome.tables.iter().map(ToString::to_string).collect(),
             ranges: outcome.ranges,
             rows: outcome.rows,
             unread_ranges: outcome.failed.len(),

@@ -18,7 +18,6 @@ mod input;
 mod progress;
 mod receipt;
 mod report;
-mod search;
 mod secrets;
 
 use std::io::{IsTerminal, Write};
@@ -35,7 +34,11 @@ use crate::cleanup::CleanupRun;
 use crate::failure::Failure;
 use crate::input::Inputs;
 use crate::report::UserNames;
-use crate::search::{search, SearchOutcome, SearchPlan};
+use forgetme_findings::erasure_plan::{
+    succeeded, PlanSize, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS,
+};
+use forgetme_findings::receipt::{default_path, scan_summary, RunFacts};
+use forgetme_findings::{search, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
 
 // musl's allocator is slow for this allocation-heavy work; the static build uses mimalloc
 // (docs/install.md, "Allocator"). The glibc build keeps glibc's.
@@ -157,7 +160,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         capture_values: args.export.is_some(),
         // An erasure plan allowed N settings must be able to see N settings.
         max_listed: (args.max_listed.map(|n| n as usize))
-            .unwrap_or(search::DEFAULT_MAX_LISTED)
+            .unwrap_or(DEFAULT_MAX_LISTED)
             .max(args.max_erase.unwrap_or(0)),
         consistency_name: args.consistency.cql_name(),
         scan: ScanOptions {
@@ -212,8 +215,8 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                 erase_possible: args.erase_possible_matches,
             },
             verify_consistency: args.verify_consistency.to_driver(),
-            max_settings: args.max_erase.unwrap_or(cleanup::DEFAULT_MAX_SETTINGS),
-            max_agents: args.max_erase_agents.unwrap_or(cleanup::DEFAULT_MAX_AGENTS),
+            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
+            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
         };
         // A cleanup that erased nothing still gets its receipt: that nothing was there to
         // erase is proof too (with the scan's completeness beside it).
@@ -231,21 +234,22 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             CleanupRun::Done(results, verification) => Some((results, verification, true)),
         };
         if let Some((results, verification, acted)) = erased {
-            let facts = receipt::RunFacts {
-                started_at: started.0.clone(),
-                first_seq: started.1,
+            let facts = RunFacts {
+                started_at: started.at.clone(),
+                first_seq: started.first_seq,
                 operator: client.username().to_string(),
                 keyspace: args.cass_keyspace.clone(),
                 consistency: args.verify_consistency.cql_name().to_string(),
                 data_center: args.local_dc.clone(),
                 case: inputs.case.clone(),
-                scan: receipt::scan_summary(&outcome),
+                scan: scan_summary(&outcome),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
             };
             let path = args
                 .receipt
                 .clone()
-                .unwrap_or_else(|| receipt::default_path(&args.audit_log, log.run_id()));
-            let written = receipt::build(
+                .unwrap_or_else(|| default_path(&args.audit_log, log.run_id()));
+            let written = forgetme_findings::receipt::build(
                 &session,
                 &facts,
                 log,
@@ -314,7 +318,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
 
     let cleanup_ok = cleanup_done
         .as_ref()
-        .map(|(r, v)| cleanup::succeeded(r, v))
+        .map(|(r, v)| succeeded(r, v))
         .unwrap_or(true);
     Ok(if outcome.complete() && cleanup_ok {
         ExitCode::SUCCESS
@@ -331,7 +335,7 @@ fn print_report(
     names: &UserNames,
     cleanup_done: Option<&(Vec<SettingResult>, Verification)>,
     declined: bool,
-    refused: Option<cleanup::PlanSize>,
+    refused: Option<PlanSize>,
 ) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {

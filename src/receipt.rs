@@ -1,19 +1,13 @@
-//! Glue for the erasure receipt: collecting what a cleanup did into
-//! [`forgetme_erasure_receipt::Receipt`], writing it, and re-checking one later.
+//! The erasure receipt at the command line: writing its files, reading one back, and
+//! `--recheck-receipt` (its checks live in [`forgetme_findings::receipt`]).
 
 use std::path::{Path, PathBuf};
-
-use forgetme_audit::{AuditKey, AuditLog};
-use forgetme_cleanup::{Outcome, SettingResult, SettingTarget, Verification};
-use forgetme_erasure_receipt::disk::disk_report;
-use forgetme_erasure_receipt::{
-    render_text, AuditSegment, Location, Receipt, ScanSummary, VerificationSummary, SCHEMA,
-};
-use forgetme_matcher::Matcher;
-use forgetme_scanner::Session;
-
 use std::process::ExitCode;
 
+use forgetme_audit::AuditKey;
+use forgetme_erasure_receipt::{render_text, Receipt, SCHEMA};
+use forgetme_findings::receipt::{check_against_log, unknown_subjects};
+use forgetme_matcher::Matcher;
 use forgetme_scanner::Session as CqlSession;
 
 use crate::args::Args;
@@ -21,143 +15,6 @@ use crate::failure::Failure;
 use crate::files::{write_atomic, Existing};
 use crate::input::Inputs;
 use crate::report;
-
-/// What the receipt needs to know about the run, gathered before and after it.
-pub struct RunFacts {
-    /// The run's start time (RFC 3339).
-    pub started_at: String,
-    /// Sequence number of the run's first audit event.
-    pub first_seq: u64,
-    /// The GWS operator.
-    pub operator: String,
-    /// Keyspace.
-    pub keyspace: String,
-    /// Verification consistency, as CQL spells it (`LOCAL_QUORUM`).
-    pub consistency: String,
-    /// The data center the verification was read in (`--local-dc`).
-    pub data_center: Option<String>,
-    /// `--case`.
-    pub case: Option<String>,
-    /// What the search read.
-    pub scan: ScanSummary,
-}
-
-/// The receipt's summary of the search the erasure was planned from.
-pub fn scan_summary(outcome: &crate::search::SearchOutcome) -> ScanSummary {
-    ScanSummary {
-        complete: outcome.complete(),
-        tables: outcome.tables.clone(),
-        rows: outcome.rows,
-        unread_ranges: outcome.failed.len(),
-        matched: outcome.totals.settings,
-    }
-}
-
-/// Builds the receipt after `run_end` has been written.
-#[allow(clippy::too_many_arguments)]
-pub async fn build(
-    session: &Session,
-    facts: &RunFacts,
-    log: &AuditLog,
-    key: &AuditKey,
-    matcher: &Matcher,
-    results: &[SettingResult],
-    verification: &Verification,
-) -> Result<Receipt, String> {
-    let (head, last_seq) = log.head();
-    let segment_digest = forgetme_audit::segment_digest(log.path(), facts.first_seq, last_seq)
-        .map_err(|e| format!("audit log: {e}"))?;
-    let subjects = matcher
-        .identifiers()
-        .iter()
-        .map(|i| key.subject_ref(i.normalized()))
-        .collect();
-    let locations = results
-        .iter()
-        .map(|r| location(&r.target, &r.outcome, matcher, key))
-        .collect();
-    let mut tables: Vec<(String, String)> = results
-        .iter()
-        .map(|r| (r.target.keyspace.clone(), r.target.table.clone()))
-        .collect();
-    tables.sort();
-    tables.dedup();
-    let now = time_now();
-    Ok(Receipt {
-        schema: SCHEMA.to_string(),
-        run_id: log.run_id().to_string(),
-        started_at: facts.started_at.clone(),
-        finished_at: forgetme_erasure_receipt::now_rfc3339(),
-        operator: facts.operator.clone(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        keyspace: facts.keyspace.clone(),
-        subjects,
-        case: facts.case.clone(),
-        scan: Some(facts.scan.clone()),
-        audit: AuditSegment {
-            log: log.path().display().to_string(),
-            first_seq: facts.first_seq,
-            last_seq,
-            segment_digest,
-            head: head.to_string(),
-            key_fingerprint: key.fingerprint(),
-        },
-        locations,
-        verification: VerificationSummary {
-            consistency: facts.consistency.clone(),
-            data_center: facts.data_center.clone(),
-            checked: verification.checked,
-            still_matching: verification.still_matching.len(),
-            unreadable: verification.unreadable.len(),
-            collateral_damage: results.iter().filter(|r| r.collateral.is_damage()).count(),
-            found_elsewhere: verification.elsewhere.len(),
-            // A scan that missed token ranges cannot back a "verified": data may sit there.
-            verified: verification.verified()
-                && facts.scan.complete
-                && !results.iter().any(|r| r.collateral.is_damage()),
-        },
-        disk: disk_report(session, &tables, now).await,
-    })
-}
-
-fn time_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-/// A location without personal data: a setting key that holds an identifier is replaced by
-/// its HMAC, and then the row key (which contains it) is left out.
-fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &AuditKey) -> Location {
-    let personal_key = matcher.is_match_text(&t.setting_key);
-    Location {
-        table: t.table_name(),
-        value_column: t.value_column.clone(),
-        owner_id: t.user_id.clone(),
-        group: t.group.clone(),
-        setting_key: (!personal_key).then(|| t.setting_key.clone()),
-        setting_key_ref: personal_key.then(|| key.subject_ref(&t.setting_key)),
-        json_paths: t.json_paths.clone(),
-        action: outcome.as_str().to_string(),
-        removed_paths: match outcome {
-            Outcome::Rewritten { removed } => removed.clone(),
-            _ => Vec::new(),
-        },
-        row_key: (!personal_key).then(|| {
-            t.row_key
-                .iter()
-                .map(|(c, v)| (c.clone(), hex::encode(&v.0)))
-                .collect()
-        }),
-    }
-}
-
-/// The default receipt path: beside the audit log, named after the run.
-pub fn default_path(audit_log: &Path, run_id: &str) -> PathBuf {
-    let dir = audit_log.parent().unwrap_or(Path::new(""));
-    dir.join(format!("gdpr_forget_me.receipt.{run_id}.json"))
-}
 
 /// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
 /// 0600. An existing receipt is never replaced: it is an earlier run's proof.
@@ -236,11 +93,11 @@ pub fn prepare_recheck(
             args.audit_key.display()
         )));
     }
-    let unknown = inputs
-        .identifiers
-        .iter()
-        .filter(|i| !r.subjects.contains(&key.subject_ref(i.normalized())))
-        .count();
+    let unknown = unknown_subjects(
+        &r.subjects,
+        &key,
+        inputs.identifiers.iter().map(|i| i.normalized()),
+    );
     if unknown > 0 {
         return Err(Failure::Input(format!(
             "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
@@ -269,33 +126,7 @@ pub fn prepare_recheck(
                     log.display()
                 ))
             };
-            let seg = forgetme_audit::segment_summary(
-                &log,
-                r.audit.first_seq,
-                r.audit.last_seq,
-                Some(&key),
-            )
-            .map_err(|e| bad(e.to_string()))?;
-            if seg.digest != r.audit.segment_digest {
-                return Err(bad("the segment digest differs".into()));
-            }
-            if seg.head != r.audit.head {
-                return Err(bad("the last event's hash differs".into()));
-            }
-            if seg.runs != [r.run_id.clone()] {
-                return Err(bad("the segment is not this run's alone".into()));
-            }
-            let results = seg
-                .kinds
-                .get(forgetme_audit::EventKind::Result.as_str())
-                .copied()
-                .unwrap_or(0);
-            if results != r.locations.len() as u64 {
-                return Err(bad(format!(
-                    "the log records {results} setting(s) handled, the receipt lists {}",
-                    r.locations.len()
-                )));
-            }
+            check_against_log(&r, &log, &key).map_err(bad)?;
             format!(
                 "the audit key and audit log {} (events {} to {}, seals checked)",
                 log.display(),

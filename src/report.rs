@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use forgetme_matcher::{Identifier, IdentifierKind, Reading};
 use serde_json::{json, Value};
 
-use crate::search::{Coverage, Found, OwnerType, SearchOutcome};
+use forgetme_findings::{Coverage, Found, OwnerType, SearchOutcome};
 use forgetme_scanner::routing::Copies;
 
 /// The user names GWS gave for user ids, when `--gws` was reachable.
@@ -96,7 +96,7 @@ pub fn write_text(
         let owner = match f.owner_type {
             OwnerType::User => user_label(f.user_id.as_deref().unwrap_or("?"), names),
             OwnerType::ContactCenter => "contact-center".to_string(),
-            OwnerType::Unknown => format!("table {}", printable(&f.table)),
+            OwnerType::Unknown => format!("table {}", printable(&f.table.to_string())),
         };
         let place = match (&f.group, &f.column) {
             (Some(g), _) => format!(
@@ -196,7 +196,8 @@ pub fn write_text(
             "INCOMPLETE: {} token range(s) could not be read, so this is NOT a complete answer:",
             outcome.failed.len()
         )?;
-        for (table, f) in outcome.failed.iter().take(20) {
+        for u in outcome.failed.iter().take(20) {
+            let (table, f) = (&u.table, &u.split);
             let on = f
                 .replica
                 .as_deref()
@@ -249,7 +250,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "data_centers": outcome.coverage.data_centers,
             "statement": coverage_sentence(&outcome.coverage),
         },
-        "unread_ranges": outcome.failed.iter().map(|(t, f)| json!({
+        "unread_ranges": outcome.failed.iter().map(|u| (&u.table, &u.split)).map(|(t, f)| json!({
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
             "replicas": f.replica, "attempts": f.attempts, "error": f.error,
         })).collect::<Vec<_>>(),

@@ -9,13 +9,13 @@ use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{erase_all, verify_targets, Eraser, Outcome, SettingTarget};
 use forgetme_matcher::{parse_identifier, ErasureOptions, Matcher, ParseOptions};
 use forgetme_scanner::read::RawValue;
+use forgetme_scanner::TableName;
 use gws_client::{GwsClient, GwsConfig, Url};
 use serde_json::Value;
 
 fn target(keyspace: &str, owner: &str, group: &str, key: &str) -> SettingTarget {
     SettingTarget {
-        keyspace: keyspace.into(),
-        table: "settings".into(),
+        table: TableName::new(keyspace, "settings"),
         value_column: "value".into(),
         user_id: owner.into(),
         group: group.into(),
@@ -240,8 +240,12 @@ async fn the_printed_delete_statement_removes_exactly_one_row() {
         ("t".to_string(), RawValue(t.as_bytes().to_vec())),
         ("n".to_string(), RawValue(n.to_be_bytes().to_vec())),
     ];
-    let cql =
-        forgetme_cleanup::cql::delete_row_statement(&session, &keyspace, "odd_keys", &key).unwrap();
+    let cql = forgetme_cleanup::cql::delete_row_statement(
+        &session,
+        &TableName::new(&keyspace, "odd_keys"),
+        &key,
+    )
+    .unwrap();
     assert!(
         !cql.chars().any(|c| c.is_control() || c == '\u{202e}'),
         "{cql:?}"

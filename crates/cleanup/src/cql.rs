@@ -20,22 +20,21 @@
 
 use forgetme_scanner::names::quote;
 use forgetme_scanner::read::RowKey;
-use forgetme_scanner::Session;
+use forgetme_scanner::{Session, TableName};
 use scylla::cluster::metadata::{ColumnType, NativeType};
 
 /// `DELETE FROM "ks"."table" WHERE "col" = literal AND ...` for the row with primary key
 /// `key`, with each literal typed from the table's schema as the driver knows it.
 pub fn delete_row_statement(
     session: &Session,
-    keyspace: &str,
-    table: &str,
+    table: &TableName,
     key: &RowKey,
 ) -> Result<String, String> {
     let state = session.get_cluster_state();
     let columns = &state
-        .get_keyspace(keyspace)
-        .and_then(|k| k.tables.get(table))
-        .ok_or_else(|| format!("table {keyspace}.{table} is not in the schema"))?
+        .get_keyspace(&table.keyspace)
+        .and_then(|k| k.tables.get(&table.table))
+        .ok_or_else(|| format!("table {table} is not in the schema"))?
         .columns;
     if key.is_empty() {
         return Err("the row's primary key is unknown".into());
@@ -49,19 +48,19 @@ pub fn delete_row_statement(
             .any(|c| c.is_control() || forgetme_matcher::is_invisible(c))
         {
             return Err(format!(
-                "a key column of {keyspace}.{table} has a name with control or invisible characters"
+                "a key column of {table} has a name with control or invisible characters"
             ));
         }
         let typ = &columns
             .get(column)
-            .ok_or_else(|| format!("column {column} of {keyspace}.{table} is not in the schema"))?
+            .ok_or_else(|| format!("column {column} of {table} is not in the schema"))?
             .typ;
         conditions.push(format!("{} = {}", quote(column), literal(typ, &value.0)?));
     }
     Ok(format!(
         "DELETE FROM {}.{} WHERE {};",
-        quote(keyspace),
-        quote(table),
+        quote(&table.keyspace),
+        quote(&table.table),
         conditions.join(" AND ")
     ))
 }

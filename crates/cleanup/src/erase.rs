@@ -167,7 +167,7 @@ pub async fn erase_all(
 fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> SettingPlace {
     let key_is_personal = eraser.matcher.is_match_text(&t.setting_key);
     SettingPlace {
-        table: t.table_name(),
+        table: t.table.to_string(),
         owner_id: t.user_id.clone(),
         group: t.group.clone(),
         setting_key: (!key_is_personal).then(|| t.setting_key.clone()),
@@ -330,7 +330,6 @@ async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
             reason: "GWS does not show this setting; it is still stored in Cassandra with the identifier, so it could not be erased through GWS".into(),
             delete_cql: crate::cql::delete_row_statement(
                 eraser.store,
-                &t.keyspace,
                 &t.table,
                 &t.row_key,
             ),
@@ -356,8 +355,8 @@ enum StoredText {
 async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<StoredText, String> {
     let stored = read_column(
         eraser.store,
-        &t.keyspace,
-        &t.table,
+        &t.table.keyspace,
+        &t.table.table,
         &t.value_column,
         &t.row_key,
         eraser.consistency,

@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 
 use forgetme_scanner::names::quote;
 use forgetme_scanner::read::RawValue;
-use forgetme_scanner::{Consistency, Session};
+use forgetme_scanner::{Consistency, Session, TableName};
 use scylla::deserialize::row::ColumnIterator;
 use scylla::response::PagingState;
 use scylla::statement::unprepared::Statement;
@@ -36,10 +36,8 @@ pub type RowId = Vec<Vec<u8>>;
 /// Which partition a target lives in: table and partition-key values.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PartitionId {
-    /// Keyspace.
-    pub keyspace: String,
-    /// Table.
-    pub table: String,
+    /// The table.
+    pub table: TableName,
     /// The partition-key columns with their stored bytes.
     pub key: Vec<(String, RawValue)>,
 }
@@ -55,9 +53,9 @@ struct Query {
 fn query_for(session: &Session, t: &SettingTarget) -> Result<Query, String> {
     let state = session.get_cluster_state();
     let table = state
-        .get_keyspace(&t.keyspace)
-        .and_then(|k| k.tables.get(&t.table))
-        .ok_or_else(|| format!("table {} is not in the schema", t.table_name()))?;
+        .get_keyspace(&t.table.keyspace)
+        .and_then(|k| k.tables.get(&t.table.table))
+        .ok_or_else(|| format!("table {} is not in the schema", t.table))?;
     let value_of = |column: &str| {
         t.row_key
             .iter()
@@ -77,7 +75,6 @@ fn query_for(session: &Session, t: &SettingTarget) -> Result<Query, String> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Query {
         partition: PartitionId {
-            keyspace: t.keyspace.clone(),
             table: t.table.clone(),
             key,
         },
@@ -110,8 +107,8 @@ async fn read_rows(
     let cql = format!(
         "SELECT {} FROM {}.{} WHERE {}",
         selected.join(", "),
-        quote(&q.partition.keyspace),
-        quote(&q.partition.table),
+        quote(&q.partition.table.keyspace),
+        quote(&q.partition.table.table),
         conditions.join(" AND ")
     );
     let mut statement = Statement::new(cql);

@@ -1,15 +1,14 @@
 //! One setting to erase.
 
 use forgetme_scanner::read::RowKey;
+use forgetme_scanner::TableName;
 
 /// A user setting the search found, identified for GWS (user, group, key) and for Cassandra
 /// (table and primary key).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SettingTarget {
-    /// Keyspace of the table.
-    pub keyspace: String,
-    /// Table holding the setting.
-    pub table: String,
+    /// The table holding the setting.
+    pub table: TableName,
     /// Column holding the setting's JSON.
     pub value_column: String,
     /// The agent who owns the setting (32-hex GWS user id).
@@ -27,11 +26,4 @@ pub struct SettingTarget {
     /// Whether every hit in it is a possible match (planned only with
     /// `--erase-possible-matches`).
     pub possible: bool,
-}
-
-impl SettingTarget {
-    /// `keyspace.table`, for reports.
-    pub fn table_name(&self) -> String {
-        format!("{}.{}", self.keyspace, self.table)
-    }
 }

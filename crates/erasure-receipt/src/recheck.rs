@@ -9,7 +9,7 @@
 use forgetme_cleanup::{verify_targets, SettingTarget};
 use forgetme_matcher::Matcher;
 use forgetme_scanner::read::RawValue;
-use forgetme_scanner::{Consistency, Session};
+use forgetme_scanner::{Consistency, Session, TableName};
 
 use crate::{Location, Receipt};
 
@@ -42,7 +42,7 @@ pub async fn recheck(
     let mut targets = Vec::new();
     let mut index = Vec::new();
     for (i, loc) in receipt.locations.iter().enumerate() {
-        match target_of(loc) {
+        match target_of(&receipt.keyspace, loc) {
             Ok(t) => {
                 targets.push(t);
                 index.push(i);
@@ -64,21 +64,27 @@ pub async fn recheck(
     r
 }
 
-/// The location as a verification target: table and row key are all the read needs.
-fn target_of(loc: &Location) -> Result<SettingTarget, &'static str> {
+/// The location as a verification target: table and row key are all the read needs. The
+/// table is named `keyspace.table` in the receipt; the receipt's keyspace says where the
+/// keyspace ends (a quoted table name may itself hold a dot).
+fn target_of(keyspace: &str, loc: &Location) -> Result<SettingTarget, &'static str> {
     let key = loc
         .row_key
         .as_ref()
         .ok_or("the row key holds an identifier and was not recorded")?;
-    let (keyspace, table) = loc.table.split_once('.').ok_or("malformed table name")?;
+    let table = loc
+        .table
+        .strip_prefix(keyspace)
+        .and_then(|t| t.strip_prefix('.'))
+        .filter(|t| !t.is_empty())
+        .ok_or("the table is not in the receipt's keyspace")?;
     let row_key = key
         .iter()
         .map(|(column, h)| hex::decode(h).map(|b| (column.clone(), RawValue(b))))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| "malformed row key")?;
     Ok(SettingTarget {
-        keyspace: keyspace.to_string(),
-        table: table.to_string(),
+        table: TableName::new(keyspace, table),
         value_column: loc.value_column.clone(),
         user_id: loc.owner_id.clone(),
         group: loc.group.clone(),

@@ -24,10 +24,12 @@ pub mod ring;
 pub mod routing;
 pub mod scan;
 pub mod schema;
+pub mod table_name;
 pub mod tls;
 
 pub use scylla::client::session::Session;
 pub use scylla::statement::Consistency;
+pub use table_name::TableName;
 
 /// One row of a scan, as borrowed bytes of the selected columns (in the order the scan target
 /// lists them). `None` is a null column.

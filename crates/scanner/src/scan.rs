@@ -34,7 +34,7 @@ use tokio::task::JoinSet;
 use crate::names::quote;
 use crate::ring::{self, TokenRange};
 use crate::routing::{self, Copies, Routing};
-use crate::RowView;
+use crate::{RowView, TableName};
 
 /// How to scan.
 #[derive(Clone, Debug)]
@@ -198,9 +198,9 @@ impl ScanTarget {
         })
     }
 
-    /// `keyspace.table`, for reports.
-    pub fn name(&self) -> String {
-        format!("{}.{}", self.keyspace, self.table)
+    /// The table's full name.
+    pub fn name(&self) -> TableName {
+        TableName::new(&self.keyspace, &self.table)
     }
 
     fn select_cql(&self) -> String {
@@ -249,8 +249,8 @@ pub struct FailedSplit {
 /// What a table scan did.
 #[derive(Clone, Debug, Default)]
 pub struct TableScan {
-    /// `keyspace.table`.
-    pub table: String,
+    /// The table read.
+    pub table: TableName,
     /// Splits planned.
     pub splits: usize,
     /// Rows read.
@@ -277,8 +277,8 @@ pub enum ScanError {
     /// The SELECT could not be prepared.
     #[error("cannot prepare the scan of {table}: {reason}")]
     Prepare {
-        /// `keyspace.table`.
-        table: String,
+        /// The table.
+        table: TableName,
         /// Driver message.
         reason: String,
     },

@@ -8,129 +8,18 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use forgetme_matcher::{Matcher, ValueWarning};
 use forgetme_scanner::layout::TableLayout;
 use forgetme_scanner::read::{RawValue, RowKey};
 use forgetme_scanner::routing::{datacenters, Copies};
-use forgetme_scanner::scan::{
-    scan_table, FailedSplit, RowHandler, ScanOptions, ScanProgress, ScanTarget,
-};
+use forgetme_scanner::scan::{scan_table, RowHandler, ScanOptions, ScanProgress, ScanTarget};
 use forgetme_scanner::schema::{deep_tables, primary_key, DeepTable};
+use forgetme_scanner::TableName;
 use forgetme_scanner::{RowView, Session};
 
-/// Who owns a setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OwnerType {
-    /// An agent's own setting: erasable.
-    User,
-    /// Contact-center level (corporate favorites): administrator-owned, never erased.
-    ContactCenter,
-    /// Found by a deep scan outside the settings layout.
-    Unknown,
-}
-
-/// One place where an identifier was found.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Found {
-    /// `keyspace.table`.
-    pub table: String,
-    /// Owner kind.
-    pub owner_type: OwnerType,
-    /// User id (for user settings), as stored.
-    pub user_id: Option<String>,
-    /// Settings group (layout hits).
-    pub group: Option<String>,
-    /// Setting key (layout hits) or the row's primary key (deep hits).
-    pub setting_key: String,
-    /// Column searched (deep hits).
-    pub column: Option<String>,
-    /// JSON path, or `None` when the value was searched as text.
-    pub json_path: Option<String>,
-    /// Index of the identifier.
-    pub identifier: usize,
-    /// Spelling that matched.
-    pub variant: &'static str,
-    /// A possible match: it depends on guessing the number's country (a national number,
-    /// the subject's only under another reading than `--default-region`'s), so it is not
-    /// erased unless asked for.
-    pub possible: bool,
-    /// Whether the tool may erase it.
-    pub deletable: bool,
-    /// The row's primary key as stored, to read the row back for verification.
-    pub row_key: RowKey,
-}
-
-/// What a search did and found.
-#[derive(Debug, Default)]
-pub struct SearchOutcome {
-    /// Tables scanned.
-    pub tables: Vec<String>,
-    /// Splits planned, all tables.
-    pub ranges: usize,
-    /// Rows read.
-    pub rows: u64,
-    /// Splits left unread, with their table.
-    pub failed: Vec<(String, FailedSplit)>,
-    /// Hits, sorted: every hit of the first [`SearchPlan::max_listed`] matching
-    /// settings/rows. Beyond that the search only counts (see [`SearchOutcome::totals`]), so
-    /// a search far broader than one person's data does not grow the tool's memory.
-    pub found: Vec<Found>,
-    /// Counts over every match, listed or not.
-    pub totals: MatchTotals,
-    /// Values searched with a caveat (not JSON, too deep, invalid UTF-8...), by kind.
-    pub warnings: BTreeMap<String, u64>,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// The whole stored values that held a hit, when [`SearchPlan::capture_values`] was set
-    /// (for an access export).
-    pub values: BTreeMap<ValueKey, String>,
-    /// Which copies of the data the scan read: what its statements may claim.
-    pub coverage: Coverage,
-}
-
-/// Which copies a scan read, so that its statements say no more than that.
-#[derive(Clone, Debug, Default)]
-pub struct Coverage {
-    /// One replica per token range, or every replica.
-    pub copies: Copies,
-    /// The fast scan's consistency, as CQL spells it.
-    pub consistency: String,
-    /// The data center the fast scan read from (`--local-dc`).
-    pub local_dc: Option<String>,
-    /// Whether the fast scan could fall back to other data centers.
-    pub allow_remote_dc: bool,
-    /// The data centers of the cluster.
-    pub data_centers: Vec<String>,
-}
-
-/// Counts over every match of a search, including those past the listing limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MatchTotals {
-    /// Hits (identifier found at one place).
-    pub hits: u64,
-    /// Settings (or, for deep hits, row columns) holding at least one hit.
-    pub settings: u64,
-    /// Those of them listed in [`SearchOutcome::found`].
-    pub listed_settings: u64,
-    /// Distinct agents owning a matching user setting.
-    pub agents: u64,
-}
-
-impl SearchOutcome {
-    /// True when every split of every table was read.
-    pub fn complete(&self) -> bool {
-        self.failed.is_empty()
-    }
-
-    /// True when more settings matched than are listed: the listing (and so any erasure
-    /// plan or access export built from it) is not the whole answer.
-    pub fn truncated(&self) -> bool {
-        self.totals.settings > self.totals.listed_settings
-    }
-}
+use crate::found::{Coverage, Found, MatchTotals, OwnerType, SearchOutcome, UnreadSplit, ValueKey};
 
 /// What to search and how.
 pub struct SearchPlan<'a> {
@@ -174,10 +63,6 @@ struct Collected {
     seen: Option<HashMap<u64, bool>>,
 }
 
-/// Identifies a stored value that held a hit: table, the row's primary key, and the column
-/// (deep hits only).
-pub type ValueKey = (String, RowKey, Option<String>);
-
 impl Collected {
     fn new(max_listed: usize, every_copy: bool) -> Self {
         Collected {
@@ -196,13 +81,15 @@ impl Collected {
     /// searched column.
     fn row_identity(
         &self,
-        table: &str,
+        table: &TableName,
         row: &RowView<'_>,
         key_index: &[(String, usize)],
         column: Option<&str>,
     ) -> u64 {
         let mut h = self.hasher.build_hasher();
-        h.write(table.as_bytes());
+        h.write(table.keyspace.as_bytes());
+        h.write_u8(0xff);
+        h.write(table.table.as_bytes());
         for (_, i) in key_index {
             let bytes = row.column(*i).unwrap_or_default();
             h.write_usize(bytes.len());
@@ -366,13 +253,16 @@ fn absorb(outcome: &mut SearchOutcome, result: forgetme_scanner::scan::TableScan
     outcome.ranges += result.splits;
     outcome.rows += result.rows;
     for f in result.failed {
-        outcome.failed.push((result.table.clone(), f));
+        outcome.failed.push(UnreadSplit {
+            table: result.table.clone(),
+            split: f,
+        });
     }
     outcome.tables.push(result.table);
 }
 
 fn layout_handler(
-    table_name: &str,
+    table_name: &TableName,
     table: &TableLayout,
     key_index: Vec<(String, usize)>,
     plan: &SearchPlan<'_>,
@@ -381,7 +271,7 @@ fn layout_handler(
 ) -> RowHandler {
     let bound = table.bind();
     let group = plan.group.map(|g| g.as_bytes().to_vec());
-    let table_name = table_name.to_string();
+    let table_name = table_name.clone();
     let scan_only = plan.scan_only;
     let capture_values = plan.capture_values;
     Arc::new(move |row: &RowView<'_>| {
@@ -417,7 +307,11 @@ fn layout_handler(
         let row_key = row_key(row, &key_index);
         if capture_values {
             c.values.insert(
-                (table_name.clone(), row_key.clone(), None),
+                ValueKey {
+                    table: table_name.clone(),
+                    row_key: row_key.clone(),
+                    column: None,
+                },
                 String::from_utf8_lossy(value).into_owned(),
             );
         }
@@ -445,14 +339,14 @@ fn layout_handler(
 }
 
 fn deep_handler(
-    table_name: &str,
+    table_name: &TableName,
     table: &DeepTable,
     scan_only: bool,
     capture_values: bool,
     matcher: Arc<Matcher>,
     collected: Arc<Mutex<Collected>>,
 ) -> RowHandler {
-    let table_name = table_name.to_string();
+    let table_name = table_name.clone();
     let searched: Vec<(usize, String)> = table
         .searched_columns()
         .map(|(i, c)| (i, c.to_string()))
@@ -487,7 +381,11 @@ fn deep_handler(
             let row_key = row_key(row, &key_index);
             if capture_values {
                 c.values.insert(
-                    (table_name.clone(), row_key.clone(), Some(column.clone())),
+                    ValueKey {
+                        table: table_name.clone(),
+                        row_key: row_key.clone(),
+                        column: Some(column.clone()),
+                    },
                     String::from_utf8_lossy(value).into_owned(),
                 );
             }
@@ -559,7 +457,7 @@ mod tests {
             })
             .collect();
         let handler = layout_handler(
-            "ks.settings",
+            &TableName::new("ks", "settings"),
             table,
             key_index,
             &plan,

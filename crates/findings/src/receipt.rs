@@ -1,0 +1,285 @@
+//! The erasure receipt's content: what a cleanup did, without personal data, and the checks
+//! a receipt must pass before it is re-checked. Writing the files and printing stay in the
+//! binary.
+
+use std::path::{Path, PathBuf};
+
+use forgetme_audit::{AuditKey, AuditLog, EventKind};
+use forgetme_cleanup::{Outcome, SettingResult, SettingTarget, Verification};
+use forgetme_erasure_receipt::disk::disk_report;
+use forgetme_erasure_receipt::{
+    AuditSegment, Location, Receipt, ScanSummary, VerificationSummary, SCHEMA,
+};
+use forgetme_matcher::Matcher;
+use forgetme_scanner::Session;
+
+use crate::found::SearchOutcome;
+
+/// What the receipt needs to know about the run, gathered before and after it.
+pub struct RunFacts {
+    /// The run's start time (RFC 3339).
+    pub started_at: String,
+    /// Sequence number of the run's first audit event.
+    pub first_seq: u64,
+    /// The GWS operator.
+    pub operator: String,
+    /// Keyspace.
+    pub keyspace: String,
+    /// Verification consistency, as CQL spells it (`LOCAL_QUORUM`).
+    pub consistency: String,
+    /// The data center the verification was read in (`--local-dc`).
+    pub data_center: Option<String>,
+    /// A ticket reference (`--case`).
+    pub case: Option<String>,
+    /// The tool's version, written into the receipt.
+    pub tool_version: String,
+    /// What the search read.
+    pub scan: ScanSummary,
+}
+
+/// The receipt's summary of the search the erasure was planned from.
+pub fn scan_summary(outcome: &SearchOutcome) -> ScanSummary {
+    ScanSummary {
+        complete: outcome.complete(),
+        tables: outcome.tables.iter().map(ToString::to_string).collect(),
+        rows: outcome.rows,
+        unread_ranges: outcome.failed.len(),
+        matched: outcome.totals.settings,
+    }
+}
+
+/// Builds the receipt after `run_end` has been written.
+#[allow(clippy::too_many_arguments)]
+pub async fn build(
+    session: &Session,
+    facts: &RunFacts,
+    log: &AuditLog,
+    key: &AuditKey,
+    matcher: &Matcher,
+    results: &[SettingResult],
+    verification: &Verification,
+) -> Result<Receipt, String> {
+    let (head, last_seq) = log.head();
+    let segment_digest = forgetme_audit::segment_digest(log.path(), facts.first_seq, last_seq)
+        .map_err(|e| format!("audit log: {e}"))?;
+    let subjects = matcher
+        .identifiers()
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let locations = results
+        .iter()
+        .map(|r| location(&r.target, &r.outcome, matcher, key))
+        .collect();
+    let mut tables: Vec<(String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.target.table.keyspace.clone(),
+                r.target.table.table.clone(),
+            )
+        })
+        .collect();
+    tables.sort();
+    tables.dedup();
+    let now = time_now();
+    Ok(Receipt {
+        schema: SCHEMA.to_string(),
+        run_id: log.run_id().to_string(),
+        started_at: facts.started_at.clone(),
+        finished_at: forgetme_erasure_receipt::now_rfc3339(),
+        operator: facts.operator.clone(),
+        tool_version: facts.tool_version.clone(),
+        keyspace: facts.keyspace.clone(),
+        subjects,
+        case: facts.case.clone(),
+        scan: Some(facts.scan.clone()),
+        audit: AuditSegment {
+            log: log.path().display().to_string(),
+            first_seq: facts.first_seq,
+            last_seq,
+            segment_digest,
+            head: head.to_string(),
+            key_fingerprint: key.fingerprint(),
+        },
+        locations,
+        verification: VerificationSummary {
+            consistency: facts.consistency.clone(),
+            data_center: facts.data_center.clone(),
+            checked: verification.checked,
+            still_matching: verification.still_matching.len(),
+            unreadable: verification.unreadable.len(),
+            collateral_damage: results.iter().filter(|r| r.collateral.is_damage()).count(),
+            found_elsewhere: verification.elsewhere.len(),
+            // A scan that missed token ranges cannot back a "verified": data may sit there.
+            verified: verification.verified()
+                && facts.scan.complete
+                && !results.iter().any(|r| r.collateral.is_damage()),
+        },
+        disk: disk_report(session, &tables, now).await,
+    })
+}
+
+fn time_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A location without personal data: a setting key that holds an identifier is replaced by
+/// its HMAC, and then the row key (which contains it) is left out.
+fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &AuditKey) -> Location {
+    let personal_key = matcher.is_match_text(&t.setting_key);
+    Location {
+        table: t.table.to_string(),
+        value_column: t.value_column.clone(),
+        owner_id: t.user_id.clone(),
+        group: t.group.clone(),
+        setting_key: (!personal_key).then(|| t.setting_key.clone()),
+        setting_key_ref: personal_key.then(|| key.subject_ref(&t.setting_key)),
+        json_paths: t.json_paths.clone(),
+        action: outcome.as_str().to_string(),
+        removed_paths: match outcome {
+            Outcome::Rewritten { removed } => removed.clone(),
+            _ => Vec::new(),
+        },
+        row_key: (!personal_key).then(|| {
+            t.row_key
+                .iter()
+                .map(|(c, v)| (c.clone(), hex::encode(&v.0)))
+                .collect()
+        }),
+    }
+}
+
+/// The default receipt path: beside the audit log, named after the run.
+pub fn default_path(audit_log: &Path, run_id: &str) -> PathBuf {
+    let dir = audit_log.parent().unwrap_or(Path::new(""));
+    dir.join(format!("gdpr_forget_me.receipt.{run_id}.json"))
+}
+
+/// Why a receipt does not match its audit log.
+pub fn check_against_log(receipt: &Receipt, log: &Path, key: &AuditKey) -> Result<(), String> {
+    let seg = forgetme_audit::segment_summary(
+        log,
+        receipt.audit.first_seq,
+        receipt.audit.last_seq,
+        Some(key),
+    )
+    .map_err(|e| e.to_string())?;
+    if seg.digest != receipt.audit.segment_digest {
+        return Err("the segment digest differs".into());
+    }
+    if seg.head != receipt.audit.head {
+        return Err("the last event's hash differs".into());
+    }
+    if seg.runs != [receipt.run_id.clone()] {
+        return Err("the segment is not this run's alone".into());
+    }
+    let results = seg
+        .kinds
+        .get(EventKind::Result.as_str())
+        .copied()
+        .unwrap_or(0);
+    if results != receipt.locations.len() as u64 {
+        return Err(format!(
+            "the log records {results} setting(s) handled, the receipt lists {}",
+            receipt.locations.len()
+        ));
+    }
+    Ok(())
+}
+
+/// How many of `normalized` identifiers are not among a receipt's `subjects` (their HMACs
+/// with `key` are not among those refs).
+pub fn unknown_subjects<'a>(
+    subjects: &[String],
+    key: &AuditKey,
+    normalized: impl IntoIterator<Item = &'a str>,
+) -> usize {
+    normalized
+        .into_iter()
+        .filter(|n| !subjects.contains(&key.subject_ref(n)))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forgetme_matcher::{parse_identifier, ParseOptions};
+    use forgetme_scanner::read::RawValue;
+    use forgetme_scanner::TableName;
+
+    fn matcher(id: &str) -> Matcher {
+        Matcher::new(
+            vec![parse_identifier(id, &ParseOptions::default()).unwrap()],
+            None,
+        )
+    }
+
+    fn target(setting_key: &str) -> SettingTarget {
+        SettingTarget {
+            table: TableName::new("sipfs", "settings"),
+            value_column: "value".into(),
+            user_id: "0123456789abcdef0123456789abcdef".into(),
+            group: "interaction-workspace-personal-favorites".into(),
+            setting_key: setting_key.into(),
+            row_key: vec![(
+                "setting_key".into(),
+                RawValue(setting_key.as_bytes().to_vec()),
+            )],
+            json_paths: vec!["$.emailAddresses[0]".into()],
+            identifiers: vec![0],
+            possible: false,
+        }
+    }
+
+    #[test]
+    fn a_location_names_the_setting_and_its_row() {
+        let key = AuditKey::from_bytes([7; 32]);
+        let m = matcher("john.smith@pizza.com");
+        let l = location(&target("fav-1"), &Outcome::Deleted, &m, &key);
+        assert_eq!(l.table, "sipfs.settings");
+        assert_eq!(l.setting_key.as_deref(), Some("fav-1"));
+        assert_eq!(l.setting_key_ref, None);
+        assert_eq!(l.action, "deleted");
+        let row = l.row_key.expect("the row key is kept");
+        assert_eq!(row[0], ("setting_key".into(), hex::encode("fav-1")));
+    }
+
+    /// Workspace may key a recent contact by the address itself: the receipt must then hold
+    /// neither the key nor the row key (which contains it), only the key's HMAC.
+    #[test]
+    fn a_setting_key_that_is_the_identifier_is_kept_only_as_its_hmac() {
+        let key = AuditKey::from_bytes([7; 32]);
+        let m = matcher("john.smith@pizza.com");
+        let t = target("john.smith@pizza.com");
+        let l = location(&t, &Outcome::Deleted, &m, &key);
+        assert_eq!(l.setting_key, None);
+        assert_eq!(l.row_key, None);
+        assert_eq!(
+            l.setting_key_ref,
+            Some(key.subject_ref("john.smith@pizza.com"))
+        );
+        let json = serde_json::to_string(&l).unwrap();
+        assert!(!json.contains("john.smith"), "{json}");
+        assert!(!json.contains(&hex::encode("john.smith")), "{json}");
+    }
+
+    #[test]
+    fn identifiers_not_in_the_receipt_are_counted() {
+        let key = AuditKey::from_bytes([1; 32]);
+        let subjects = vec![key.subject_ref("+441234567890")];
+        assert_eq!(unknown_subjects(&subjects, &key, ["+441234567890"]), 0);
+        assert_eq!(
+            unknown_subjects(&subjects, &key, ["+441234567890", "x@y.z"]),
+            1
+        );
+        let other_key = AuditKey::from_bytes([2; 32]);
+        assert_eq!(
+            unknown_subjects(&subjects, &other_key, ["+441234567890"]),
+            1
+        );
+    }
+}
