@@ -11,6 +11,9 @@
 //! officer, not for logs.
 
 pub mod html;
+pub mod subject;
+pub mod subject_html;
+pub mod template;
 
 use serde::Serialize;
 use serde_json::Value;
