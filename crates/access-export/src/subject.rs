@@ -35,6 +35,9 @@ pub const SUBJECT_SCHEMA: &str = "gdpr-forget-me/subject-copy/v1";
 /// What replaces an agent's user name or id inside a text shown to the person.
 pub const AGENT_REDACTED: &str = "[one of our agents]";
 
+/// What replaces, in a note, an e-mail address that is not one searched for.
+pub const OTHER_ADDRESS: &str = "[another e-mail address]";
+
 /// The subject's copy.
 #[derive(Clone, Debug, Serialize)]
 pub struct SubjectCopy {
@@ -313,6 +316,42 @@ impl Context<'_> {
             })
     }
 
+    /// A note with every e-mail address that is not one searched for replaced: a note may
+    /// name other people, and an agent's address (when the export could not learn the agent's
+    /// user name) is an employee's.
+    fn others_addresses_out(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('@') {
+            let is_part = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+            let start = rest[..at]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| is_part(*c))
+                .last()
+                .map_or(at, |(i, _)| i);
+            let end = rest[at + 1..]
+                .char_indices()
+                .take_while(|(_, c)| is_part(*c))
+                .last()
+                .map_or(at + 1, |(i, c)| at + 1 + i + c.len_utf8());
+            let address = rest[start..end].trim_end_matches('.');
+            let end = start + address.len();
+            out.push_str(&rest[..start]);
+            if start < at
+                && address[at - start + 1..].contains('.')
+                && !self.holds_identifier(address)
+            {
+                out.push_str(OTHER_ADDRESS);
+            } else {
+                out.push_str(&rest[start..end.max(at + 1)]);
+            }
+            rest = &rest[end.max(at + 1)..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// The text with the agent's user name and id replaced.
     fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -428,6 +467,10 @@ impl Collector {
                 }
                 match field {
                     Field::Detail(CHANNEL) => self.details.push((CHANNEL, channel(&text))),
+                    Field::Detail(NOTE) => {
+                        let text = ctx.others_addresses_out(&ctx.scrub(&text));
+                        self.details.push((NOTE, text));
+                    }
                     Field::Detail(label) => self.details.push((label, ctx.scrub(&text))),
                     Field::Date(label) => {
                         if let Some(t) = parse_date(scalar) {
@@ -961,6 +1004,25 @@ mod tests {
         assert_eq!(detail(r, PHONE).unwrap(), &["+1 555 010 0001"]);
         assert_eq!(detail(r, SAVED).unwrap(), &["14 November 2023, 22:13 UTC"]);
         assert!(detail(r, OTHER).is_none(), "{r:?}");
+    }
+
+    #[test]
+    fn a_note_keeps_the_subjects_address_and_hides_everyone_elses() {
+        let items = vec![item(
+            "interaction-workspace-personal-favorites",
+            "contact_center",
+            "k",
+            json!({"emailAddresses": ["john.smith@pizza.com"],
+                   "notes": "Write to John.Smith@Pizza.com, cc his wife (mary@example.org) or agent7@pizza.com."}),
+            0,
+        )];
+        let copy = SubjectCopy::from_export(&export(items, true), None);
+        assert_eq!(
+            detail(&copy.records[0], NOTE).unwrap(),
+            &[format!(
+                "Write to John.Smith@Pizza.com, cc his wife ({OTHER_ADDRESS}) or {OTHER_ADDRESS}."
+            )]
+        );
     }
 
     #[test]
