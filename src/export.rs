@@ -183,7 +183,8 @@ pub struct ExportPaths {
 
 impl ExportPaths {
     /// The four paths from `--export FILE`; refused when they would not be four different
-    /// files (`--export x.html`). Checked before anything is read.
+    /// files (`--export x.html`) or the officer's page would be named like a subject's copy
+    /// (`--export x.subject.json`). Checked before anything is read.
     pub fn of(json: &Path) -> Result<ExportPaths, String> {
         let paths = ExportPaths {
             json: json.to_path_buf(),
@@ -192,7 +193,12 @@ impl ExportPaths {
             subject_json: json.with_extension("subject.json"),
         };
         let all = paths.all();
-        if (1..all.len()).any(|i| all[..i].contains(&all[i])) {
+        // `x.subject.json` would make the officer's page `x.subject.html`: the name of the
+        // person's copy.
+        let subject_named = json
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().ends_with(".subject"));
+        if subject_named || (1..all.len()).any(|i| all[..i].contains(&all[i])) {
             return Err(format!(
                 "--export {}: give a .json file name; the pages and the subject's copy are written beside it",
                 json.display()
@@ -327,6 +333,24 @@ mod tests {
         assert_eq!(part, record, "one contact record stays whole");
         assert_eq!(cut.free_text, vec!["$.notes".to_string()]);
         assert_eq!(cut.entries_not_shown, 0);
+    }
+
+    #[test]
+    fn an_export_is_four_files_named_after_the_one_given() {
+        let p = ExportPaths::of(Path::new("/r/request-4711.json")).unwrap();
+        assert_eq!(
+            p.all().map(|p| p.to_str().unwrap()),
+            [
+                "/r/request-4711.json",
+                "/r/request-4711.html",
+                "/r/request-4711.subject.html",
+                "/r/request-4711.subject.json"
+            ]
+        );
+        // Names whose files would coincide are refused.
+        for bad in ["/r/x.html", "/r/x.subject.html", "/r/x.subject.json"] {
+            assert!(ExportPaths::of(Path::new(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -148,6 +148,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_page_says_it_is_the_officers_record_not_the_subjects_copy() {
+        let e = AccessExport::new(
+            "sipfs".into(),
+            vec![],
+            crate::ExportScan {
+                complete: true,
+                tables: vec!["sipfs.settings".into()],
+                ranges: 1,
+                rows: 1,
+                unread_ranges: 0,
+            },
+            vec![],
+        );
+        let page = render(&e);
+        assert!(page.contains("<title>Access request: officer's record (internal)</title>"));
+        assert!(page.contains("not for the data subject"), "{page}");
+    }
+
+    #[test]
     fn escape_covers_markup_and_quotes() {
         assert_eq!(
             escape(r#"<script>alert("x")</script> & 'y'"#),

@@ -273,6 +273,17 @@ mod tests {
     }
 
     #[test]
+    fn the_controllers_text_is_escaped_too() {
+        let mut t = template();
+        t.purposes = "<script>alert(1)</script>\n\nSecond paragraph".into();
+        let page = render(&copy(Some(t), "x"));
+        assert!(!page.contains("<script"));
+        assert!(
+            page.contains("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><p>Second paragraph</p>")
+        );
+    }
+
+    #[test]
     fn the_policy_names_the_style_sheet_by_its_hash_and_allows_nothing_else() {
         let csp = content_security_policy();
         assert!(
