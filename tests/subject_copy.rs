@@ -295,17 +295,22 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     assert!(!text.contains("{\"") && !text.contains("\":"), "{text}");
 
     // Without a template: written all the same, marked as a draft in the browser, and the
-    // run says so.
+    // run says so. With --gws and a login the export knows the agents' user names: the
+    // officer's record names them, the subject's copy replaces them, in the note too.
     let draft = dir.path().join("draft.json");
     let mut args = cass_args(&s.keyspace);
     args.extend(strings(&[
         "--search",
         "john.smith@pizza.com",
         "--no-progress",
+        "--gws",
+        &s.emulator.base_url(),
+        "--gws_username",
+        testkit::ADMIN_USER,
         "--export",
         draft.to_str().unwrap(),
     ]));
-    let run = forget_me(&args).await;
+    let run = forget_me_env(&args, &[("GWS_PASSWORD", testkit::ADMIN_PASSWORD)]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("NOT FILLED IN") && run.stderr.contains("--subject-template"),
@@ -318,6 +323,19 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     assert!(text.contains("DRAFT, NOT READY TO SEND"), "{text}");
     assert_eq!(doc.select(&sel("dd.missing")).count(), 11, "{text}");
     assert!(!text.contains("Pizza Example Ltd"));
+    assert!(
+        text.contains("[one of our agents] promised John a call back"),
+        "{text}"
+    );
+    let officer = std::fs::read_to_string(&draft).unwrap();
+    assert!(officer.contains(&format!("\"user_name\": \"{agent_name}\"")));
+    for a in &s.data.agents {
+        assert!(
+            !r.dom.contains(&a.user_name) && !r.dom.contains(&a.id),
+            "{}",
+            a.user_name
+        );
+    }
 
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
