@@ -123,7 +123,7 @@ pub fn render(e: &AccessExport) -> String {
             if !item.free_text.is_empty() {
                 let _ = write!(
                     notes,
-                    "<p class=\"note\">Free text that holds your details among other words, and may mention other people: {}.</p>",
+                    "<p class=\"note\">Free text that holds the subject's details among other words, and may mention other people (the subject's copy hides other e-mail addresses in notes, nothing else): {}.</p>",
                     escape(&item.free_text.join(", "))
                 );
             }
