@@ -264,11 +264,20 @@ pub struct Args {
     #[arg(long = "case", value_name = "ID")]
     pub case: Option<String>,
 
-    /// Write an access export (GDPR Art. 15) of what was found: FILE as JSON and, beside it,
-    /// the same as a self-contained HTML page (FILE with the extension .html). It holds the
-    /// stored values: treat it as personal data.
+    /// Write an access export (GDPR Art. 15) of what was found. Two documents: the officer's
+    /// record with every internal detail, FILE as JSON and FILE with the extension .html; and
+    /// the data subject's copy in plain words, without employees or internal places, as
+    /// FILE with the extension .subject.html (and .subject.json). Both hold the stored values:
+    /// treat them as personal data.
     #[arg(long = "export", value_name = "FILE")]
     pub export: Option<PathBuf>,
+
+    /// The controller's information (GDPR Art. 15(1) and (2): purposes, recipients, retention,
+    /// source, rights, the right to complain, contact) for the subject's copy, as a TOML file
+    /// filled in once (templates/subject-copy.toml is the example). Without it the copy says
+    /// NOT FILLED IN where that information goes.
+    #[arg(long = "subject-template", value_name = "FILE", requires = "export")]
+    pub subject_template: Option<PathBuf>,
 
     /// Where to write the erasure receipt of a cleanup (JSON; a .txt rendering beside it).
     /// Default: gdpr_forget_me.receipt.<run id>.json beside the audit log.

@@ -1,16 +1,20 @@
 //! Glue for the access export: turning a search's hits and captured values into
-//! [`forgetme_access_export::AccessExport`] and writing the JSON and HTML files.
+//! [`forgetme_access_export::AccessExport`] (the officer's record), and writing it with the
+//! data subject's copy made from it (docs/export-and-receipt.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use forgetme_access_export::subject::SubjectCopy;
+use forgetme_access_export::template::SubjectTemplate;
 use forgetme_access_export::{
-    html, value_of, AccessExport, ExportIdentifier, ExportItem, ExportScan, FoundAt,
+    html, subject_html, value_of, AccessExport, ExportIdentifier, ExportItem, ExportScan, FoundAt,
 };
 use forgetme_matcher::{Identifier, IdentifierKind, Matcher};
 use serde_json::Value;
 
-use crate::files::{write_atomic, Existing};
+use crate::files::{read_text_limited, write_atomic, Existing};
+use crate::input::InputError;
 use crate::report::UserNames;
 use forgetme_findings::{OwnerType, SearchOutcome, ValueKey};
 
@@ -164,25 +168,119 @@ fn is_free_text(text: &str) -> bool {
     letters >= 2
 }
 
-/// The HTML file beside a JSON export: `x.json` -> `x.html`, `x` -> `x.html`.
-pub fn html_path(json: &Path) -> PathBuf {
-    json.with_extension("html")
+/// Every file an export writes: the officer's record (`x.json`, `x.html`) and the data
+/// subject's copy (`x.subject.html`, `x.subject.json`), all named after `--export x.json`.
+pub struct ExportPaths {
+    /// The officer's record as JSON: the path given.
+    pub json: PathBuf,
+    /// The officer's record as a page.
+    pub html: PathBuf,
+    /// The subject's copy as a page: what is handed to the person.
+    pub subject_html: PathBuf,
+    /// The subject's copy as JSON.
+    pub subject_json: PathBuf,
 }
 
-/// Writes both files, each atomically, new and readable by its owner only (0600) whatever
-/// existed at the path before; a symlink at either path is refused.
-pub fn write(export: &AccessExport, json_path: &Path) -> Result<PathBuf, String> {
-    let html = html_path(json_path);
-    if html == json_path {
-        return Err(format!(
-            "--export {}: give a .json file name; the HTML page is written beside it",
-            json_path.display()
+impl ExportPaths {
+    /// The four paths from `--export FILE`; refused when they would not be four different
+    /// files (`--export x.html`) or the officer's page would be named like a subject's copy
+    /// (`--export x.subject.json`). Checked before anything is read.
+    pub fn of(json: &Path) -> Result<ExportPaths, String> {
+        let paths = ExportPaths {
+            json: json.to_path_buf(),
+            html: json.with_extension("html"),
+            subject_html: json.with_extension("subject.html"),
+            subject_json: json.with_extension("subject.json"),
+        };
+        let all = paths.all();
+        // `x.subject.json` would make the officer's page `x.subject.html`: the name of the
+        // person's copy.
+        let subject_named = json
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().ends_with(".subject"));
+        if subject_named || (1..all.len()).any(|i| all[..i].contains(&all[i])) {
+            return Err(format!(
+                "--export {}: give a .json file name; the pages and the subject's copy are written beside it",
+                json.display()
+            ));
+        }
+        Ok(paths)
+    }
+
+    /// The four paths, the officer's record first.
+    pub fn all(&self) -> [&Path; 4] {
+        [
+            &self.json,
+            &self.html,
+            &self.subject_html,
+            &self.subject_json,
+        ]
+    }
+}
+
+/// The longest controller template read (a few paragraphs of text).
+const MAX_TEMPLATE_FILE: u64 = 64 * 1024;
+
+/// Reads and checks the controller's template (`--subject-template`), before anything else is
+/// read: a missing file, a missing or empty field, or a field the template does not know is
+/// refused with what to fix.
+pub fn load_template(path: &Path) -> Result<SubjectTemplate, InputError> {
+    let what = format!("--subject-template {}", path.display());
+    let text = read_text_limited(path, MAX_TEMPLATE_FILE, &what)?;
+    SubjectTemplate::parse(&text).map_err(|e| InputError(format!("{what}: {e}")))
+}
+
+/// What [`write`] wrote, and what the officer should know before sending the subject's copy.
+pub struct Written {
+    /// The files.
+    pub paths: ExportPaths,
+    /// Notes for stderr: the copy is not ready to send as it is (no template, free text).
+    pub notes: Vec<String>,
+}
+
+/// Writes the officer's record and the subject's copy, each file atomically, new and readable
+/// by its owner only (0600) whatever existed at the path before; a symlink at any path is
+/// refused.
+pub fn write(
+    export: &AccessExport,
+    json_path: &Path,
+    template: Option<&SubjectTemplate>,
+) -> Result<Written, String> {
+    let paths = ExportPaths::of(json_path)?;
+    let copy = SubjectCopy::from_export(export, template.cloned());
+    let json = serde_json::to_string_pretty(export).map_err(|e| e.to_string())?;
+    let subject_json = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
+    write_atomic(&paths.json, json.as_bytes(), Existing::Replace)?;
+    write_atomic(
+        &paths.html,
+        html::render(export).as_bytes(),
+        Existing::Replace,
+    )?;
+    write_atomic(
+        &paths.subject_html,
+        subject_html::render(&copy).as_bytes(),
+        Existing::Replace,
+    )?;
+    write_atomic(
+        &paths.subject_json,
+        subject_json.as_bytes(),
+        Existing::Replace,
+    )?;
+    let mut notes = Vec::new();
+    if template.is_none() {
+        notes.push(format!(
+            "the subject's copy {} says NOT FILLED IN where the controller's information goes (Art. 15(1)): give --subject-template FILE (templates/subject-copy.toml is the example) before sending it",
+            paths.subject_html.display()
         ));
     }
-    let json = serde_json::to_string_pretty(export).map_err(|e| e.to_string())?;
-    write_atomic(json_path, json.as_bytes(), Existing::Replace)?;
-    write_atomic(&html, html::render(export).as_bytes(), Existing::Replace)?;
-    Ok(html)
+    let free_text: usize = export.items.iter().map(|i| i.free_text.len()).sum();
+    if free_text > 0 {
+        notes.push(format!(
+            "the subject's copy holds {free_text} free-text field(s) that may name other people (free_text in {}): read them before sending the copy",
+            paths.json.display()
+        ));
+    }
+    Ok(Written { paths, notes })
 }
 
 #[cfg(test)]
@@ -235,6 +333,24 @@ mod tests {
         assert_eq!(part, record, "one contact record stays whole");
         assert_eq!(cut.free_text, vec!["$.notes".to_string()]);
         assert_eq!(cut.entries_not_shown, 0);
+    }
+
+    #[test]
+    fn an_export_is_four_files_named_after_the_one_given() {
+        let p = ExportPaths::of(Path::new("/r/request-4711.json")).unwrap();
+        assert_eq!(
+            p.all().map(|p| p.to_str().unwrap()),
+            [
+                "/r/request-4711.json",
+                "/r/request-4711.html",
+                "/r/request-4711.subject.html",
+                "/r/request-4711.subject.json"
+            ]
+        );
+        // Names whose files would coincide are refused.
+        for bad in ["/r/x.html", "/r/x.subject.html", "/r/x.subject.json"] {
+            assert!(ExportPaths::of(Path::new(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Inputs {
     pub pasted_csrf_dropped: bool,
     /// `--case`: the request's ticket reference, checked.
     pub case: Option<String>,
+    /// `--subject-template`: the controller's information for the subject's copy, checked.
+    pub subject_template: Option<forgetme_access_export::template::SubjectTemplate>,
 }
 
 /// Longest `--case`.
@@ -237,6 +239,10 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         gws_client::load_ca_file(p).map_err(|e| InputError::new(format!("--gws-ca-file: {e}")))?;
     }
     check_output_files(args)?;
+    let subject_template = match &args.subject_template {
+        Some(p) => Some(crate::export::load_template(p)?),
+        None => None,
+    };
     let case = match &args.case {
         Some(case) => Some(check_case(case, &identifiers, region)?),
         None => None,
@@ -253,6 +259,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         group: args.group_name.clone(),
         gws,
         pasted_csrf_dropped,
+        subject_template,
     })
 }
 
@@ -301,8 +308,10 @@ fn check_output_files(args: &Args) -> Result<(), InputError> {
         return Ok(());
     }
     if let Some(p) = &args.export {
-        files::check_output("--export", p, Existing::Replace)?;
-        files::check_output("--export", &crate::export::html_path(p), Existing::Replace)?;
+        let paths = crate::export::ExportPaths::of(p).map_err(InputError)?;
+        for path in paths.all() {
+            files::check_output("--export", path, Existing::Replace)?;
+        }
     }
     if args.cleanup {
         files::check_output("--audit-log", &args.audit_log, Existing::Append)?;

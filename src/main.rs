@@ -288,12 +288,19 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             &names,
             &matcher,
         );
-        match export::write(&e, path) {
-            Ok(html) => eprintln!(
-                "Access export written to {} and {}.",
-                path.display(),
-                html.display()
-            ),
+        match export::write(&e, path, inputs.subject_template.as_ref()) {
+            Ok(written) => {
+                eprintln!(
+                    "Access export written: the officer's record {} and {}; the data subject's copy {} (and {}).",
+                    written.paths.json.display(),
+                    written.paths.html.display(),
+                    written.paths.subject_html.display(),
+                    written.paths.subject_json.display()
+                );
+                for note in written.notes {
+                    eprintln!("note: {note}");
+                }
+            }
             Err(e) => file_errors.push(format!("the access export was NOT written: {e}")),
         }
     }

@@ -149,6 +149,8 @@ async fn an_export_is_created_private_whatever_existed_and_a_receipt_is_never_re
     for p in [
         export.clone(),
         export.with_extension("html"),
+        export.with_extension("subject.html"),
+        export.with_extension("subject.json"),
         receipt.clone(),
         receipt.with_extension("txt"),
     ] {

@@ -1,4 +1,7 @@
-//! The export as one HTML page: no scripts, no external assets, every piece of data escaped.
+//! The officer's record as one HTML page: every internal detail (keyspace, table, agent,
+//! group, setting key, JSON path, the stored value), for the privacy officer's file. It is not
+//! the person's copy ([`crate::subject_html`] is): it names the agents, who are employees.
+//! No scripts, no external assets, every piece of data escaped.
 //!
 //! The data is untrusted (agents typed it), so nothing from it is ever written unescaped: a
 //! favorite named `<script>` shows as that text.
@@ -30,12 +33,16 @@ pub fn render(e: &AccessExport) -> String {
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>Access export</title>\n<style>\n\
+         <title>Access request: officer's record (internal)</title>\n<style>\n\
          body{{font-family:sans-serif;margin:2em;max-width:70em}}\
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}}\
          pre{{white-space:pre-wrap;margin:0}}.warn{{color:#a00;font-weight:bold}}\n</style>\n</head>\n<body>\n"
     );
-    let _ = writeln!(h, "<h1>Access export</h1>");
+    let _ = writeln!(h, "<h1>Access request: officer's record</h1>");
+    let _ = writeln!(
+        h,
+        "<p class=\"warn\" id=\"internal\">Internal: for the privacy officer's file, not for the data subject. It names the agents who stored each record (employees' personal data) and the system's internal places. The person's copy is the .subject.html file written beside this one.</p>"
+    );
     let class = if e.scan.complete {
         ""
     } else {
@@ -116,7 +123,7 @@ pub fn render(e: &AccessExport) -> String {
             if !item.free_text.is_empty() {
                 let _ = write!(
                     notes,
-                    "<p class=\"note\">Free text that holds your details among other words, and may mention other people: {}.</p>",
+                    "<p class=\"note\">Free text that holds the subject's details among other words, and may mention other people (the subject's copy hides other e-mail addresses in notes, nothing else): {}.</p>",
                     escape(&item.free_text.join(", "))
                 );
             }
@@ -139,6 +146,25 @@ pub fn render(e: &AccessExport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_says_it_is_the_officers_record_not_the_subjects_copy() {
+        let e = AccessExport::new(
+            "sipfs".into(),
+            vec![],
+            crate::ExportScan {
+                complete: true,
+                tables: vec!["sipfs.settings".into()],
+                ranges: 1,
+                rows: 1,
+                unread_ranges: 0,
+            },
+            vec![],
+        );
+        let page = render(&e);
+        assert!(page.contains("<title>Access request: officer's record (internal)</title>"));
+        assert!(page.contains("not for the data subject"), "{page}");
+    }
 
     #[test]
     fn escape_covers_markup_and_quotes() {

@@ -2,8 +2,13 @@
 //!
 //! # Layout
 //!
-//! - [`AccessExport`] and its parts: the document's model, serialized as the JSON file.
-//! - [`html`]: the same content as one self-contained HTML page for a person to read.
+//! - [`AccessExport`] and its parts: the officer's record, serialized as the JSON file, with
+//!   every internal detail (keyspace, table, agent, group, setting key, JSON path, value).
+//! - [`html`]: the officer's record as one self-contained HTML page.
+//! - [`subject`]: the data subject's copy, built from the officer's record: in plain words,
+//!   the person's own details only, no employee and no internal place.
+//! - [`subject_html`]: the subject's copy as the page handed to the person.
+//! - [`template`]: the controller's Art. 15(1)/(2) information, filled in once.
 //!
 //! An export with no items is a statement too ("we hold nothing"), so it always carries the
 //! scan's completeness, and an incomplete scan says plainly that no statement is possible.
@@ -11,6 +16,9 @@
 //! officer, not for logs.
 
 pub mod html;
+pub mod subject;
+pub mod subject_html;
+pub mod template;
 
 use serde::Serialize;
 use serde_json::Value;
