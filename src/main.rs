@@ -281,7 +281,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             outcome.totals.settings, outcome.totals.listed_settings
         ));
     } else if let Some(path) = &args.export {
-        let e = export::build(
+        let e = forgetme_findings::export::build(
             &args.cass_keyspace,
             &outcome,
             &inputs.identifiers,

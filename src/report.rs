@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use forgetme_matcher::{Identifier, IdentifierKind, Reading};
 use serde_json::{json, Value};
 
-use forgetme_findings::{Coverage, Found, OwnerType, SearchOutcome};
+use forgetme_findings::{Found, OwnerType, SearchOutcome};
 use forgetme_scanner::routing::Copies;
 
 /// The user names GWS gave for user ids, when `--gws` was reachable.
@@ -144,7 +144,7 @@ pub fn write_text(
             "INCOMPLETE"
         }
     )?;
-    writeln!(out, "{}", coverage_sentence(&outcome.coverage))?;
+    writeln!(out, "{}", outcome.coverage.sentence())?;
     write_identifiers(out, ids, &matched_ids, show_identifiers)?;
     let totals = &outcome.totals;
     if totals.hits == 0 {
@@ -248,7 +248,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "local_dc": outcome.coverage.local_dc,
             "allow_remote_dc": outcome.coverage.allow_remote_dc,
             "data_centers": outcome.coverage.data_centers,
-            "statement": coverage_sentence(&outcome.coverage),
+            "statement": outcome.coverage.sentence(),
         },
         "unread_ranges": outcome.failed.iter().map(|u| (&u.table, &u.split)).map(|(t, f)| json!({
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
@@ -301,33 +301,6 @@ fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
         "kind": if f.possible { "possible" } else { "exact" },
         "deletable": f.deletable,
     })
-}
-
-/// What the scan read, in one sentence: every copy, or one copy of each range and where.
-pub fn coverage_sentence(c: &Coverage) -> String {
-    let dcs = if c.data_centers.is_empty() {
-        String::new()
-    } else {
-        format!(" (data centers {})", c.data_centers.join(", "))
-    };
-    match c.copies {
-        Copies::Every => format!(
-            "Copies read: every replica of every token range{dcs}, merged at ALL (a replica that missed a write shows it; one that missed a deletion is repaired by the read)."
-        ),
-        Copies::One => {
-            let place = match (&c.local_dc, c.allow_remote_dc) {
-                (Some(dc), false) => format!(", in data center {dc}"),
-                (Some(dc), true) => {
-                    format!(", in data center {dc} (another data center where none of {dc} could)")
-                }
-                (None, _) => dcs,
-            };
-            format!(
-                "Copies read: ONE replica of each token range at {}{place}. A replica that missed writes can hold more than this shows; --scan-copies every reads every copy.",
-                c.consistency
-            )
-        }
-    }
 }
 
 /// `user <id>` with the user name GWS gave, both made printable.

@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use crate::AccessExport;
+use crate::{AccessExport, OwnerType};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -81,8 +81,8 @@ pub fn render(e: &AccessExport) -> String {
             "<table class=\"items\">\n<tr><th>Stored by</th><th>Where</th><th>Found at</th><th>Stored value</th></tr>"
         );
         for item in &e.items {
-            let who = match (&item.user_id, &item.user_name, item.owner_type.as_str()) {
-                (_, _, "contact_center") => "contact center (administrator)".to_string(),
+            let who = match (&item.user_id, &item.user_name, item.owner_type) {
+                (_, _, OwnerType::ContactCenter) => "contact center (administrator)".to_string(),
                 (Some(id), Some(name), _) => format!("{name} ({id})"),
                 (Some(id), None, _) => id.clone(),
                 _ => "unknown".to_string(),

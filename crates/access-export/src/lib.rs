@@ -71,13 +71,25 @@ pub struct ExportScan {
     pub unread_ranges: usize,
 }
 
+/// Who owns a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerType {
+    /// An agent's own setting: erasable.
+    User,
+    /// Contact-center level (corporate favorites): administrator-owned, never erased.
+    ContactCenter,
+    /// Found by a deep scan outside the settings layout.
+    Unknown,
+}
+
 /// One place holding the subject's data.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExportItem {
     /// `keyspace.table`.
     pub table: String,
-    /// `user`, `contact_center` or `unknown`.
-    pub owner_type: String,
+    /// Whose setting it is.
+    pub owner_type: OwnerType,
     /// The agent who stored it.
     pub user_id: Option<String>,
     /// The agent's login name, when GWS was reachable.

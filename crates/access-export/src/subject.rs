@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::template::SubjectTemplate;
-use crate::{AccessExport, ExportItem};
+use crate::{AccessExport, ExportItem, OwnerType};
 
 /// The schema name of the subject's copy as JSON.
 pub const SUBJECT_SCHEMA: &str = "gdpr-forget-me/subject-copy/v1";
@@ -579,7 +579,7 @@ fn kind_of(item: &ExportItem) -> RecordKind {
         _ => return RecordKind::Other,
     };
     if group.contains("corporate")
-        || (group.contains("favorite") && item.owner_type == "contact_center")
+        || (group.contains("favorite") && item.owner_type == OwnerType::ContactCenter)
     {
         RecordKind::CorporateFavorite
     } else if group.contains("favorite") {
@@ -777,7 +777,11 @@ mod tests {
     fn item(group: &str, owner: &str, key: &str, value: Value, not_shown: usize) -> ExportItem {
         ExportItem {
             table: "sipfs_secret_ks.settings".into(),
-            owner_type: owner.into(),
+            owner_type: match owner {
+                "user" => OwnerType::User,
+                "contact_center" => OwnerType::ContactCenter,
+                _ => OwnerType::Unknown,
+            },
             user_id: (owner == "user").then(|| AGENT_ID.to_string()),
             user_name: (owner == "user").then(|| AGENT_NAME.to_string()),
             group: Some(group.into()),

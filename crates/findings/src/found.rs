@@ -10,16 +10,10 @@ use forgetme_scanner::scan::FailedSplit;
 use forgetme_scanner::TableName;
 
 /// Who owns a setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OwnerType {
-    /// An agent's own setting: erasable.
-    User,
-    /// Contact-center level (corporate favorites): administrator-owned, never erased.
-    ContactCenter,
-    /// Found by a deep scan outside the settings layout.
-    Unknown,
-}
+///
+/// Defined with the export's schema (where it is written as `user`, `contact_center` or
+/// `unknown`), and the same type everywhere the search's results go.
+pub use forgetme_access_export::OwnerType;
 
 /// One place where an identifier was found.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,6 +87,36 @@ pub struct Coverage {
     pub allow_remote_dc: bool,
     /// The data centers of the cluster.
     pub data_centers: Vec<String>,
+}
+
+impl Coverage {
+    /// What the scan read, in one sentence: every copy, or one copy of each range and where.
+    pub fn sentence(&self) -> String {
+        let c = self;
+        let dcs = if c.data_centers.is_empty() {
+            String::new()
+        } else {
+            format!(" (data centers {})", c.data_centers.join(", "))
+        };
+        match c.copies {
+            Copies::Every => format!(
+                "Copies read: every replica of every token range{dcs}, merged at ALL (a replica that missed a write shows it; one that missed a deletion is repaired by the read)."
+            ),
+            Copies::One => {
+                let place = match (&c.local_dc, c.allow_remote_dc) {
+                    (Some(dc), false) => format!(", in data center {dc}"),
+                    (Some(dc), true) => {
+                        format!(", in data center {dc} (another data center where none of {dc} could)")
+                    }
+                    (None, _) => dcs,
+                };
+                format!(
+                    "Copies read: ONE replica of each token range at {}{place}. A replica that missed writes can hold more than this shows; --scan-copies every reads every copy.",
+                    c.consistency
+                )
+            }
+        }
+    }
 }
 
 /// Counts over every match of a search, including those past the listing limit.

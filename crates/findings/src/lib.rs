@@ -4,12 +4,14 @@
 //! - [`search`] runs a search over the scanner and collects every place an identifier sits
 //!   into a [`SearchOutcome`] ([`found`] holds its types);
 //! - [`erasure_plan`] turns those places into the settings to erase, and sizes the plan;
-//! - [`receipt`] builds the erasure receipt's content and checks a receipt before a re-check.
+//! - [`receipt`] builds the erasure receipt's content and checks a receipt before a re-check;
+//! - [`export`] builds the access export, cut to the subject's own part.
 //!
 //! Nothing here reads the command line, prompts or prints: the binary does that, and these
 //! modules can be tested without spawning it.
 
 pub mod erasure_plan;
+pub mod export;
 pub mod found;
 pub mod receipt;
 pub mod search;
