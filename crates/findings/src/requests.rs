@@ -1,0 +1,735 @@
+//! A batch of privacy requests: many data subjects searched in one scan, each answered on
+//! its own.
+//!
+//! A request file (JSON Lines or CSV, docs/requests.md) names, per line, one request: its id,
+//! the identifiers of one person, optionally a region for their national numbers and the date
+//! it was received, and what to do (`search`, `export` or `erase`). [`parse_requests`] checks
+//! every line before anything is read, and refuses the whole file with each bad line's
+//! number. After the one scan, [`split_outcome`] gives each request the hits of its own
+//! identifiers only: one person's data never reaches another request's files.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions, Region};
+use serde::Deserialize;
+
+use crate::found::{MatchTotals, OwnerType, SearchOutcome};
+
+/// What a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestAction {
+    /// Find and report only.
+    Search,
+    /// Find, report, and write the access export (Art. 15).
+    Export,
+    /// Find, report, write the access export, and erase (Art. 17) when the run erases.
+    Erase,
+}
+
+impl RequestAction {
+    fn parse(text: &str) -> Option<RequestAction> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "search" => Some(RequestAction::Search),
+            "export" => Some(RequestAction::Export),
+            "erase" => Some(RequestAction::Erase),
+            _ => None,
+        }
+    }
+
+    /// As written in a request file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestAction::Search => "search",
+            RequestAction::Export => "export",
+            RequestAction::Erase => "erase",
+        }
+    }
+
+    /// Whether the request gets an access export.
+    pub fn exports(self) -> bool {
+        self != RequestAction::Search
+    }
+}
+
+/// One checked request.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Line of the request file (from 1).
+    pub line: usize,
+    /// The request's reference (a ticket number, never an identifier).
+    pub id: String,
+    /// The name of its output folder: the id with anything but letters, digits, `-`, `_`
+    /// and `.` replaced by `_`.
+    pub folder: String,
+    /// The person's identifiers, parsed.
+    pub identifiers: Vec<Identifier>,
+    /// The region national numbers of this request are read in.
+    pub region: Option<Region>,
+    /// When the request was received (`YYYY-MM-DD`), if given.
+    pub received: Option<String>,
+    /// What to do.
+    pub action: RequestAction,
+}
+
+/// A bad line of a request file. Its message never holds an identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    /// Line of the request file (from 1; 0 for the file as a whole).
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+/// How a request file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestFormat {
+    /// One JSON object per line.
+    JsonLines,
+    /// A header line `id,identifiers,region,received,action`, then one request per line;
+    /// several identifiers are separated by `;`.
+    Csv,
+}
+
+impl RequestFormat {
+    /// By the file name's extension (`.csv`; `.jsonl`, `.ndjson`, `.json`), else by the first
+    /// line (`{` starts JSON Lines).
+    pub fn detect(file_name: &str, text: &str) -> RequestFormat {
+        let lower = file_name.to_ascii_lowercase();
+        if lower.ends_with(".csv") {
+            return RequestFormat::Csv;
+        }
+        if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json") {
+            return RequestFormat::JsonLines;
+        }
+        match text.lines().map(str::trim).find(|l| !l.is_empty()) {
+            Some(l) if l.starts_with('{') => RequestFormat::JsonLines,
+            _ => RequestFormat::Csv,
+        }
+    }
+}
+
+/// Longest request id (as for `--case`).
+pub const MAX_ID_LEN: usize = 64;
+/// Most requests in one file.
+pub const MAX_REQUESTS: usize = 10_000;
+/// At most this many bad lines are listed; the rest are counted.
+const MAX_ERRORS_LISTED: usize = 20;
+
+/// One line as written, before checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    id: String,
+    identifiers: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    received: Option<String>,
+    action: String,
+}
+
+/// Whether `id` is a reference the audit log, the ledger and a folder name can hold.
+pub fn check_reference(id: &str) -> Result<(), String> {
+    let charset_ok = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
+    if id.is_empty() || id.len() > MAX_ID_LEN || !charset_ok || id == "." || id == ".." {
+        return Err(format!(
+            "a request id is a ticket reference of 1 to {MAX_ID_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
+        ));
+    }
+    Ok(())
+}
+
+fn folder_of(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn check_date(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let ok = t.len() == 10
+        && t.as_bytes()[4] == b'-'
+        && t.as_bytes()[7] == b'-'
+        && t.split('-').all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && {
+            let m: u32 = t[5..7].parse().unwrap_or(0);
+            let d: u32 = t[8..10].parse().unwrap_or(0);
+            let y: i32 = t[0..4].parse().unwrap_or(0);
+            (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
+        };
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err("`received` must be a date written YYYY-MM-DD (e.g. 2026-11-02)".into())
+    }
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Reads the lines of a request file into raw requests, with their line numbers.
+fn raw_lines(text: &str, format: RequestFormat) -> Vec<(usize, Result<RawRequest, String>)> {
+    match format {
+        RequestFormat::JsonLines => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                let parsed = serde_json::from_str::<RawRequest>(l).map_err(|e| {
+                    format!(
+                        "not a request object ({}); write {{\"id\":\"DSR-1\",\"identifiers\":[\"...\"],\"action\":\"export\"}}",
+                        classify_json_error(&e)
+                    )
+                });
+                (i + 1, parsed)
+            })
+            .collect(),
+        RequestFormat::Csv => csv_lines(text),
+    }
+}
+
+/// A serde_json error without any of the input's text: serde's own message can quote a
+/// value (`invalid type: string "ann@…"`), and an unknown field's name is the writer's text
+/// too, so only a plain word-like field name is repeated.
+fn classify_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let field = |prefix: &str| {
+        let name = text.strip_prefix(prefix)?.split('`').next()?;
+        let plain = !name.is_empty()
+            && name.len() <= 24
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        Some(if plain {
+            format!("{} `{name}`", prefix.trim_end_matches(" `"))
+        } else {
+            prefix.trim_end_matches(" `").to_string()
+        })
+    };
+    if let Some(f) = field("unknown field `") {
+        format!("{f}; the fields are id, identifiers, region, received, action")
+    } else if let Some(f) = field("missing field `") {
+        f
+    } else {
+        format!("{:?} error at column {}", e.classify(), e.column())
+    }
+}
+
+fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header_error = |msg: String| vec![(1, Err(msg))];
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(_) => return header_error("the header line is not CSV".into()),
+    };
+    let mut columns: HashMap<String, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let name = h.to_ascii_lowercase();
+        if !["id", "identifiers", "region", "received", "action"].contains(&name.as_str()) {
+            return header_error(format!(
+                "unknown column {:?} in the header; the columns are id, identifiers, region, received, action",
+                forgetme_matcher::printable(h)
+            ));
+        }
+        if columns.insert(name.clone(), i).is_some() {
+            return header_error(format!("the column {name} appears twice in the header"));
+        }
+    }
+    for required in ["id", "identifiers", "action"] {
+        if !columns.contains_key(required) {
+            return header_error(format!(
+                "the header has no column {required}; the first line must name the columns, e.g. id,identifiers,region,received,action"
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        match record {
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                out.push((line, Err("not a CSV line with as many fields as the header (quote a field that holds a comma)".into())));
+            }
+            Ok(r) => {
+                let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
+                if r.iter().all(str::is_empty) {
+                    continue;
+                }
+                let get = |name: &str| columns.get(name).and_then(|i| r.get(*i)).unwrap_or("");
+                let opt = |name: &str| Some(get(name).to_string()).filter(|s| !s.is_empty());
+                out.push((
+                    line,
+                    Ok(RawRequest {
+                        id: get("id").to_string(),
+                        identifiers: get("identifiers")
+                            .split(';')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                        region: opt("region"),
+                        received: opt("received"),
+                        action: get("action").to_string(),
+                    }),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Checks a whole request file. Every bad line is reported (the first twenty listed), and
+/// one bad line refuses the file: a batch is run whole or not at all. `default_region` reads
+/// the national numbers of requests that name no region; `allow_text` is `--match text`.
+pub fn parse_requests(
+    text: &str,
+    format: RequestFormat,
+    default_region: Option<Region>,
+    allow_text: bool,
+) -> Result<Vec<Request>, Vec<RequestError>> {
+    let mut errors: Vec<RequestError> = Vec::new();
+    let mut requests: Vec<Request> = Vec::new();
+    for (line, raw) in raw_lines(text, format) {
+        let err = |message: String| RequestError { line, message };
+        let raw = match raw {
+            Ok(r) => r,
+            Err(message) => {
+                errors.push(err(message));
+                continue;
+            }
+        };
+        let id = raw.id.trim().to_string();
+        if let Err(e) = check_reference(&id) {
+            errors.push(err(e));
+            continue;
+        }
+        let Some(action) = RequestAction::parse(&raw.action) else {
+            errors.push(err("`action` must be search, export or erase".to_string()));
+            continue;
+        };
+        let region = match raw.region.as_deref().map(str::trim) {
+            None | Some("") => default_region,
+            Some(code) => match Region::parse(code) {
+                Some(r) => Some(r),
+                None => {
+                    errors.push(err(format!(
+                        "`region` is not a supported region; use the ISO 3166-1 alpha-2 code of one of: {}",
+                        Region::supported_codes()
+                    )));
+                    continue;
+                }
+            },
+        };
+        let received = match raw.received.as_deref() {
+            None => None,
+            Some(d) => match check_date(d) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(err(e));
+                    continue;
+                }
+            },
+        };
+        if raw.identifiers.is_empty() {
+            errors.push(err(
+                "`identifiers` is empty; give the person's e-mail addresses and phone numbers"
+                    .into(),
+            ));
+            continue;
+        }
+        let options = ParseOptions {
+            default_region: region,
+            allow_text,
+        };
+        let mut identifiers: Vec<Identifier> = Vec::new();
+        let mut bad = false;
+        for (n, text) in raw.identifiers.iter().enumerate() {
+            match parse_identifier(text, &options) {
+                Ok(id) => {
+                    if !identifiers.contains(&id) {
+                        identifiers.push(id);
+                    }
+                }
+                Err(e) => {
+                    errors.push(err(format!("identifier {} of the request: {e}", n + 1)));
+                    bad = true;
+                }
+            }
+        }
+        if bad {
+            continue;
+        }
+        let own = Matcher::new(identifiers.clone(), region);
+        if own.is_match_text(&id) {
+            errors.push(err(
+                "the request id holds one of its identifiers; ids go into the audit log, the ledger and folder names, which must not hold them: use the ticket number only".into(),
+            ));
+            continue;
+        }
+        requests.push(Request {
+            line,
+            folder: folder_of(&id),
+            id,
+            identifiers,
+            region,
+            received,
+            action,
+        });
+    }
+    if requests.is_empty() && errors.is_empty() {
+        errors.push(RequestError {
+            line: 0,
+            message: "the request file holds no request".into(),
+        });
+    }
+    if requests.len() > MAX_REQUESTS {
+        errors.push(RequestError {
+            line: 0,
+            message: format!(
+                "the request file holds {} requests, more than {MAX_REQUESTS}: split it",
+                requests.len()
+            ),
+        });
+    }
+    // Across lines: one id, one folder, and one request per identifier (an identifier in two
+    // requests could not say whose data a hit is).
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut folders: HashMap<&str, usize> = HashMap::new();
+    let mut owners: HashMap<&str, usize> = HashMap::new();
+    for r in &requests {
+        if let Some(first) = ids.insert(&r.id, r.line) {
+            errors.push(RequestError {
+                line: r.line,
+                message: format!(
+                    "the same request id as line {first}; give each request its own id"
+                ),
+            });
+        } else if let Some(first) = folders.insert(&r.folder, r.line) {
+            errors.push(RequestError {
+                line: r.line,
+                message: format!(
+                    "its output folder {} is the same as line {first}'s (ids differing only in : / # share a folder); change one id",
+                    r.folder
+                ),
+            });
+        }
+        for i in &r.identifiers {
+            if let Some(first) = owners.insert(i.normalized(), r.line) {
+                if first != r.line {
+                    errors.push(RequestError {
+                        line: r.line,
+                        message: format!(
+                            "an identifier of this request is also in the request of line {first}; one person's identifiers belong to one request (merge them, or run them apart)"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok(requests);
+    }
+    errors.sort_by_key(|e| e.line);
+    if errors.len() > MAX_ERRORS_LISTED {
+        let more = errors.len() - MAX_ERRORS_LISTED;
+        errors.truncate(MAX_ERRORS_LISTED);
+        errors.push(RequestError {
+            line: 0,
+            message: format!("... and {more} more bad line(s)"),
+        });
+    }
+    Err(errors)
+}
+
+/// Every request's identifiers, in request order: the one list the batch's scan searches.
+/// `owner[i]` says which request (and which of its identifiers) identifier `i` is.
+pub fn batch_identifiers(requests: &[Request]) -> (Vec<Identifier>, Vec<(usize, usize)>) {
+    let mut all = Vec::new();
+    let mut owner = Vec::new();
+    for (r, req) in requests.iter().enumerate() {
+        for (local, id) in req.identifiers.iter().enumerate() {
+            all.push(id.clone());
+            owner.push((r, local));
+        }
+    }
+    (all, owner)
+}
+
+/// Splits one batch search into one outcome per request: each holds only the hits of its own
+/// identifiers (renumbered as that request's), the stored values those hits are in, and
+/// counts over them. What the scan read (tables, rows, unread ranges, which copies) is the
+/// same for every request: a range left unread could hold anyone's data.
+///
+/// Refused when the batch's listing was cut short (more settings matched than listed): the
+/// hits not listed cannot be given to their request.
+pub fn split_outcome(
+    outcome: &SearchOutcome,
+    owner: &[(usize, usize)],
+    requests: usize,
+) -> Result<Vec<SearchOutcome>, String> {
+    if outcome.truncated() {
+        return Err(format!(
+            "the batch's search matched {} settings and only {} are listed, so its hits cannot all be given to their requests; raise --max-listed",
+            outcome.totals.settings, outcome.totals.listed_settings
+        ));
+    }
+    let mut split: Vec<SearchOutcome> = (0..requests)
+        .map(|_| SearchOutcome {
+            tables: outcome.tables.clone(),
+            ranges: outcome.ranges,
+            rows: outcome.rows,
+            failed: outcome.failed.clone(),
+            warnings: outcome.warnings.clone(),
+            elapsed: outcome.elapsed,
+            coverage: outcome.coverage.clone(),
+            ..SearchOutcome::default()
+        })
+        .collect();
+    for f in &outcome.found {
+        let Some(&(r, local)) = owner.get(f.identifier) else {
+            return Err(format!(
+                "hit of identifier #{} of no request",
+                f.identifier + 1
+            ));
+        };
+        let mut mine = f.clone();
+        mine.identifier = local;
+        split[r].found.push(mine);
+    }
+    for part in &mut split {
+        let keys: BTreeSet<_> = part.found.iter().map(|f| f.value_key()).collect();
+        part.values = keys
+            .iter()
+            .filter_map(|k| outcome.values.get(k).map(|v| (k.clone(), v.clone())))
+            .collect::<BTreeMap<_, _>>();
+        let agents: BTreeSet<&str> = part
+            .found
+            .iter()
+            .filter(|f| f.owner_type == OwnerType::User)
+            .filter_map(|f| f.user_id.as_deref())
+            .collect();
+        part.totals = MatchTotals {
+            hits: part.found.len() as u64,
+            settings: keys.len() as u64,
+            listed_settings: keys.len() as u64,
+            agents: agents.len() as u64,
+        };
+    }
+    Ok(split)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::found::{Found, ValueKey};
+    use forgetme_scanner::read::RawValue;
+    use forgetme_scanner::TableName;
+
+    fn parse(text: &str, format: RequestFormat) -> Result<Vec<Request>, Vec<RequestError>> {
+        parse_requests(text, format, None, false)
+    }
+
+    #[test]
+    fn json_lines_and_csv_say_the_same() {
+        let jsonl = r#"{"id":"DSR-1","identifiers":["ann@example.com","+44 20 7946 0001"],"received":"2026-11-02","action":"export"}
+
+{"id":"DSR/2","identifiers":["087 123 4567"],"region":"IE","action":"erase"}
+"#;
+        let csv = "id,identifiers,region,received,action\nDSR-1,ann@example.com; +44 20 7946 0001,,2026-11-02,export\nDSR/2,087 123 4567,IE,,erase\n";
+        for (text, format) in [(jsonl, RequestFormat::JsonLines), (csv, RequestFormat::Csv)] {
+            let r = parse(text, format).unwrap();
+            assert_eq!(r.len(), 2);
+            assert_eq!(r[0].id, "DSR-1");
+            assert_eq!(r[0].identifiers.len(), 2);
+            assert_eq!(r[0].identifiers[1].normalized(), "+442079460001");
+            assert_eq!(r[0].received.as_deref(), Some("2026-11-02"));
+            assert_eq!(r[0].action, RequestAction::Export);
+            assert_eq!(r[1].folder, "DSR_2");
+            assert_eq!(r[1].identifiers[0].normalized(), "+353871234567");
+            assert_eq!(r[1].action, RequestAction::Erase);
+        }
+        assert_eq!(r_lines(jsonl), [1, 3]);
+    }
+
+    fn r_lines(text: &str) -> Vec<usize> {
+        parse(text, RequestFormat::JsonLines)
+            .unwrap()
+            .iter()
+            .map(|r| r.line)
+            .collect()
+    }
+
+    #[test]
+    fn every_bad_line_is_named_and_no_message_holds_an_identifier() {
+        let text = [
+            r#"{"id":"A-1","identifiers":["ann@example.com"],"action":"export"}"#,
+            r#"{"id":"A-2","identifiers":["bob@exa mple.com"],"action":"export"}"#,
+            r#"{"id":"A-3","identifiers":["carl@example.com"],"action":"delete"}"#,
+            r#"{"id":"A-4","identifiers":["dora@example.com"],"action":"export","note":"x"}"#,
+            r#"{"id":"A-1","identifiers":["eve@example.com"],"action":"search"}"#,
+            r#"{"id":"A-6","identifiers":["ann@example.com"],"action":"search"}"#,
+            r#"{"id":"A-7","identifiers":["fay@example.com"],"received":"2026-02-30","action":"search"}"#,
+            r#"{"id":"gus@example.com","identifiers":["gus@example.com"],"action":"search"}"#,
+            r#"not json at all, hal@example.com"#,
+        ]
+        .join("\n");
+        let errors = parse(&text, RequestFormat::JsonLines).unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8, 9], "{errors:?}");
+        for e in &errors {
+            let shown = e.to_string();
+            for person in ["ann", "bob", "carl", "dora", "eve", "fay", "gus", "hal"] {
+                assert!(!shown.contains(person), "{shown}");
+            }
+        }
+        assert!(errors[1].message.contains("search, export or erase"));
+        assert!(errors[2].message.contains("unknown field `note`"));
+        assert!(errors[3].message.contains("same request id as line 1"));
+        assert!(errors[4].message.contains("request of line 1"));
+    }
+
+    #[test]
+    fn a_csv_without_the_required_columns_is_refused() {
+        let e = parse("id,identifiers\nA-1,ann@example.com\n", RequestFormat::Csv).unwrap_err();
+        assert_eq!(e[0].line, 1);
+        assert!(e[0].message.contains("no column action"));
+        let e = parse(
+            "id,identifiers,action,secret\nA-1,ann@example.com,search,x\n",
+            RequestFormat::Csv,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("unknown column"));
+    }
+
+    #[test]
+    fn ids_that_would_share_a_folder_are_refused() {
+        let text =
+            "id,identifiers,action\nA:1,ann@example.com,search\nA/1,bob@example.com,search\n";
+        let e = parse(text, RequestFormat::Csv).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 3);
+        assert!(e[0].message.contains("same as line 2"));
+    }
+
+    #[test]
+    fn the_format_is_told_by_the_name_or_the_first_line() {
+        assert_eq!(RequestFormat::detect("r.csv", "{"), RequestFormat::Csv);
+        assert_eq!(
+            RequestFormat::detect("r.jsonl", "id"),
+            RequestFormat::JsonLines
+        );
+        assert_eq!(
+            RequestFormat::detect("r.txt", "\n {\"id\":1}"),
+            RequestFormat::JsonLines
+        );
+        assert_eq!(
+            RequestFormat::detect("r", "id,identifiers"),
+            RequestFormat::Csv
+        );
+    }
+
+    fn found(identifier: usize, key: &str, owner: &str) -> Found {
+        Found {
+            table: TableName::new("sipfs", "settings"),
+            owner_type: OwnerType::User,
+            user_id: Some(owner.into()),
+            group: Some("interaction-workspace-recents".into()),
+            setting_key: key.into(),
+            column: None,
+            json_path: Some(format!("$.entries[{identifier}].email")),
+            identifier,
+            variant: "exact",
+            possible: false,
+            deletable: true,
+            row_key: vec![("setting_key".into(), RawValue(key.as_bytes().to_vec()))],
+        }
+    }
+
+    /// Two people in one shared recents list: each request gets its own hit in it, renumbered,
+    /// and the stored value once; a setting only the other holds is not in its outcome.
+    #[test]
+    fn each_request_gets_only_its_own_hits() {
+        let text = "id,identifiers,action\nR-1,ann@example.com,export\nR-2,bob@example.com;+44 20 7946 0002,export\n";
+        let requests = parse(text, RequestFormat::Csv).unwrap();
+        let (all, owner) = batch_identifiers(&requests);
+        assert_eq!(all.len(), 3);
+        assert_eq!(owner, [(0, 0), (1, 0), (1, 1)]);
+        let mut outcome = SearchOutcome {
+            found: vec![
+                found(0, "shared", "a1"),
+                found(1, "shared", "a1"),
+                found(2, "bob-only", "a2"),
+            ],
+            rows: 10,
+            ..SearchOutcome::default()
+        };
+        for key in ["shared", "bob-only"] {
+            let k = ValueKey {
+                table: TableName::new("sipfs", "settings"),
+                row_key: vec![("setting_key".into(), RawValue(key.as_bytes().to_vec()))],
+                column: None,
+            };
+            outcome.values.insert(k, format!("value of {key}"));
+        }
+        outcome.totals = MatchTotals {
+            hits: 3,
+            settings: 2,
+            listed_settings: 2,
+            agents: 2,
+        };
+        let split = split_outcome(&outcome, &owner, 2).unwrap();
+        assert_eq!(split[0].found.len(), 1);
+        assert_eq!(split[0].found[0].identifier, 0);
+        assert_eq!(split[0].values.len(), 1);
+        assert!(split[0].values.values().all(|v| v == "value of shared"));
+        assert_eq!(
+            (
+                split[0].totals.settings,
+                split[0].totals.agents,
+                split[0].rows
+            ),
+            (1, 1, 10)
+        );
+        assert_eq!(split[1].found.len(), 2);
+        assert_eq!(
+            split[1]
+                .found
+                .iter()
+                .map(|f| f.identifier)
+                .collect::<Vec<_>>(),
+            [0, 1]
+        );
+        assert_eq!(split[1].values.len(), 2);
+        assert_eq!(split[1].totals.agents, 2);
+
+        outcome.totals.settings = 5;
+        assert!(split_outcome(&outcome, &owner, 2).is_err());
+    }
+}
