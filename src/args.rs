@@ -264,6 +264,12 @@ pub struct Args {
     #[arg(long = "case", value_name = "ID")]
     pub case: Option<String>,
 
+    /// The request ledger (SQLite) where a run given --case records what it did, and that
+    /// `gdpr_forget_me requests` reads. Default: gdpr_forget_me.requests.sqlite beside the audit
+    /// log.
+    #[arg(long = "ledger", value_name = "FILE", env = "GDPR_FORGET_ME_LEDGER")]
+    pub ledger: Option<PathBuf>,
+
     /// Write an access export (GDPR Art. 15) of what was found: FILE as JSON and, beside it,
     /// the same as a self-contained HTML page (FILE with the extension .html). It holds the
     /// stored values: treat it as personal data.

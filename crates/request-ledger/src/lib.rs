@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use time::Date;
+pub use time::Date;
 
 pub use checks::{check_reason, check_request_id};
 pub use dates::{add_months, format_date, parse_date, today_utc};
