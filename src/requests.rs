@@ -401,7 +401,7 @@ pub fn open_for_run(
         ("--recheck-receipt", &args.recheck_receipt),
     ] {
         if let Some(p) = p {
-            if matcher.is_match_text(&p.to_string_lossy()) {
+            if path_holds_identifier(p, &matcher) {
                 return Err(Failure::Input(format!(
                     "{flag}: the file name holds one of the identifiers searched for; the run is recorded in the request ledger under --case, which never holds an identifier: name the file after the case (e.g. {id}.json)"
                 )));
@@ -455,6 +455,29 @@ pub fn open_for_run(
         },
         today: today_utc(),
     }))
+}
+
+/// Whether a file path holds one of the identifiers: anywhere in it, an e-mail address's
+/// normalized form (case-insensitively: `export-John.Smith@pizza.com.json`), and in any of its
+/// parts, with or without its extensions, what the matcher finds (phone numbers in any
+/// spelling).
+fn path_holds_identifier(path: &Path, matcher: &Matcher) -> bool {
+    let text = path.to_string_lossy().to_lowercase();
+    let email_inside = matcher.identifiers().iter().any(|i| {
+        use forgetme_matcher::IdentifierKind::{Email, Text};
+        matches!(i.kind(), Email | Text) && text.contains(&i.normalized().to_lowercase())
+    });
+    email_inside
+        || path.iter().any(|part| {
+            let part = part.to_string_lossy();
+            let mut stems = vec![part.as_ref()];
+            let mut rest = part.as_ref();
+            while let Some((stem, _)) = rest.rsplit_once('.') {
+                stems.push(stem);
+                rest = stem;
+            }
+            stems.iter().any(|s| matcher.is_match_text(s))
+        })
 }
 
 fn absolute(path: &Path) -> String {
@@ -780,6 +803,42 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");
             assert!(err.to_string().contains(hint), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_file_named_after_the_subject_is_seen_in_any_part_of_its_path() {
+        use forgetme_matcher::{parse_identifier, ParseOptions, Region};
+        let options = ParseOptions {
+            default_region: Region::parse("US"),
+            allow_text: false,
+        };
+        let matcher = Matcher::new(
+            vec![
+                parse_identifier("john.smith@pizza.com", &options).unwrap(),
+                parse_identifier("+1 555 010 0001", &options).unwrap(),
+            ],
+            Region::parse("US"),
+        );
+        for holds in [
+            "/tmp/x/john.smith@pizza.com.json",
+            "/tmp/x/export-John.Smith@Pizza.com.json",
+            "exports/john.smith@pizza.com/copy.json",
+            "/srv/caller-15550100001.json",
+            "/srv/+1 555 010 0001/receipt.json",
+            "/srv/555-010-0001.receipt.json",
+        ] {
+            assert!(path_holds_identifier(Path::new(holds), &matcher), "{holds}");
+        }
+        for clean in [
+            "/srv/privacy/DSR-2026-0042.json",
+            "receipt.json",
+            "/tmp/.tmpAb12/x.json",
+        ] {
+            assert!(
+                !path_holds_identifier(Path::new(clean), &matcher),
+                "{clean}"
+            );
         }
     }
 
