@@ -842,6 +842,118 @@ mod tests {
         }
     }
 
+    fn receipt(actions: &[&str], verified: bool) -> Receipt {
+        let location = |action: &str| {
+            serde_json::json!({
+                "table": "sipfs.settings", "value_column": "value", "owner_id": "a1",
+                "group": "interaction-workspace-personal-favorites", "setting_key": "fav-1",
+                "setting_key_ref": null, "json_paths": ["$.emailAddresses[0]"],
+                "action": action, "removed_paths": [], "row_key": null
+            })
+        };
+        serde_json::from_value(serde_json::json!({
+            "schema": forgetme_erasure_receipt::SCHEMA, "run_id": "r1",
+            "started_at": "2026-11-30T01:00:00Z", "finished_at": "2026-11-30T01:00:05Z",
+            "operator": "admin", "tool_version": "0.1.0", "keyspace": "sipfs",
+            "subjects": [format!("hmac-sha256:{}", "ab".repeat(32))],
+            "scan": {"complete": true, "tables": ["sipfs.settings"], "rows": 10,
+                     "unread_ranges": 0, "matched": actions.len()},
+            "audit": {"log": "a.jsonl", "first_seq": 1, "last_seq": 9, "segment_digest": "d",
+                      "head": "h", "key_fingerprint": "f"},
+            "locations": actions.iter().map(|a| location(a)).collect::<Vec<_>>(),
+            "verification": {"consistency": "QUORUM", "checked": actions.len(),
+                             "still_matching": usize::from(!verified), "unreadable": 0,
+                             "verified": verified},
+            "disk": {"tables": [
+                        {"table": "sipfs.settings", "gc_grace_seconds": 864000,
+                         "purgeable_after": "2026-12-10T01:00:05Z"},
+                        {"table": "sipfs.other", "gc_grace_seconds": 3600,
+                         "purgeable_after": "2026-11-30T02:00:05Z"}],
+                     "snapshots": {"readable": true, "note": "", "list": []},
+                     "backups_note": "b"}
+        }))
+        .unwrap()
+    }
+
+    fn run_ledger(dir: &Path) -> RunLedger {
+        RunLedger {
+            ledger: Ledger::open(&dir.join("l.sqlite")).unwrap(),
+            id: "DSR-1".into(),
+            record: RunRecord {
+                run_id: None,
+                subject_refs: vec![format!("hmac-sha256:{}", "ab".repeat(32))],
+                key_fingerprint: "f".into(),
+                steps: Vec::new(),
+            },
+            today: today_utc(),
+        }
+    }
+
+    /// A setting left not erased (GWS does not show it) makes the erasure partial, with the
+    /// count in its detail; a clean one is ok; the purge date is the touched tables' latest.
+    #[test]
+    fn settings_not_erased_make_the_erasure_partial_and_show_in_its_detail() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = run_ledger(dir.path());
+        l.erased(
+            &receipt(&["deleted", "not_erased"], false),
+            Path::new("/r/1.json"),
+        );
+        let steps = &l.record.steps;
+        assert_eq!(
+            (steps[0].status, steps[0].outcome),
+            (Status::Erased, Outcome::Partial)
+        );
+        assert!(
+            steps[0].detail.contains("1 NOT erased"),
+            "{}",
+            steps[0].detail
+        );
+        assert!(
+            steps[0].detail.contains("run the erasure again"),
+            "{}",
+            steps[0].detail
+        );
+        assert_eq!(
+            steps[0].purge_after.as_deref(),
+            Some("2026-12-10T01:00:05Z")
+        );
+        assert_eq!(
+            (steps[1].status, steps[1].outcome),
+            (Status::Verified, Outcome::Partial)
+        );
+        assert_eq!(l.record.run_id.as_deref(), Some("r1"));
+
+        let mut l = run_ledger(dir.path());
+        l.erased(&receipt(&["failed"], false), Path::new("/r/2.json"));
+        assert_eq!(l.record.steps[0].outcome, Outcome::Failed);
+        assert_eq!(
+            l.record.steps[0].purge_after, None,
+            "nothing erased, nothing to purge"
+        );
+
+        let mut l = run_ledger(dir.path());
+        l.erased(
+            &receipt(&["deleted", "rewritten"], true),
+            Path::new("/r/3.json"),
+        );
+        let outcomes: Vec<_> = l
+            .record
+            .steps
+            .iter()
+            .map(|s| (s.status, s.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (Status::Erased, Outcome::Ok),
+                (Status::Verified, Outcome::Ok)
+            ]
+        );
+        assert_eq!(l.record.steps[0].receipt.as_deref(), Some("/r/3.json"));
+        l.finish().unwrap();
+    }
+
     #[test]
     fn the_ledger_lives_beside_the_audit_log_unless_pinned() {
         assert_eq!(
