@@ -14,6 +14,9 @@ use clap::{Parser, ValueEnum};
 /// Searching never changes anything. Erasing goes through the GWS API as an admin user, asks
 /// for confirmation, re-checks each setting just before changing it, verifies afterwards and
 /// writes a PII-free audit log.
+///
+/// Requests and their deadlines: `gdpr_forget_me requests --help` (the request ledger, which
+/// runs given --case record into).
 #[derive(Debug, Parser)]
 #[command(
     name = "gdpr_forget_me",
