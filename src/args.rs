@@ -14,6 +14,9 @@ use clap::{Parser, ValueEnum};
 /// Searching never changes anything. Erasing goes through the GWS API as an admin user, asks
 /// for confirmation, re-checks each setting just before changing it, verifies afterwards and
 /// writes a PII-free audit log.
+///
+/// Requests and their deadlines: `gdpr_forget_me requests --help` (the request ledger, which
+/// runs given --case record into).
 #[derive(Debug, Parser)]
 #[command(
     name = "gdpr_forget_me",
@@ -263,6 +266,12 @@ pub struct Args {
     /// Letters, digits and - _ . : / # only, at most 64; never the subject's own identifier.
     #[arg(long = "case", value_name = "ID")]
     pub case: Option<String>,
+
+    /// The request ledger (SQLite) where a run given --case records what it did, and that
+    /// `gdpr_forget_me requests` reads. Default: gdpr_forget_me.requests.sqlite beside the audit
+    /// log.
+    #[arg(long = "ledger", value_name = "FILE", env = "GDPR_FORGET_ME_LEDGER")]
+    pub ledger: Option<PathBuf>,
 
     /// Write an access export (GDPR Art. 15) of what was found. Two documents: the officer's
     /// record with every internal detail, FILE as JSON and FILE with the extension .html; and

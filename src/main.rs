@@ -18,6 +18,7 @@ mod input;
 mod progress;
 mod receipt;
 mod report;
+mod requests;
 mod secrets;
 
 use std::io::{IsTerminal, Write};
@@ -48,6 +49,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if requests::is_requests_command(&raw) {
+        return requests::main(&raw);
+    }
     let args = match Args::try_parse_from(&raw) {
         Ok(args) => args,
         Err(e) => {
@@ -119,6 +123,15 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         Some(path) => Some(receipt::prepare_recheck(&args, &inputs, path)?),
         None => None,
     };
+    // The request ledger (--case, or the case a re-checked receipt names), before anything is
+    // read: a ledger that cannot be used is bad input.
+    let mut ledger = requests::open_for_run(
+        &args,
+        &inputs,
+        prepared_recheck
+            .as_ref()
+            .and_then(|p| p.receipt().case.as_deref()),
+    )?;
     let cass_credentials = connections::cassandra_credentials(&args)?;
     let gws_config = connections::gws_config(&args, &inputs)?;
 
@@ -127,7 +140,21 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     if args.recheck_receipt.is_some() {
         let every_copy = args.copies() == forgetme_scanner::routing::Copies::Every;
         let prepared = prepared_recheck.expect("prepared before connecting");
-        return receipt::run_recheck(&session, every_copy, &args, &inputs, prepared).await;
+        let rechecked = ledger.as_ref().map(|_| prepared.receipt().clone());
+        let code = receipt::run_recheck(&session, every_copy, &args, &inputs, prepared).await?;
+        if let (Some(l), Some(r), Some(path)) = (&mut ledger, &rechecked, &args.recheck_receipt) {
+            l.rechecked(r, path, code == ExitCode::SUCCESS);
+        }
+        let mut errors = Vec::new();
+        requests::finish(ledger, &mut errors);
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        return Ok(if errors.is_empty() {
+            code
+        } else {
+            ExitCode::from(1)
+        });
     }
     connections::check_schema(&session, &args, &inputs).await?;
     connections::check_datacenters(&session, &args)?;
@@ -186,6 +213,9 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let outcome = search(session.clone(), &plan, matcher.clone(), progress).await;
     display.finish();
     let outcome = outcome.map_err(Failure::Run)?;
+    if let Some(l) = &mut ledger {
+        l.searched(&outcome);
+    }
     if let Some((_, log, _)) = &mut audit {
         audit_trail::scan_complete(log, &outcome)?;
     }
@@ -228,6 +258,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             CleanupRun::TooLarge(size) => {
                 // The report still goes out, so the operator sees what the search found.
                 print_report(&args, &inputs, &outcome, &names, None, false, Some(size))?;
+                requests::finish(ledger.take(), &mut file_errors);
+                for e in &file_errors {
+                    eprintln!("error: {e}");
+                }
                 return Ok(ExitCode::from(2));
             }
             CleanupRun::NothingToErase => Some((Vec::new(), Verification::default(), false)),
@@ -249,7 +283,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                 .receipt
                 .clone()
                 .unwrap_or_else(|| default_path(&args.audit_log, log.run_id()));
-            let written = forgetme_findings::receipt::build(
+            let built = forgetme_findings::receipt::build(
                 &session,
                 &facts,
                 log,
@@ -258,8 +292,17 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
                 &results,
                 &verification,
             )
-            .await
-            .and_then(|r| receipt::write(&r, &path));
+            .await;
+            let written = built.and_then(|r| {
+                let written = receipt::write(&r, &path);
+                if let (Some(l), Ok(_)) = (&mut ledger, &written) {
+                    l.erased(&r, &path);
+                }
+                written
+            });
+            if let (Some(l), Err(_)) = (&mut ledger, &written) {
+                l.erased_without_receipt();
+            }
             match written {
                 Ok(text) => eprintln!(
                     "Erasure receipt written to {} (readable copy {}).",
@@ -276,6 +319,9 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
 
     // 5. The reports.
     if let (Some(_), true) = (&args.export, outcome.truncated()) {
+        if let Some(l) = &mut ledger {
+            l.exported(None, &outcome);
+        }
         file_errors.push(format!(
             "the access export was NOT written: the search matched {} settings/rows and only {} are listed, so an export would be partial; narrow the search, or raise --max-listed",
             outcome.totals.settings, outcome.totals.listed_settings
@@ -288,7 +334,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             &names,
             &matcher,
         );
-        match export::write(&e, path, inputs.subject_template.as_ref()) {
+        let written = export::write(&e, path, inputs.subject_template.as_ref());
+        if let Some(l) = &mut ledger {
+            l.exported(written.is_ok().then_some(path.as_path()), &outcome);
+        }
+        match written {
             Ok(written) => {
                 eprintln!(
                     "Access export written: the officer's record {} and {}; the data subject's copy {} (and {}).",
@@ -313,6 +363,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         declined,
         None,
     )?;
+    requests::finish(ledger, &mut file_errors);
     if !file_errors.is_empty() {
         for e in &file_errors {
             eprintln!("error: {e}");

@@ -65,6 +65,13 @@ pub struct PreparedRecheck {
     checked_against: String,
 }
 
+impl PreparedRecheck {
+    /// The receipt being re-checked.
+    pub fn receipt(&self) -> &Receipt {
+        &self.receipt
+    }
+}
+
 /// Everything about `--recheck-receipt FILE` that needs no database, done before connecting:
 /// bad input or a receipt that does not match its log exits 2 with nothing read.
 ///

@@ -1,0 +1,825 @@
+//! The request ledger: one SQLite file that tracks every data subject request from receipt
+//! to its last re-check.
+//!
+//! A privacy officer answers many requests a month, each within one month of receipt (GDPR
+//! Art. 12(3)). The ledger records, per request: its id (the `--case` ticket reference), the
+//! date it was received, its deadline and any extension with its reason, the subjects as the
+//! audit log's HMAC subject refs (never a raw identifier), and a status history written by the
+//! runs themselves (searched, exported, erased, verified, re-checked; partial or failed when
+//! they were), with the receipt files, the date compaction may purge the erased data, and when
+//! the next re-check is due.
+//!
+//! # Layout
+//!
+//! - [`Ledger`]: opening (creating, migrating, refusing a newer file), adding, extending,
+//!   recording a run, listing and showing.
+//! - [`schema`]: the tables and their migrations.
+//! - [`dates`]: calendar-month deadlines.
+//! - [`checks`]: what a request id and an extension reason may hold.
+
+pub mod checks;
+pub mod dates;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+pub use time::Date;
+
+pub use checks::{check_reason, check_request_id};
+pub use dates::{add_months, format_date, parse_date, today_utc};
+
+/// The most a deadline may be extended, in months (Art. 12(3): "by two further months").
+pub const MAX_EXTENSION_MONTHS: u32 = 2;
+
+/// Why the ledger refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The file was written by a newer version of the tool.
+    #[error("the request ledger {path} has schema version {found}, newer than this gdpr_forget_me knows ({known}): it was written by a newer version. Use that version (or a newer one); this one leaves the file unchanged")]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// The file is not a ledger.
+    #[error("{path} is not a request ledger ({why}): give the ledger's path with --ledger FILE, or a new file name to start one")]
+    NotALedger {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        why: String,
+    },
+    /// The file's place is not usable.
+    #[error("{0}")]
+    Path(String),
+    /// Input the ledger refuses (exit 2 for a command line).
+    #[error("{0}")]
+    Refused(String),
+    /// SQLite failed.
+    #[error("the request ledger {path}: {source}")]
+    Sql {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: rusqlite::Error,
+    },
+}
+
+/// One step of a request's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Recorded, nothing done yet.
+    Received,
+    /// A search ran for it.
+    Searched,
+    /// An access export was written.
+    Exported,
+    /// An erasure ran.
+    Erased,
+    /// The erasure's verification read.
+    Verified,
+    /// A receipt re-check ran.
+    ReChecked,
+}
+
+impl Status {
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Searched => "searched",
+            Status::Exported => "exported",
+            Status::Erased => "erased",
+            Status::Verified => "verified",
+            Status::ReChecked => "re-checked",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "searched" => Status::Searched,
+            "exported" => Status::Exported,
+            "erased" => Status::Erased,
+            "verified" => Status::Verified,
+            "re-checked" => Status::ReChecked,
+            _ => Status::Received,
+        }
+    }
+}
+
+/// How a step went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Done as asked.
+    Ok,
+    /// Done in part: an incomplete scan, settings left not erased, an unverified erasure.
+    Partial,
+    /// Not done: nothing erased of what was planned, data back at a re-check.
+    Failed,
+}
+
+impl Outcome {
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Outcome {
+        match s {
+            "ok" => Outcome::Ok,
+            "partial" => Outcome::Partial,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
+/// A step a run records. Its `detail` is written by the tool from counts and states only,
+/// never from stored values or identifiers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What was done.
+    pub status: Status,
+    /// How it went.
+    pub outcome: Outcome,
+    /// One line: what the run found or did, in counts.
+    pub detail: String,
+    /// The receipt file (JSON) this step wrote or re-checked.
+    pub receipt: Option<String>,
+    /// The access export this step wrote.
+    pub export: Option<String>,
+    /// When compaction may purge the erased data (RFC 3339, from the receipt's
+    /// `gc_grace_seconds`): the re-check is due after it.
+    pub purge_after: Option<String>,
+}
+
+/// What one run records about one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The run id (the audit log's, when the run wrote one).
+    pub run_id: Option<String>,
+    /// The subjects, as HMAC subject refs (`hmac-sha256:...`).
+    pub subject_refs: Vec<String>,
+    /// Fingerprint of the audit key the refs were made with.
+    pub key_fingerprint: String,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// One request, as listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// The request id.
+    pub id: String,
+    /// Received (YYYY-MM-DD).
+    pub received: String,
+    /// The deadline, extensions included (YYYY-MM-DD).
+    pub deadline: String,
+    /// Months the deadline was extended by.
+    pub extended_months: u32,
+    /// Days from today to the deadline (negative: past it).
+    pub days_left: i64,
+    /// The deadline passed and the request is not answered.
+    pub overdue: bool,
+    /// Answered: a verified erasure or an access export was recorded.
+    pub answered: bool,
+    /// The last step's status (`received` when none).
+    pub status: Status,
+    /// The last step's outcome.
+    pub outcome: Outcome,
+    /// The latest purge date of the erased data (RFC 3339).
+    pub purge_after: Option<String>,
+    /// When the next receipt re-check is due (YYYY-MM-DD), `None` when none is scheduled.
+    pub next_recheck_due: Option<String>,
+    /// How many subject refs the request has.
+    pub subjects: usize,
+}
+
+/// An extension of the deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    /// By how many months.
+    pub months: u32,
+    /// Why (Art. 12(3) asks for the reasons to be told to the person).
+    pub reason: String,
+    /// When it was recorded.
+    pub recorded_at: String,
+}
+
+/// A recorded step, with when and by which run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The run.
+    pub run_id: Option<String>,
+    /// What was done.
+    pub status: Status,
+    /// How it went.
+    pub outcome: Outcome,
+    /// What the run found or did.
+    pub detail: String,
+    /// The receipt file.
+    pub receipt: Option<String>,
+    /// The export file.
+    pub export: Option<String>,
+    /// The purge date this step learnt.
+    pub purge_after: Option<String>,
+}
+
+/// A subject ref of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectRef {
+    /// `hmac-sha256:<hex>`.
+    pub subject_ref: String,
+    /// The audit key's fingerprint.
+    pub key_fingerprint: String,
+    /// The first run that recorded it.
+    pub first_seen: String,
+}
+
+/// One request with its whole history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Details {
+    /// As listed.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// `add` (recorded by `requests add`) or `run` (by a run's `--case`).
+    pub created_by: String,
+    /// The extensions.
+    pub extensions: Vec<Extension>,
+    /// The subject refs.
+    pub subject_refs: Vec<SubjectRef>,
+    /// The history, oldest first.
+    pub history: Vec<Event>,
+}
+
+/// What [`Ledger::record`] did to the request itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// The request was there already.
+    Existing,
+    /// The request was not in the ledger: it was added, received today.
+    Created,
+}
+
+/// An open ledger file.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Opens the ledger, creating it (mode 0600) when missing, and brings its schema up to
+    /// date. Refuses a symlink, a file that is not a ledger, and a file of a newer version.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(LedgerError::Path(format!(
+                    "the request ledger {} is a symbolic link; it is not followed (it could point anywhere): give the real path",
+                    path.display()
+                )))
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(LedgerError::Path(format!(
+                    "the request ledger {} is not a regular file: give the path of a ledger file",
+                    path.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(_) => create_private(path)?,
+        }
+        Self::open_file(path, true)
+    }
+
+    /// Opens an existing ledger to read it; a missing file is an error that says where the
+    /// tool looked. The schema must be this build's (an older file is migrated first, which
+    /// writes to it; a newer one is refused).
+    pub fn open_existing(path: &Path) -> Result<Ledger, LedgerError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => Err(LedgerError::Path(format!(
+                "the request ledger {} is a symbolic link; it is not followed: give the real path",
+                path.display()
+            ))),
+            Ok(_) => Self::open_file(path, true),
+            Err(_) => Err(LedgerError::Path(format!(
+                "there is no request ledger at {}: it is created by `gdpr_forget_me requests add` or by a run given --case; give its path with --ledger FILE (or GDPR_FORGET_ME_LEDGER)",
+                path.display()
+            ))),
+        }
+    }
+
+    fn open_file(path: &Path, migrate: bool) -> Result<Ledger, LedgerError> {
+        let sql = |source| LedgerError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        // Two runs may record at once: wait for the other's transaction instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql)?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        if migrate {
+            ledger.migrate()?;
+        }
+        Ok(ledger)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> LedgerError {
+        sql_error(&self.path, source)
+    }
+
+    /// The schema version of the file (0 for a new, empty file).
+    pub fn schema_version(&self) -> Result<i64, LedgerError> {
+        version_of(&self.conn).map_err(|e| self.sql(e))
+    }
+
+    /// Checks what the file is and applies the migrations it lacks, each in its own
+    /// transaction with its `schema_version` row.
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_error(&self.path, e))?;
+        let app_id: i32 = tx
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| sql_error(&self.path, e))?;
+        let tables: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| sql_error(&self.path, e))?;
+        match (app_id, tables) {
+            (schema::APPLICATION_ID, _) => {}
+            (0, 0) => {
+                tx.execute_batch(&format!(
+                    "PRAGMA application_id = {};
+                     CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL) STRICT;",
+                    schema::APPLICATION_ID
+                ))
+                .map_err(|e| sql_error(&self.path, e))?;
+            }
+            (other, _) => {
+                return Err(LedgerError::NotALedger {
+                    path: self.path.clone(),
+                    why: format!(
+                        "an SQLite database of something else (application_id {other:#x}, {tables} table(s))"
+                    ),
+                })
+            }
+        }
+        let found = version_of(&tx).map_err(|e| sql_error(&self.path, e))?;
+        if found > schema::LATEST {
+            return Err(LedgerError::NewerSchema {
+                path: self.path.clone(),
+                found,
+                known: schema::LATEST,
+            });
+        }
+        for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(migration)
+                .and_then(|_| {
+                    tx.execute(
+                        "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+                        params![index as i64 + 1, dates::now_rfc3339()],
+                    )
+                })
+                .map_err(|e| sql_error(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| sql_error(&self.path, e))
+    }
+
+    /// `requests add ID --received DATE`: records a request. A request a run created (received
+    /// = the day of that run) takes the earlier date given here; one added before is refused.
+    pub fn add(&mut self, id: &str, received: Date, today: Date) -> Result<(), LedgerError> {
+        check_request_id(id).map_err(LedgerError::Refused)?;
+        if received > today {
+            return Err(LedgerError::Refused(format!(
+                "--received {} is in the future (today is {}): give the date the request reached you",
+                format_date(received),
+                format_date(today)
+            )));
+        }
+        let existing: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT received, created_by FROM requests WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match existing {
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'add')",
+                        params![id, format_date(received), dates::now_rfc3339()],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                Ok(())
+            }
+            Some((was, by)) if by == "run" && parse_date(&was).is_some_and(|w| received <= w) => {
+                self.conn
+                    .execute(
+                        "UPDATE requests SET received = ?2, created_by = 'add' WHERE id = ?1",
+                        params![id, format_date(received)],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                Ok(())
+            }
+            Some((was, by)) if by == "run" => Err(LedgerError::Refused(format!(
+                "request {id} was recorded by a run on {was}; a request cannot have been received after the run that handled it: give a date on or before {was}"
+            ))),
+            Some((was, _)) => Err(LedgerError::Refused(format!(
+                "request {id} is in the ledger already, received {was}: see `gdpr_forget_me requests show {id}`; to give it more time use `requests extend`"
+            ))),
+        }
+    }
+
+    /// `requests extend ID --months N --reason TEXT`: extends the deadline. At most two months
+    /// in all, decided within the first month (Art. 12(3): the person is told of an extension
+    /// and its reasons within one month of receipt). Returns the new deadline.
+    pub fn extend(
+        &mut self,
+        id: &str,
+        months: u32,
+        reason: &str,
+        today: Date,
+    ) -> Result<Date, LedgerError> {
+        check_request_id(id).map_err(LedgerError::Refused)?;
+        check_reason(reason).map_err(LedgerError::Refused)?;
+        let Some(summary) = self.summary(id, today)? else {
+            return Err(self.unknown(id));
+        };
+        let received = parse_date(&summary.received).expect("stored dates parse");
+        if months == 0 || summary.extended_months + months > MAX_EXTENSION_MONTHS {
+            return Err(LedgerError::Refused(format!(
+                "request {id} is extended by {} month(s) already; GDPR Art. 12(3) allows two further months in all, so --months may be at most {}",
+                summary.extended_months,
+                MAX_EXTENSION_MONTHS - summary.extended_months
+            )));
+        }
+        let first_month = add_months(received, 1);
+        if today > first_month {
+            return Err(LedgerError::Refused(format!(
+                "request {id} was received on {}: an extension must be decided and told to the person within one month of receipt (by {}, GDPR Art. 12(3)); it is too late to extend it",
+                summary.received,
+                format_date(first_month)
+            )));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO extensions (request_id, months, reason, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, months, reason.trim(), dates::now_rfc3339()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(add_months(received, 1 + summary.extended_months + months))
+    }
+
+    /// Records what a run did for request `id`, in one transaction: the request is created
+    /// (received `today`) when it is not in the ledger, the subject refs are added, and the
+    /// steps appended.
+    pub fn record(
+        &mut self,
+        id: &str,
+        run: &RunRecord,
+        today: Date,
+    ) -> Result<Recorded, LedgerError> {
+        check_request_id(id).map_err(LedgerError::Refused)?;
+        // Never store what might be a raw identifier: only the HMAC form is accepted.
+        if !run.subject_refs.iter().all(|r| is_subject_ref(r)) {
+            return Err(LedgerError::Refused(
+                "a subject ref is not of the form hmac-sha256:<64 hex digits>; nothing was recorded".into(),
+            ));
+        }
+        let now = dates::now_rfc3339();
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_error(&path, e))?;
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM requests WHERE id = ?1", [id], |_| Ok(()))
+            .optional()
+            .map_err(|e| sql_error(&path, e))?
+            .is_some();
+        if !exists {
+            tx.execute(
+                "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'run')",
+                params![id, format_date(today), now],
+            )
+            .map_err(|e| sql_error(&path, e))?;
+        }
+        for r in &run.subject_refs {
+            tx.execute(
+                "INSERT OR IGNORE INTO subject_refs (request_id, subject_ref, key_fingerprint, first_seen) VALUES (?1, ?2, ?3, ?4)",
+                params![id, r, run.key_fingerprint, now],
+            )
+            .map_err(|e| sql_error(&path, e))?;
+        }
+        for s in &run.steps {
+            tx.execute(
+                "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id,
+                    now,
+                    s.status.as_str(),
+                    s.outcome.as_str(),
+                    run.run_id,
+                    s.detail,
+                    s.receipt,
+                    s.export,
+                    s.purge_after
+                ],
+            )
+            .map_err(|e| sql_error(&path, e))?;
+        }
+        tx.commit().map_err(|e| sql_error(&path, e))?;
+        Ok(if exists {
+            Recorded::Existing
+        } else {
+            Recorded::Created
+        })
+    }
+
+    /// The subject refs recorded for a request (empty when it is not in the ledger).
+    pub fn subject_refs(&self, id: &str) -> Result<Vec<SubjectRef>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT subject_ref, key_fingerprint, first_seen FROM subject_refs WHERE request_id = ?1 ORDER BY first_seen, subject_ref",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(SubjectRef {
+                    subject_ref: r.get(0)?,
+                    key_fingerprint: r.get(1)?,
+                    first_seen: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(rows)
+    }
+
+    /// Every request: overdue ones first (most overdue first), then by deadline, then by id.
+    pub fn list(&self, today: Date) -> Result<Vec<Summary>, LedgerError> {
+        let ids: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM requests")
+                .map_err(|e| self.sql(e))?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.sql(e))?;
+            ids
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(s) = self.summary(&id, today)? {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(a.deadline.cmp(&b.deadline))
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// One request with its history, `None` when it is not in the ledger.
+    pub fn show(&self, id: &str, today: Date) -> Result<Option<Details>, LedgerError> {
+        let Some(summary) = self.summary(id, today)? else {
+            return Ok(None);
+        };
+        let created_by: String = self
+            .conn
+            .query_row("SELECT created_by FROM requests WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sql(e))?;
+        Ok(Some(Details {
+            summary,
+            created_by,
+            extensions: self.extensions(id)?,
+            subject_refs: self.subject_refs(id)?,
+            history: self.events(id)?,
+        }))
+    }
+
+    /// The error for an id that is not in the ledger.
+    pub fn unknown(&self, id: &str) -> LedgerError {
+        LedgerError::Refused(format!(
+            "request {id} is not in the request ledger {}: add it with `gdpr_forget_me requests add {id} --received YYYY-MM-DD` (or see `requests list`)",
+            self.path.display()
+        ))
+    }
+
+    fn extensions(&self, id: &str) -> Result<Vec<Extension>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT months, reason, recorded_at FROM extensions WHERE request_id = ?1 ORDER BY rowid",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(Extension {
+                    months: r.get(0)?,
+                    reason: r.get(1)?,
+                    recorded_at: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(rows)
+    }
+
+    fn events(&self, id: &str) -> Result<Vec<Event>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT at, run_id, status, outcome, detail, receipt, export, purge_after FROM events WHERE request_id = ?1 ORDER BY seq",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(Event {
+                    at: r.get(0)?,
+                    run_id: r.get(1)?,
+                    status: Status::parse(&r.get::<_, String>(2)?),
+                    outcome: Outcome::parse(&r.get::<_, String>(3)?),
+                    detail: r.get(4)?,
+                    receipt: r.get(5)?,
+                    export: r.get(6)?,
+                    purge_after: r.get(7)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(rows)
+    }
+
+    fn summary(&self, id: &str, today: Date) -> Result<Option<Summary>, LedgerError> {
+        let received: Option<String> = self
+            .conn
+            .query_row("SELECT received FROM requests WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let Some(received) = received else {
+            return Ok(None);
+        };
+        let extended_months: u32 = self.extensions(id)?.iter().map(|e| e.months).sum();
+        let events = self.events(id)?;
+        let subjects = self.subject_refs(id)?.len();
+        let received_date = parse_date(&received).ok_or_else(|| LedgerError::NotALedger {
+            path: self.path.clone(),
+            why: format!("request {id} has a malformed received date"),
+        })?;
+        let deadline = add_months(received_date, 1 + extended_months);
+        let answered = events.iter().any(|e| {
+            e.outcome == Outcome::Ok && matches!(e.status, Status::Verified | Status::Exported)
+        });
+        let days_left = (deadline - today).whole_days();
+        let (status, outcome) = events
+            .last()
+            .map(|e| (e.status, e.outcome))
+            .unwrap_or((Status::Received, Outcome::Ok));
+        let purge_after = events
+            .iter()
+            .filter_map(|e| e.purge_after.clone())
+            .max_by_key(|p| dates::date_of_rfc3339(p));
+        Ok(Some(Summary {
+            id: id.to_string(),
+            received,
+            deadline: format_date(deadline),
+            extended_months,
+            days_left,
+            overdue: !answered && days_left < 0,
+            answered,
+            status,
+            outcome,
+            next_recheck_due: next_recheck_due(&events, purge_after.as_deref()),
+            purge_after,
+            subjects,
+        }))
+    }
+}
+
+/// When the next re-check of the erasure is due: the day after the latest purge date (a
+/// replica that missed the delete can bring the data back once the tombstones are purged),
+/// unless a clean re-check ran after it; the day of a re-check that found the data back (it
+/// is due again at once). `None` when nothing was erased or the last re-check after the purge
+/// date was clean.
+fn next_recheck_due(events: &[Event], purge_after: Option<&str>) -> Option<String> {
+    let last_recheck = events.iter().rev().find(|e| e.status == Status::ReChecked);
+    if let Some(r) = last_recheck {
+        if r.outcome != Outcome::Ok {
+            return dates::date_of_rfc3339(&r.at).map(format_date);
+        }
+    }
+    let purge = dates::date_of_rfc3339(purge_after?)?;
+    let due = purge.next_day()?;
+    match last_recheck.and_then(|r| dates::date_of_rfc3339(&r.at)) {
+        Some(checked) if checked >= due => None,
+        _ => Some(format_date(due)),
+    }
+}
+
+/// `hmac-sha256:` and 64 lower-case hex digits.
+pub fn is_subject_ref(text: &str) -> bool {
+    text.strip_prefix("hmac-sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+fn version_of(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    let has_table: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !has_table {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )
+}
+
+fn sql_error(path: &Path, source: rusqlite::Error) -> LedgerError {
+    if let rusqlite::Error::SqliteFailure(e, _) = &source {
+        if e.code == rusqlite::ErrorCode::NotADatabase {
+            return LedgerError::NotALedger {
+                path: path.to_path_buf(),
+                why: "not an SQLite database".into(),
+            };
+        }
+    }
+    LedgerError::Sql {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Creates an empty file readable and writable by its owner only: the ledger links requests
+/// to subject refs, which whoever holds the audit key can match to people.
+fn create_private(path: &Path) -> Result<(), LedgerError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(LedgerError::Path(format!(
+            "cannot create the request ledger {} ({e}): its folder must exist and be writable; give another path with --ledger FILE",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,51 @@
+//! The ledger's schema and its migrations.
+//!
+//! Each migration brings the file from one version to the next and is recorded in
+//! `schema_version` (one row per version applied), in the same transaction as its changes, so
+//! a crash leaves the file at one version or the next, never between. A file whose version is
+//! newer than this build knows was written by a newer gdpr_forget_me: it is refused, never
+//! "migrated" down or written to, since this build cannot know what the newer columns mean.
+
+/// SQLite `application_id` of a request ledger ("GFML"), so that another SQLite database
+/// given by mistake is recognized and left alone.
+pub const APPLICATION_ID: i32 = 0x4746_4d4c;
+
+/// Migrations in order: `MIGRATIONS[n]` brings version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: requests, their extensions, subject refs and status history.
+    "CREATE TABLE requests (
+        id          TEXT PRIMARY KEY NOT NULL,
+        received    TEXT NOT NULL,            -- YYYY-MM-DD
+        created_at  TEXT NOT NULL,            -- RFC 3339
+        created_by  TEXT NOT NULL CHECK (created_by IN ('add', 'run'))
+    ) STRICT;
+    CREATE TABLE extensions (
+        request_id  TEXT NOT NULL REFERENCES requests(id),
+        months      INTEGER NOT NULL CHECK (months BETWEEN 1 AND 2),
+        reason      TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE subject_refs (
+        request_id      TEXT NOT NULL REFERENCES requests(id),
+        subject_ref     TEXT NOT NULL CHECK (subject_ref GLOB 'hmac-sha256:*'),
+        key_fingerprint TEXT NOT NULL,
+        first_seen      TEXT NOT NULL,
+        PRIMARY KEY (request_id, subject_ref)
+    ) STRICT;
+    CREATE TABLE events (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id   TEXT NOT NULL REFERENCES requests(id),
+        at           TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        outcome      TEXT NOT NULL CHECK (outcome IN ('ok', 'partial', 'failed')),
+        run_id       TEXT,
+        detail       TEXT NOT NULL,
+        receipt      TEXT,
+        export       TEXT,
+        purge_after  TEXT
+    ) STRICT;
+    CREATE INDEX events_by_request ON events (request_id, seq);",
+];
+
+/// The version this build writes and reads.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,360 @@
+use super::*;
+use time::macros::date;
+
+const KEY_FP: &str = "0123456789abcdef";
+
+fn new_ledger() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("requests.sqlite")).unwrap();
+    (dir, ledger)
+}
+
+fn subject_ref(n: u8) -> String {
+    format!("hmac-sha256:{}", format!("{n:02x}").repeat(32))
+}
+
+fn step(status: Status, outcome: Outcome) -> Step {
+    Step {
+        status,
+        outcome,
+        detail: format!("{} {}", status.as_str(), outcome.as_str()),
+        receipt: None,
+        export: None,
+        purge_after: None,
+    }
+}
+
+fn run(steps: Vec<Step>) -> RunRecord {
+    RunRecord {
+        run_id: Some("20261130T010203Z-0011223344556677".into()),
+        subject_refs: vec![subject_ref(1), subject_ref(2)],
+        key_fingerprint: KEY_FP.into(),
+        steps,
+    }
+}
+
+#[test]
+fn a_new_ledger_is_private_at_the_latest_schema_and_reopens_unchanged() {
+    let (dir, ledger) = new_ledger();
+    let path = dir.path().join("requests.sqlite");
+    assert_eq!(ledger.schema_version().unwrap(), schema::LATEST);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    drop(ledger);
+    let again = Ledger::open(&path).unwrap();
+    let rows: i64 = again
+        .conn
+        .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, schema::LATEST, "each migration is applied once");
+}
+
+#[test]
+fn a_ledger_of_a_newer_version_is_refused_and_left_as_it_is() {
+    let (dir, ledger) = new_ledger();
+    let path = dir.path().join("requests.sqlite");
+    ledger
+        .conn
+        .execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, 'later')",
+            [schema::LATEST + 1],
+        )
+        .unwrap();
+    drop(ledger);
+    let before = std::fs::read(&path).unwrap();
+    for opened in [Ledger::open(&path), Ledger::open_existing(&path)] {
+        let err = opened.err().expect("refused");
+        assert!(
+            matches!(err, LedgerError::NewerSchema { found, .. } if found == schema::LATEST + 1)
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("newer version"), "{msg}");
+        assert!(msg.contains(&format!("({})", schema::LATEST)), "{msg}");
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file must not change"
+    );
+}
+
+#[test]
+fn an_older_ledger_is_migrated_forward() {
+    // A file at version 0: a ledger created (application id, version table) but never
+    // migrated, as a crash right after creation would leave it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL) STRICT;",
+            schema::APPLICATION_ID
+        ))
+        .unwrap();
+    }
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), schema::LATEST);
+    ledger
+        .add("DSR-1", date!(2026 - 11 - 02), date!(2026 - 11 - 30))
+        .unwrap();
+}
+
+#[test]
+fn other_files_are_not_taken_for_a_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database at all, just some text that is long enough ........................................................................................").unwrap();
+    let err = Ledger::open(&text).err().unwrap();
+    assert!(matches!(err, LedgerError::NotALedger { .. }), "{err}");
+    let other = dir.path().join("other.sqlite");
+    Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER)")
+        .unwrap();
+    let err = Ledger::open(&other).err().unwrap();
+    assert!(err.to_string().contains("something else"), "{err}");
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link.sqlite");
+        std::os::unix::fs::symlink(&other, &link).unwrap();
+        let err = Ledger::open(&link).err().unwrap();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+    let missing = Ledger::open_existing(&dir.path().join("none.sqlite"))
+        .err()
+        .unwrap();
+    assert!(missing.to_string().contains("requests add"), "{missing}");
+}
+
+#[test]
+fn the_deadline_is_one_month_and_extensions_add_at_most_two_more_with_a_reason() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    ledger.add("DSR-1", date!(2026 - 11 - 10), today).unwrap();
+    let s = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(s.summary.deadline, "2026-12-10");
+    assert_eq!(s.summary.days_left, 10);
+    assert_eq!(s.summary.status, Status::Received);
+
+    let new = ledger
+        .extend("DSR-1", 1, "complex: 14 agents", today)
+        .unwrap();
+    assert_eq!(new, date!(2027 - 01 - 10));
+    let err = ledger.extend("DSR-1", 2, "more", today).unwrap_err();
+    assert!(err.to_string().contains("at most 1"), "{err}");
+    ledger.extend("DSR-1", 1, "still complex", today).unwrap();
+    let s = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(s.summary.deadline, "2027-02-10");
+    assert_eq!(s.summary.extended_months, 2);
+    assert_eq!(s.extensions.len(), 2);
+    assert_eq!(s.extensions[0].reason, "complex: 14 agents");
+    assert!(ledger.extend("DSR-1", 1, "again", today).is_err());
+
+    // Too late: past the first month, no extension can be told in time.
+    ledger.add("DSR-2", date!(2026 - 10 - 01), today).unwrap();
+    let err = ledger.extend("DSR-2", 1, "late", today).unwrap_err();
+    assert!(err.to_string().contains("within one month"), "{err}");
+    // Unknown requests, bad reasons and zero months are refused, and nothing is recorded.
+    assert!(ledger.extend("DSR-9", 1, "x", today).is_err());
+    assert!(ledger.extend("DSR-1", 0, "x", today).is_err());
+    let err = ledger
+        .extend("DSR-2", 1, "caller a@b.com", today)
+        .unwrap_err();
+    assert!(err.to_string().contains("e-mail"), "{err}");
+    assert!(ledger
+        .show("DSR-2", today)
+        .unwrap()
+        .unwrap()
+        .extensions
+        .is_empty());
+}
+
+#[test]
+fn adding_refuses_duplicates_and_future_dates_but_corrects_a_run_created_request() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    assert!(ledger.add("DSR-1", date!(2026 - 12 - 01), today).is_err());
+    assert!(ledger.add("bad id", date!(2026 - 11 - 01), today).is_err());
+    ledger.add("DSR-1", date!(2026 - 11 - 01), today).unwrap();
+    let err = ledger
+        .add("DSR-1", date!(2026 - 11 - 02), today)
+        .unwrap_err();
+    assert!(err.to_string().contains("already"), "{err}");
+
+    // A run created DSR-2 today; the officer then records when it really arrived.
+    assert_eq!(
+        ledger
+            .record(
+                "DSR-2",
+                &run(vec![step(Status::Searched, Outcome::Ok)]),
+                today
+            )
+            .unwrap(),
+        Recorded::Created
+    );
+    assert_eq!(
+        ledger.show("DSR-2", today).unwrap().unwrap().created_by,
+        "run"
+    );
+    ledger.add("DSR-2", date!(2026 - 11 - 20), today).unwrap();
+    let s = ledger.show("DSR-2", today).unwrap().unwrap();
+    assert_eq!(s.summary.received, "2026-11-20");
+    assert_eq!(s.summary.deadline, "2026-12-20");
+    assert_eq!(s.history.len(), 1, "the history is kept");
+}
+
+#[test]
+fn a_run_records_refs_and_steps_and_the_status_follows_the_last_step() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    ledger.add("DSR-1", date!(2026 - 11 - 29), today).unwrap();
+    let mut erased = step(Status::Erased, Outcome::Partial);
+    erased.receipt = Some("/srv/privacy/gdpr_forget_me.receipt.r1.json".into());
+    erased.purge_after = Some("2026-12-10T01:00:00Z".into());
+    let mut verified = step(Status::Verified, Outcome::Failed);
+    verified.purge_after = erased.purge_after.clone();
+    assert_eq!(
+        ledger
+            .record(
+                "DSR-1",
+                &run(vec![step(Status::Searched, Outcome::Ok), erased, verified]),
+                today
+            )
+            .unwrap(),
+        Recorded::Existing
+    );
+    let s = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(
+        (s.summary.status, s.summary.outcome),
+        (Status::Verified, Outcome::Failed)
+    );
+    assert!(!s.summary.answered);
+    assert_eq!(s.subject_refs.len(), 2);
+    assert_eq!(s.history.len(), 3);
+    assert_eq!(
+        s.history[1].receipt.as_deref(),
+        Some("/srv/privacy/gdpr_forget_me.receipt.r1.json")
+    );
+    assert_eq!(
+        s.summary.purge_after.as_deref(),
+        Some("2026-12-10T01:00:00Z")
+    );
+    assert_eq!(s.summary.next_recheck_due.as_deref(), Some("2026-12-11"));
+
+    // The next run finishes it: same refs (not duplicated), one more.
+    let mut again = run(vec![
+        step(Status::Erased, Outcome::Ok),
+        step(Status::Verified, Outcome::Ok),
+    ]);
+    again.subject_refs.push(subject_ref(3));
+    ledger.record("DSR-1", &again, today).unwrap();
+    let s = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(
+        (s.summary.status, s.summary.outcome),
+        (Status::Verified, Outcome::Ok)
+    );
+    assert!(s.summary.answered);
+    assert_eq!(s.subject_refs.len(), 3);
+
+    // A re-check after the purge date that is clean: no re-check scheduled any more; one that
+    // finds the data back: due at once.
+    let later = date!(2026 - 12 - 12);
+    ledger
+        .conn
+        .execute("UPDATE events SET at = '2026-12-12T09:00:00Z'", [])
+        .unwrap();
+    ledger
+        .record(
+            "DSR-1",
+            &run(vec![step(Status::ReChecked, Outcome::Ok)]),
+            later,
+        )
+        .unwrap();
+    ledger
+        .conn
+        .execute("UPDATE events SET at = '2026-12-12T09:00:00Z'", [])
+        .unwrap();
+    assert_eq!(
+        ledger
+            .show("DSR-1", later)
+            .unwrap()
+            .unwrap()
+            .summary
+            .next_recheck_due,
+        None
+    );
+    ledger
+        .record(
+            "DSR-1",
+            &run(vec![step(Status::ReChecked, Outcome::Failed)]),
+            later,
+        )
+        .unwrap();
+    ledger
+        .conn
+        .execute("UPDATE events SET at = '2026-12-12T09:00:00Z'", [])
+        .unwrap();
+    assert_eq!(
+        ledger
+            .show("DSR-1", later)
+            .unwrap()
+            .unwrap()
+            .summary
+            .next_recheck_due
+            .as_deref(),
+        Some("2026-12-12")
+    );
+}
+
+#[test]
+fn only_hmac_refs_enter_the_ledger() {
+    let (dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    let mut bad = run(vec![step(Status::Searched, Outcome::Ok)]);
+    bad.subject_refs = vec!["john.smith@pizza.com".into()];
+    assert!(ledger.record("DSR-1", &bad, today).is_err());
+    assert!(
+        ledger.show("DSR-1", today).unwrap().is_none(),
+        "nothing recorded"
+    );
+    drop(ledger);
+    let bytes = std::fs::read(dir.path().join("requests.sqlite")).unwrap();
+    assert!(!bytes.windows(10).any(|w| w == b"john.smith"));
+}
+
+#[test]
+fn the_list_puts_overdue_requests_first_then_by_deadline() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    ledger.add("B-late", date!(2026 - 10 - 05), today).unwrap();
+    ledger.add("A-later", date!(2026 - 11 - 20), today).unwrap();
+    ledger
+        .add("C-sooner", date!(2026 - 11 - 05), today)
+        .unwrap();
+    ledger
+        .add("D-very-late", date!(2026 - 09 - 01), today)
+        .unwrap();
+    ledger
+        .add("E-answered", date!(2026 - 09 - 02), today)
+        .unwrap();
+    ledger
+        .record(
+            "E-answered",
+            &run(vec![step(Status::Exported, Outcome::Ok)]),
+            today,
+        )
+        .unwrap();
+    let list = ledger.list(today).unwrap();
+    let ids: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["D-very-late", "B-late", "E-answered", "C-sooner", "A-later"]
+    );
+    assert!(list[0].overdue && list[1].overdue && !list[2].overdue);
+    assert_eq!(list[1].days_left, -25);
+    assert_eq!(list[3].days_left, 5);
+}

@@ -1,0 +1,975 @@
+//! The request ledger on the command line: `gdpr_forget_me requests add|extend|list|show`,
+//! and what a run given `--case` records in the ledger.
+//!
+//! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
+//! every command line of the original tool (all flags) parses exactly as before. The ledger
+//! itself is `crates/request-ledger`; this module is its glue: where the file is, how a run's
+//! search, export, erasure receipt and re-check become steps of a request, and printing.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use forgetme_audit::AuditKey;
+use forgetme_erasure_receipt::Receipt;
+use forgetme_matcher::{printable, Matcher};
+use forgetme_request_ledger::{
+    check_request_id, format_date, parse_date, today_utc, Date, Ledger, LedgerError, Outcome,
+    Recorded, RunRecord, Status, Step, Summary,
+};
+
+use crate::args::Args;
+use crate::failure::Failure;
+use crate::files::{self, Existing};
+use crate::input::Inputs;
+
+/// The ledger's file name when it is not pinned: beside the audit log.
+pub const DEFAULT_FILE_NAME: &str = "gdpr_forget_me.requests.sqlite";
+
+/// Whether the command line is a `requests` command: the word as the first argument, and
+/// only there (`--search requests` or `--case requests` stay ordinary runs).
+pub fn is_requests_command(raw: &[OsString]) -> bool {
+    raw.get(1).is_some_and(|a| a == "requests")
+}
+
+/// Where the ledger is: `--ledger` (or `GDPR_FORGET_ME_LEDGER`), else beside the audit log.
+pub fn ledger_path(ledger: Option<&Path>, audit_log: &Path) -> PathBuf {
+    match ledger {
+        Some(p) => p.to_path_buf(),
+        None => files::parent_dir(audit_log).join(DEFAULT_FILE_NAME),
+    }
+}
+
+/// The request ledger: requests received, their deadlines, and what the runs did for them.
+///
+/// Runs given --case ID record their search, export, erasure and re-check here; these
+/// commands add requests, extend deadlines and show them. The ledger holds no e-mail address
+/// or phone number: subjects appear as the audit log's HMAC subject refs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gdpr_forget_me requests",
+    bin_name = "gdpr_forget_me requests",
+    max_term_width = 100,
+    after_help = "Exit codes: 0 done; 2 bad input or a ledger that cannot be used (nothing changed); 1 the ledger could not be read or written."
+)]
+pub struct RequestsArgs {
+    /// The ledger file (SQLite). Default: gdpr_forget_me.requests.sqlite beside the audit log.
+    #[arg(
+        long = "ledger",
+        value_name = "FILE",
+        env = "GDPR_FORGET_ME_LEDGER",
+        global = true
+    )]
+    pub ledger: Option<PathBuf>,
+
+    /// The audit log whose folder holds the ledger when --ledger is not given.
+    #[arg(
+        long = "audit-log",
+        value_name = "FILE",
+        env = "GDPR_FORGET_ME_AUDIT_LOG",
+        default_value = "gdpr_forget_me.audit.jsonl",
+        global = true
+    )]
+    pub audit_log: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record a request: its id (the ticket reference runs get as --case) and the date it was
+    /// received; the deadline is one month later (GDPR Art. 12(3)).
+    Add {
+        /// The request id: 1 to 64 letters, digits and - _ . : / #.
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: String,
+        /// The day the request was received, YYYY-MM-DD.
+        #[arg(long = "received", value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+        received: Date,
+    },
+    /// Extend a request's deadline by one or two further months (at most two in all), with the
+    /// reason to tell the person; only within the first month after receipt.
+    Extend {
+        /// The request id.
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: String,
+        /// Months to add: 1 or 2.
+        #[arg(long = "months", value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=2))]
+        months: u32,
+        /// Why (its complexity, the number of requests). No e-mail address or phone number.
+        #[arg(long = "reason", value_name = "TEXT")]
+        reason: String,
+    },
+    /// List every request, overdue ones first, then by deadline.
+    List {
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "text")]
+        format: LedgerFormat,
+    },
+    /// One request and its whole history.
+    Show {
+        /// The request id.
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: String,
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "text")]
+        format: LedgerFormat,
+    },
+}
+
+/// Output formats of `list` and `show`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    /// A table (list) or a page (show).
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+fn parse_id(text: &str) -> Result<String, String> {
+    check_request_id(text).map(|_| text.to_string())
+}
+
+fn parse_date_arg(text: &str) -> Result<Date, String> {
+    parse_date(text).ok_or_else(|| {
+        "expected a date as YYYY-MM-DD, e.g. 2026-11-29 (a real calendar day)".to_string()
+    })
+}
+
+/// `gdpr_forget_me requests ...`: parses (the word `requests` stands for the program name),
+/// runs the command and reports like every run (exit 2 for bad input, nothing changed).
+pub fn main(raw: &[OsString]) -> ExitCode {
+    let json = crate::failure::wants_json(raw);
+    let args = match RequestsArgs::try_parse_from(&raw[1..]) {
+        Ok(a) => a,
+        Err(e) => {
+            if e.use_stderr() && json {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or("invalid arguments");
+                crate::failure::print_json_error(
+                    "bad_input",
+                    2,
+                    first.trim_start_matches("error: "),
+                );
+            }
+            e.exit();
+        }
+    };
+    match run(&args, today_utc()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(json),
+    }
+}
+
+fn failure(e: LedgerError) -> Failure {
+    match e {
+        LedgerError::Sql { .. } => Failure::Run(e.to_string()),
+        _ => Failure::Input(e.to_string()),
+    }
+}
+
+fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
+    let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+    match &args.command {
+        Command::Add { id, received } => {
+            check_ledger_place(&path)?;
+            let mut ledger = Ledger::open(&path).map_err(failure)?;
+            ledger.add(id, *received, today).map_err(failure)?;
+            let s = ledger
+                .list(today)
+                .map_err(failure)?
+                .into_iter()
+                .find(|s| s.id == *id)
+                .expect("just added");
+            println!(
+                "Request {id} recorded in {}: received {}, deadline {} ({}).",
+                path.display(),
+                s.received,
+                s.deadline,
+                days_text(&s)
+            );
+        }
+        Command::Extend { id, months, reason } => {
+            let mut ledger = Ledger::open_existing(&path).map_err(failure)?;
+            let deadline = ledger.extend(id, *months, reason, today).map_err(failure)?;
+            println!(
+                "Request {id}: deadline extended by {months} month(s) to {}. Tell the person, with the reason, within one month of receipt (GDPR Art. 12(3)).",
+                format_date(deadline)
+            );
+        }
+        Command::List { format } => {
+            let ledger = Ledger::open_existing(&path).map_err(failure)?;
+            let list = ledger.list(today).map_err(failure)?;
+            match format {
+                LedgerFormat::Json => print_json(&serde_json::json!({
+                    "ledger": path.display().to_string(),
+                    "today": format_date(today),
+                    "requests": list,
+                })),
+                LedgerFormat::Text => print!("{}", list_text(&list)),
+            }
+        }
+        Command::Show { id, format } => {
+            let ledger = Ledger::open_existing(&path).map_err(failure)?;
+            let Some(details) = ledger.show(id, today).map_err(failure)? else {
+                return Err(failure(ledger.unknown(id)));
+            };
+            match format {
+                LedgerFormat::Json => {
+                    let mut doc = serde_json::to_value(&details).expect("serializes");
+                    doc["ledger"] = path.display().to_string().into();
+                    doc["today"] = format_date(today).into();
+                    print_json(&doc)
+                }
+                LedgerFormat::Text => print!("{}", show_text(&details)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_json(doc: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(doc).expect("a JSON value serializes")
+    );
+}
+
+/// The ledger's place must be usable before anything is read: its folder exists and is
+/// writable, and it is not a symbolic link or a folder.
+fn check_ledger_place(path: &Path) -> Result<(), Failure> {
+    files::check_output("--ledger", path, Existing::Append).map_err(Failure::from)
+}
+
+fn status_text(status: Status, outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Ok => status.as_str().to_string(),
+        other => format!("{} {}", status.as_str(), other.as_str().to_uppercase()),
+    }
+}
+
+fn days_text(s: &Summary) -> String {
+    if s.answered {
+        "answered".to_string()
+    } else if s.overdue {
+        format!("OVERDUE by {} day(s)", -s.days_left)
+    } else {
+        format!("{} day(s) left", s.days_left)
+    }
+}
+
+/// The list as a table.
+fn list_text(list: &[Summary]) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    if list.is_empty() {
+        t.push_str("No requests in the ledger.\n");
+        return t;
+    }
+    let width = list.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    let _ = writeln!(
+        t,
+        "{:width$}  {:10}  {:10}  {:22}  {:20}  {:10}  NEXT RE-CHECK",
+        "ID", "RECEIVED", "DEADLINE", "DAYS LEFT", "STATUS", "PURGE"
+    );
+    for s in list {
+        let _ = writeln!(
+            t,
+            "{:width$}  {:10}  {:10}  {:22}  {:20}  {:10}  {}",
+            s.id,
+            s.received,
+            s.deadline,
+            days_text(s),
+            status_text(s.status, s.outcome),
+            s.purge_after
+                .as_deref()
+                .map(|p| p.get(..10).unwrap_or(p))
+                .unwrap_or("-"),
+            s.next_recheck_due.as_deref().unwrap_or("-"),
+        );
+    }
+    let overdue = list.iter().filter(|s| s.overdue).count();
+    if overdue > 0 {
+        let _ = writeln!(t, "{overdue} request(s) OVERDUE.");
+    }
+    t
+}
+
+/// One request as a page.
+fn show_text(d: &forgetme_request_ledger::Details) -> String {
+    use std::fmt::Write;
+    let s = &d.summary;
+    let mut t = String::new();
+    let _ = writeln!(t, "Request {}", s.id);
+    let _ = writeln!(
+        t,
+        "received {}  deadline {}  ({}){}",
+        s.received,
+        s.deadline,
+        days_text(s),
+        if d.created_by == "run" {
+            "  [added by a run: received is the day of that run]"
+        } else {
+            ""
+        }
+    );
+    for e in &d.extensions {
+        let _ = writeln!(
+            t,
+            "extended by {} month(s) on {}: {}",
+            e.months,
+            e.recorded_at.get(..10).unwrap_or(&e.recorded_at),
+            printable(&e.reason)
+        );
+    }
+    let _ = writeln!(t, "status {}", status_text(s.status, s.outcome));
+    let _ = writeln!(
+        t,
+        "purge date {}  next re-check due {}",
+        s.purge_after.as_deref().unwrap_or("-"),
+        s.next_recheck_due.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(t, "subjects ({}):", d.subject_refs.len());
+    for r in &d.subject_refs {
+        let _ = writeln!(t, "  {}  (audit key {})", r.subject_ref, r.key_fingerprint);
+    }
+    let _ = writeln!(t, "history:");
+    if d.history.is_empty() {
+        let _ = writeln!(t, "  (no run yet)");
+    }
+    for e in &d.history {
+        let _ = writeln!(
+            t,
+            "  {}  {:20}  {}{}",
+            e.at,
+            status_text(e.status, e.outcome),
+            printable(&e.detail),
+            e.run_id
+                .as_deref()
+                .map(|r| format!("  [run {}]", printable(r)))
+                .unwrap_or_default()
+        );
+        for (what, p) in [("receipt", &e.receipt), ("export", &e.export)] {
+            if let Some(p) = p {
+                let _ = writeln!(t, "      {what} {}", printable(p));
+            }
+        }
+    }
+    t
+}
+
+/// What a run given `--case` records: opened before anything is read, written at the end.
+pub struct RunLedger {
+    ledger: Ledger,
+    id: String,
+    record: RunRecord,
+    /// Paths recorded are absolute, so they stay findable from anywhere.
+    today: Date,
+}
+
+/// With `--case` (or a re-checked receipt that names its case), opens the ledger before
+/// anything is read: a ledger that cannot be used, of a newer version, or an output path that
+/// would put an identifier into it is refused (exit 2). Loads (or creates, saying so) the
+/// audit key the subject refs are made with, as the audit log and receipts make them.
+pub fn open_for_run(
+    args: &Args,
+    inputs: &Inputs,
+    receipt_case: Option<&str>,
+) -> Result<Option<RunLedger>, Failure> {
+    let id = match (inputs.case.as_deref(), receipt_case) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(Failure::Input(format!(
+                "--case {a} is not the case of this receipt ({b}): give the receipt's case, or leave --case out"
+            )))
+        }
+        (Some(a), _) => a.to_string(),
+        (None, Some(b)) => b.to_string(),
+        (None, None) => return Ok(None),
+    };
+    let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+    check_ledger_place(&path)?;
+    // The ledger records these paths: a file named after the subject would put an identifier
+    // into it.
+    let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
+    for (flag, p) in [
+        ("--export", &args.export),
+        ("--receipt", &args.receipt),
+        ("--recheck-receipt", &args.recheck_receipt),
+    ] {
+        if let Some(p) = p {
+            if path_holds_identifier(p, &matcher) {
+                return Err(Failure::Input(format!(
+                    "{flag}: the file name holds one of the identifiers searched for; the run is recorded in the request ledger under --case, which never holds an identifier: name the file after the case (e.g. {id}.json)"
+                )));
+            }
+        }
+    }
+    // The ledger first: one that cannot be used stops the run before the key is created.
+    let ledger = Ledger::open(&path).map_err(failure)?;
+    let key = if args.recheck_receipt.is_some() {
+        AuditKey::load_existing(&args.audit_key)
+    } else {
+        let existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
+        let key = AuditKey::load_or_create(&args.audit_key);
+        if key.is_ok() && !existed {
+            eprintln!(
+                "note: created the audit key {} (mode 0600): the request ledger's subject refs are made with it. Keep it with the audit log; pin one place with --audit-key or GDPR_FORGET_ME_AUDIT_KEY.",
+                std::path::absolute(&args.audit_key)
+                    .unwrap_or_else(|_| args.audit_key.clone())
+                    .display()
+            );
+        }
+        key
+    }
+    .map_err(|e| Failure::Input(e.to_string()))?;
+    let refs: Vec<String> = inputs
+        .identifiers
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let fingerprint = key.fingerprint();
+    let known: Vec<String> = ledger
+        .subject_refs(&id)
+        .map_err(failure)?
+        .into_iter()
+        .filter(|r| r.key_fingerprint == fingerprint)
+        .map(|r| r.subject_ref)
+        .collect();
+    if !known.is_empty() && !refs.iter().any(|r| known.contains(r)) {
+        eprintln!(
+            "note: none of this run's identifiers were searched for request {id} before; they are added to it. If this is another person, stop and use that person's --case."
+        );
+    }
+    Ok(Some(RunLedger {
+        ledger,
+        id,
+        record: RunRecord {
+            run_id: None,
+            subject_refs: refs,
+            key_fingerprint: fingerprint,
+            steps: Vec::new(),
+        },
+        today: today_utc(),
+    }))
+}
+
+/// Whether a file path holds one of the identifiers: anywhere in it, an e-mail address's
+/// normalized form (case-insensitively: `export-John.Smith@pizza.com.json`), and in any of its
+/// parts, with or without its extensions, what the matcher finds (phone numbers in any
+/// spelling).
+fn path_holds_identifier(path: &Path, matcher: &Matcher) -> bool {
+    let text = path.to_string_lossy().to_lowercase();
+    let email_inside = matcher.identifiers().iter().any(|i| {
+        use forgetme_matcher::IdentifierKind::{Email, Text};
+        matches!(i.kind(), Email | Text) && text.contains(&i.normalized().to_lowercase())
+    });
+    email_inside
+        || path.iter().any(|part| {
+            let part = part.to_string_lossy();
+            let mut stems = vec![part.as_ref()];
+            let mut rest = part.as_ref();
+            while let Some((stem, _)) = rest.rsplit_once('.') {
+                stems.push(stem);
+                rest = stem;
+            }
+            stems.iter().any(|s| matcher.is_match_text(s))
+        })
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+impl RunLedger {
+    fn push(&mut self, status: Status, outcome: Outcome, detail: String) -> &mut Step {
+        self.record.steps.push(Step {
+            status,
+            outcome,
+            detail,
+            receipt: None,
+            export: None,
+            purge_after: None,
+        });
+        self.record.steps.last_mut().expect("just pushed")
+    }
+
+    /// The search: complete, or partial with the ranges it missed.
+    pub fn searched(&mut self, outcome: &forgetme_findings::SearchOutcome) {
+        let found = outcome.totals.settings;
+        if outcome.complete() {
+            self.push(
+                Status::Searched,
+                Outcome::Ok,
+                format!(
+                    "complete scan of {} row(s): {found} setting(s) hold an identifier",
+                    outcome.rows
+                ),
+            );
+        } else {
+            self.push(
+                Status::Searched,
+                Outcome::Partial,
+                format!(
+                    "INCOMPLETE scan: {} token range(s) unread, {found} setting(s) found in what was read; run it again",
+                    outcome.failed.len()
+                ),
+            );
+        }
+    }
+
+    /// The access export: written (from a complete scan, or not: then it is no answer), or not.
+    pub fn exported(&mut self, path: Option<&Path>, outcome: &forgetme_findings::SearchOutcome) {
+        match path {
+            Some(p) => {
+                let (o, detail) = if outcome.complete() {
+                    (Outcome::Ok, "access export written".to_string())
+                } else {
+                    (
+                        Outcome::Partial,
+                        "access export written from an INCOMPLETE scan: it is no answer yet"
+                            .to_string(),
+                    )
+                };
+                self.push(Status::Exported, o, detail).export = Some(absolute(p));
+            }
+            None => {
+                self.push(
+                    Status::Exported,
+                    Outcome::Failed,
+                    "the access export was NOT written (see the run's errors)".into(),
+                );
+            }
+        }
+    }
+
+    /// The erasure and its verification, from the receipt the run wrote.
+    pub fn erased(&mut self, receipt: &Receipt, path: &Path) {
+        self.record.run_id = Some(receipt.run_id.clone());
+        let count = |action: &str| {
+            receipt
+                .locations
+                .iter()
+                .filter(|l| l.action == action)
+                .count()
+        };
+        let erased = count("deleted") + count("rewritten");
+        let gone = count("already_gone");
+        let failed = count("failed");
+        let not_erased = count("not_erased");
+        let skipped = count("skipped_changed");
+        let complete = receipt.scan.as_ref().is_none_or(|s| s.complete);
+        let outcome = if failed + not_erased == 0 && complete {
+            Outcome::Ok
+        } else if erased + gone == 0 && failed + not_erased > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Partial
+        };
+        let detail = if receipt.locations.is_empty() {
+            "nothing to erase: no setting to erase held an identifier".to_string()
+        } else {
+            format!(
+                "{erased} setting(s) erased, {gone} already gone, {failed} failed, {not_erased} NOT erased, {skipped} skipped (changed meanwhile){}",
+                if failed + not_erased > 0 {
+                    ": run the erasure again to finish it"
+                } else {
+                    ""
+                }
+            )
+        };
+        let detail = if complete {
+            detail
+        } else {
+            format!("{detail}; the scan was INCOMPLETE")
+        };
+        // The latest moment compaction may purge what was erased, over the touched tables.
+        let purge_after = (erased > 0)
+            .then(|| {
+                receipt
+                    .disk
+                    .tables
+                    .iter()
+                    .filter(|t| t.gc_grace_seconds >= 0)
+                    .map(|t| t.purgeable_after.clone())
+                    .max()
+            })
+            .flatten();
+        let receipt_path = absolute(path);
+        let step = self.push(Status::Erased, outcome, detail);
+        step.receipt = Some(receipt_path.clone());
+        step.purge_after = purge_after.clone();
+        let v = &receipt.verification;
+        // Not verified is partial (what failed is still there, the next run finishes it);
+        // collateral damage, data of others lost, is a failure.
+        let outcome = if v.verified {
+            Outcome::Ok
+        } else if v.collateral_damage > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Partial
+        };
+        let step = self.push(
+            Status::Verified,
+            outcome,
+            format!(
+                "read back at {}: {} checked, {} still holding an identifier, {} unreadable, {} collateral damage: {}",
+                v.consistency,
+                v.checked,
+                v.still_matching,
+                v.unreadable,
+                v.collateral_damage,
+                if v.verified { "VERIFIED" } else { "NOT VERIFIED" }
+            ),
+        );
+        step.receipt = Some(receipt_path);
+        step.purge_after = purge_after;
+    }
+
+    /// An erasure whose receipt could not be written: recorded, as partial.
+    pub fn erased_without_receipt(&mut self) {
+        self.push(
+            Status::Erased,
+            Outcome::Partial,
+            "the erasure ran but its receipt was NOT written (see the run's report)".into(),
+        );
+    }
+
+    /// A re-check of a receipt.
+    pub fn rechecked(&mut self, receipt: &Receipt, path: &Path, clean: bool) {
+        self.record.run_id = Some(receipt.run_id.clone());
+        let (outcome, detail) = if clean {
+            (
+                Outcome::Ok,
+                format!(
+                    "{} location(s) of receipt {} re-read: clean",
+                    receipt.locations.len(),
+                    receipt.run_id
+                ),
+            )
+        } else {
+            (
+                Outcome::Failed,
+                format!(
+                    "receipt {} re-read: NOT CLEAN (data back, or a location unreadable); erase again and re-check",
+                    receipt.run_id
+                ),
+            )
+        };
+        self.push(Status::ReChecked, outcome, detail).receipt = Some(absolute(path));
+    }
+
+    /// Writes what the run recorded, in one transaction; says where, and when the request was
+    /// not in the ledger before, that its received date is today's until corrected.
+    pub fn finish(mut self) -> Result<(), String> {
+        if self.record.steps.is_empty() {
+            return Ok(());
+        }
+        let recorded = self
+            .ledger
+            .record(&self.id, &self.record, self.today)
+            .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
+        let id = &self.id;
+        let last = self.record.steps.last().expect("not empty");
+        eprintln!(
+            "Request {id} recorded in the request ledger {}: {}.",
+            self.ledger.path().display(),
+            status_text(last.status, last.outcome)
+        );
+        if recorded == Recorded::Created {
+            eprintln!(
+                "note: request {id} was not in the request ledger: it was added as received today ({}), so its deadline is a month from today. If it was received earlier, say so: gdpr_forget_me requests add {id} --received YYYY-MM-DD",
+                format_date(self.today)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Writes a run's ledger record, if any; an error becomes one of the run's file errors.
+pub fn finish(ledger: Option<RunLedger>, file_errors: &mut Vec<String>) {
+    if let Some(l) = ledger {
+        if let Err(e) = l.finish() {
+            file_errors.push(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    /// The original's command lines, and ones with the word `requests` as a value, are not
+    /// `requests` commands and parse into the same arguments as without the ledger.
+    #[test]
+    fn ordinary_command_lines_are_not_requests_commands_and_parse_as_before() {
+        let search = [
+            "gdpr_forget_me",
+            "--cass_keyspace",
+            "sipfs",
+            "--cass_hostname",
+            "localhost",
+            "--cass_port",
+            "9042",
+            "--search",
+            "requests",
+            "--group_name",
+            "interaction-workspace-personal-favorites",
+            "--cleanup",
+            "false",
+            "--case",
+            "requests",
+        ];
+        assert!(!is_requests_command(&os(&search)));
+        let a = Args::try_parse_from(search).unwrap();
+        assert_eq!(a.cass_keyspace, "sipfs");
+        assert_eq!(a.cass_hostname, "localhost");
+        assert_eq!(a.cass_port, 9042);
+        assert_eq!(a.search, vec!["requests"]);
+        assert_eq!(
+            a.group_name.as_deref(),
+            Some("interaction-workspace-personal-favorites")
+        );
+        assert!(!a.cleanup);
+        assert_eq!(a.case.as_deref(), Some("requests"));
+        assert_eq!(a.ledger, None);
+        // Every field but the new --ledger is what the same line gave before it existed:
+        // compared through Debug, with the ledger field the only difference allowed.
+        let shown = format!("{a:?}");
+        assert!(shown.contains("ledger: None"), "{shown}");
+
+        // A bare `requests` anywhere but first is still an unknown positional: refused as
+        // before, never taken for the command.
+        let err = Args::try_parse_from(["gdpr_forget_me", "--search", "a@b.com", "requests"])
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(!is_requests_command(&os(&[
+            "gdpr_forget_me",
+            "--search",
+            "a@b.com",
+            "requests"
+        ])));
+        assert!(is_requests_command(&os(&[
+            "gdpr_forget_me",
+            "requests",
+            "list"
+        ])));
+        assert!(!is_requests_command(&os(&["gdpr_forget_me"])));
+    }
+
+    #[test]
+    fn requests_commands_parse_and_refuse_bad_input_with_exit_2() {
+        let parse = |v: &[&str]| RequestsArgs::try_parse_from(v.iter().copied());
+        let a = parse(&["requests", "add", "DSR-1", "--received", "2026-11-02"]).unwrap();
+        assert!(matches!(a.command, Command::Add { ref id, .. } if id == "DSR-1"));
+        let a = parse(&[
+            "requests",
+            "list",
+            "--format",
+            "json",
+            "--ledger",
+            "/x/l.sqlite",
+        ])
+        .unwrap();
+        assert_eq!(a.ledger.as_deref(), Some(Path::new("/x/l.sqlite")));
+        for (bad, hint) in [
+            (
+                &["requests", "add", "DSR 1", "--received", "2026-11-02"][..],
+                "ticket reference",
+            ),
+            (
+                &["requests", "add", "DSR-1", "--received", "02.11.2026"][..],
+                "YYYY-MM-DD",
+            ),
+            (&["requests", "add", "DSR-1"][..], "--received"),
+            (
+                &[
+                    "requests", "extend", "DSR-1", "--months", "3", "--reason", "x",
+                ][..],
+                "1..=2",
+            ),
+            (&["requests", "frobnicate"][..], "frobnicate"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+            assert!(err.to_string().contains(hint), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_file_named_after_the_subject_is_seen_in_any_part_of_its_path() {
+        use forgetme_matcher::{parse_identifier, ParseOptions, Region};
+        let options = ParseOptions {
+            default_region: Region::parse("US"),
+            allow_text: false,
+        };
+        let matcher = Matcher::new(
+            vec![
+                parse_identifier("john.smith@pizza.com", &options).unwrap(),
+                parse_identifier("+1 555 010 0001", &options).unwrap(),
+            ],
+            Region::parse("US"),
+        );
+        for holds in [
+            "/tmp/x/john.smith@pizza.com.json",
+            "/tmp/x/export-John.Smith@Pizza.com.json",
+            "exports/john.smith@pizza.com/copy.json",
+            "/srv/caller-15550100001.json",
+            "/srv/+1 555 010 0001/receipt.json",
+            "/srv/555-010-0001.receipt.json",
+        ] {
+            assert!(path_holds_identifier(Path::new(holds), &matcher), "{holds}");
+        }
+        for clean in [
+            "/srv/privacy/DSR-2026-0042.json",
+            "receipt.json",
+            "/tmp/.tmpAb12/x.json",
+        ] {
+            assert!(
+                !path_holds_identifier(Path::new(clean), &matcher),
+                "{clean}"
+            );
+        }
+    }
+
+    fn receipt(actions: &[&str], verified: bool) -> Receipt {
+        let location = |action: &str| {
+            serde_json::json!({
+                "table": "sipfs.settings", "value_column": "value", "owner_id": "a1",
+                "group": "interaction-workspace-personal-favorites", "setting_key": "fav-1",
+                "setting_key_ref": null, "json_paths": ["$.emailAddresses[0]"],
+                "action": action, "removed_paths": [], "row_key": null
+            })
+        };
+        serde_json::from_value(serde_json::json!({
+            "schema": forgetme_erasure_receipt::SCHEMA, "run_id": "r1",
+            "started_at": "2026-11-30T01:00:00Z", "finished_at": "2026-11-30T01:00:05Z",
+            "operator": "admin", "tool_version": "0.1.0", "keyspace": "sipfs",
+            "subjects": [format!("hmac-sha256:{}", "ab".repeat(32))],
+            "scan": {"complete": true, "tables": ["sipfs.settings"], "rows": 10,
+                     "unread_ranges": 0, "matched": actions.len()},
+            "audit": {"log": "a.jsonl", "first_seq": 1, "last_seq": 9, "segment_digest": "d",
+                      "head": "h", "key_fingerprint": "f"},
+            "locations": actions.iter().map(|a| location(a)).collect::<Vec<_>>(),
+            "verification": {"consistency": "QUORUM", "checked": actions.len(),
+                             "still_matching": usize::from(!verified), "unreadable": 0,
+                             "verified": verified},
+            "disk": {"tables": [
+                        {"table": "sipfs.settings", "gc_grace_seconds": 864000,
+                         "purgeable_after": "2026-12-10T01:00:05Z"},
+                        {"table": "sipfs.other", "gc_grace_seconds": 3600,
+                         "purgeable_after": "2026-11-30T02:00:05Z"}],
+                     "snapshots": {"readable": true, "note": "", "list": []},
+                     "backups_note": "b"}
+        }))
+        .unwrap()
+    }
+
+    fn run_ledger(dir: &Path) -> RunLedger {
+        RunLedger {
+            ledger: Ledger::open(&dir.join("l.sqlite")).unwrap(),
+            id: "DSR-1".into(),
+            record: RunRecord {
+                run_id: None,
+                subject_refs: vec![format!("hmac-sha256:{}", "ab".repeat(32))],
+                key_fingerprint: "f".into(),
+                steps: Vec::new(),
+            },
+            today: today_utc(),
+        }
+    }
+
+    /// A setting left not erased (GWS does not show it) makes the erasure partial, with the
+    /// count in its detail; a clean one is ok; the purge date is the touched tables' latest.
+    #[test]
+    fn settings_not_erased_make_the_erasure_partial_and_show_in_its_detail() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = run_ledger(dir.path());
+        l.erased(
+            &receipt(&["deleted", "not_erased"], false),
+            Path::new("/r/1.json"),
+        );
+        let steps = &l.record.steps;
+        assert_eq!(
+            (steps[0].status, steps[0].outcome),
+            (Status::Erased, Outcome::Partial)
+        );
+        assert!(
+            steps[0].detail.contains("1 NOT erased"),
+            "{}",
+            steps[0].detail
+        );
+        assert!(
+            steps[0].detail.contains("run the erasure again"),
+            "{}",
+            steps[0].detail
+        );
+        assert_eq!(
+            steps[0].purge_after.as_deref(),
+            Some("2026-12-10T01:00:05Z")
+        );
+        assert_eq!(
+            (steps[1].status, steps[1].outcome),
+            (Status::Verified, Outcome::Partial)
+        );
+        assert_eq!(l.record.run_id.as_deref(), Some("r1"));
+
+        let mut l = run_ledger(dir.path());
+        l.erased(&receipt(&["failed"], false), Path::new("/r/2.json"));
+        assert_eq!(l.record.steps[0].outcome, Outcome::Failed);
+        assert_eq!(
+            l.record.steps[0].purge_after, None,
+            "nothing erased, nothing to purge"
+        );
+
+        let mut l = run_ledger(dir.path());
+        l.erased(
+            &receipt(&["deleted", "rewritten"], true),
+            Path::new("/r/3.json"),
+        );
+        let outcomes: Vec<_> = l
+            .record
+            .steps
+            .iter()
+            .map(|s| (s.status, s.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (Status::Erased, Outcome::Ok),
+                (Status::Verified, Outcome::Ok)
+            ]
+        );
+        assert_eq!(l.record.steps[0].receipt.as_deref(), Some("/r/3.json"));
+        l.finish().unwrap();
+    }
+
+    #[test]
+    fn the_ledger_lives_beside_the_audit_log_unless_pinned() {
+        assert_eq!(
+            ledger_path(None, Path::new("/srv/privacy/audit.jsonl")),
+            Path::new("/srv/privacy/gdpr_forget_me.requests.sqlite")
+        );
+        assert_eq!(
+            ledger_path(None, Path::new("audit.jsonl")),
+            Path::new("./gdpr_forget_me.requests.sqlite")
+        );
+        assert_eq!(
+            ledger_path(
+                Some(Path::new("/a/l.sqlite")),
+                Path::new("/srv/audit.jsonl")
+            ),
+            Path::new("/a/l.sqlite")
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! The request ledger end to end: runs given `--case` record their search, erasure (partial
+//! when a setting fails), verification and re-check in the ledger; `requests list` and
+//! `requests show` show it; the ledger never holds a raw identifier; a ledger it cannot use
+//! stops a run before anything is read.
+
+mod common;
+
+use common::*;
+use gws_emulator::{Fault, FaultRule};
+use serde_json::Value;
+
+const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+const CASE: &str = "DSR-2026-0042";
+
+fn subject_args() -> Vec<&'static str> {
+    vec![
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+    ]
+}
+
+/// `gdpr_forget_me requests ARGS --audit-log DIR/audit.jsonl` (the ledger beside it).
+async fn requests(dir: &std::path::Path, args: &[&str]) -> Run {
+    let mut all = strings(&["requests"]);
+    all.extend(strings(args));
+    all.extend(strings(&[
+        "--audit-log",
+        dir.join("audit.jsonl").to_str().unwrap(),
+    ]));
+    forget_me(&all).await
+}
+
+async fn show(dir: &std::path::Path) -> Value {
+    let run = requests(dir, &["show", CASE, "--format", "json"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.json()
+}
+
+fn steps(doc: &Value) -> Vec<(String, String)> {
+    doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_ledger() {
+    let s = seeded("ledger_e2e").await;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_file = dir.path().join("gdpr_forget_me.requests.sqlite");
+
+    // 1. A search for the case: the request is created (received today) and searched.
+    let mut search = cass_args(&s.keyspace);
+    search.extend(strings(&subject_args()));
+    search.extend(strings(&[
+        "--case",
+        CASE,
+        "--no-progress",
+        "--format",
+        "json",
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me(&search).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        ledger_file.is_file(),
+        "the ledger lives beside the audit log"
+    );
+    assert!(
+        run.stderr.contains("was not in the request ledger"),
+        "{}",
+        run.stderr
+    );
+    let doc = show(dir.path()).await;
+    assert_eq!(steps(&doc), [("searched".into(), "ok".into())]);
+    assert_eq!(doc["created_by"], "run");
+    assert_eq!(doc["subjects"], 2);
+    assert_eq!(doc["overdue"], false);
+    assert!(doc["deadline"].as_str().unwrap() > doc["received"].as_str().unwrap());
+
+    // 2. The erasure, with one agent's changes failing at GWS: partial.
+    let places = agent_places(&s);
+    let all = touched(&places);
+    let victim = all.iter().next().unwrap().0.clone();
+    let victims = all.iter().filter(|k| k.0 == victim).count();
+    assert!(victims < all.len(), "the test needs another agent too");
+    for method in ["DELETE", "PUT"] {
+        s.emulator.faults().add(
+            FaultRule::new(Fault::InternalError)
+                .method(method)
+                .path_contains(&victim),
+        );
+    }
+    let mut extra = subject_args();
+    extra.extend(["--case", CASE, "--format", "json"]);
+    let cleanup = cleanup_args(&s, dir.path(), &extra);
+    let run = forget_me_env(&cleanup, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.json()["cleanup"]["failed"].as_u64().unwrap() as usize,
+        victims
+    );
+    let doc = show(dir.path()).await;
+    assert_eq!(
+        steps(&doc)[1..],
+        [
+            ("searched".to_string(), "ok".to_string()),
+            ("erased".into(), "partial".into()),
+            ("verified".into(), "partial".into()),
+        ]
+    );
+    assert_eq!(doc["status"], "verified");
+    assert_eq!(doc["outcome"], "partial");
+    assert_eq!(doc["answered"], false);
+    let erased = &doc["history"][2];
+    let detail = erased["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{victims} failed")),
+        "the failed settings must show: {detail}"
+    );
+    let first_receipt = erased["receipt"].as_str().unwrap().to_string();
+    assert!(
+        std::path::Path::new(&first_receipt).is_file(),
+        "{first_receipt}"
+    );
+    assert!(erased["run_id"].as_str().is_some(), "{erased}");
+    let listed = requests(dir.path(), &["list"]).await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let line = listed.stdout.lines().find(|l| l.starts_with(CASE)).unwrap();
+    assert!(line.contains("verified PARTIAL"), "{}", listed.stdout);
+
+    // 3. GWS recovers; the next run finishes it: erased and verified, with a purge date and a
+    //    re-check due after it.
+    s.emulator.faults().clear();
+    let run = forget_me_env(&cleanup, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = show(dir.path()).await;
+    assert_eq!(
+        steps(&doc)[4..],
+        [
+            ("searched".to_string(), "ok".to_string()),
+            ("erased".into(), "ok".into()),
+            ("verified".into(), "ok".into()),
+        ]
+    );
+    assert_eq!(doc["answered"], true);
+    let purge = doc["purge_after"]
+        .as_str()
+        .expect("a purge date")
+        .to_string();
+    let due = doc["next_recheck_due"].as_str().expect("a re-check due");
+    assert!(due > &purge[..10], "{due} after {purge}");
+    let second_receipt = doc["history"][5]["receipt"].as_str().unwrap().to_string();
+    assert_ne!(first_receipt, second_receipt);
+    let receipt: Value = serde_json::from_slice(&std::fs::read(&second_receipt).unwrap()).unwrap();
+    let refs: Vec<&str> = doc["subject_refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["subject_ref"].as_str().unwrap())
+        .collect();
+    let mut receipt_refs: Vec<&str> = receipt["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut ledger_refs = refs.clone();
+    receipt_refs.sort();
+    ledger_refs.sort();
+    assert_eq!(
+        ledger_refs, receipt_refs,
+        "the ledger's refs are the receipt's"
+    );
+
+    // 4. A re-check of the receipt (its case comes from the receipt) is recorded too.
+    let mut recheck = cass_args(&s.keyspace);
+    recheck.extend(strings(&subject_args()));
+    recheck.extend(strings(&[
+        "--recheck-receipt",
+        &second_receipt,
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me(&recheck).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = show(dir.path()).await;
+    assert_eq!(
+        steps(&doc).last().unwrap(),
+        &("re-checked".to_string(), "ok".to_string())
+    );
+    let text = requests(dir.path(), &["show", CASE]).await;
+    assert!(text.stdout.contains("re-checked"), "{}", text.stdout);
+    assert!(text.stdout.contains("erased PARTIAL"), "{}", text.stdout);
+
+    // 5. No raw identifier anywhere in the file, in any spelling the runs were given or
+    //    the data holds.
+    let bytes = std::fs::read(&ledger_file).unwrap();
+    let lower = String::from_utf8_lossy(&bytes).to_lowercase();
+    for needle in [
+        "john.smith",
+        "pizza.com",
+        "+15550100001",
+        "5550100001",
+        "555 010 0001",
+        "010-0001",
+    ] {
+        assert!(!lower.contains(needle), "{needle} is in the ledger file");
+    }
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+#[tokio::test]
+async fn a_run_with_a_case_refuses_an_unusable_ledger_before_anything_is_read() {
+    // Nothing listens on this port: a run that got as far as connecting would exit 4.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    drop(l);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let ledger_file = dir.path().join("gdpr_forget_me.requests.sqlite");
+    let base = |extra: &[&str]| {
+        let mut a = strings(&[
+            "--cass_port",
+            &port,
+            "--search",
+            "john.smith@pizza.com",
+            "--case",
+            CASE,
+            "--audit-log",
+            log.to_str().unwrap(),
+            "--audit-key",
+            dir.path().join("audit.key").to_str().unwrap(),
+        ]);
+        a.extend(strings(extra));
+        a
+    };
+
+    // An export named after the subject would put the identifier into the ledger.
+    let export = dir.path().join("john.smith@pizza.com.json");
+    let run = forget_me(&base(&["--export", export.to_str().unwrap()])).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("name the file after the case"),
+        "{}",
+        run.stderr
+    );
+    assert!(!ledger_file.exists(), "nothing may be created");
+
+    // A ledger written by a newer version.
+    let run = requests(dir.path(), &["add", CASE, "--received", "2026-01-05"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    rusqlite::Connection::open(&ledger_file)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (999, 'later')",
+            [],
+        )
+        .unwrap();
+    let before = std::fs::read(&ledger_file).unwrap();
+    let run = forget_me(&base(&[])).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("newer version"), "{}", run.stderr);
+    let run = requests(dir.path(), &["list"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("newer version"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&ledger_file).unwrap(), before);
+
+    // Something that is not a ledger at all.
+    std::fs::write(&ledger_file, vec![b'x'; 4096]).unwrap();
+    let run = forget_me(&base(&[])).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not a request ledger"),
+        "{}",
+        run.stderr
+    );
+
+    // `requests` commands: bad input is exit 2 with how to fix it.
+    for (args, hint) in [
+        (
+            &["add", "DSR 1", "--received", "2026-01-05"][..],
+            "ticket reference",
+        ),
+        (
+            &["add", "DSR-1", "--received", "5.1.2026"][..],
+            "YYYY-MM-DD",
+        ),
+        (
+            &["extend", "DSR-1", "--months", "1", "--reason", "a@b.c"][..],
+            "not a request ledger",
+        ),
+    ] {
+        let run = requests(dir.path(), args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
+    }
+}
