@@ -63,7 +63,7 @@ pub struct Inputs {
 }
 
 /// Longest `--case`.
-const MAX_CASE_LEN: usize = 64;
+const MAX_CASE_LEN: usize = forgetme_audit::MAX_REFERENCE_LEN;
 
 /// A `--case` reference goes into the audit log and the receipt, which hold no raw identifier:
 /// so it is a short ticket-like string, and one that holds a searched identifier is refused.
@@ -72,10 +72,7 @@ fn check_case(
     identifiers: &[Identifier],
     region: Option<Region>,
 ) -> Result<String, InputError> {
-    let charset_ok = case
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
-    if case.is_empty() || case.len() > MAX_CASE_LEN || !charset_ok {
+    if forgetme_audit::check_reference(case).is_err() {
         return Err(InputError::new(format!(
             "--case must be a ticket reference of 1 to {MAX_CASE_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
         )));

@@ -31,6 +31,7 @@ mod event;
 mod fsutil;
 mod key;
 mod log;
+mod reference;
 
 pub use chain::{
     segment_digest, segment_summary, verify_bytes, verify_chain, verify_log, BrokenLink,
@@ -41,3 +42,4 @@ pub use error::AuditError;
 pub use event::{now_rfc3339, GENESIS_PREV};
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};
 pub use log::{new_run_id, AuditLog};
+pub use reference::{check_reference, MAX_REFERENCE_LEN};

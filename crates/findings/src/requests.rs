@@ -120,8 +120,6 @@ impl RequestFormat {
     }
 }
 
-/// Longest request id (as for `--case`).
-pub const MAX_ID_LEN: usize = 64;
 /// Most requests in one file.
 pub const MAX_REQUESTS: usize = 10_000;
 /// At most this many bad lines are listed; the rest are counted.
@@ -140,15 +138,12 @@ struct RawRequest {
     action: String,
 }
 
-/// Whether `id` is a reference the audit log, the ledger and a folder name can hold.
+/// Whether `id` is a reference the audit log, the ledger and a folder name can hold: the
+/// `--case` rule, and not `.` or `..` (it names a folder).
 pub fn check_reference(id: &str) -> Result<(), String> {
-    let charset_ok = id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
-    if id.is_empty() || id.len() > MAX_ID_LEN || !charset_ok || id == "." || id == ".." {
-        return Err(format!(
-            "a request id is a ticket reference of 1 to {MAX_ID_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
-        ));
+    forgetme_audit::check_reference(id)?;
+    if id == "." || id == ".." {
+        return Err("a request id cannot be . or .. (it names the request's folder)".into());
     }
     Ok(())
 }

@@ -1,24 +1,13 @@
 //! What may enter the ledger: a request id of the `--case` form, and an extension's reason
 //! that does not carry the subject's e-mail address or phone number.
 
-/// Longest request id (the same rule as `--case`).
-pub const MAX_ID_LEN: usize = 64;
-
 /// Longest extension reason.
 pub const MAX_REASON_LEN: usize = 500;
 
-/// Checks a request id: 1 to 64 of `A-Z a-z 0-9 - _ . : / #`, the `--case` rule, so that the
-/// id a run is given and the id of `requests add` are one and the same thing.
+/// Checks a request id: the same rule as `--case` (the audit crate's
+/// [`forgetme_audit::check_reference`]), as a run's case is its request id.
 pub fn check_request_id(id: &str) -> Result<(), String> {
-    let charset_ok = id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
-    if id.is_empty() || id.len() > MAX_ID_LEN || !charset_ok {
-        return Err(format!(
-            "a request id is a ticket reference of 1 to {MAX_ID_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042), the same as --case"
-        ));
-    }
-    Ok(())
+    forgetme_audit::check_reference(id)
 }
 
 /// Checks an extension's reason. The ledger never holds a raw identifier, and the reason is
