@@ -64,6 +64,24 @@ pub struct Args {
     #[arg(long = "search-file", alias = "search_file", value_name = "FILE")]
     pub search_file: Option<PathBuf>,
 
+    /// A batch of privacy requests, one a line (JSON Lines or CSV, docs/requests.md): each an
+    /// id, one person's identifiers, optionally a region and the date received, and what to
+    /// do (search, export or erase). The keyspace is scanned once for all of them; each
+    /// request's report, export and receipt go into its own folder under --out, holding that
+    /// person's data only. Erasures happen only with --cleanup true.
+    #[arg(
+        long = "requests",
+        value_name = "FILE",
+        requires = "out",
+        conflicts_with_all = ["search", "search_file", "export", "case", "receipt", "recheck_receipt"]
+    )]
+    pub requests: Option<PathBuf>,
+
+    /// With --requests: the folder that gets one sub-folder per request (created if missing;
+    /// a request folder that exists already is refused, never overwritten).
+    #[arg(long = "out", value_name = "DIR", requires = "requests")]
+    pub out: Option<PathBuf>,
+
     /// Only this settings group, e.g. interaction-workspace-personal-favorites.
     #[arg(long = "group_name", alias = "group-name", value_name = "GROUP")]
     pub group_name: Option<String>,

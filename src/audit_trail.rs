@@ -9,7 +9,7 @@ use gws_client::GwsClient;
 
 use crate::args::Args;
 use crate::failure::Failure;
-use crate::input::Inputs;
+use forgetme_matcher::Identifier;
 
 /// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
 ///
@@ -57,6 +57,16 @@ pub fn verify_audit_log(
     }
 }
 
+/// Opens the key and the log and checks the log's chain, then lets both go: a batch checks
+/// its log before the scan, and opens it once per erasure request after it.
+pub fn check_audit_log(args: &Args) -> Result<(), Failure> {
+    let key =
+        AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
+        .map(drop)
+        .map_err(|e| Failure::Input(e.to_string()))
+}
+
 /// Where a run begins in the audit log, for its receipt.
 pub struct RunStarted {
     /// When the run started (RFC 3339).
@@ -69,7 +79,8 @@ pub struct RunStarted {
 /// HMAC only), and the arguments without secrets.
 pub fn open_audit(
     args: &Args,
-    inputs: &Inputs,
+    identifiers: &[Identifier],
+    case: Option<&str>,
     gws: &GwsClient,
 ) -> Result<(AuditKey, AuditLog, RunStarted), Failure> {
     let key_existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
@@ -95,8 +106,7 @@ pub fn open_audit(
         at: forgetme_audit::now_rfc3339(),
         first_seq: log.head().1 + 1,
     };
-    let subjects: Vec<String> = inputs
-        .identifiers
+    let subjects: Vec<String> = identifiers
         .iter()
         .map(|i| key.subject_ref(i.normalized()))
         .collect();
@@ -118,10 +128,10 @@ pub fn open_audit(
             erase: format!("{:?}", args.erase).to_lowercase(),
             gws: gws.base_url().as_str().into(),
             default_region: args.default_region.clone(),
-            identifiers: inputs.identifiers.len(),
+            identifiers: identifiers.len(),
         },
         subjects,
-        case: inputs.case.clone(),
+        case: case.map(str::to_string),
     })
     .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
     Ok((key, log, started))

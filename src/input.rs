@@ -58,8 +58,76 @@ pub struct Inputs {
     pub pasted_csrf_dropped: bool,
     /// `--case`: the request's ticket reference, checked.
     pub case: Option<String>,
+    /// `--requests`: the batch, checked (its identifiers are [`Inputs::identifiers`]).
+    pub batch: Option<Batch>,
     /// `--subject-template`: the controller's information for the subject's copy, checked.
     pub subject_template: Option<forgetme_access_export::template::SubjectTemplate>,
+}
+
+/// A checked batch of requests (`--requests`, `--out`).
+#[derive(Debug)]
+pub struct Batch {
+    /// The requests, in file order.
+    pub requests: Vec<forgetme_findings::requests::Request>,
+    /// For each identifier of the batch's one search: its request and its index there.
+    pub owner: Vec<(usize, usize)>,
+    /// Every request's identifiers, in request order.
+    pub identifiers: Vec<Identifier>,
+    /// `--out`: each request's folder is created under it.
+    pub out: PathBuf,
+}
+
+/// Largest request file read.
+const MAX_REQUESTS_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads and checks `--requests FILE` and `--out DIR`: every line, and that no request's
+/// folder exists yet (an earlier batch's answers are never overwritten).
+fn read_batch(
+    args: &Args,
+    path: &Path,
+    region: Option<Region>,
+    allow_text: bool,
+) -> Result<Batch, InputError> {
+    use forgetme_findings::requests::{batch_identifiers, parse_requests, RequestFormat};
+    let shown = path.display().to_string();
+    let text = files::read_text_limited(path, MAX_REQUESTS_FILE, &format!("--requests {shown}"))?;
+    let format = RequestFormat::detect(&shown, &text);
+    let requests = parse_requests(&text, format, region, allow_text).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        InputError::new(format!(
+            "--requests {shown}: {} bad line(s), nothing was read or changed; fix them and run again (docs/requests.md):\n{}",
+            errors.len(),
+            lines.join("\n")
+        ))
+    })?;
+    let out = args.out.clone().expect("clap: --requests requires --out");
+    match std::fs::symlink_metadata(&out) {
+        Ok(m) if !m.is_dir() => {
+            return Err(InputError::new(format!(
+                "--out {}: not a folder (a symbolic link is refused too); give a folder for the batch's answers",
+                out.display()
+            )))
+        }
+        _ => {}
+    }
+    for r in &requests {
+        let folder = out.join(&r.folder);
+        if std::fs::symlink_metadata(&folder).is_ok() {
+            return Err(InputError::new(format!(
+                "--out {}: the folder of request {} (line {}) exists already; an earlier answer is never overwritten: use a new --out folder",
+                out.display(),
+                r.id,
+                r.line
+            )));
+        }
+    }
+    let (identifiers, owner) = batch_identifiers(&requests);
+    Ok(Batch {
+        requests,
+        owner,
+        identifiers,
+        out,
+    })
 }
 
 /// Longest `--case`.
@@ -104,6 +172,10 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         allow_text: args.match_mode == MatchMode::Text,
     };
 
+    let batch = match &args.requests {
+        Some(path) => Some(read_batch(args, path, region, options.allow_text)?),
+        None => None,
+    };
     let mut raw: Vec<(String, String)> = args
         .search
         .iter()
@@ -113,7 +185,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     if let Some(path) = &args.search_file {
         raw.extend(read_search_file(path)?);
     }
-    if raw.is_empty() {
+    if raw.is_empty() && batch.is_none() {
         return Err(InputError::new(
             "nothing to search for: give --search IDENTIFIER (repeatable) or --search-file FILE",
         ));
@@ -124,7 +196,10 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             parse_identifier(value, &options).map_err(|e| InputError::new(format!("{origin}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (identifiers, duplicates) = distinct(parsed);
+    let (identifiers, duplicates) = match &batch {
+        Some(b) => (b.identifiers.clone(), 0),
+        None => distinct(parsed),
+    };
     let unknown_in_region = unknown_in_region(&identifiers);
 
     let layout = match &args.layout {
@@ -247,6 +322,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
 
     Ok(Inputs {
         case,
+        batch,
         identifiers,
         duplicates,
         unknown_in_region,

@@ -8,6 +8,7 @@
 
 mod args;
 mod audit_trail;
+mod batch;
 mod cleanup;
 mod connections;
 mod export;
@@ -171,10 +172,25 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
     // The audit log is opened (and its chain checked) before the scan, so a tampered or
     // locked log stops the run before it has done anything.
-    let mut audit = match (&gws, args.cleanup) {
-        (Some(client), true) => Some(audit_trail::open_audit(&args, &inputs, client)?),
+    let mut audit = match (&gws, args.cleanup && inputs.batch.is_none()) {
+        (Some(client), true) => Some(audit_trail::open_audit(
+            &args,
+            &inputs.identifiers,
+            inputs.case.as_deref(),
+            client,
+        )?),
         _ => None,
     };
+    // A batch records each request in the ledger and, when it erases, each in its own audit
+    // run: both are checked now, before anything is read (the log's chain, the ledger's
+    // place and version), and opened again per request after the scan.
+    if let Some(b) = &inputs.batch {
+        let first = &b.requests[0];
+        requests::open_for_request(&args, &first.id, &first.identifiers, first.region, &[])?;
+        if args.cleanup {
+            audit_trail::check_audit_log(&args)?;
+        }
+    }
 
     // 3. The scan.
     let progress = Arc::new(ScanProgress::default());
@@ -184,7 +200,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         group: inputs.group.as_deref(),
         deep: args.deep,
         scan_only: args.scan_only,
-        capture_values: args.export.is_some(),
+        capture_values: args.export.is_some()
+            || inputs
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.requests.iter().any(|r| r.action.exports())),
         // An erasure plan allowed N settings must be able to see N settings.
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(DEFAULT_MAX_LISTED)
@@ -223,6 +243,17 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         Some(client) => connections::user_names(client, &outcome).await,
         None => UserNames::new(),
     };
+    if let Some(b) = &inputs.batch {
+        let ctx = batch::BatchContext {
+            args: &args,
+            inputs: &inputs,
+            batch: b,
+            session: &session,
+            gws: gws.as_ref(),
+            names: &names,
+        };
+        return batch::answer(&ctx, &outcome).await;
+    }
 
     // 4. The erasure, its verification, and the receipt (which summarizes the run's audit
     //    segment, so it comes after run_end).

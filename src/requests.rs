@@ -390,16 +390,37 @@ pub fn open_for_run(
         (None, Some(b)) => b.to_string(),
         (None, None) => return Ok(None),
     };
+    open_for_request(
+        args,
+        &id,
+        &inputs.identifiers,
+        inputs.region,
+        &[
+            ("--export", &args.export),
+            ("--receipt", &args.receipt),
+            ("--recheck-receipt", &args.recheck_receipt),
+        ],
+    )
+    .map(Some)
+}
+
+/// Opens the ledger for request `id` with its `identifiers` (a run's `--case`, or one request
+/// of a `--requests` batch). `outputs` are the files the run will name in the ledger: one whose
+/// path holds an identifier is refused.
+pub fn open_for_request(
+    args: &Args,
+    id: &str,
+    identifiers: &[forgetme_matcher::Identifier],
+    region: Option<forgetme_matcher::Region>,
+    outputs: &[(&str, &Option<PathBuf>)],
+) -> Result<RunLedger, Failure> {
+    let id = id.to_string();
     let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
     check_ledger_place(&path)?;
     // The ledger records these paths: a file named after the subject would put an identifier
     // into it.
-    let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
-    for (flag, p) in [
-        ("--export", &args.export),
-        ("--receipt", &args.receipt),
-        ("--recheck-receipt", &args.recheck_receipt),
-    ] {
+    let matcher = Matcher::new(identifiers.to_vec(), region);
+    for (flag, p) in outputs {
         if let Some(p) = p {
             if path_holds_identifier(p, &matcher) {
                 return Err(Failure::Input(format!(
@@ -426,8 +447,7 @@ pub fn open_for_run(
         key
     }
     .map_err(|e| Failure::Input(e.to_string()))?;
-    let refs: Vec<String> = inputs
-        .identifiers
+    let refs: Vec<String> = identifiers
         .iter()
         .map(|i| key.subject_ref(i.normalized()))
         .collect();
@@ -444,7 +464,7 @@ pub fn open_for_run(
             "note: none of this run's identifiers were searched for request {id} before; they are added to it. If this is another person, stop and use that person's --case."
         );
     }
-    Ok(Some(RunLedger {
+    Ok(RunLedger {
         ledger,
         id,
         record: RunRecord {
@@ -454,7 +474,7 @@ pub fn open_for_run(
             steps: Vec::new(),
         },
         today: today_utc(),
-    }))
+    })
 }
 
 /// Whether a file path holds one of the identifiers: anywhere in it, an e-mail address's
@@ -488,6 +508,23 @@ fn absolute(path: &Path) -> String {
 }
 
 impl RunLedger {
+    /// A batch request's received date: recorded when the ledger does not know the request
+    /// yet (a request already there keeps the date it has).
+    pub fn note_received(&mut self, received: &str) -> Result<(), String> {
+        let date = parse_date(received).ok_or("not a date written YYYY-MM-DD")?;
+        let known = self
+            .ledger
+            .show(&self.id, self.today)
+            .map_err(|e| e.to_string())?
+            .is_some();
+        if !known {
+            self.ledger
+                .add(&self.id, date, self.today)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     fn push(&mut self, status: Status, outcome: Outcome, detail: String) -> &mut Step {
         self.record.steps.push(Step {
             status,

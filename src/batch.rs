@@ -1,0 +1,318 @@
+//! `--requests FILE --out DIR`: after the batch's one search, each request is answered on its
+//! own, into its own folder: its report, its access export (the officer's record and the
+//! subject's copy), its erasure with its own audit run and receipt, and a summary. Every file
+//! of a request is built from that request's share of the search
+//! ([`forgetme_findings::requests::split_outcome`]) and cut with its own identifiers, so one
+//! person's data never reaches another request's folder.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use forgetme_findings::erasure_plan::{succeeded, tally, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
+use forgetme_findings::receipt::{scan_summary, RunFacts};
+use forgetme_findings::requests::{split_outcome, Request, RequestAction};
+use forgetme_findings::SearchOutcome;
+use forgetme_matcher::{ErasureOptions, Matcher};
+use forgetme_scanner::Session;
+use gws_client::GwsClient;
+use serde_json::json;
+
+use crate::args::{Args, EraseMode};
+use crate::cleanup::{self, CleanupRun};
+use crate::failure::{self, Failure};
+use crate::files::{write_atomic, Existing};
+use crate::input::{Batch, Inputs};
+use crate::report::{self, UserNames};
+use crate::{audit_trail, export, receipt, requests};
+
+/// What happened to one request, for the batch's closing table and its exit status.
+struct Answered {
+    id: String,
+    action: RequestAction,
+    settings: u64,
+    agents: u64,
+    complete: bool,
+    export: Option<bool>,
+    erasure: Option<String>,
+    ok: bool,
+    declined: bool,
+}
+
+/// Everything the requests share.
+pub struct BatchContext<'a> {
+    pub args: &'a Args,
+    pub inputs: &'a Inputs,
+    pub batch: &'a Batch,
+    pub session: &'a Session,
+    pub gws: Option<&'a GwsClient>,
+    pub names: &'a UserNames,
+}
+
+/// Answers every request of the batch from the one search, then prints one line per request.
+/// Exit 0 when every request was answered completely (and every erasure verified), 1 when a
+/// search was incomplete or a file or an erasure failed, 3 when an erasure was declined.
+pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<ExitCode, Failure> {
+    let parts =
+        split_outcome(outcome, &ctx.batch.owner, ctx.batch.requests.len()).map_err(Failure::Run)?;
+    std::fs::create_dir_all(&ctx.batch.out)
+        .map_err(|e| Failure::Run(format!("--out {}: {e}", ctx.batch.out.display())))?;
+    let mut answered = Vec::with_capacity(parts.len());
+    for (request, part) in ctx.batch.requests.iter().zip(&parts) {
+        answered.push(answer_one(ctx, request, part).await?);
+    }
+    print_table(&answered, &ctx.batch.out);
+    let declined = answered.iter().any(|a| a.declined);
+    Ok(if answered.iter().all(|a| a.ok) {
+        ExitCode::SUCCESS
+    } else if declined && answered.iter().all(|a| a.ok || a.declined) {
+        ExitCode::from(failure::EXIT_DECLINED)
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn answer_one(
+    ctx: &BatchContext<'_>,
+    request: &Request,
+    part: &SearchOutcome,
+) -> Result<Answered, Failure> {
+    let args = ctx.args;
+    let folder = ctx.batch.out.join(&request.folder);
+    // A new folder, never an existing one: an earlier batch's answers stay as they were.
+    std::fs::create_dir(&folder).map_err(|e| {
+        Failure::Run(format!(
+            "request {}: cannot create its folder {}: {e}",
+            request.id,
+            folder.display()
+        ))
+    })?;
+    let matcher = Matcher::new(request.identifiers.clone(), request.region);
+    let mut errors: Vec<String> = Vec::new();
+    let export_path = request.action.exports().then(|| folder.join("export.json"));
+    let mut ledger = requests::open_for_request(
+        args,
+        &request.id,
+        &request.identifiers,
+        request.region,
+        &[("--out", &Some(folder.clone()))],
+    )?;
+    if let Some(received) = &request.received {
+        if let Err(e) = ledger.note_received(received) {
+            errors.push(format!(
+                "the received date was not recorded in the ledger: {e}"
+            ));
+        }
+    }
+    ledger.searched(part);
+
+    // The report, as --format json prints it, for this request's identifiers only.
+    let report = report::to_json(part, &request.identifiers, ctx.names);
+    write_json(&folder.join("report.json"), &report, &mut errors);
+
+    let mut export_written = None;
+    if let Some(path) = &export_path {
+        let e = forgetme_findings::export::build(
+            &args.cass_keyspace,
+            part,
+            &request.identifiers,
+            ctx.names,
+            &matcher,
+        );
+        let written = export::write(&e, path, ctx.inputs.subject_template.as_ref());
+        ledger.exported(written.is_ok().then_some(path.as_path()), part);
+        match written {
+            Ok(w) => {
+                for note in w.notes {
+                    eprintln!("note: request {}: {note}", request.id);
+                }
+                export_written = Some(true);
+            }
+            Err(e) => {
+                errors.push(format!("the access export was NOT written: {e}"));
+                export_written = Some(false);
+            }
+        }
+    }
+
+    let mut erasure = None;
+    let mut erased_ok = true;
+    let mut declined = false;
+    if request.action == RequestAction::Erase && args.cleanup {
+        let gws = ctx.gws.expect("input checks: --cleanup needs --gws");
+        let (key, mut log, started) =
+            audit_trail::open_audit(args, &request.identifiers, Some(&request.id), gws)?;
+        audit_trail::scan_complete(&mut log, part)?;
+        let cctx = cleanup::CleanupContext {
+            session: ctx.session,
+            gws,
+            matcher: &matcher,
+            key: &key,
+            layout: &ctx.inputs.layout,
+            names: ctx.names,
+            yes: args.yes,
+            options: ErasureOptions {
+                force_whole_setting: args.erase == EraseMode::Setting,
+                erase_possible: args.erase_possible_matches,
+            },
+            verify_consistency: args.verify_consistency.to_driver(),
+            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
+            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
+        };
+        let done = match cleanup::run(&cctx, &mut log, part).await? {
+            CleanupRun::NotConfirmed => {
+                declined = true;
+                erasure = Some("declined".to_string());
+                None
+            }
+            CleanupRun::TooLarge(size) => {
+                erased_ok = false;
+                erasure = Some(format!("REFUSED: {}", size.describe()));
+                None
+            }
+            CleanupRun::NothingToErase => Some((Vec::new(), Default::default())),
+            CleanupRun::Done(results, verification) => Some((results, verification)),
+        };
+        if let Some((results, verification)) = done {
+            let facts = RunFacts {
+                started_at: started.at.clone(),
+                first_seq: started.first_seq,
+                operator: gws.username().to_string(),
+                keyspace: args.cass_keyspace.clone(),
+                consistency: args.verify_consistency.cql_name().to_string(),
+                data_center: args.local_dc.clone(),
+                case: Some(request.id.clone()),
+                scan: scan_summary(part),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            let path = folder.join("receipt.json");
+            let written = forgetme_findings::receipt::build(
+                ctx.session,
+                &facts,
+                &log,
+                &key,
+                &matcher,
+                &results,
+                &verification,
+            )
+            .await
+            .and_then(|r| {
+                let w = receipt::write(&r, &path);
+                if w.is_ok() {
+                    ledger.erased(&r, &path);
+                }
+                w
+            });
+            if let Err(e) = written {
+                ledger.erased_without_receipt();
+                errors.push(format!("the erasure receipt was NOT written: {e}"));
+            }
+            let t = tally(&results);
+            erased_ok = succeeded(&results, &verification);
+            let mut text = Vec::new();
+            let _ = cleanup::write_text(&mut text, &results, &verification, ctx.names);
+            write_bytes(
+                &folder.join("erasure.txt"),
+                report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes(),
+                &mut errors,
+            );
+            erasure = Some(format!(
+                "{} erased, {} not erased, {} failed; {}",
+                t.erased,
+                t.not_erased,
+                t.failed,
+                if verification.verified() {
+                    "verified"
+                } else {
+                    "NOT verified"
+                }
+            ));
+        }
+    } else if request.action == RequestAction::Erase {
+        erasure = Some("not run: add --cleanup true to erase".to_string());
+    }
+
+    if let Err(e) = ledger.finish() {
+        errors.push(e);
+    }
+    let complete = part.complete();
+    let summary = json!({
+        "request": request.id,
+        "line": request.line,
+        "action": request.action,
+        "received": request.received,
+        "identifiers": request.identifiers.len(),
+        "search": {
+            "complete": complete,
+            "rows": part.rows,
+            "unread_ranges": part.failed.len(),
+            "settings": part.totals.settings,
+            "agents": part.totals.agents,
+            "statement": part.coverage.sentence(),
+        },
+        "export": export_path.as_ref().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
+        "erasure": erasure,
+        "errors": errors,
+    });
+    write_json(&folder.join("summary.json"), &summary, &mut errors);
+    for e in &errors {
+        eprintln!("error: request {}: {e}", request.id);
+    }
+    let ok = complete && errors.is_empty() && erased_ok && !declined;
+    Ok(Answered {
+        id: request.id.clone(),
+        action: request.action,
+        settings: part.totals.settings,
+        agents: part.totals.agents,
+        complete,
+        export: export_written,
+        erasure,
+        ok,
+        declined,
+    })
+}
+
+fn write_json(path: &Path, value: &serde_json::Value, errors: &mut Vec<String>) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => write_bytes(path, text.as_bytes(), errors),
+        Err(e) => errors.push(format!("{}: {e}", path.display())),
+    }
+}
+
+fn write_bytes(path: &Path, bytes: &[u8], errors: &mut Vec<String>) {
+    if let Err(e) = write_atomic(path, bytes, Existing::Refuse) {
+        errors.push(format!("{} was NOT written: {e}", path.display()));
+    }
+}
+
+/// One line per request on stdout: no identifier, only the request id and counts.
+fn print_table(answered: &[Answered], out: &Path) {
+    println!("Requests answered into {}:", out.display());
+    for a in answered {
+        let export = match a.export {
+            None => "",
+            Some(true) => "  export written",
+            Some(false) => "  export NOT written",
+        };
+        let erasure = a
+            .erasure
+            .as_deref()
+            .map(|e| format!("  erasure: {e}"))
+            .unwrap_or_default();
+        let line = format!(
+            "  {}  {}  {} setting(s) of {} agent(s)  {}{export}{erasure}",
+            a.id,
+            a.action.as_str(),
+            a.settings,
+            a.agents,
+            if a.complete { "complete" } else { "INCOMPLETE" },
+        );
+        println!("{}", report::terminal_safe(&line));
+    }
+    let failed = answered.iter().filter(|a| !a.ok).count();
+    println!(
+        "{} request(s): {} answered completely, {} not (see above and each request's summary.json).",
+        answered.len(),
+        answered.len() - failed,
+        failed
+    );
+}

@@ -1,0 +1,239 @@
+//! `--requests FILE --out DIR`: a batch of privacy requests answered from one scan, each into
+//! its own folder, against the real node and the emulator.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+
+/// Every byte of every file under `dir`, with its path.
+fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            out.push((path.display().to_string(), text));
+        }
+    }
+    out
+}
+
+/// Two people share one recents list. One asks for access, the other for erasure; the batch
+/// scans once, and neither's folder holds a trace of the other. The erasure takes the
+/// erasure subject's entry out of the shared list and leaves the access subject's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
+    let s = seeded("batch").await;
+    let agent = testkit::user_id(&testkit::agent_user(3));
+    let shared = json!({
+        "name": "shared-batch-list",
+        "entries": [
+            {"displayName": "John", "emailAddress": "john.smith@pizza.com", "lastUsed": "2026-10-01T09:00:00Z"},
+            {"displayName": "Emma", "emailAddress": "emma.jones@pizza.co.uk", "lastUsed": "2026-10-02T09:00:00Z"}
+        ]
+    });
+    testkit::admin_client(&s.emulator)
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{agent}/settings/interaction-workspace-recents"),
+            Some(&shared.to_string()),
+        )
+        .await
+        .unwrap();
+    let before = dump(&s.keyspace).await;
+    let holding = |rows: &std::collections::BTreeMap<(String, String, String), String>,
+                   needle: &str| {
+        rows.values().filter(|v| v.contains(needle)).count()
+    };
+    assert!(holding(&before, "emma.jones@pizza.co.uk") > 1);
+    let john_before = holding(&before, "john.smith@pizza.com");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id":"DSR-2026-0001","identifiers":["john.smith@pizza.com","+1 555 010 0001"],"received":"2026-11-20","action":"export"}"#,
+            r#"{"id":"DSR-2026-0002","identifiers":["emma.jones@pizza.co.uk","GB:020 7946 0123"],"received":"2026-11-21","action":"erase"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    let mut args = cleanup_args(&s, dir.path(), &[]);
+    args.extend(strings(&[
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // The table names requests and counts, never an identifier.
+    for id in ["DSR-2026-0001", "DSR-2026-0002"] {
+        assert!(run.stdout.contains(id), "{}", run.stdout);
+    }
+    for secret in ["john.smith", "emma.jones", "5550100001", "79460123"] {
+        assert!(!run.stdout.contains(secret), "{}", run.stdout);
+        assert!(!run.stderr.contains(secret), "{}", run.stderr);
+    }
+
+    let john = out.join("DSR-2026-0001");
+    let emma = out.join("DSR-2026-0002");
+    for f in [
+        "export.json",
+        "export.html",
+        "export.subject.html",
+        "report.json",
+        "summary.json",
+    ] {
+        assert!(john.join(f).is_file(), "{f}");
+        assert!(emma.join(f).is_file(), "{f}");
+    }
+    assert!(emma.join("receipt.json").is_file());
+    assert!(
+        !john.join("receipt.json").exists(),
+        "an access request erases nothing"
+    );
+
+    // Each folder holds its own subject and nothing of the other.
+    for (folder, own, other) in [
+        (
+            &john,
+            "john.smith@pizza.com",
+            ["emma.jones", "Emma", "79460123", "7946 0123"],
+        ),
+        (
+            &emma,
+            "emma.jones@pizza.co.uk",
+            ["john.smith", "John", "5550100001", "555 010 0001"],
+        ),
+    ] {
+        let files = files_under(folder);
+        assert!(
+            files
+                .iter()
+                .any(|(p, t)| p.ends_with("export.json") && t.contains(own)),
+            "{own}"
+        );
+        for (path, text) in &files {
+            for o in other {
+                assert!(!text.contains(o), "{path} holds {o}");
+            }
+        }
+    }
+    let export: Value =
+        serde_json::from_str(&std::fs::read_to_string(john.join("export.json")).unwrap()).unwrap();
+    let list = export["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["setting_key"] == "shared-batch-list")
+        .expect("the shared list is in the access subject's export");
+    assert_eq!(list["entries_not_shown"], 1, "{list}");
+
+    // The erasure: Emma is gone everywhere, John is where he was (his shared-list entry too).
+    let after = dump(&s.keyspace).await;
+    assert_eq!(holding(&after, "emma.jones@pizza.co.uk"), 0);
+    assert_eq!(holding(&after, "john.smith@pizza.com"), john_before);
+    let list_after = after
+        .iter()
+        .find(|((_, _, k), _)| k == "shared-batch-list")
+        .map(|(_, v)| v.clone())
+        .expect("the shared list stays: it holds the other person");
+    assert!(list_after.contains("john.smith@pizza.com"), "{list_after}");
+
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(emma.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["search"]["complete"], true);
+    assert!(
+        summary["erasure"].as_str().unwrap().ends_with("; verified"),
+        "{summary}"
+    );
+    let receipt: Value =
+        serde_json::from_str(&std::fs::read_to_string(emma.join("receipt.json")).unwrap()).unwrap();
+    assert_eq!(receipt["case"], "DSR-2026-0002");
+    assert_eq!(receipt["subjects"].as_array().unwrap().len(), 2);
+    assert_eq!(receipt["verification"]["verified"], true);
+
+    // The ledger: both requests, with the received dates of the file.
+    let mut list_args = strings(&["requests", "list", "--format", "json", "--audit-log"]);
+    list_args.push(dir.path().join("audit.jsonl").display().to_string());
+    let listed = forget_me(&list_args).await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let requests = listed.json()["requests"].as_array().unwrap().clone();
+    let of = |id: &str| requests.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(of("DSR-2026-0001")["received"], "2026-11-20");
+    assert_eq!(of("DSR-2026-0001")["status"], "exported");
+    assert_eq!(of("DSR-2026-0002")["received"], "2026-11-21");
+    assert_eq!(of("DSR-2026-0002")["status"], "verified");
+    let ledger_bytes = std::fs::read(dir.path().join("gdpr_forget_me.requests.sqlite")).unwrap();
+    let ledger_text = String::from_utf8_lossy(&ledger_bytes);
+    for secret in ["john.smith", "emma.jones", "5550100001", "79460123"] {
+        assert!(!ledger_text.contains(secret));
+    }
+
+    // The same batch again is refused before anything is read: its answers exist.
+    let again = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("exists already"), "{}", again.stderr);
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// A request file with bad lines is refused whole, each bad line named, before anything is
+/// read or created, and without repeating any identifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_request_lines_are_refused_with_their_numbers_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.csv");
+    std::fs::write(
+        &file,
+        "id,identifiers,region,received,action\n\
+         R-1,ann@example.com,,2026-11-02,export\n\
+         R-2,bob@exa mple.com,,,export\n\
+         R-3,carl@example.com,,2026-13-01,erase\n\
+         R-4,ann@example.com,,,search\n",
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    // Port 1: nothing listens; the refusal must come before any connection.
+    let run = forget_me(&strings(&[
+        "--cass_hostname",
+        "127.0.0.1",
+        "--cass_port",
+        "1",
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for line in ["line 3:", "line 4:", "line 5:"] {
+        assert!(run.stderr.contains(line), "{}", run.stderr);
+    }
+    assert!(!run.stderr.contains("line 2:"), "{}", run.stderr);
+    for person in ["ann", "bob", "carl"] {
+        assert!(!run.stderr.contains(person), "{}", run.stderr);
+    }
+    assert!(!out.exists());
+
+    // --requests is a batch: single-request flags do not mix with it.
+    let run = forget_me(&strings(&[
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--search",
+        "x@example.com",
+    ]))
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!out.exists());
+}
