@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use forgetme_findings::erasure_plan::{succeeded, tally, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
 use forgetme_findings::receipt::{scan_summary, RunFacts};
-use forgetme_findings::requests::{split_outcome, Request, RequestAction};
+use forgetme_findings::requests::{rematch, split_outcome, Request, RequestAction};
 use forgetme_findings::SearchOutcome;
 use forgetme_matcher::{ErasureOptions, Matcher};
 use forgetme_scanner::Session;
@@ -57,7 +57,7 @@ pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<E
     std::fs::create_dir_all(&ctx.batch.out)
         .map_err(|e| Failure::Run(format!("--out {}: {e}", ctx.batch.out.display())))?;
     let mut answered = Vec::with_capacity(parts.len());
-    for (request, part) in ctx.batch.requests.iter().zip(&parts) {
+    for (request, part) in ctx.batch.requests.iter().zip(parts) {
         answered.push(answer_one(ctx, request, part).await?);
     }
     print_table(&answered, &ctx.batch.out);
@@ -74,7 +74,7 @@ pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<E
 async fn answer_one(
     ctx: &BatchContext<'_>,
     request: &Request,
-    part: &SearchOutcome,
+    part: SearchOutcome,
 ) -> Result<Answered, Failure> {
     let args = ctx.args;
     let folder = ctx.batch.out.join(&request.folder);
@@ -87,6 +87,8 @@ async fn answer_one(
         ))
     })?;
     let matcher = Matcher::new(request.identifiers.clone(), request.region);
+    // The request's own reading of its hits (its region decides what is exact).
+    let part = &rematch(part, &matcher);
     let mut errors: Vec<String> = Vec::new();
     let export_path = request.action.exports().then(|| folder.join("export.json"));
     let mut ledger = requests::open_for_request(

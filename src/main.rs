@@ -200,11 +200,9 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         group: inputs.group.as_deref(),
         deep: args.deep,
         scan_only: args.scan_only,
-        capture_values: args.export.is_some()
-            || inputs
-                .batch
-                .as_ref()
-                .is_some_and(|b| b.requests.iter().any(|r| r.action.exports())),
+        // A batch keeps the values it matched: each request matches them again with its own
+        // identifiers and region (forgetme_findings::requests::rematch).
+        capture_values: args.export.is_some() || inputs.batch.is_some(),
         // An erasure plan allowed N settings must be able to see N settings.
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(DEFAULT_MAX_LISTED)

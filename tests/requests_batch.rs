@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use gws_emulator::{Fault, FaultRule};
 use serde_json::{json, Value};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
@@ -236,4 +237,75 @@ async fn bad_request_lines_are_refused_with_their_numbers_before_anything_is_rea
     .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(!out.exists());
+}
+
+/// A batch erasure that GWS fails for one agent: that request's folder and the ledger say
+/// partial, the batch exits 1; the next batch (a new --out) finishes it, and the ledger says
+/// verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_failed_batch_erasure_shows_in_the_ledger_and_the_next_batch_finishes_it() {
+    let s = seeded("batch_partial").await;
+    let places = agent_places(&s);
+    let all = touched(&places);
+    let victim = all.iter().next().unwrap().0.clone();
+    for method in ["DELETE", "PUT"] {
+        s.emulator.faults().add(
+            FaultRule::new(Fault::InternalError)
+                .method(method)
+                .path_contains(&victim),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.csv");
+    std::fs::write(
+        &file,
+        "id,identifiers,region,action\nDSR-9,john.smith@pizza.com;+15550100001,US,erase\n",
+    )
+    .unwrap();
+    let batch = |out: &str| {
+        let mut args = cleanup_args(&s, dir.path(), &[]);
+        args.extend(strings(&[
+            "--requests",
+            file.to_str().unwrap(),
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]));
+        args
+    };
+    let status = |listed: &Run| {
+        listed.json()["requests"][0]["outcome"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut list_args = strings(&["requests", "list", "--format", "json", "--audit-log"]);
+    list_args.push(dir.path().join("audit.jsonl").display().to_string());
+
+    let run = forget_me_env(&batch("first"), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 not"), "{}", run.stdout);
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("first/DSR-9/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let erasure = summary["erasure"].as_str().unwrap();
+    assert!(!erasure.contains(" 0 failed"), "{summary}");
+    assert!(erasure.ends_with("NOT verified"), "{summary}");
+    let listed = forget_me(&list_args).await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_ne!(status(&listed), "ok", "{}", listed.stdout);
+
+    s.emulator.faults().clear();
+    let run = forget_me_env(&batch("second"), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let listed = forget_me(&list_args).await;
+    assert_eq!(listed.json()["requests"][0]["status"], "verified");
+    assert_eq!(status(&listed), "ok", "{}", listed.stdout);
+    let after = dump(&s.keyspace).await;
+    for (key, value) in &after {
+        if all.contains(key) {
+            assert!(!value.contains("john.smith@pizza.com"), "{key:?}");
+        }
+    }
+    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -540,6 +540,41 @@ pub fn split_outcome(
     Ok(split)
 }
 
+/// Matches a request's share of the batch search again with the request's own matcher (its
+/// identifiers and its region), over the stored values the search captured. The batch's one
+/// matcher reads stored national numbers with one region only, so a hit it called possible
+/// can be exact for a request of another region, and the other way round; each request's
+/// plan and export follow its own reading. Every value holding a request's number in any
+/// spelling was found by the batch search (a national number is at least a possible match),
+/// so only the classification of hits changes. Values not captured keep their hits as found.
+pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
+    let mut found: Vec<crate::found::Found> = Vec::with_capacity(part.found.len());
+    let mut done: BTreeSet<crate::found::ValueKey> = BTreeSet::new();
+    for f in &part.found {
+        let key = f.value_key();
+        let Some(value) = part.values.get(&key) else {
+            found.push(f.clone());
+            continue;
+        };
+        if !done.insert(key) {
+            continue;
+        }
+        for hit in matcher.match_bytes(value.as_bytes()).hits {
+            let mut h = f.clone();
+            h.identifier = hit.identifier;
+            h.json_path = hit.path.map(|p| p.to_string());
+            h.variant = hit.variant.as_str();
+            h.possible = hit.variant.is_possible();
+            found.push(h);
+        }
+    }
+    found.sort();
+    found.dedup();
+    part.totals.hits = found.len() as u64;
+    part.found = found;
+    part
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,5 +761,38 @@ mod tests {
 
         outcome.totals.settings = 5;
         assert!(split_outcome(&outcome, &owner, 2).is_err());
+    }
+
+    /// A national number is a possible match under the batch's matcher (no region) and an
+    /// exact one under the request's own (US).
+    #[test]
+    fn a_request_reads_stored_national_numbers_in_its_own_region() {
+        let text = "id,identifiers,region,action\nR-1,+15550100001,US,erase\n";
+        let requests = parse(text, RequestFormat::Csv).unwrap();
+        let (all, owner) = batch_identifiers(&requests);
+        let batch = Matcher::new(all, None);
+        let value = r#"{"phoneNumbers":["(555) 010-0001"]}"#;
+        let hits = batch.match_bytes(value.as_bytes()).hits;
+        assert!(!hits.is_empty() && hits.iter().all(|h| h.variant.is_possible()));
+        let mut f = found(0, "fav-1", "a1");
+        f.possible = true;
+        f.variant = "national_number";
+        let key = f.value_key();
+        let mut outcome = SearchOutcome {
+            found: vec![f],
+            ..SearchOutcome::default()
+        };
+        outcome.values.insert(key, value.to_string());
+        outcome.totals.settings = 1;
+        outcome.totals.listed_settings = 1;
+        let part = split_outcome(&outcome, &owner, 1).unwrap().remove(0);
+        let own = Matcher::new(requests[0].identifiers.clone(), requests[0].region);
+        let part = rematch(part, &own);
+        assert_eq!(part.found.len(), 1);
+        assert!(!part.found[0].possible, "{:?}", part.found[0]);
+        assert_eq!(
+            part.found[0].json_path.as_deref(),
+            Some("$.phoneNumbers[0]")
+        );
     }
 }
