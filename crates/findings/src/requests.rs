@@ -162,29 +162,10 @@ fn folder_of(id: &str) -> String {
 
 fn check_date(text: &str) -> Result<String, String> {
     let t = text.trim();
-    let ok = t.len() == 10
-        && t.as_bytes()[4] == b'-'
-        && t.as_bytes()[7] == b'-'
-        && t.split('-').all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && {
-            let m: u32 = t[5..7].parse().unwrap_or(0);
-            let d: u32 = t[8..10].parse().unwrap_or(0);
-            let y: i32 = t[0..4].parse().unwrap_or(0);
-            (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
-        };
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err("`received` must be a date written YYYY-MM-DD (e.g. 2026-11-02)".into())
-    }
-}
-
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(t, &format) {
+        Ok(_) if t.len() == 10 => Ok(t.to_string()),
+        _ => Err("`received` must be a date written YYYY-MM-DD (e.g. 2026-11-02)".into()),
     }
 }
 
