@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -131,6 +132,46 @@ def ids_file(path, n):
     return path
 
 
+def requests_file(path, n):
+    """n requests of a batch, one a line: the planted subject's (an export), then n - 1 absent
+    people's, each with an e-mail address and a phone number of the five regions (searches)."""
+    lines = [json.dumps({"id": "BENCH-0000", "identifiers": [SUBJECT_EMAIL, SUBJECT_PHONE],
+                         "action": "export"})]
+    for i in range(1, n):
+        lines.append(json.dumps({
+            "id": f"BENCH-{i:04d}",
+            "identifiers": [f"absent.request{i}@nowhere.example.net",
+                            PHONE_FORMS[i % len(PHONE_FORMS)](100000 + i)],
+            "action": "search"}))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+BATCH_OUT = os.path.join(WORK, "out", "batch")
+
+
+def batch_reset():
+    """A batch never overwrites an earlier answer: each run gets a fresh --out, audit log,
+    key and ledger."""
+    shutil.rmtree(BATCH_OUT, ignore_errors=True)
+    os.makedirs(BATCH_OUT)
+
+
+def check_batch(n):
+    """The batch's own check: a folder per request, and the planted subject's summary."""
+    answers = os.path.join(BATCH_OUT, "answers")
+    folders = [d for d in os.listdir(answers) if os.path.isdir(os.path.join(answers, d))]
+    with open(os.path.join(answers, "BENCH-0000", "summary.json")) as f:
+        summary = json.load(f)
+    search = summary["search"]
+    check = {"rows": search["rows"], "matched_settings": search["settings"],
+             "complete": search["complete"], "folders": len(folders)}
+    if len(folders) != n:
+        check["error"] = f"{len(folders)} request folders, not {n}"
+    return check
+
+
 def tool_argv(ks, port, extra):
     return [TOOL, "--cass_keyspace", ks, "--cass_hostname", "127.0.0.1", "--cass_port",
             str(port), "--format", "json", "--no-progress"] + extra
@@ -169,7 +210,7 @@ def check_python(out_path):
         return json.loads(f.read().strip().splitlines()[-1])
 
 
-def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib):
+def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib, requests_path=None):
     one = ["--search", SUBJECT_EMAIL]
     cases = [
         ("tool_1_id", "(1) gdpr_forget_me, 1 identifier", tool_argv(ks, port, one), "tool"),
@@ -178,6 +219,12 @@ def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib):
         # Batches of requests search for many people at once.
         ("tool_10000_ids", "(7) gdpr_forget_me, 10,000 identifiers",
          tool_argv(ks, port, ["--search-file", ids10k_path]), "tool"),
+        # A batch of requests: one scan for all, a folder of answers per request.
+        ("tool_1000_requests", "(8) gdpr_forget_me --requests, 1,000 requests (2,000 identifiers)",
+         tool_argv(ks, port, ["--requests", requests_path or "",
+                              "--out", os.path.join(BATCH_OUT, "answers"),
+                              "--audit-log", os.path.join(BATCH_OUT, "audit.jsonl"),
+                              "--audit-key", os.path.join(BATCH_OUT, "audit.key")]), "batch"),
         ("scan_only", "(3) gdpr_forget_me --scan-only (floor)",
          tool_argv(ks, port, one + ["--scan-only"]), "tool"),
         # A search far too broad for one person: nearly every generated setting holds an
@@ -217,7 +264,8 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
     os.makedirs(os.path.join(WORK, "out"), exist_ok=True)
     ids_path = ids_file(os.path.join(WORK, "ids-1000.txt"), 1000)
     ids10k_path = ids_file(os.path.join(WORK, "ids-10000.txt"), 10000)
-    cases = cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib)
+    requests_path = requests_file(os.path.join(WORK, "requests-1000.jsonl"), 1000)
+    cases = cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib, requests_path)
     if only:
         cases = [c for c in cases if c[0] in only]
     print(f"\n== {label}: keyspace {ks}, {rows_expected} settings, {reps} run(s) per case", flush=True)
@@ -232,8 +280,16 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
             # DSBulk's CSV (the whole table) is thrown away: only its summary is read.
             out_path = (os.devnull if kind == "dsbulk"
                         else os.path.join(WORK, "out", f"{ks}-{key}.out"))
+            if kind == "batch":
+                batch_reset()
             r = run_once(argv, out_path, cass_pid)
-            if kind == "tool":
+            if kind == "batch":
+                try:
+                    check = (check_batch(1000) if r["exit"] == 0
+                             else {"error": r["stderr_tail"][-300:]})
+                except (OSError, ValueError, KeyError) as e:
+                    check = {"error": f"no answers to check: {e}"}
+            elif kind == "tool":
                 check = (check_tool(out_path) if r["exit"] == 0
                          else {"error": r["stderr_tail"][-300:]})
             elif kind == "dsbulk":
@@ -253,7 +309,8 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
         res["rows"] = rows[-1]
         res["rows_ok"] = (all(r == rows_expected for r in rows)
                           and not any(c.get("failed") for c in res["checks"]))
-        if key in ("tool_1_id", "tool_1000_ids", "tool_10000_ids", "original_python"):
+        if key in ("tool_1_id", "tool_1000_ids", "tool_10000_ids", "tool_1000_requests",
+                   "original_python"):
             m = [c.get("matched_settings") for c in res["checks"]]
             res["matched_settings"] = m[-1]
             res["matches_ok"] = all(x == planted for x in m)
@@ -264,6 +321,7 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
             res["matches_ok"] = all(x >= 0.9 * rows_expected and c.get("truncated")
                                     for x, c in zip(t, res["checks"]))
         if key.startswith("tool") or key == "scan_only":
+            # (a batch's check reads its summary's "complete")
             res["complete"] = all(c.get("complete") for c in res["checks"])
         res["rows_per_s"] = rows_expected / res["wall_median_s"]
         # A case passed only if every run exited 0 and passed its own check. Nothing is
@@ -323,6 +381,8 @@ def ratios(sizes):
             r["overhead_1000_vs_1_pct"] = (w["tool_1000_ids"] / w["tool_1_id"] - 1) * 100
         if "tool_1_id" in w and "tool_10000_ids" in w:
             r["overhead_10000_vs_1_pct"] = (w["tool_10000_ids"] / w["tool_1_id"] - 1) * 100
+        if "tool_1_id" in w and "tool_1000_requests" in w:
+            r["overhead_requests_vs_1_pct"] = (w["tool_1000_requests"] / w["tool_1_id"] - 1) * 100
         out[label] = r
     labels = list(sizes)
     if len(labels) >= 2:
@@ -360,6 +420,7 @@ def goals(sizes, rat):
     failed("(1) within 10% of --scan-only", ["tool_1_id", "scan_only"])
     failed("(2) within 10% of (1)", ["tool_1_id", "tool_1000_ids"])
     failed("(7) 10,000 identifiers within 10% of (1)", ["tool_1_id", "tool_10000_ids"])
+    failed("(8) a batch of 1,000 requests within 10% of (1)", ["tool_1_id", "tool_1000_requests"])
 
     if "speed_1_vs_dsbulk" in r:
         add("(1) at least as fast as DSBulk", r["speed_1_vs_dsbulk"] >= 1.0,
@@ -376,6 +437,10 @@ def goals(sizes, rat):
     if "overhead_10000_vs_1_pct" in r:
         add("(7) 10,000 identifiers within 10% of (1)", r["overhead_10000_vs_1_pct"] <= 10.0,
             f"{r['overhead_10000_vs_1_pct']:+.1f}% at {big}")
+    if "overhead_requests_vs_1_pct" in r:
+        add("(8) a batch of 1,000 requests within 10% of (1)",
+            r["overhead_requests_vs_1_pct"] <= 10.0,
+            f"{r['overhead_requests_vs_1_pct']:+.1f}% at {big}")
     tool_keys = [k for k in ("tool_1_id", "tool_1000_ids", "scan_only")
                  if k in c and c[k].get("passed", True)]
     if tool_keys:
