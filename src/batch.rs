@@ -8,16 +8,15 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use forgetme_findings::erasure_plan::{succeeded, tally, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
-use forgetme_findings::receipt::{scan_summary, RunFacts};
+use forgetme_findings::erasure_plan::{succeeded, tally};
 use forgetme_findings::requests::{rematch, split_outcome, Request, RequestAction};
 use forgetme_findings::SearchOutcome;
-use forgetme_matcher::{ErasureOptions, Matcher};
+use forgetme_matcher::Matcher;
 use forgetme_scanner::Session;
 use gws_client::GwsClient;
 use serde_json::json;
 
-use crate::args::{Args, EraseMode};
+use crate::args::Args;
 use crate::cleanup::{self, CleanupRun};
 use crate::failure::{self, Failure};
 use crate::files::{write_atomic, Existing};
@@ -144,22 +143,15 @@ async fn answer_one(
         let (key, mut log, started) =
             audit_trail::open_audit(args, &request.identifiers, Some(&request.id), gws)?;
         audit_trail::scan_complete(&mut log, part)?;
-        let cctx = cleanup::CleanupContext {
-            session: ctx.session,
+        let cctx = cleanup::CleanupContext::from_args(
+            args,
+            ctx.session,
             gws,
-            matcher: &matcher,
-            key: &key,
-            layout: &ctx.inputs.layout,
-            names: ctx.names,
-            yes: args.yes,
-            options: ErasureOptions {
-                force_whole_setting: args.erase == EraseMode::Setting,
-                erase_possible: args.erase_possible_matches,
-            },
-            verify_consistency: args.verify_consistency.to_driver(),
-            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
-            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
-        };
+            &matcher,
+            &key,
+            &ctx.inputs.layout,
+            ctx.names,
+        );
         let done = match cleanup::run(&cctx, &mut log, part).await? {
             CleanupRun::NotConfirmed => {
                 declined = true;
@@ -175,17 +167,7 @@ async fn answer_one(
             CleanupRun::Done(results, verification) => Some((results, verification)),
         };
         if let Some((results, verification)) = done {
-            let facts = RunFacts {
-                started_at: started.at.clone(),
-                first_seq: started.first_seq,
-                operator: gws.username().to_string(),
-                keyspace: args.cass_keyspace.clone(),
-                consistency: args.verify_consistency.cql_name().to_string(),
-                data_center: args.local_dc.clone(),
-                case: Some(request.id.clone()),
-                scan: scan_summary(part),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            };
+            let facts = receipt::run_facts(args, &started, gws.username(), Some(&request.id), part);
             let path = folder.join("receipt.json");
             let written = forgetme_findings::receipt::build(
                 ctx.session,

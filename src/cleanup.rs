@@ -62,6 +62,39 @@ pub struct CleanupContext<'a> {
     pub max_agents: usize,
 }
 
+impl<'a> CleanupContext<'a> {
+    /// The context of the command line's options (`--yes`, `--erase`,
+    /// `--erase-possible-matches`, `--verify-consistency`, `--max-erase`,
+    /// `--max-erase-agents`), for one run or one request of a batch.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_args(
+        args: &crate::args::Args,
+        session: &'a Session,
+        gws: &'a GwsClient,
+        matcher: &'a Matcher,
+        key: &'a AuditKey,
+        layout: &'a Layout,
+        names: &'a UserNames,
+    ) -> Self {
+        CleanupContext {
+            session,
+            gws,
+            matcher,
+            key,
+            layout,
+            names,
+            yes: args.yes,
+            options: ErasureOptions {
+                force_whole_setting: args.erase == crate::args::EraseMode::Setting,
+                erase_possible: args.erase_possible_matches,
+            },
+            verify_consistency: args.verify_consistency.to_driver(),
+            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
+            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
+        }
+    }
+}
+
 /// Lists, confirms, erases, verifies, and records each step, then writes `run_end`.
 pub async fn run(
     ctx: &CleanupContext<'_>,

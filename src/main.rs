@@ -28,18 +28,16 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 use forgetme_cleanup::{SettingResult, Verification};
-use forgetme_matcher::{ErasureOptions, Matcher};
+use forgetme_matcher::Matcher;
 use forgetme_scanner::scan::{ScanOptions, ScanProgress};
 
-use crate::args::{Args, EraseMode, Format};
+use crate::args::{Args, Format};
 use crate::cleanup::CleanupRun;
 use crate::failure::Failure;
 use crate::input::Inputs;
 use crate::report::UserNames;
-use forgetme_findings::erasure_plan::{
-    succeeded, PlanSize, DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS,
-};
-use forgetme_findings::receipt::{default_path, scan_summary, RunFacts};
+use forgetme_findings::erasure_plan::{succeeded, PlanSize};
+use forgetme_findings::receipt::default_path;
 use forgetme_findings::{search, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
 
 // musl's allocator is slow for this allocation-heavy work; the static build uses mimalloc
@@ -261,22 +259,15 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     // happens (it may be the only record of what was erased).
     let mut file_errors: Vec<String> = Vec::new();
     if let (Some(client), Some((key, log, started))) = (&gws, &mut audit) {
-        let ctx = cleanup::CleanupContext {
-            session: &session,
-            gws: client,
-            matcher: &matcher,
+        let ctx = cleanup::CleanupContext::from_args(
+            &args,
+            &session,
+            client,
+            &matcher,
             key,
-            layout: &inputs.layout,
-            names: &names,
-            yes: args.yes,
-            options: ErasureOptions {
-                force_whole_setting: args.erase == EraseMode::Setting,
-                erase_possible: args.erase_possible_matches,
-            },
-            verify_consistency: args.verify_consistency.to_driver(),
-            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
-            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
-        };
+            &inputs.layout,
+            &names,
+        );
         // A cleanup that erased nothing still gets its receipt: that nothing was there to
         // erase is proof too (with the scan's completeness beside it).
         let erased = match cleanup::run(&ctx, log, &outcome).await? {
@@ -297,17 +288,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             CleanupRun::Done(results, verification) => Some((results, verification, true)),
         };
         if let Some((results, verification, acted)) = erased {
-            let facts = RunFacts {
-                started_at: started.at.clone(),
-                first_seq: started.first_seq,
-                operator: client.username().to_string(),
-                keyspace: args.cass_keyspace.clone(),
-                consistency: args.verify_consistency.cql_name().to_string(),
-                data_center: args.local_dc.clone(),
-                case: inputs.case.clone(),
-                scan: scan_summary(&outcome),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            };
+            let facts = receipt::run_facts(
+                &args,
+                started,
+                client.username(),
+                inputs.case.as_deref(),
+                &outcome,
+            );
             let path = args
                 .receipt
                 .clone()

@@ -16,6 +16,28 @@ use crate::files::{write_atomic, Existing};
 use crate::input::Inputs;
 use crate::report;
 
+/// What the receipt records of the run: the command line's options, where the run began in
+/// the audit log, who erased, the case, and the search the erasure was planned from.
+pub fn run_facts(
+    args: &Args,
+    started: &crate::audit_trail::RunStarted,
+    operator: &str,
+    case: Option<&str>,
+    outcome: &forgetme_findings::SearchOutcome,
+) -> forgetme_findings::receipt::RunFacts {
+    forgetme_findings::receipt::RunFacts {
+        started_at: started.at.clone(),
+        first_seq: started.first_seq,
+        operator: operator.to_string(),
+        keyspace: args.cass_keyspace.clone(),
+        consistency: args.verify_consistency.cql_name().to_string(),
+        data_center: args.local_dc.clone(),
+        case: case.map(str::to_string),
+        scan: forgetme_findings::receipt::scan_summary(outcome),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
 /// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
 /// 0600. An existing receipt is never replaced: it is an earlier run's proof.
 pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
