@@ -570,23 +570,17 @@ impl Ledger {
 
     /// The subject refs recorded for a request (empty when it is not in the ledger).
     pub fn subject_refs(&self, id: &str) -> Result<Vec<SubjectRef>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT subject_ref, key_fingerprint, first_seen FROM subject_refs WHERE request_id = ?1 ORDER BY first_seen, subject_ref",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([id], |r| {
+        self.rows_of(
+            "SELECT subject_ref, key_fingerprint, first_seen FROM subject_refs WHERE request_id = ?1 ORDER BY first_seen, subject_ref",
+            id,
+            |r| {
                 Ok(SubjectRef {
                     subject_ref: r.get(0)?,
                     key_fingerprint: r.get(1)?,
                     first_seen: r.get(2)?,
                 })
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sql(e))?;
-        Ok(rows)
+            },
+        )
     }
 
     /// Every request: overdue ones first (most overdue first), then by deadline, then by id.
@@ -646,34 +640,24 @@ impl Ledger {
     }
 
     fn extensions(&self, id: &str) -> Result<Vec<Extension>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT months, reason, recorded_at FROM extensions WHERE request_id = ?1 ORDER BY rowid",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([id], |r| {
+        self.rows_of(
+            "SELECT months, reason, recorded_at FROM extensions WHERE request_id = ?1 ORDER BY rowid",
+            id,
+            |r| {
                 Ok(Extension {
                     months: r.get(0)?,
                     reason: r.get(1)?,
                     recorded_at: r.get(2)?,
                 })
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sql(e))?;
-        Ok(rows)
+            },
+        )
     }
 
     fn events(&self, id: &str) -> Result<Vec<Event>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT at, run_id, status, outcome, detail, receipt, export, purge_after FROM events WHERE request_id = ?1 ORDER BY seq",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([id], |r| {
+        self.rows_of(
+            "SELECT at, run_id, status, outcome, detail, receipt, export, purge_after FROM events WHERE request_id = ?1 ORDER BY seq",
+            id,
+            |r| {
                 Ok(Event {
                     at: r.get(0)?,
                     run_id: r.get(1)?,
@@ -684,10 +668,21 @@ impl Ledger {
                     export: r.get(6)?,
                     purge_after: r.get(7)?,
                 })
-            })
+            },
+        )
+    }
+
+    /// The rows `sql` selects for request `id` (its `?1`), each made by `row`.
+    fn rows_of<T>(
+        &self,
+        sql: &str,
+        id: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, LedgerError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        stmt.query_map([id], row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sql(e))?;
-        Ok(rows)
+            .map_err(|e| self.sql(e))
     }
 
     fn summary(&self, id: &str, today: Date) -> Result<Option<Summary>, LedgerError> {
