@@ -193,6 +193,12 @@ pub struct Matcher {
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
     prefilter: Prefilter,
+    /// The last [`Matcher::phone_tail_digits`] digits of every phone identifier's national
+    /// significant number: what any phone hit leaves at the end of a run's digits.
+    phone_tails: std::collections::HashSet<DigitKey, DigitKeyBuildHasher>,
+    /// How many trailing digits [`Matcher::phone_tails`] holds: [`PHONE_TAIL_DIGITS`], or
+    /// fewer when an identifier's national number is shorter.
+    phone_tail_digits: usize,
 }
 
 /// What any hit must leave in the raw text, searched for before a value is parsed.
@@ -407,6 +413,21 @@ impl Matcher {
                 .collect(),
         );
         let prefilter = Prefilter::new(&identifiers);
+        let nsns: Vec<&str> = identifiers
+            .iter()
+            .filter_map(Identifier::phone)
+            .map(|number| number.national_significant_number())
+            .collect();
+        let phone_tail_digits = nsns
+            .iter()
+            .map(|nsn| nsn.len())
+            .min()
+            .unwrap_or(PHONE_TAIL_DIGITS)
+            .min(PHONE_TAIL_DIGITS);
+        let phone_tails = nsns
+            .iter()
+            .filter_map(|nsn| DigitKey::of(&[&nsn.as_bytes()[nsn.len() - phone_tail_digits..]]))
+            .collect();
         Matcher {
             identifiers,
             default_region,
@@ -415,6 +436,8 @@ impl Matcher {
             nationals,
             text,
             prefilter,
+            phone_tails,
+            phone_tail_digits,
         }
     }
 
@@ -592,7 +615,75 @@ impl Matcher {
             && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
             || (!self.phones.is_empty()
                 && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
-        possible && self.prefilter.may_match(bytes)
+        possible && self.prefilter.may_match(bytes) && self.has_candidate_in_value(raw)
+    }
+
+    /// The candidate pass: whether the raw text of a value holds an address or a phone run
+    /// that can be one of the identifiers, found without parsing the JSON.
+    ///
+    /// Every string of a JSON value appears in its raw text verbatim, between quotes, once
+    /// escapes are decoded; integers appear as they are. A quote is neither a local-part, a
+    /// domain, a digit nor a punctuation character, so it ends an address or a phone run
+    /// exactly as the start or end of a string does: every candidate the walk reads in a
+    /// string (or in its respelled copy) is also a candidate of the raw text (or of its
+    /// respelled copy), with the same neighbours. Keys add candidates, never remove any.
+    /// A value searched as text (not JSON, too deep, too large) is searched in its raw text.
+    /// So a value whose raw text has no candidate has no hit, and is not walked.
+    fn has_candidate_in_value(&self, raw: &str) -> bool {
+        if self.has_candidate_in_spellings(raw) {
+            return true;
+        }
+        if memchr::memchr(b'\\', raw.as_bytes()).is_none() {
+            return false;
+        }
+        // Escapes may hide a character (`\u0040`, `\/`): look at the decoded text too.
+        let mut decoded = String::with_capacity(raw.len());
+        json::decode_escapes(raw, &mut decoded);
+        self.has_candidate_in_spellings(&decoded)
+    }
+
+    /// [`Matcher::has_candidate`] on `text` and on its respelled copy, if it has one.
+    fn has_candidate_in_spellings(&self, text: &str) -> bool {
+        self.has_candidate(text)
+            || respell::respelled(text).is_some_and(|copy| self.has_candidate(&copy))
+    }
+
+    /// Whether `text` holds an address that is an identifier's, or a phone run whose digits
+    /// end with the last digits of an identifier's national significant number.
+    ///
+    /// Every reading of a phone run that [`Matcher::match_phone_run`] looks up ends with the
+    /// run's last digits (prefixes, trunk prefixes and country codes only ever come before
+    /// them), and every key it looks up (E.164 digits, national number, trunk prefix and
+    /// national number) ends with the identifier's national significant number; so a run
+    /// that matches ends with that number's tail. E-mail candidates are looked up exactly as
+    /// the walk looks them up.
+    fn has_candidate(&self, text: &str) -> bool {
+        if !self.emails.is_empty() && memchr::memchr(b'@', text.as_bytes()).is_some() {
+            let mut found = false;
+            self.match_emails(text, &mut |_, _| found = true);
+            if found {
+                return true;
+            }
+        }
+        if self.phone_tails.is_empty() {
+            return false;
+        }
+        let tail = self.phone_tail_digits;
+        let mut found = false;
+        for_each_phone_run(text, |run| {
+            if found {
+                return;
+            }
+            let Ok(dialled) = Dialled::read(run, self.default_region) else {
+                return;
+            };
+            let digits = dialled.digits();
+            if digits.len() >= tail {
+                found = DigitKey::of(&[&digits[digits.len() - tail..]])
+                    .is_some_and(|key| self.phone_tails.contains(&key));
+            }
+        });
+        found
     }
 
     /// Searches one stored value: as JSON when it is JSON (each hit with its path), as text
@@ -601,6 +692,18 @@ impl Matcher {
         if !self.may_match(raw) {
             return ValueMatches::default();
         }
+        self.match_value_walked(raw)
+    }
+
+    /// [`Matcher::match_value`] without any pre-filter: every value is parsed and walked.
+    /// Slower, with the same hits (a skipped value has `parsed_as_json` false, a walked one
+    /// true); the pre-filters' tests compare against it.
+    pub fn match_value_without_prefilter(&self, raw: &str) -> ValueMatches {
+        self.match_value_walked(raw)
+    }
+
+    /// The JSON walk of [`Matcher::match_value`].
+    fn match_value_walked(&self, raw: &str) -> ValueMatches {
         if raw.len() > MAX_JSON_BYTES {
             return self.match_as_text(
                 raw,
