@@ -392,10 +392,15 @@ impl Matcher {
                     phones.entry(key).or_default().push(id);
                     let nsn = number.national_significant_number().as_bytes();
                     let mut keys = vec![DigitKey::of(&[nsn])];
-                    if let Some(trunk) = Region::for_calling_code(number.calling_code())
-                        .and_then(|r| r.trunk_prefix())
+                    // Every trunk prefix of every region of the calling code (`8 0…` in
+                    // Belarus, `0…` in the UK and in Jersey).
+                    for region in Region::all()
+                        .iter()
+                        .filter(|r| r.calling_code() == number.calling_code())
                     {
-                        keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        for trunk in region.trunk_prefixes() {
+                            keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        }
                     }
                     for key in keys.into_iter().flatten() {
                         let ids = nationals.entry(key).or_default();
@@ -585,7 +590,7 @@ impl Matcher {
         if let Some(region) = self.default_region {
             let mut cc_buf = [0; 3];
             let cc = calling_code_digits(region, &mut cc_buf);
-            if let Some(trunk) = region.trunk_prefix() {
+            for trunk in region.trunk_prefixes() {
                 if let Some(national) = digits.strip_prefix(trunk.as_bytes()) {
                     lookup_e164(&[cc, national], MatchVariant::PhoneFormatted);
                 }
