@@ -310,7 +310,10 @@ mod tests {
     #[test]
     fn first_digits_of_number_patterns() {
         let nanp = first_digits("[2-9]\\d{9}").unwrap();
-        assert_eq!(nanp, [false, false, true, true, true, true, true, true, true, true]);
+        assert_eq!(
+            nanp,
+            [false, false, true, true, true, true, true, true, true, true]
+        );
         let gb = first_digits("(?:1\\d|2[0-9])\\d{7}|7\\d{9}").unwrap();
         assert_eq!(nanp.len(), gb.len());
         assert!(gb[1] && gb[2] && gb[7] && !gb[0] && !gb[3]);
@@ -332,6 +335,9 @@ mod tests {
         let by = regions.iter().find(|r| r.iso == "BY").unwrap();
         assert_eq!(by.trunk_prefixes, ["80", "0", "8"]);
         let kz = regions.iter().find(|r| r.iso == "KZ").unwrap();
-        assert_eq!((kz.calling_code, kz.trunk_prefix.as_deref()), (7, Some("8")));
+        assert_eq!(
+            (kz.calling_code, kz.trunk_prefix.as_deref()),
+            (7, Some("8"))
+        );
     }
 }

@@ -4,7 +4,9 @@
 //! formats them, must normalize to libphonenumber's E.164, both as an identifier and when
 //! found in a stored value read with that region as the default region.
 
-use forgetme_matcher::{normalize_phone, parse_identifier, MatchVariant, Matcher, ParseOptions, Region};
+use forgetme_matcher::{
+    normalize_phone, parse_identifier, MatchVariant, Matcher, ParseOptions, Region,
+};
 use phonenumber::metadata::DATABASE;
 use phonenumber::Mode;
 
@@ -77,7 +79,11 @@ fn example_numbers_of_every_region_normalize_as_libphonenumber_does() {
             Ok(n) if n.e164() == ex.e164 => {}
             other => failures.push(format!(
                 "{} {} international {:?}: {:?}, libphonenumber {}",
-                ex.region, ex.kind, ex.international, other.map(|n| n.e164().to_string()), ex.e164
+                ex.region,
+                ex.kind,
+                ex.international,
+                other.map(|n| n.e164().to_string()),
+                ex.e164
             )),
         }
         // The national spelling, read in its region.
@@ -85,7 +91,11 @@ fn example_numbers_of_every_region_normalize_as_libphonenumber_does() {
             Ok(n) if n.e164() == ex.e164 => {}
             other => failures.push(format!(
                 "{} {} national {:?}: {:?}, libphonenumber {}",
-                ex.region, ex.kind, ex.national, other.map(|n| n.e164().to_string()), ex.e164
+                ex.region,
+                ex.kind,
+                ex.national,
+                other.map(|n| n.e164().to_string()),
+                ex.e164
             )),
         }
         // Both spellings found in a stored value by a search for the E.164 number, with the
@@ -113,11 +123,22 @@ fn example_numbers_of_every_region_normalize_as_libphonenumber_does() {
             }
         }
     }
+    // Argentina's national spelling of a mobile number puts `15` after the area code where
+    // the international one has `9` before it (`011 15-2345-6789` is +54 9 11 2345 6789):
+    // a rewriting of the digits, not a prefix, which the matcher does not do (docs/matching.md).
+    let known: Vec<&str> = vec!["AR mobile national", "AR mobile stored"];
+    let unexpected: Vec<&String> = failures
+        .iter()
+        .filter(|f| !known.iter().any(|k| f.starts_with(k)))
+        .collect();
     assert!(
-        failures.is_empty(),
+        unexpected.is_empty(),
         "{} of {} examples differ:\n{}",
-        failures.len(),
+        unexpected.len(),
         examples.len(),
         failures.join("\n")
     );
+    // The known difference is still there (if libphonenumber's example changes, or the
+    // matcher learns the rewriting, this list must shrink).
+    assert_eq!(failures.len(), known.len(), "{}", failures.join("\n"));
 }
