@@ -53,9 +53,12 @@ pub(crate) fn all_regions() -> Vec<RegionRules> {
                 .flat_map(|d| d.possible_length().iter())
                 .filter_map(|&len| u8::try_from(len).ok())
                 .collect();
+            let cc_len = m.country_code().to_string().len();
+            // A whole number has 7 to 15 digits: Nigeria's metadata also lists longer ones,
+            // Iran's shorter ones (service numbers, not a person's).
+            nsn_lengths.retain(|&len| (7..=15).contains(&(usize::from(len) + cc_len)));
             nsn_lengths.sort_unstable();
             nsn_lengths.dedup();
-            let cc_len = m.country_code().to_string().len();
             if nsn_lengths.is_empty() {
                 nsn_lengths = (4..=(15 - cc_len) as u8).collect();
             }
@@ -327,6 +330,14 @@ mod tests {
         for r in &regions {
             assert!(!r.international_prefixes.is_empty(), "{}", r.iso);
             assert!(!r.nsn_lengths.is_empty(), "{}", r.iso);
+            let cc_len = r.calling_code.to_string().len();
+            assert!(
+                r.nsn_lengths
+                    .iter()
+                    .all(|&l| (7..=15).contains(&(usize::from(l) + cc_len))),
+                "{}",
+                r.iso
+            );
         }
         let us = regions.iter().find(|r| r.iso == "US").unwrap();
         assert_eq!(us.international_prefixes, ["011"]);

@@ -285,7 +285,11 @@ proptest! {
         let (spelling, matcher_region) = spell(region, &nsn, &form, &seps, paren);
         let options = ParseOptions { default_region: matcher_region, allow_text: false };
         if let Form::NationalNoRegion { .. } = form {
-            prop_assert!(parse_identifier(&spelling, &options).is_err());
+            // The refusal's hint asks libphonenumber about each of the 245 regions, which
+            // is slow in a debug build: a quarter of these cases (by the last digit) suffice.
+            if nsn.as_bytes()[nsn.len() - 1] % 4 == 0 {
+                prop_assert!(parse_identifier(&spelling, &options).is_err());
+            }
             return Ok(());
         }
         let once = match parse_identifier(&spelling, &options) {
