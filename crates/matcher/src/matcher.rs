@@ -199,6 +199,9 @@ pub struct Matcher {
     /// How many trailing digits [`Matcher::phone_tails`] holds: [`PHONE_TAIL_DIGITS`], or
     /// fewer when an identifier's national number is shorter.
     phone_tail_digits: usize,
+    /// The e-mail identifiers' domains (ASCII, lower case): an address is looked up in full
+    /// only when its domain is one of these.
+    email_domains: std::collections::HashSet<String>,
 }
 
 /// What any hit must leave in the raw text, searched for before a value is parsed.
@@ -418,6 +421,11 @@ impl Matcher {
                 .collect(),
         );
         let prefilter = Prefilter::new(&identifiers);
+        let email_domains = emails
+            .keys()
+            .filter_map(|address| address.rsplit_once('@'))
+            .map(|(_, domain)| domain.to_string())
+            .collect();
         let nsns: Vec<&str> = identifiers
             .iter()
             .filter_map(Identifier::phone)
@@ -443,6 +451,7 @@ impl Matcher {
             prefilter,
             phone_tails,
             phone_tail_digits,
+            email_domains,
         }
     }
 
@@ -663,7 +672,7 @@ impl Matcher {
     /// that matches ends with that number's tail. E-mail candidates are looked up exactly as
     /// the walk looks them up.
     fn has_candidate(&self, text: &str) -> bool {
-        if !self.emails.is_empty() && memchr::memchr(b'@', text.as_bytes()).is_some() {
+        if !self.emails.is_empty() && self.may_hold_an_address(text) {
             let mut found = false;
             self.match_emails(text, &mut |_, _| found = true);
             if found {
@@ -689,6 +698,27 @@ impl Matcher {
             }
         });
         found
+    }
+
+    /// Whether some `@` of `text` is followed by the domain of an e-mail identifier (or by a
+    /// domain in Unicode, which only the full lookup can compare). A candidate address is
+    /// the identifier only if its domain, lower-cased, is the identifier's; the domain is
+    /// read exactly as [`email::for_each_candidate`] reads it.
+    fn may_hold_an_address(&self, text: &str) -> bool {
+        let mut lower = [0u8; email::MAX_DOMAIN_LEN];
+        memchr::memchr_iter(b'@', text.as_bytes()).any(|at| {
+            let domain = email::domain_after(&text[at + 1..]);
+            if !domain.is_ascii() {
+                return true;
+            }
+            // Longer ASCII domains are never normalized, so never an identifier's.
+            let Some(lower) = lower.get_mut(..domain.len()) else {
+                return false;
+            };
+            lower.copy_from_slice(domain.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).is_ok_and(|d| self.email_domains.contains(d))
+        })
     }
 
     /// Searches one stored value: as JSON when it is JSON (each hit with its path), as text
