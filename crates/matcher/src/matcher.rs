@@ -688,12 +688,33 @@ impl Matcher {
             if found {
                 return;
             }
-            let Ok(dialled) = Dialled::read(run, self.default_region) else {
+            // The run's last digits, read backwards; a run holds only digits, one leading
+            // `+` and punctuation. A `(0)` inside may be dropped by the reading, so such a
+            // run is read as the walk reads it.
+            if memchr::memmem::find(run.as_bytes(), b"(0)").is_some() {
+                let Ok(dialled) = Dialled::read(run, self.default_region) else {
+                    return;
+                };
+                let digits = dialled.digits();
+                if digits.len() >= tail {
+                    found = DigitKey::of(&[&digits[digits.len() - tail..]])
+                        .is_some_and(|key| self.phone_tails.contains(&key));
+                }
                 return;
-            };
-            let digits = dialled.digits();
-            if digits.len() >= tail {
-                found = DigitKey::of(&[&digits[digits.len() - tail..]])
+            }
+            let mut last = [0u8; PHONE_TAIL_DIGITS];
+            let mut n = 0;
+            for &b in run.as_bytes().iter().rev() {
+                if b.is_ascii_digit() {
+                    n += 1;
+                    last[PHONE_TAIL_DIGITS - n] = b;
+                    if n == tail {
+                        break;
+                    }
+                }
+            }
+            if n == tail {
+                found = DigitKey::of(&[&last[PHONE_TAIL_DIGITS - tail..]])
                     .is_some_and(|key| self.phone_tails.contains(&key));
             }
         });
