@@ -312,7 +312,13 @@ impl Prefilter {
     }
 
     fn check(&self, raw: &[u8]) -> bool {
-        if !raw.is_ascii() || memchr::memchr(b'\\', raw).is_some() {
+        // A `(0)` after the start of an international spelling is dropped wherever it is
+        // (`+44 20 7946 (0)958` is +44207946958), so the value's digits may not hold the
+        // number's tail: such values take the full path too.
+        if !raw.is_ascii()
+            || memchr::memchr(b'\\', raw).is_some()
+            || memchr::memmem::find(raw, b"(0)").is_some()
+        {
             return true;
         }
         if let Some(domains) = &self.domains {
@@ -1280,6 +1286,9 @@ mod tests {
         assert!(m
             .match_value(r#"{"e":"john\u0040pizza\u002ecom"}"#)
             .is_match());
+        // A `(0)` inside the number's tail is dropped by the reading: not skipped.
+        let gb = matcher(&["+44207946958"], None);
+        assert!(gb.match_value(r#"{"p":"+44 20 7946 (0)958"}"#).is_match());
         let idn = matcher(&["jöhn@bücher.de"], None);
         assert!(idn.match_value(r#"{"e":"JÖHN@BÜCHER.DE"}"#).is_match());
     }
