@@ -97,16 +97,16 @@ fn phone_text() -> impl Strategy<Value = String> {
                 8 => punctuate(&digits[..digits.len() - 1], &seps),
                 9 => format!("+{}", punctuate(&digits[..digits.len() - 1], &seps)),
                 10 => format!("x{}", punctuate(nsn, &seps)),
+                11 => {
+                    let last = digits.as_bytes()[digits.len() - 1];
+                    let other = char::from(b'0' + (last - b'0' + 1) % 10);
+                    format!("{}{other}", &digits[..digits.len() - 1])
+                }
                 // A `(0)` inside the number: dropped by an international reading.
                 _ => {
                     let cut = nsn.len() / 2 + usize::from(seps[0]) % 3;
                     let cut = cut.min(nsn.len());
                     format!("+{cc} {} (0){}", &nsn[..cut], &nsn[cut..])
-                }
-                11 => {
-                    let last = digits.as_bytes()[digits.len() - 1];
-                    let other = char::from(b'0' + (last - b'0' + 1) % 10);
-                    format!("{}{other}", &digits[..digits.len() - 1])
                 }
             };
             if fullwidth {
