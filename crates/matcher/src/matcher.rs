@@ -317,7 +317,7 @@ impl Prefilter {
         // number's tail: such values take the full path too.
         if !raw.is_ascii()
             || memchr::memchr(b'\\', raw).is_some()
-            || memchr::memmem::find(raw, b"(0)").is_some()
+            || (memchr::memchr(b'(', raw).is_some() && memchr::memmem::find(raw, b"(0)").is_some())
         {
             return true;
         }
@@ -697,7 +697,7 @@ impl Matcher {
             // The run's last digits, read backwards; a run holds only digits, one leading
             // `+` and punctuation. A `(0)` inside may be dropped by the reading, so such a
             // run is read as the walk reads it.
-            if memchr::memmem::find(run.as_bytes(), b"(0)").is_some() {
+            if run.as_bytes().contains(&b'(') && run.contains("(0)") {
                 let Ok(dialled) = Dialled::read(run, self.default_region) else {
                     return;
                 };
