@@ -69,11 +69,10 @@ impl Region {
             .copied()
     }
 
-    /// The codes of every region of the table, comma-separated, for help and errors.
+    /// The codes of every region of the table, comma-separated, for help and errors: the
+    /// curated regions first (the common ones), then the others, see [`REGIONS`].
     pub fn supported_codes() -> String {
-        let mut codes: Vec<&str> = REGIONS.iter().map(|r| r.iso).collect();
-        codes.sort_unstable();
-        codes.join(", ")
+        REGIONS.iter().map(|r| r.iso).collect::<Vec<_>>().join(", ")
     }
 
     /// The ISO 3166-1 alpha-2 code, upper case (`"GB"`).
