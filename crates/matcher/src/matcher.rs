@@ -403,10 +403,7 @@ impl Matcher {
                     let mut keys = vec![DigitKey::of(&[nsn])];
                     // Every trunk prefix of every region of the calling code (`8 0…` in
                     // Belarus, `0…` in the UK and in Jersey).
-                    for region in Region::all()
-                        .iter()
-                        .filter(|r| r.calling_code() == number.calling_code())
-                    {
+                    for region in Region::sharing_calling_code(number.calling_code()) {
                         for trunk in region.trunk_prefixes() {
                             keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
                         }

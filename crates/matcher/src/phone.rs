@@ -49,10 +49,14 @@ impl Region {
     ///
     /// Returns `None` for a code the table does not have; [`Region::all`] lists the ones it has.
     pub fn parse(code: &str) -> Option<Region> {
-        REGIONS
-            .iter()
-            .find(|r| r.iso.eq_ignore_ascii_case(code.trim()))
-            .copied()
+        let found = |regions: &[Region]| {
+            regions
+                .iter()
+                .find(|r| r.iso.eq_ignore_ascii_case(code.trim()))
+                .copied()
+        };
+        // The curated regions need no metadata: reading it costs a few tenths of a second.
+        found(&CURATED).or_else(|| found(&REGIONS))
     }
 
     /// Every region of the table, so a CLI can list them in its help and errors.
@@ -63,9 +67,25 @@ impl Region {
     /// The first region of the table that uses a country calling code, used to check the
     /// length of an international number (for `1`, the NANP rules shared by US and CA).
     pub fn for_calling_code(calling_code: u16) -> Option<Region> {
-        REGIONS
+        let found = |regions: &[Region]| {
+            regions
+                .iter()
+                .find(|r| r.calling_code == calling_code)
+                .copied()
+        };
+        found(&CURATED).or_else(|| found(&REGIONS))
+    }
+
+    /// The regions that use `calling_code`. For a curated region's code, the curated
+    /// regions only: the metadata's other regions of these codes (Jersey for `+44`,
+    /// Kazakhstan for `+7`) have the same trunk prefixes (a test checks it), and reading
+    /// the metadata costs a few tenths of a second.
+    pub(crate) fn sharing_calling_code(calling_code: u16) -> impl Iterator<Item = Region> {
+        let curated = CURATED.iter().any(|r| r.calling_code == calling_code);
+        let regions: &'static [Region] = if curated { &CURATED } else { &REGIONS };
+        regions
             .iter()
-            .find(|r| r.calling_code == calling_code)
+            .filter(move |r| r.calling_code == calling_code)
             .copied()
     }
 
@@ -166,6 +186,17 @@ impl FromStr for Region {
     }
 }
 
+/// The trunk prefix of a curated region as the list [`Region::trunk_prefixes`] gives.
+const fn trunk_list(trunk_prefix: Option<&'static str>) -> &'static [&'static str] {
+    match trunk_prefix {
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'0' => &["0"],
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'1' => &["1"],
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'8' => &["8"],
+        Some(_) => panic!("a curated trunk prefix is 0, 1 or 8"),
+        None => &[],
+    }
+}
+
 /// Builds a table row; a function keeps the table below one line per region.
 const fn region(
     iso: &'static str,
@@ -180,8 +211,7 @@ const fn region(
         calling_code,
         international_prefixes,
         trunk_prefix,
-        // Set to the trunk prefix alone when the table is built (`REGIONS`).
-        trunk_prefixes: &[],
+        trunk_prefixes: trunk_list(trunk_prefix),
         nsn_lengths,
         nsn_first_digit_not,
     }
@@ -268,12 +298,6 @@ const CURATED: [Region; 31] = [
 /// first use; its strings live as long as the process.
 static REGIONS: std::sync::LazyLock<Vec<Region>> = std::sync::LazyLock::new(|| {
     let mut out = CURATED.to_vec();
-    for region in &mut out {
-        region.trunk_prefixes = match region.trunk_prefix {
-            Some(trunk) => leak(vec![trunk]),
-            None => &[],
-        };
-    }
     let mut rest: Vec<crate::metadata::RegionRules> = crate::metadata::all_regions()
         .into_iter()
         .filter(|r| !CURATED.iter().any(|c| c.iso == r.iso))
@@ -748,10 +772,15 @@ fn international(digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
     let nsn = &digits[cc_len..];
     // A calling code shared by several regions (`+590`: GP, BL, MF) takes a number any of
     // them can have; the main region's rules explain a refusal.
+    // The curated regions answer first; the metadata is read only when they refuse
+    // (Svalbard's 5-digit numbers under Norway's `+47`).
     let sharing = || {
-        Region::all()
-            .iter()
-            .filter(move |r| r.calling_code == calling_code)
+        Region::sharing_calling_code(calling_code).chain(
+            REGIONS
+                .iter()
+                .filter(move |r| r.calling_code == calling_code)
+                .copied(),
+        )
     };
     if let Some(region) = Region::for_calling_code(calling_code) {
         if !sharing().any(|r| r.accepts_nsn(nsn)) {
@@ -872,6 +901,27 @@ mod tests {
 
     fn norm(s: &str, r: Option<Region>) -> String {
         normalize_phone(s, r).unwrap().e164().to_string()
+    }
+
+    #[test]
+    fn regions_sharing_a_curated_calling_code_share_its_trunk_prefixes() {
+        // What lets `Region::sharing_calling_code` skip the metadata for curated codes.
+        for region in Region::all() {
+            let curated: Vec<&Region> = CURATED
+                .iter()
+                .filter(|c| c.calling_code == region.calling_code)
+                .collect();
+            if curated.is_empty() {
+                continue;
+            }
+            for trunk in region.trunk_prefixes() {
+                assert!(
+                    curated.iter().any(|c| c.trunk_prefixes().contains(trunk)),
+                    "{} {trunk}",
+                    region.iso
+                );
+            }
+        }
     }
 
     #[test]
