@@ -430,7 +430,11 @@ async fn a_national_number_hint_names_no_region_it_does_not_fit() {
     assert!(!run.stderr.contains("GB"), "{}", run.stderr);
     assert!(!run.stderr.contains("4567"), "{}", run.stderr);
     // Digits that are a number nowhere: no region is named at all.
-    refused(&["--search", "01 999 99"], "not a valid number of any").await;
+    refused(
+        &["--search", "0999 9999 9999 99"],
+        "not a valid number of any",
+    )
+    .await;
 }
 
 /// `REGION:number` with an unknown region is refused with the list, in `--search` and in a

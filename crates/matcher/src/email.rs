@@ -177,7 +177,7 @@ fn emit_local<'t>(local: &'t str, domain: &'t str, f: &mut impl FnMut(Candidate<
 
 /// The domain that starts `after` (the text after an `@`): the run of domain characters,
 /// without trailing dots or hyphens (sentence punctuation).
-fn domain_after(after: &str) -> &str {
+pub(crate) fn domain_after(after: &str) -> &str {
     let end = after
         .char_indices()
         .find(|&(_, c)| !is_domain_char(c))

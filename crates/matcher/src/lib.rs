@@ -15,6 +15,7 @@ mod identifier;
 mod invisible;
 mod json;
 mod matcher;
+mod metadata;
 mod path;
 mod phone;
 mod respell;

@@ -193,6 +193,15 @@ pub struct Matcher {
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
     prefilter: Prefilter,
+    /// The last [`Matcher::phone_tail_digits`] digits of every phone identifier's national
+    /// significant number: what any phone hit leaves at the end of a run's digits.
+    phone_tails: std::collections::HashSet<DigitKey, DigitKeyBuildHasher>,
+    /// How many trailing digits [`Matcher::phone_tails`] holds: [`PHONE_TAIL_DIGITS`], or
+    /// fewer when an identifier's national number is shorter.
+    phone_tail_digits: usize,
+    /// The e-mail identifiers' domains (ASCII, lower case): an address is looked up in full
+    /// only when its domain is one of these.
+    email_domains: std::collections::HashSet<String>,
 }
 
 /// What any hit must leave in the raw text, searched for before a value is parsed.
@@ -303,7 +312,13 @@ impl Prefilter {
     }
 
     fn check(&self, raw: &[u8]) -> bool {
-        if !raw.is_ascii() || memchr::memchr(b'\\', raw).is_some() {
+        // A `(0)` after the start of an international spelling is dropped wherever it is
+        // (`+44 20 7946 (0)958` is +44207946958), so the value's digits may not hold the
+        // number's tail: such values take the full path too.
+        if !raw.is_ascii()
+            || memchr::memchr(b'\\', raw).is_some()
+            || (memchr::memchr(b'(', raw).is_some() && memchr::memmem::find(raw, b"(0)").is_some())
+        {
             return true;
         }
         if let Some(domains) = &self.domains {
@@ -386,10 +401,12 @@ impl Matcher {
                     phones.entry(key).or_default().push(id);
                     let nsn = number.national_significant_number().as_bytes();
                     let mut keys = vec![DigitKey::of(&[nsn])];
-                    if let Some(trunk) = Region::for_calling_code(number.calling_code())
-                        .and_then(|r| r.trunk_prefix())
-                    {
-                        keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                    // Every trunk prefix of every region of the calling code (`8 0…` in
+                    // Belarus, `0…` in the UK and in Jersey).
+                    for region in Region::sharing_calling_code(number.calling_code()) {
+                        for trunk in region.trunk_prefixes() {
+                            keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        }
                     }
                     for key in keys.into_iter().flatten() {
                         let ids = nationals.entry(key).or_default();
@@ -407,6 +424,26 @@ impl Matcher {
                 .collect(),
         );
         let prefilter = Prefilter::new(&identifiers);
+        let email_domains = emails
+            .keys()
+            .filter_map(|address| address.rsplit_once('@'))
+            .map(|(_, domain)| domain.to_string())
+            .collect();
+        let nsns: Vec<&str> = identifiers
+            .iter()
+            .filter_map(Identifier::phone)
+            .map(|number| number.national_significant_number())
+            .collect();
+        let phone_tail_digits = nsns
+            .iter()
+            .map(|nsn| nsn.len())
+            .min()
+            .unwrap_or(PHONE_TAIL_DIGITS)
+            .min(PHONE_TAIL_DIGITS);
+        let phone_tails = nsns
+            .iter()
+            .filter_map(|nsn| DigitKey::of(&[&nsn.as_bytes()[nsn.len() - phone_tail_digits..]]))
+            .collect();
         Matcher {
             identifiers,
             default_region,
@@ -415,6 +452,9 @@ impl Matcher {
             nationals,
             text,
             prefilter,
+            phone_tails,
+            phone_tail_digits,
+            email_domains,
         }
     }
 
@@ -562,7 +602,7 @@ impl Matcher {
         if let Some(region) = self.default_region {
             let mut cc_buf = [0; 3];
             let cc = calling_code_digits(region, &mut cc_buf);
-            if let Some(trunk) = region.trunk_prefix() {
+            for trunk in region.trunk_prefixes() {
                 if let Some(national) = digits.strip_prefix(trunk.as_bytes()) {
                     lookup_e164(&[cc, national], MatchVariant::PhoneFormatted);
                 }
@@ -592,7 +632,117 @@ impl Matcher {
             && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
             || (!self.phones.is_empty()
                 && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
-        possible && self.prefilter.may_match(bytes)
+        possible && self.prefilter.may_match(bytes) && self.has_candidate_in_value(raw)
+    }
+
+    /// The candidate pass: whether the raw text of a value holds an address or a phone run
+    /// that can be one of the identifiers, found without parsing the JSON.
+    ///
+    /// Every string of a JSON value appears in its raw text verbatim, between quotes, once
+    /// escapes are decoded; integers appear as they are. A quote is neither a local-part, a
+    /// domain, a digit nor a punctuation character, so it ends an address or a phone run
+    /// exactly as the start or end of a string does: every candidate the walk reads in a
+    /// string (or in its respelled copy) is also a candidate of the raw text (or of its
+    /// respelled copy), with the same neighbours. Keys add candidates, never remove any.
+    /// A value searched as text (not JSON, too deep, too large) is searched in its raw text.
+    /// So a value whose raw text has no candidate has no hit, and is not walked.
+    fn has_candidate_in_value(&self, raw: &str) -> bool {
+        if self.has_candidate_in_spellings(raw) {
+            return true;
+        }
+        if memchr::memchr(b'\\', raw.as_bytes()).is_none() {
+            return false;
+        }
+        // Escapes may hide a character (`\u0040`, `\/`): look at the decoded text too.
+        let mut decoded = String::with_capacity(raw.len());
+        json::decode_escapes(raw, &mut decoded);
+        self.has_candidate_in_spellings(&decoded)
+    }
+
+    /// [`Matcher::has_candidate`] on `text` and on its respelled copy, if it has one.
+    fn has_candidate_in_spellings(&self, text: &str) -> bool {
+        self.has_candidate(text)
+            || respell::respelled(text).is_some_and(|copy| self.has_candidate(&copy))
+    }
+
+    /// Whether `text` holds an address that is an identifier's, or a phone run whose digits
+    /// end with the last digits of an identifier's national significant number.
+    ///
+    /// Every reading of a phone run that [`Matcher::match_phone_run`] looks up ends with the
+    /// run's last digits (prefixes, trunk prefixes and country codes only ever come before
+    /// them), and every key it looks up (E.164 digits, national number, trunk prefix and
+    /// national number) ends with the identifier's national significant number; so a run
+    /// that matches ends with that number's tail. E-mail candidates are looked up exactly as
+    /// the walk looks them up.
+    fn has_candidate(&self, text: &str) -> bool {
+        if !self.emails.is_empty() && self.may_hold_an_address(text) {
+            let mut found = false;
+            self.match_emails(text, &mut |_, _| found = true);
+            if found {
+                return true;
+            }
+        }
+        if self.phone_tails.is_empty() {
+            return false;
+        }
+        let tail = self.phone_tail_digits;
+        let mut found = false;
+        for_each_phone_run(text, |run| {
+            if found {
+                return;
+            }
+            // The run's last digits, read backwards; a run holds only digits, one leading
+            // `+` and punctuation. A `(0)` inside may be dropped by the reading, so such a
+            // run is read as the walk reads it.
+            if run.as_bytes().contains(&b'(') && run.contains("(0)") {
+                let Ok(dialled) = Dialled::read(run, self.default_region) else {
+                    return;
+                };
+                let digits = dialled.digits();
+                if digits.len() >= tail {
+                    found = DigitKey::of(&[&digits[digits.len() - tail..]])
+                        .is_some_and(|key| self.phone_tails.contains(&key));
+                }
+                return;
+            }
+            let mut last = [0u8; PHONE_TAIL_DIGITS];
+            let mut n = 0;
+            for &b in run.as_bytes().iter().rev() {
+                if b.is_ascii_digit() {
+                    n += 1;
+                    last[PHONE_TAIL_DIGITS - n] = b;
+                    if n == tail {
+                        break;
+                    }
+                }
+            }
+            if n == tail {
+                found = DigitKey::of(&[&last[PHONE_TAIL_DIGITS - tail..]])
+                    .is_some_and(|key| self.phone_tails.contains(&key));
+            }
+        });
+        found
+    }
+
+    /// Whether some `@` of `text` is followed by the domain of an e-mail identifier (or by a
+    /// domain in Unicode, which only the full lookup can compare). A candidate address is
+    /// the identifier only if its domain, lower-cased, is the identifier's; the domain is
+    /// read exactly as [`email::for_each_candidate`] reads it.
+    fn may_hold_an_address(&self, text: &str) -> bool {
+        let mut lower = [0u8; email::MAX_DOMAIN_LEN];
+        memchr::memchr_iter(b'@', text.as_bytes()).any(|at| {
+            let domain = email::domain_after(&text[at + 1..]);
+            if !domain.is_ascii() {
+                return true;
+            }
+            // Longer ASCII domains are never normalized, so never an identifier's.
+            let Some(lower) = lower.get_mut(..domain.len()) else {
+                return false;
+            };
+            lower.copy_from_slice(domain.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).is_ok_and(|d| self.email_domains.contains(d))
+        })
     }
 
     /// Searches one stored value: as JSON when it is JSON (each hit with its path), as text
@@ -601,6 +751,18 @@ impl Matcher {
         if !self.may_match(raw) {
             return ValueMatches::default();
         }
+        self.match_value_walked(raw)
+    }
+
+    /// [`Matcher::match_value`] without any pre-filter: every value is parsed and walked.
+    /// Slower, with the same hits (a skipped value has `parsed_as_json` false, a walked one
+    /// true); the pre-filters' tests compare against it.
+    pub fn match_value_without_prefilter(&self, raw: &str) -> ValueMatches {
+        self.match_value_walked(raw)
+    }
+
+    /// The JSON walk of [`Matcher::match_value`].
+    fn match_value_walked(&self, raw: &str) -> ValueMatches {
         if raw.len() > MAX_JSON_BYTES {
             return self.match_as_text(
                 raw,
@@ -1121,6 +1283,9 @@ mod tests {
         assert!(m
             .match_value(r#"{"e":"john\u0040pizza\u002ecom"}"#)
             .is_match());
+        // A `(0)` inside the number's tail is dropped by the reading: not skipped.
+        let gb = matcher(&["+44207946958"], None);
+        assert!(gb.match_value(r#"{"p":"+44 20 7946 (0)958"}"#).is_match());
         let idn = matcher(&["jöhn@bücher.de"], None);
         assert!(idn.match_value(r#"{"e":"JÖHN@BÜCHER.DE"}"#).is_match());
     }

@@ -15,8 +15,9 @@ use std::str::FromStr;
 /// in front of the 15 digits E.164 allows. Anything longer cannot be one phone number.
 pub(crate) const MAX_DIALLED_DIGITS: usize = 19;
 
-/// The fewest digits of a whole international number (country code included).
-pub const MIN_E164_DIGITS: usize = 8;
+/// The fewest digits of a whole international number (country code included): Niue's,
+/// Tokelau's and Saint Helena's numbers have 4 digits after a 3-digit country code.
+pub const MIN_E164_DIGITS: usize = 7;
 
 /// The most digits of a whole international number (country code included), set by E.164.
 pub const MAX_E164_DIGITS: usize = 15;
@@ -36,6 +37,9 @@ pub struct Region {
     calling_code: u16,
     international_prefixes: &'static [&'static str],
     trunk_prefix: Option<&'static str>,
+    /// Every trunk prefix a national spelling may start with, longest first; the trunk
+    /// prefix alone for most regions.
+    trunk_prefixes: &'static [&'static str],
     nsn_lengths: &'static [u8],
     nsn_first_digit_not: &'static [u8],
 }
@@ -45,27 +49,48 @@ impl Region {
     ///
     /// Returns `None` for a code the table does not have; [`Region::all`] lists the ones it has.
     pub fn parse(code: &str) -> Option<Region> {
-        REGIONS
-            .iter()
-            .find(|r| r.iso.eq_ignore_ascii_case(code.trim()))
-            .copied()
+        let found = |regions: &[Region]| {
+            regions
+                .iter()
+                .find(|r| r.iso.eq_ignore_ascii_case(code.trim()))
+                .copied()
+        };
+        // The curated regions need no metadata: reading it costs a few tenths of a second.
+        found(&CURATED).or_else(|| found(&REGIONS))
     }
 
     /// Every region of the table, so a CLI can list them in its help and errors.
     pub fn all() -> &'static [Region] {
-        &REGIONS
+        REGIONS.as_slice()
     }
 
     /// The first region of the table that uses a country calling code, used to check the
     /// length of an international number (for `1`, the NANP rules shared by US and CA).
     pub fn for_calling_code(calling_code: u16) -> Option<Region> {
-        REGIONS
+        let found = |regions: &[Region]| {
+            regions
+                .iter()
+                .find(|r| r.calling_code == calling_code)
+                .copied()
+        };
+        found(&CURATED).or_else(|| found(&REGIONS))
+    }
+
+    /// The regions that use `calling_code`. For a curated region's code, the curated
+    /// regions only: the metadata's other regions of these codes (Jersey for `+44`,
+    /// Kazakhstan for `+7`) have the same trunk prefixes (a test checks it), and reading
+    /// the metadata costs a few tenths of a second.
+    pub(crate) fn sharing_calling_code(calling_code: u16) -> impl Iterator<Item = Region> {
+        let curated = CURATED.iter().any(|r| r.calling_code == calling_code);
+        let regions: &'static [Region] = if curated { &CURATED } else { &REGIONS };
+        regions
             .iter()
-            .find(|r| r.calling_code == calling_code)
+            .filter(move |r| r.calling_code == calling_code)
             .copied()
     }
 
-    /// The codes of every region of the table, comma-separated, for help and errors.
+    /// The codes of every region of the table, comma-separated, for help and errors: the
+    /// curated regions first (the common ones), then the others, see [`REGIONS`].
     pub fn supported_codes() -> String {
         REGIONS.iter().map(|r| r.iso).collect::<Vec<_>>().join(", ")
     }
@@ -90,6 +115,13 @@ impl Region {
     /// US), if the region has one.
     pub fn trunk_prefix(&self) -> Option<&'static str> {
         self.trunk_prefix
+    }
+
+    /// Every prefix a national spelling may start with in this region, longest first: the
+    /// trunk prefix, and the other spellings of it libphonenumber reads (`8 0…`, `0…` and
+    /// `8…` in Belarus). Empty when the region has no trunk prefix.
+    pub fn trunk_prefixes(&self) -> &'static [&'static str] {
+        self.trunk_prefixes
     }
 
     /// The lengths the national significant number of a subscriber (geographic or mobile)
@@ -154,6 +186,17 @@ impl FromStr for Region {
     }
 }
 
+/// The trunk prefix of a curated region as the list [`Region::trunk_prefixes`] gives.
+const fn trunk_list(trunk_prefix: Option<&'static str>) -> &'static [&'static str] {
+    match trunk_prefix {
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'0' => &["0"],
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'1' => &["1"],
+        Some(t) if t.len() == 1 && t.as_bytes()[0] == b'8' => &["8"],
+        Some(_) => panic!("a curated trunk prefix is 0, 1 or 8"),
+        None => &[],
+    }
+}
+
 /// Builds a table row; a function keeps the table below one line per region.
 const fn region(
     iso: &'static str,
@@ -168,6 +211,7 @@ const fn region(
         calling_code,
         international_prefixes,
         trunk_prefix,
+        trunk_prefixes: trunk_list(trunk_prefix),
         nsn_lengths,
         nsn_first_digit_not,
     }
@@ -180,9 +224,13 @@ const NANP_NOT_FIRST: &[u8] = b"01";
 /// In regions whose trunk prefix is `0`, no NSN starts with `0`.
 const ZERO_NOT_FIRST: &[u8] = b"0";
 
-/// The regions whose national dialling rules are known. NSN lengths cover geographic and
-/// mobile subscriber numbers, the numbers a data subject gives as their own.
-static REGIONS: [Region; 31] = [
+/// Regions whose rules are written out here rather than read from the metadata: the
+/// numbering plans most contact centers serve, reviewed by hand (NSN lengths of geographic
+/// and mobile subscriber numbers, the numbers a data subject gives as their own), and kept
+/// where they differ from the metadata's reading (Finland's international prefixes are
+/// the common ones; Brazil's carrier-selection prefixes are not read). Every other region
+/// comes from libphonenumber's metadata, see [`REGIONS`].
+const CURATED: [Region; 31] = [
     region("US", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
     region("CA", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
     region("GB", 44, INTL_00, TRUNK_0, &[9, 10], ZERO_NOT_FIRST),
@@ -243,6 +291,44 @@ static REGIONS: [Region; 31] = [
     region("RU", 7, &["810"], Some("8"), &[10], b""),
     region("CN", 86, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
 ];
+
+/// Every region: the curated ones first (so that [`Region::for_calling_code`] finds US for
+/// `1`, GB for `44`, RU for `7`), then every other region of libphonenumber's metadata, the
+/// main region of a shared calling code before the others, then by ISO code. Built once, on
+/// first use; its strings live as long as the process.
+static REGIONS: std::sync::LazyLock<Vec<Region>> = std::sync::LazyLock::new(|| {
+    let mut out = CURATED.to_vec();
+    let mut rest: Vec<crate::metadata::RegionRules> = crate::metadata::all_regions()
+        .into_iter()
+        .filter(|r| !CURATED.iter().any(|c| c.iso == r.iso))
+        .collect();
+    rest.sort_by_key(|r| (!r.main_for_code, r.iso));
+    fn leak<T>(v: Vec<T>) -> &'static [T] {
+        Box::leak(v.into_boxed_slice())
+    }
+    for r in rest {
+        let prefixes: Vec<&'static str> = r
+            .international_prefixes
+            .into_iter()
+            .map(|p| &*Box::leak(p.into_boxed_str()))
+            .collect();
+        out.push(Region {
+            iso: r.iso,
+            calling_code: r.calling_code,
+            international_prefixes: leak(prefixes),
+            trunk_prefix: r.trunk_prefix.map(|t| &*Box::leak(t.into_boxed_str())),
+            trunk_prefixes: leak(
+                r.trunk_prefixes
+                    .into_iter()
+                    .map(|t| &*Box::leak(t.into_boxed_str()))
+                    .collect(),
+            ),
+            nsn_lengths: leak(r.nsn_lengths),
+            nsn_first_digit_not: leak(r.nsn_first_digit_not),
+        });
+    }
+    out
+});
 
 /// Whether `code` is an assigned (or reserved) ITU-T E.164 country calling code.
 ///
@@ -337,7 +423,7 @@ pub enum PhoneError {
         valid_in: RegionList,
     },
     /// International number of the wrong total length.
-    #[error("an international phone number has 8 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
+    #[error("an international phone number has 7 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
     InternationalLength {
         /// Digits found after `+` or the international prefix.
         digits: usize,
@@ -604,15 +690,15 @@ pub fn normalize_phone_reading(
         });
     };
     let digits = dialled.digits();
-    let nsn = match region.trunk_prefix {
-        Some(trunk)
-            if digits.starts_with(trunk.as_bytes())
-                && region.accepts_nsn(&digits[trunk.len()..]) =>
-        {
-            &digits[trunk.len()..]
-        }
-        _ if region.accepts_nsn(digits) => digits,
-        _ => {
+    let after_trunk = region.trunk_prefixes.iter().find_map(|trunk| {
+        digits
+            .strip_prefix(trunk.as_bytes())
+            .filter(|rest| region.accepts_nsn(rest))
+    });
+    let nsn = match after_trunk {
+        Some(nsn) => nsn,
+        None if region.accepts_nsn(digits) => digits,
+        None => {
             let found = match region.trunk_prefix {
                 Some(trunk) if digits.starts_with(trunk.as_bytes()) => digits.len() - trunk.len(),
                 _ => digits.len(),
@@ -684,8 +770,20 @@ fn international(digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
         .parse()
         .expect("at most 3 digits");
     let nsn = &digits[cc_len..];
+    // A calling code shared by several regions (`+590`: GP, BL, MF) takes a number any of
+    // them can have; the main region's rules explain a refusal.
+    // The curated regions answer first; the metadata is read only when they refuse
+    // (Svalbard's 5-digit numbers under Norway's `+47`).
+    let sharing = || {
+        Region::sharing_calling_code(calling_code).chain(
+            REGIONS
+                .iter()
+                .filter(move |r| r.calling_code == calling_code)
+                .copied(),
+        )
+    };
     if let Some(region) = Region::for_calling_code(calling_code) {
-        if !region.accepts_nsn(nsn) {
+        if !sharing().any(|r| r.accepts_nsn(nsn)) {
             if let Some(trunk) = region.trunk_prefix {
                 if nsn.starts_with(trunk.as_bytes()) && region.accepts_nsn(&nsn[trunk.len()..]) {
                     return Err(PhoneError::TrunkAfterCallingCode {
@@ -806,6 +904,27 @@ mod tests {
     }
 
     #[test]
+    fn regions_sharing_a_curated_calling_code_share_its_trunk_prefixes() {
+        // What lets `Region::sharing_calling_code` skip the metadata for curated codes.
+        for region in Region::all() {
+            let curated: Vec<&Region> = CURATED
+                .iter()
+                .filter(|c| c.calling_code == region.calling_code)
+                .collect();
+            if curated.is_empty() {
+                continue;
+            }
+            for trunk in region.trunk_prefixes() {
+                assert!(
+                    curated.iter().any(|c| c.trunk_prefixes().contains(trunk)),
+                    "{} {trunk}",
+                    region.iso
+                );
+            }
+        }
+    }
+
+    #[test]
     fn region_parse_is_case_insensitive() {
         assert_eq!(Region::parse("gb").unwrap().iso_code(), "GB");
         assert_eq!(Region::parse(" De ").unwrap().calling_code(), 49);
@@ -903,7 +1022,7 @@ mod tests {
         };
         assert!(valid_in.0.contains(&"GB"), "{valid_in:?}");
         // A number valid nowhere: no region is named.
-        let Err(e) = normalize_phone("01 999 99", None) else {
+        let Err(e) = normalize_phone("0999 9999 9999 99", None) else {
             panic!("refused");
         };
         assert_eq!(

@@ -5,21 +5,39 @@ use forgetme_matcher::{parse_identifier, Identifier, MatchVariant, Matcher, Pars
 use proptest::prelude::*;
 use serde_json::json;
 
+/// The first digits a generated NSN of `region` may start with: digits 2–9 that the region
+/// allows first and that no trunk prefix of the region starts with (so that a national
+/// spelling without trunk prefix cannot be read as one with it).
+fn first_digits(region: Region) -> Vec<u8> {
+    (2u8..=9)
+        .filter(|d| {
+            let b = b'0' + d;
+            region.accepts_nsn(&vec![b; usize::from(region.nsn_lengths()[0])])
+                && region.trunk_prefixes().iter().all(|t| t.as_bytes()[0] != b)
+        })
+        .collect()
+}
+
 /// A phone number of a table region: the region and its national significant number. The
-/// NSN starts with 2–6, a first digit every region allows and no trunk prefix equals.
+/// NSN starts with a first digit the region allows and no trunk prefix equals.
 fn phone_number() -> impl Strategy<Value = (Region, String)> {
-    (0..Region::all().len())
-        .prop_flat_map(|i| {
-            let region = Region::all()[i];
+    let regions: Vec<Region> = Region::all()
+        .iter()
+        .copied()
+        .filter(|r| !first_digits(*r).is_empty())
+        .collect();
+    prop::sample::select(regions)
+        .prop_flat_map(|region| {
             (
                 Just(region),
                 prop::sample::select(region.nsn_lengths().to_vec()),
+                prop::sample::select(first_digits(region)),
             )
         })
-        .prop_flat_map(|(region, len)| {
+        .prop_flat_map(|(region, len, first)| {
             (
                 Just(region),
-                2u8..=6,
+                Just(first),
                 prop::collection::vec(0u8..=9, usize::from(len) - 1),
             )
         })
@@ -267,7 +285,11 @@ proptest! {
         let (spelling, matcher_region) = spell(region, &nsn, &form, &seps, paren);
         let options = ParseOptions { default_region: matcher_region, allow_text: false };
         if let Form::NationalNoRegion { .. } = form {
-            prop_assert!(parse_identifier(&spelling, &options).is_err());
+            // The refusal's hint asks libphonenumber about each of the 245 regions, which
+            // is slow in a debug build: a quarter of these cases (by the last digit) suffice.
+            if nsn.as_bytes()[nsn.len() - 1] % 4 == 0 {
+                prop_assert!(parse_identifier(&spelling, &options).is_err());
+            }
             return Ok(());
         }
         let once = match parse_identifier(&spelling, &options) {

@@ -1,0 +1,354 @@
+//! Dialling rules of every region libphonenumber knows, read from its metadata (the
+//! `phonenumber` crate) once, on first use.
+//!
+//! The scan needs, per region, plain strings it can compare digits with: the international
+//! prefixes, the trunk prefix, the lengths a national significant number (NSN) may have and
+//! the digits one cannot start with. The metadata gives international prefixes and number
+//! patterns as regular expressions; they are expanded here, once, into those strings and
+//! sets, so that reading a stored number stays a few byte comparisons and allocates nothing.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// More expansions of a prefix pattern than this, and the pattern is not expanded (the
+/// region's preferred prefix and `00` are used instead).
+const MAX_PREFIXES: usize = 256;
+
+/// What the metadata says about one region, in the form the matcher's table uses.
+pub(crate) struct RegionRules {
+    pub(crate) iso: &'static str,
+    pub(crate) calling_code: u16,
+    pub(crate) international_prefixes: Vec<String>,
+    pub(crate) trunk_prefix: Option<String>,
+    /// Every trunk prefix a national spelling may start with: the trunk prefix, and the
+    /// other spellings libphonenumber strips when it reads a national number (Belarus writes
+    /// `8 0152…`, and also `0152…`), when they are plain prefixes (no carrier code captured,
+    /// no rewriting rule).
+    pub(crate) trunk_prefixes: Vec<String>,
+    pub(crate) nsn_lengths: Vec<u8>,
+    pub(crate) nsn_first_digit_not: Vec<u8>,
+    /// Whether the region is the main one of a calling code shared by several (US for `1`).
+    pub(crate) main_for_code: bool,
+}
+
+/// The rules of every geographic region of the metadata (two-letter ids; the non-geographic
+/// entities `001` have no national spelling), sorted by ISO code.
+pub(crate) fn all_regions() -> Vec<RegionRules> {
+    let mut out: Vec<RegionRules> = phonenumber::metadata::DATABASE
+        .iter()
+        .filter(|m| m.id().len() == 2 && m.id().bytes().all(|b| b.is_ascii_uppercase()))
+        .map(|m| {
+            let descriptors = m.descriptors();
+            // The kinds of number a person gives as their own.
+            let personal = [
+                descriptors.fixed_line(),
+                descriptors.mobile(),
+                descriptors.voip(),
+                descriptors.personal_number(),
+                descriptors.pager(),
+                descriptors.uan(),
+            ];
+            let mut nsn_lengths: Vec<u8> = personal
+                .iter()
+                .flatten()
+                .flat_map(|d| d.possible_length().iter())
+                .filter_map(|&len| u8::try_from(len).ok())
+                .collect();
+            let cc_len = m.country_code().to_string().len();
+            // A whole number has 7 to 15 digits: Nigeria's metadata also lists longer ones,
+            // Iran's shorter ones (service numbers, not a person's).
+            nsn_lengths.retain(|&len| (7..=15).contains(&(usize::from(len) + cc_len)));
+            nsn_lengths.sort_unstable();
+            nsn_lengths.dedup();
+            if nsn_lengths.is_empty() {
+                nsn_lengths = (4..=(15 - cc_len) as u8).collect();
+            }
+            let mut first = [false; 10];
+            let mut known = true;
+            for d in personal.iter().flatten() {
+                match first_digits(d.national_number().as_str()) {
+                    Some(digits) => {
+                        for (slot, can) in first.iter_mut().zip(digits) {
+                            *slot |= can;
+                        }
+                    }
+                    None => known = false,
+                }
+            }
+            let nsn_first_digit_not = if known && first.iter().any(|&c| c) {
+                (0..10u8)
+                    .filter(|&d| !first[usize::from(d)])
+                    .map(|d| b'0' + d)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let preferred = m
+                .preferred_international_prefix()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>());
+            let mut international_prefixes = m
+                .international_prefix()
+                .and_then(|p| expand(p.as_str()))
+                .unwrap_or_default();
+            if international_prefixes.is_empty() {
+                international_prefixes.extend(preferred.filter(|p| !p.is_empty()));
+            }
+            international_prefixes.sort();
+            international_prefixes.dedup();
+            let trunk_prefix = m
+                .national_prefix()
+                .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .map(str::to_string);
+            let mut trunk_prefixes: Vec<String> = trunk_prefix.iter().cloned().collect();
+            if m.national_prefix_transform_rule().is_none() {
+                if let Some(more) = m
+                    .national_prefix_for_parsing()
+                    .and_then(|p| parse(p.as_str()))
+                    .filter(|hir| !has_capture(hir))
+                    .and_then(|hir| expand_hir(&hir))
+                {
+                    trunk_prefixes.extend(
+                        more.into_iter()
+                            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+                    );
+                }
+            }
+            // Longest first: `80` before `8` in Belarus.
+            trunk_prefixes.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            trunk_prefixes.dedup();
+            RegionRules {
+                iso: m.id(),
+                trunk_prefixes,
+                calling_code: m.country_code(),
+                international_prefixes,
+                trunk_prefix,
+                nsn_lengths,
+                nsn_first_digit_not,
+                main_for_code: m.is_main_country_for_code(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|r| r.iso);
+    out
+}
+
+fn parse(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .ignore_whitespace(true)
+        .build()
+        .parse(pattern)
+        .ok()
+}
+
+/// Every digit string a finite pattern such as `00|99(?:[01469]|5(?:[14]1|3[23]))` matches,
+/// or `None` when it matches unboundedly many or more than [`MAX_PREFIXES`].
+pub(crate) fn expand(pattern: &str) -> Option<Vec<String>> {
+    let out = expand_hir(&parse(pattern)?)?;
+    out.iter()
+        .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(out)
+}
+
+/// Whether a pattern captures part of the number (a carrier code), which is then not a
+/// plain prefix.
+fn has_capture(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Capture(_) => true,
+        HirKind::Repetition(rep) => has_capture(&rep.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(has_capture),
+        _ => false,
+    }
+}
+
+fn expand_hir(hir: &Hir) -> Option<Vec<String>> {
+    let out = match hir.kind() {
+        HirKind::Empty => vec![String::new()],
+        HirKind::Literal(lit) => vec![String::from_utf8(lit.0.to_vec()).ok()?],
+        HirKind::Class(class) => class_bytes(class)?
+            .into_iter()
+            .map(|b| char::from(b).to_string())
+            .collect(),
+        HirKind::Look(_) => return None,
+        HirKind::Capture(capture) => expand_hir(&capture.sub)?,
+        HirKind::Repetition(rep) => {
+            let max = rep.max?;
+            let sub = expand_hir(&rep.sub)?;
+            let mut out = Vec::new();
+            let mut level = vec![String::new()];
+            for count in 0..=max {
+                if count >= rep.min {
+                    out.extend(level.iter().cloned());
+                }
+                level = product(&level, &sub)?;
+            }
+            out
+        }
+        HirKind::Concat(parts) => {
+            let mut out = vec![String::new()];
+            for part in parts {
+                out = product(&out, &expand_hir(part)?)?;
+            }
+            out
+        }
+        HirKind::Alternation(alternatives) => {
+            let mut out = Vec::new();
+            for alternative in alternatives {
+                out.extend(expand_hir(alternative)?);
+            }
+            out
+        }
+    };
+    (out.len() <= MAX_PREFIXES).then_some(out)
+}
+
+fn product(left: &[String], right: &[String]) -> Option<Vec<String>> {
+    if left.len() * right.len() > MAX_PREFIXES {
+        return None;
+    }
+    Some(
+        left.iter()
+            .flat_map(|l| right.iter().map(move |r| format!("{l}{r}")))
+            .collect(),
+    )
+}
+
+/// The ASCII bytes of a class, or `None` when it holds anything else.
+fn class_bytes(class: &Class) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match class {
+        Class::Bytes(bytes) => {
+            for range in bytes.iter() {
+                out.extend(range.start()..=range.end());
+            }
+        }
+        Class::Unicode(unicode) => {
+            for range in unicode.iter() {
+                let (start, end) = (u32::from(range.start()), u32::from(range.end()));
+                if end > 0x7f {
+                    return None;
+                }
+                out.extend((start as u8)..=(end as u8));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Which digits a number matched by `pattern` can start with, or `None` when the pattern is
+/// beyond this reading (it then restricts nothing).
+pub(crate) fn first_digits(pattern: &str) -> Option<[bool; 10]> {
+    let (digits, can_be_empty) = first_of(&parse(pattern)?)?;
+    (!can_be_empty).then_some(digits)
+}
+
+/// The digits `hir` can start with, and whether it can match the empty string.
+fn first_of(hir: &Hir) -> Option<([bool; 10], bool)> {
+    let mut digits = [false; 10];
+    let empty = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => {
+            let first = *lit.0.first()?;
+            if !first.is_ascii_digit() {
+                return None;
+            }
+            digits[usize::from(first - b'0')] = true;
+            false
+        }
+        HirKind::Class(class) => {
+            for b in class_bytes(class)? {
+                if !b.is_ascii_digit() {
+                    return None;
+                }
+                digits[usize::from(b - b'0')] = true;
+            }
+            false
+        }
+        HirKind::Capture(capture) => return first_of(&capture.sub),
+        HirKind::Repetition(rep) => {
+            let (sub, sub_empty) = first_of(&rep.sub)?;
+            return Some((sub, sub_empty || rep.min == 0));
+        }
+        HirKind::Concat(parts) => {
+            for part in parts {
+                let (sub, sub_empty) = first_of(part)?;
+                for (slot, can) in digits.iter_mut().zip(sub) {
+                    *slot |= can;
+                }
+                if !sub_empty {
+                    return Some((digits, false));
+                }
+            }
+            true
+        }
+        HirKind::Alternation(alternatives) => {
+            let mut empty = false;
+            for alternative in alternatives {
+                let (sub, sub_empty) = first_of(alternative)?;
+                for (slot, can) in digits.iter_mut().zip(sub) {
+                    *slot |= can;
+                }
+                empty |= sub_empty;
+            }
+            empty
+        }
+    };
+    Some((digits, empty))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finite_prefix_patterns_expand_to_every_prefix() {
+        assert_eq!(expand("00").unwrap(), ["00"]);
+        assert_eq!(expand("0(?:0|161)").unwrap(), ["00", "0161"]);
+        assert_eq!(expand("00[89]").unwrap(), ["008", "009"]);
+        assert_eq!(expand("00(?:1\\d)?").unwrap().len(), 11);
+        let finland = expand("00|99(?:[01469]|5(?:[14]1|3[23]|5[59]|77|88|9[09]))").unwrap();
+        assert!(finland.contains(&"990".to_string()) && finland.contains(&"99599".to_string()));
+        assert!(expand("0\\d+").is_none());
+    }
+
+    #[test]
+    fn first_digits_of_number_patterns() {
+        let nanp = first_digits("[2-9]\\d{9}").unwrap();
+        assert_eq!(
+            nanp,
+            [false, false, true, true, true, true, true, true, true, true]
+        );
+        let gb = first_digits("(?:1\\d|2[0-9])\\d{7}|7\\d{9}").unwrap();
+        assert_eq!(nanp.len(), gb.len());
+        assert!(gb[1] && gb[2] && gb[7] && !gb[0] && !gb[3]);
+        assert!(first_digits("\\d?").is_none());
+    }
+
+    #[test]
+    fn every_region_of_the_metadata_has_rules() {
+        let regions = all_regions();
+        assert!(regions.len() > 240, "{}", regions.len());
+        for r in &regions {
+            assert!(!r.international_prefixes.is_empty(), "{}", r.iso);
+            assert!(!r.nsn_lengths.is_empty(), "{}", r.iso);
+            let cc_len = r.calling_code.to_string().len();
+            assert!(
+                r.nsn_lengths
+                    .iter()
+                    .all(|&l| (7..=15).contains(&(usize::from(l) + cc_len))),
+                "{}",
+                r.iso
+            );
+        }
+        let us = regions.iter().find(|r| r.iso == "US").unwrap();
+        assert_eq!(us.international_prefixes, ["011"]);
+        assert_eq!(us.trunk_prefix.as_deref(), Some("1"));
+        assert_eq!(us.nsn_first_digit_not, b"01");
+        let by = regions.iter().find(|r| r.iso == "BY").unwrap();
+        assert_eq!(by.trunk_prefixes, ["80", "0", "8"]);
+        let kz = regions.iter().find(|r| r.iso == "KZ").unwrap();
+        assert_eq!(
+            (kz.calling_code, kz.trunk_prefix.as_deref()),
+            (7, Some("8"))
+        );
+    }
+}
