@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::args::Args;
 use crate::cleanup::{self, CleanupRun};
 use crate::failure::{self, Failure};
-use crate::files::{write_atomic, Existing};
+use crate::files::{sync_filesystem, write_new_unsynced};
 use crate::input::{Batch, Inputs};
 use crate::report::{self, UserNames};
 use crate::{audit_trail, export, receipt, requests};
@@ -55,11 +55,32 @@ pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<E
         split_outcome(outcome, &ctx.batch.owner, ctx.batch.requests.len()).map_err(Failure::Run)?;
     std::fs::create_dir_all(&ctx.batch.out)
         .map_err(|e| Failure::Run(format!("--out {}: {e}", ctx.batch.out.display())))?;
+    // One ledger and one audit key for the whole batch; its records are written in one
+    // transaction at the end.
+    let book = requests::BatchLedger::open(ctx.args)?;
     let mut answered = Vec::with_capacity(parts.len());
+    let mut records = Vec::with_capacity(parts.len());
     for (request, part) in ctx.batch.requests.iter().zip(parts) {
-        answered.push(answer_one(ctx, request, part).await?);
+        let (a, record) = answer_one(ctx, &book, request, part).await?;
+        answered.push(a);
+        records.push(record);
+    }
+    let mut batch_errors = Vec::new();
+    if let Err(e) = book.finish(records) {
+        batch_errors.push(e);
+    }
+    // The answers were written unsynced: one flush makes them all durable before the batch
+    // says they are there.
+    if let Err(e) = sync_filesystem(&ctx.batch.out) {
+        batch_errors.push(format!("the answers could not be flushed to disk: {e}"));
     }
     print_table(&answered, &ctx.batch.out);
+    for e in &batch_errors {
+        eprintln!("error: {e}");
+    }
+    if !batch_errors.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
     let declined = answered.iter().any(|a| a.declined);
     Ok(if answered.iter().all(|a| a.ok) {
         ExitCode::SUCCESS
@@ -72,9 +93,10 @@ pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<E
 
 async fn answer_one(
     ctx: &BatchContext<'_>,
+    book: &requests::BatchLedger,
     request: &Request,
     part: SearchOutcome,
-) -> Result<Answered, Failure> {
+) -> Result<(Answered, requests::RunLedger), Failure> {
     let args = ctx.args;
     let folder = ctx.batch.out.join(&request.folder);
     // A new folder, never an existing one: an earlier batch's answers stay as they were.
@@ -90,8 +112,7 @@ async fn answer_one(
     let part = &rematch(part, &matcher);
     let mut errors: Vec<String> = Vec::new();
     let export_path = request.action.exports().then(|| folder.join("export.json"));
-    let mut ledger = requests::open_for_request(
-        args,
+    let mut ledger = book.request(
         &request.id,
         &request.identifiers,
         request.region,
@@ -215,9 +236,6 @@ async fn answer_one(
         erasure = Some("not run: add --cleanup true to erase".to_string());
     }
 
-    if let Err(e) = ledger.finish() {
-        errors.push(e);
-    }
     let complete = part.complete();
     let summary = json!({
         "request": request.id,
@@ -242,17 +260,20 @@ async fn answer_one(
         eprintln!("error: request {}: {e}", request.id);
     }
     let ok = complete && errors.is_empty() && erased_ok && !declined;
-    Ok(Answered {
-        id: request.id.clone(),
-        action: request.action,
-        settings: part.totals.settings,
-        agents: part.totals.agents,
-        complete,
-        export: export_written,
-        erasure,
-        ok,
-        declined,
-    })
+    Ok((
+        Answered {
+            id: request.id.clone(),
+            action: request.action,
+            settings: part.totals.settings,
+            agents: part.totals.agents,
+            complete,
+            export: export_written,
+            erasure,
+            ok,
+            declined,
+        },
+        ledger,
+    ))
 }
 
 fn write_json(path: &Path, value: &serde_json::Value, errors: &mut Vec<String>) {
@@ -262,8 +283,9 @@ fn write_json(path: &Path, value: &serde_json::Value, errors: &mut Vec<String>) 
     }
 }
 
+/// A new file of the request's new folder, flushed with the others at the end of the batch.
 fn write_bytes(path: &Path, bytes: &[u8], errors: &mut Vec<String>) {
-    if let Err(e) = write_atomic(path, bytes, Existing::Refuse) {
+    if let Err(e) = write_new_unsynced(path, bytes) {
         errors.push(format!("{} was NOT written: {e}", path.display()));
     }
 }

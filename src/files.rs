@@ -149,6 +149,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8], existing: Existing) -> Result<(),
     Ok(())
 }
 
+/// Writes a new file (0600, never through a symlink, never over an existing file) without
+/// syncing it: for the many small files of a batch's fresh folders, which
+/// [`sync_filesystem`] then makes durable at once. Until then a crash can lose them, and a
+/// rerun refuses the half-written folder instead of mixing answers.
+pub fn write_new_unsynced(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let shown = path.display();
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{shown} exists already and is never overwritten: nothing was written")
+        } else {
+            format!("cannot write {shown}: {e}")
+        }
+    })?;
+    file.write_all(bytes)
+        .map_err(|e| format!("cannot write {shown}: {e}"))
+}
+
+/// Flushes the whole file system holding `dir` to disk (`syncfs`): one flush for every file
+/// written unsynced into it.
+pub fn sync_filesystem(dir: &Path) -> Result<(), String> {
+    let d = std::fs::File::open(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(&d).map_err(|e| format!("{}: {e}", dir.display()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        d.sync_all().map_err(|e| format!("{}: {e}", dir.display()))
+    }
+}
+
 /// Creates a new private temporary file beside the target (never through a symlink).
 fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
     let mut last = None;

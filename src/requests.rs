@@ -364,8 +364,12 @@ fn show_text(d: &forgetme_request_ledger::Details) -> String {
 
 /// What a run given `--case` records: opened before anything is read, written at the end.
 pub struct RunLedger {
-    ledger: Ledger,
+    /// The ledger of a single run; `None` for a request of a batch, whose records the batch's
+    /// [`BatchLedger`] writes all at once.
+    ledger: Option<Ledger>,
     id: String,
+    /// A batch request's received date, recorded if the ledger does not know the request.
+    received: Option<Date>,
     record: RunRecord,
     /// Paths recorded are absolute, so they stay findable from anywhere.
     today: Date,
@@ -404,9 +408,6 @@ pub fn open_for_run(
     .map(Some)
 }
 
-/// Opens the ledger for request `id` with its `identifiers` (a run's `--case`, or one request
-/// of a `--requests` batch). `outputs` are the files the run will name in the ledger: one whose
-/// path holds an identifier is refused.
 pub fn open_for_request(
     args: &Args,
     id: &str,
@@ -414,11 +415,22 @@ pub fn open_for_request(
     region: Option<forgetme_matcher::Region>,
     outputs: &[(&str, &Option<PathBuf>)],
 ) -> Result<RunLedger, Failure> {
-    let id = id.to_string();
-    let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
-    check_ledger_place(&path)?;
-    // The ledger records these paths: a file named after the subject would put an identifier
-    // into it.
+    // The paths first: a refused run creates no ledger and no key.
+    check_outputs(id, identifiers, region, outputs)?;
+    let book = BatchLedger::open(args)?;
+    let mut run = book.request(id, identifiers, region, outputs)?;
+    run.ledger = Some(book.ledger);
+    Ok(run)
+}
+
+/// The ledger records the run's output paths: a file named after the subject would put an
+/// identifier into it, and is refused.
+fn check_outputs(
+    id: &str,
+    identifiers: &[forgetme_matcher::Identifier],
+    region: Option<forgetme_matcher::Region>,
+    outputs: &[(&str, &Option<PathBuf>)],
+) -> Result<(), Failure> {
     let matcher = Matcher::new(identifiers.to_vec(), region);
     for (flag, p) in outputs {
         if let Some(p) = p {
@@ -429,52 +441,137 @@ pub fn open_for_request(
             }
         }
     }
-    // The ledger first: one that cannot be used stops the run before the key is created.
-    let ledger = Ledger::open(&path).map_err(failure)?;
-    let key = if args.recheck_receipt.is_some() {
-        AuditKey::load_existing(&args.audit_key)
-    } else {
-        let existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
-        let key = AuditKey::load_or_create(&args.audit_key);
-        if key.is_ok() && !existed {
+    Ok(())
+}
+
+/// The ledger and the audit key, opened once: for a single run, or for every request of a
+/// batch, whose records are then written in one transaction ([`BatchLedger::finish`]).
+pub struct BatchLedger {
+    ledger: Ledger,
+    key: AuditKey,
+    today: Date,
+}
+
+impl BatchLedger {
+    /// Opens the ledger (its place and version checked) and the audit key its subject refs
+    /// are made with, before anything is read.
+    pub fn open(args: &Args) -> Result<BatchLedger, Failure> {
+        let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+        check_ledger_place(&path)?;
+        // The ledger first: one that cannot be used stops the run before the key is created.
+        let ledger = Ledger::open(&path).map_err(failure)?;
+        let key = if args.recheck_receipt.is_some() {
+            AuditKey::load_existing(&args.audit_key)
+        } else {
+            let existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
+            let key = AuditKey::load_or_create(&args.audit_key);
+            if key.is_ok() && !existed {
+                eprintln!(
+                    "note: created the audit key {} (mode 0600): the request ledger's subject refs are made with it. Keep it with the audit log; pin one place with --audit-key or GDPR_FORGET_ME_AUDIT_KEY.",
+                    std::path::absolute(&args.audit_key)
+                        .unwrap_or_else(|_| args.audit_key.clone())
+                        .display()
+                );
+            }
+            key
+        }
+        .map_err(|e| Failure::Input(e.to_string()))?;
+        Ok(BatchLedger {
+            ledger,
+            key,
+            today: today_utc(),
+        })
+    }
+
+    /// What request `id` with its `identifiers` will record. `outputs` are the files the run
+    /// will name in the ledger: one whose path holds an identifier is refused.
+    pub fn request(
+        &self,
+        id: &str,
+        identifiers: &[forgetme_matcher::Identifier],
+        region: Option<forgetme_matcher::Region>,
+        outputs: &[(&str, &Option<PathBuf>)],
+    ) -> Result<RunLedger, Failure> {
+        check_outputs(id, identifiers, region, outputs)?;
+        let id = id.to_string();
+        let refs: Vec<String> = identifiers
+            .iter()
+            .map(|i| self.key.subject_ref(i.normalized()))
+            .collect();
+        let fingerprint = self.key.fingerprint();
+        let known: Vec<String> = self
+            .ledger
+            .subject_refs(&id)
+            .map_err(failure)?
+            .into_iter()
+            .filter(|r| r.key_fingerprint == fingerprint)
+            .map(|r| r.subject_ref)
+            .collect();
+        if !known.is_empty() && !refs.iter().any(|r| known.contains(r)) {
             eprintln!(
-                "note: created the audit key {} (mode 0600): the request ledger's subject refs are made with it. Keep it with the audit log; pin one place with --audit-key or GDPR_FORGET_ME_AUDIT_KEY.",
-                std::path::absolute(&args.audit_key)
-                    .unwrap_or_else(|_| args.audit_key.clone())
-                    .display()
+                "note: none of this run's identifiers were searched for request {id} before; they are added to it. If this is another person, stop and use that person's --case."
             );
         }
-        key
+        Ok(RunLedger {
+            ledger: None,
+            id,
+            received: None,
+            record: RunRecord {
+                run_id: None,
+                subject_refs: refs,
+                key_fingerprint: fingerprint,
+                steps: Vec::new(),
+            },
+            today: self.today,
+        })
     }
-    .map_err(|e| Failure::Input(e.to_string()))?;
-    let refs: Vec<String> = identifiers
-        .iter()
-        .map(|i| key.subject_ref(i.normalized()))
-        .collect();
-    let fingerprint = key.fingerprint();
-    let known: Vec<String> = ledger
-        .subject_refs(&id)
-        .map_err(failure)?
-        .into_iter()
-        .filter(|r| r.key_fingerprint == fingerprint)
-        .map(|r| r.subject_ref)
-        .collect();
-    if !known.is_empty() && !refs.iter().any(|r| known.contains(r)) {
+
+    /// Writes every request's record in one transaction (requests it does not know are added
+    /// first, with their received date when the batch gave one), and says so in one line.
+    pub fn finish(mut self, runs: Vec<RunLedger>) -> Result<(), String> {
+        let runs: Vec<RunLedger> = runs
+            .into_iter()
+            .filter(|r| !r.record.steps.is_empty())
+            .collect();
+        let mut dated = 0;
+        for r in &runs {
+            if let Some(received) = r.received {
+                let known = self
+                    .ledger
+                    .show(&r.id, self.today)
+                    .map_err(|e| format!("the request ledger was NOT updated: {e}"))?
+                    .is_some();
+                if !known {
+                    self.ledger
+                        .add(&r.id, received, self.today)
+                        .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
+                    dated += 1;
+                }
+            }
+        }
+        let all: Vec<(&str, &RunRecord)> =
+            runs.iter().map(|r| (r.id.as_str(), &r.record)).collect();
+        let recorded = self
+            .ledger
+            .record_all(&all, self.today)
+            .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
+        let created = recorded.iter().filter(|r| **r == Recorded::Created).count();
         eprintln!(
-            "note: none of this run's identifiers were searched for request {id} before; they are added to it. If this is another person, stop and use that person's --case."
+            "{} request(s) recorded in the request ledger {}.",
+            runs.len(),
+            self.ledger.path().display()
         );
+        if created > 0 {
+            eprintln!(
+                "note: {created} request(s) were not in the request ledger and had no received date: they were added as received today ({}); if one was received earlier, say so: gdpr_forget_me requests add ID --received YYYY-MM-DD",
+                format_date(self.today)
+            );
+        }
+        if dated > 0 {
+            eprintln!("{dated} of them were new, with the received date the batch gave.");
+        }
+        Ok(())
     }
-    Ok(RunLedger {
-        ledger,
-        id,
-        record: RunRecord {
-            run_id: None,
-            subject_refs: refs,
-            key_fingerprint: fingerprint,
-            steps: Vec::new(),
-        },
-        today: today_utc(),
-    })
 }
 
 /// Whether a file path holds one of the identifiers: anywhere in it, an e-mail address's
@@ -508,20 +605,10 @@ fn absolute(path: &Path) -> String {
 }
 
 impl RunLedger {
-    /// A batch request's received date: recorded when the ledger does not know the request
-    /// yet (a request already there keeps the date it has).
+    /// A batch request's received date: recorded, when the batch's records are written, for
+    /// a request the ledger does not know yet (a request already there keeps its date).
     pub fn note_received(&mut self, received: &str) -> Result<(), String> {
-        let date = parse_date(received).ok_or("not a date written YYYY-MM-DD")?;
-        let known = self
-            .ledger
-            .show(&self.id, self.today)
-            .map_err(|e| e.to_string())?
-            .is_some();
-        if !known {
-            self.ledger
-                .add(&self.id, date, self.today)
-                .map_err(|e| e.to_string())?;
-        }
+        self.received = Some(parse_date(received).ok_or("not a date written YYYY-MM-DD")?);
         Ok(())
     }
 
@@ -704,19 +791,21 @@ impl RunLedger {
 
     /// Writes what the run recorded, in one transaction; says where, and when the request was
     /// not in the ledger before, that its received date is today's until corrected.
-    pub fn finish(mut self) -> Result<(), String> {
+    pub fn finish(self) -> Result<(), String> {
         if self.record.steps.is_empty() {
             return Ok(());
         }
-        let recorded = self
-            .ledger
+        let Some(mut ledger) = self.ledger else {
+            return Err("a batch request's record is written by its batch".into());
+        };
+        let recorded = ledger
             .record(&self.id, &self.record, self.today)
             .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
         let id = &self.id;
         let last = self.record.steps.last().expect("not empty");
         eprintln!(
             "Request {id} recorded in the request ledger {}: {}.",
-            self.ledger.path().display(),
+            ledger.path().display(),
             status_text(last.status, last.outcome)
         );
         if recorded == Recorded::Created {
@@ -914,7 +1003,8 @@ mod tests {
 
     fn run_ledger(dir: &Path) -> RunLedger {
         RunLedger {
-            ledger: Ledger::open(&dir.join("l.sqlite")).unwrap(),
+            ledger: Some(Ledger::open(&dir.join("l.sqlite")).unwrap()),
+            received: None,
             id: "DSR-1".into(),
             record: RunRecord {
                 run_id: None,

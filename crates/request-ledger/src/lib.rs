@@ -501,21 +501,33 @@ impl Ledger {
         Ok(add_months(received, 1 + summary.extended_months + months))
     }
 
-    /// Records what a run did for request `id`, in one transaction: the request is created
-    /// (received `today`) when it is not in the ledger, the subject refs are added, and the
-    /// steps appended.
+    /// Records one run of a request (see [`Ledger::record_all`]).
     pub fn record(
         &mut self,
         id: &str,
         run: &RunRecord,
         today: Date,
     ) -> Result<Recorded, LedgerError> {
-        check_request_id(id).map_err(LedgerError::Refused)?;
-        // Never store what might be a raw identifier: only the HMAC form is accepted.
-        if !run.subject_refs.iter().all(|r| is_subject_ref(r)) {
-            return Err(LedgerError::Refused(
-                "a subject ref is not of the form hmac-sha256:<64 hex digits>; nothing was recorded".into(),
-            ));
+        Ok(self.record_all(&[(id, run)], today)?.remove(0))
+    }
+
+    /// Records runs of requests in one transaction (a batch of requests writes its ledger
+    /// once, not once per request): each request is created (received `today`, by a run) if
+    /// it is not there yet, its subject refs are added, and its steps appended. Nothing is
+    /// recorded if any run is refused.
+    pub fn record_all(
+        &mut self,
+        runs: &[(&str, &RunRecord)],
+        today: Date,
+    ) -> Result<Vec<Recorded>, LedgerError> {
+        for (id, run) in runs {
+            check_request_id(id).map_err(LedgerError::Refused)?;
+            // Never store what might be a raw identifier: only the HMAC form is accepted.
+            if !run.subject_refs.iter().all(|r| is_subject_ref(r)) {
+                return Err(LedgerError::Refused(
+                    "a subject ref is not of the form hmac-sha256:<64 hex digits>; nothing was recorded".into(),
+                ));
+            }
         }
         let now = dates::now_rfc3339();
         let path = self.path.clone();
@@ -523,49 +535,53 @@ impl Ledger {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_error(&path, e))?;
-        let exists: bool = tx
-            .query_row("SELECT 1 FROM requests WHERE id = ?1", [id], |_| Ok(()))
-            .optional()
-            .map_err(|e| sql_error(&path, e))?
-            .is_some();
-        if !exists {
-            tx.execute(
-                "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'run')",
-                params![id, format_date(today), now],
-            )
-            .map_err(|e| sql_error(&path, e))?;
-        }
-        for r in &run.subject_refs {
-            tx.execute(
-                "INSERT OR IGNORE INTO subject_refs (request_id, subject_ref, key_fingerprint, first_seen) VALUES (?1, ?2, ?3, ?4)",
-                params![id, r, run.key_fingerprint, now],
-            )
-            .map_err(|e| sql_error(&path, e))?;
-        }
-        for s in &run.steps {
-            tx.execute(
-                "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    id,
-                    now,
-                    s.status.as_str(),
-                    s.outcome.as_str(),
-                    run.run_id,
-                    s.detail,
-                    s.receipt,
-                    s.export,
-                    s.purge_after
-                ],
-            )
-            .map_err(|e| sql_error(&path, e))?;
+        let mut recorded = Vec::with_capacity(runs.len());
+        for (id, run) in runs {
+            let exists: bool = tx
+                .query_row("SELECT 1 FROM requests WHERE id = ?1", [id], |_| Ok(()))
+                .optional()
+                .map_err(|e| sql_error(&path, e))?
+                .is_some();
+            if !exists {
+                tx.execute(
+                    "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'run')",
+                    params![id, format_date(today), now],
+                )
+                .map_err(|e| sql_error(&path, e))?;
+            }
+            for r in &run.subject_refs {
+                tx.execute(
+                    "INSERT OR IGNORE INTO subject_refs (request_id, subject_ref, key_fingerprint, first_seen) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, r, run.key_fingerprint, now],
+                )
+                .map_err(|e| sql_error(&path, e))?;
+            }
+            for s in &run.steps {
+                tx.execute(
+                    "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        id,
+                        now,
+                        s.status.as_str(),
+                        s.outcome.as_str(),
+                        run.run_id,
+                        s.detail,
+                        s.receipt,
+                        s.export,
+                        s.purge_after
+                    ],
+                )
+                .map_err(|e| sql_error(&path, e))?;
+            }
+            recorded.push(if exists {
+                Recorded::Existing
+            } else {
+                Recorded::Created
+            });
         }
         tx.commit().map_err(|e| sql_error(&path, e))?;
-        Ok(if exists {
-            Recorded::Existing
-        } else {
-            Recorded::Created
-        })
+        Ok(recorded)
     }
 
     /// The subject refs recorded for a request (empty when it is not in the ledger).
