@@ -127,9 +127,9 @@ async fn answer_one(
     }
     ledger.searched(part);
 
-    // The report, as --format json prints it, for this request's identifiers only.
+    // The report, as --format json prints it, for this request's identifiers only: it goes
+    // into the summary, one file per request (a batch's time is mostly its files).
     let report = report::to_json(part, &request.identifiers, ctx.names);
-    write_json(&folder.join("report.json"), &report, &mut errors);
 
     let mut export_written = None;
     if let Some(path) = &export_path {
@@ -254,6 +254,7 @@ async fn answer_one(
         "export": export_path.as_ref().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
         "erasure": erasure,
         "errors": errors,
+        "report": report,
     });
     write_json(&folder.join("summary.json"), &summary, &mut errors);
     for e in &errors {

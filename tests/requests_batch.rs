@@ -91,7 +91,6 @@ async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
         "export.json",
         "export.html",
         "export.subject.html",
-        "report.json",
         "summary.json",
     ] {
         assert!(john.join(f).is_file(), "{f}");
@@ -153,6 +152,10 @@ async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(emma.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["search"]["complete"], true);
+    // The summary carries the request's own search report: its hits, its identifiers only.
+    let report_ids = summary["report"]["identifiers"].as_array().unwrap();
+    assert_eq!(report_ids.len(), 2, "{summary}");
+    assert!(summary["report"]["matches"].as_array().unwrap().len() > 1);
     assert!(
         summary["erasure"].as_str().unwrap().ends_with("; verified"),
         "{summary}"
