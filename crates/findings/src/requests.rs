@@ -230,9 +230,18 @@ fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
     for (i, h) in headers.iter().enumerate() {
         let name = h.to_ascii_lowercase();
         if !["id", "identifiers", "region", "received", "action"].contains(&name.as_str()) {
+            // A file without its header line has a request as its first line: its cells are
+            // identifiers, so only a plain word-like column name is repeated.
+            let plain = !h.is_empty()
+                && h.len() <= 24
+                && h.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_');
+            let shown = if plain {
+                format!("unknown column {h:?}")
+            } else {
+                "an unknown column".to_string()
+            };
             return header_error(format!(
-                "unknown column {:?} in the header; the columns are id, identifiers, region, received, action",
-                forgetme_matcher::printable(h)
+                "{shown} in the header; the first line must name the columns: id, identifiers, region, received, action"
             ));
         }
         if columns.insert(name.clone(), i).is_some() {
@@ -636,7 +645,15 @@ mod tests {
             RequestFormat::Csv,
         )
         .unwrap_err();
-        assert!(e[0].message.contains("unknown column"));
+        assert!(e[0].message.contains("unknown column \"secret\""));
+        // A file without its header: the first request's cells are never repeated.
+        let e = parse(
+            "ann@example.com,A-1,search\nbob@example.com,A-2,search\n",
+            RequestFormat::Csv,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("an unknown column"), "{e:?}");
+        assert!(!e[0].to_string().contains("ann"), "{e:?}");
     }
 
     #[test]
