@@ -19,6 +19,7 @@ mod metadata;
 mod path;
 mod phone;
 mod respell;
+mod tail_scan;
 mod text;
 
 pub use email::{normalize_email, EmailError};

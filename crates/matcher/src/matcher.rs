@@ -17,6 +17,7 @@ use crate::json::{self, WalkError};
 use crate::path::{JsonPath, PathSegment};
 use crate::phone::{self, calling_code_digits, Dialled, DigitKey, DigitKeyBuildHasher, Region};
 use crate::respell;
+use crate::tail_scan::{self, TailScan};
 use crate::text::TextSearcher;
 
 /// Nesting deeper than this is searched as text. It equals serde_json's recursion limit, so
@@ -566,7 +567,7 @@ impl Matcher {
 
     /// Looks up every phone-shaped run of `text`.
     fn match_phones(&self, text: &str, report: &mut impl FnMut(usize, MatchVariant)) {
-        for_each_phone_run(text, |run| self.match_phone_run(run, report));
+        for_each_phone_run(text, |run| self.match_phone_run(run.text, report));
     }
 
     /// Looks up each reading of one run of digits and punctuation.
@@ -686,16 +687,27 @@ impl Matcher {
             return false;
         }
         let tail = self.phone_tail_digits;
+        let is_tail = |value| self.phone_tails.contains(&DigitKey::last_digits(value, tail));
+        match tail_scan::find_tail(text.as_bytes(), tail, is_tail) {
+            TailScan::Found => true,
+            TailScan::NotFound => false,
+            TailScan::Unsure => self.has_phone_candidate_exactly(text),
+        }
+    }
+
+    /// The phone half of [`Matcher::has_candidate`], run by run as the walk reads them: for
+    /// the texts [`tail_scan::find_tail`] cannot decide.
+    fn has_phone_candidate_exactly(&self, text: &str) -> bool {
+        let tail = self.phone_tail_digits;
         let mut found = false;
         for_each_phone_run(text, |run| {
-            if found {
+            if found || run.digits < tail {
                 return;
             }
-            // The run's last digits, read backwards; a run holds only digits, one leading
-            // `+` and punctuation. A `(0)` inside may be dropped by the reading, so such a
-            // run is read as the walk reads it.
-            if run.as_bytes().contains(&b'(') && run.contains("(0)") {
-                let Ok(dialled) = Dialled::read(run, self.default_region) else {
+            // A `(0)` inside may be dropped by the reading, so such a run is read as the
+            // walk reads it; otherwise its last digits are the tail of every reading.
+            if run.bracket && run.text.contains("(0)") {
+                let Ok(dialled) = Dialled::read(run.text, self.default_region) else {
                     return;
                 };
                 let digits = dialled.digits();
@@ -705,21 +717,9 @@ impl Matcher {
                 }
                 return;
             }
-            let mut last = [0u8; PHONE_TAIL_DIGITS];
-            let mut n = 0;
-            for &b in run.as_bytes().iter().rev() {
-                if b.is_ascii_digit() {
-                    n += 1;
-                    last[PHONE_TAIL_DIGITS - n] = b;
-                    if n == tail {
-                        break;
-                    }
-                }
-            }
-            if n == tail {
-                found = DigitKey::of(&[&last[PHONE_TAIL_DIGITS - tail..]])
-                    .is_some_and(|key| self.phone_tails.contains(&key));
-            }
+            found = self
+                .phone_tails
+                .contains(&DigitKey::last_digits(run.value, tail));
         });
         found
     }
@@ -896,31 +896,49 @@ impl Matcher {
     }
 }
 
+/// A run of a text that could be one phone number, with its digits already read: the
+/// candidate pass needs only its last digits, and reading them while the run is found saves
+/// reading it twice.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhoneRun<'t> {
+    /// The run, from its digit or `+` to its last digit.
+    pub(crate) text: &'t str,
+    /// How many digits it holds: 1 to [`phone::MAX_DIALLED_DIGITS`].
+    pub(crate) digits: usize,
+    /// Its digits as one number (19 digits fit in a `u64`).
+    pub(crate) value: u64,
+    /// Whether it holds a `(`: a `(0)` may then be dropped by a reading.
+    pub(crate) bracket: bool,
+}
+
 /// Calls `f` with each run of `text` that could be one phone number: a digit or `+`, then
 /// digits and phone punctuation, up to the next `+` or other character, without trailing
 /// punctuation. Runs glued to a letter, digit or `_` on either side (part of an id, a hash,
 /// a word) are skipped, and so are runs of more digits than a dialled number has.
-pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'t>)) {
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !(b.is_ascii_digit() || b == b'+') {
-            i += 1;
-            continue;
-        }
+    loop {
+        i = next_digit_or_plus(bytes, i);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         let start = i;
         let mut end = i + 1;
         let mut last_digit_end = if b == b'+' { start } else { end };
         let mut digits = usize::from(b != b'+');
-        while end < bytes.len() {
-            let c = bytes[end];
+        let mut value = u64::from(b.wrapping_sub(b'0')) * u64::from(b != b'+');
+        let mut bracket = false;
+        while let Some(&c) = bytes.get(end) {
             if c.is_ascii_digit() {
                 digits += 1;
+                // Wraps only past 19 digits, and such a run is dropped below.
+                value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                 end += 1;
                 last_digit_end = end;
             } else if c.is_ascii() {
                 if matches!(c, b' ' | b'.' | b'-' | b'(' | b')' | b'/') {
+                    bracket |= c == b'(';
                     end += 1;
                 } else {
                     break;
@@ -936,17 +954,71 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(&'t str)) 
         }
         // A `)` right after the digits belongs to them only to close a bracket; it never
         // changes the digits, so the run ends at its last digit.
-        let run = &text[start..last_digit_end];
-        let glued_before = text[..start].chars().next_back().is_some_and(is_word_char);
-        let glued_after = text[last_digit_end..]
-            .chars()
-            .next()
-            .is_some_and(is_word_char);
-        if digits > 0 && digits <= phone::MAX_DIALLED_DIGITS && !glued_before && !glued_after {
-            f(run);
+        if digits > 0
+            && digits <= phone::MAX_DIALLED_DIGITS
+            && !glued_before(text, start)
+            && !glued_after(text, last_digit_end)
+        {
+            f(PhoneRun {
+                text: &text[start..last_digit_end],
+                digits,
+                value,
+                bracket,
+            });
         }
         i = end.max(start + 1);
     }
+}
+
+/// Whether the character before byte `at` of `text` is a word character.
+fn glued_before(text: &str, at: usize) -> bool {
+    match at.checked_sub(1).map(|i| text.as_bytes()[i]) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+        Some(_) => text[..at].chars().next_back().is_some_and(is_word_char),
+    }
+}
+
+/// Whether the character at byte `at` of `text` is a word character.
+fn glued_after(text: &str, at: usize) -> bool {
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(&b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+        Some(_) => text[at..].chars().next().is_some_and(is_word_char),
+    }
+}
+
+/// The index of the first ASCII digit or `+` at or after `from`, or `bytes.len()`.
+///
+/// Most of a stored value is words, keys and punctuation, and every value a search for many
+/// identifiers reads goes through here: eight bytes are ruled out at a time (a byte is a
+/// digit when `byte ^ b'0'` is below 10, a `+` when `byte ^ b'+'` is zero; the word tests
+/// below are exact for "some byte of the word is", and for the first such byte).
+fn next_digit_or_plus(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let digits = word ^ (ONES * u64::from(b'0'));
+        let plus = word ^ (ONES * u64::from(b'+'));
+        // A byte below 10 (a digit), or a zero byte (a `+`), sets its high bit here.
+        let found = (digits.wrapping_sub(ONES * 10) & !digits & HIGHS)
+            | (plus.wrapping_sub(ONES) & !plus & HIGHS);
+        if found != 0 {
+            // A borrow only ever carries upwards, past a byte that matched: the lowest flag
+            // (the first byte, read little-endian) is exact.
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_digit() || b == b'+' {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
 }
 
 /// Letters, digits and `_`: characters that make a digit run part of a larger token.
@@ -985,7 +1057,7 @@ mod tests {
 
     fn runs(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        for_each_phone_run(text, |r| out.push(r));
+        for_each_phone_run(text, |r| out.push(r.text));
         out
     }
 
@@ -1002,6 +1074,32 @@ mod tests {
         assert_eq!(runs("a, 12; b"), ["12"]);
         assert_eq!(runs("+ -"), Vec::<&str>::new());
         assert_eq!(runs(&"9".repeat(40)), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_word_skip_finds_what_a_byte_loop_finds() {
+        let naive = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| bytes[i].is_ascii_digit() || bytes[i] == b'+')
+                .unwrap_or(bytes.len())
+        };
+        // Every byte value at every offset of a word, behind bytes just outside the classes
+        // ('*', ',', '/', ':'), whose borrows are what a word test could get wrong.
+        for filler in [b'a', b'*', b',', b'/', b':', 0x00, 0x80, 0xFF] {
+            for b in 0..=255u8 {
+                for at in 0..20 {
+                    let mut bytes = vec![filler; 20];
+                    bytes[at] = b;
+                    for from in 0..bytes.len() {
+                        assert_eq!(
+                            next_digit_or_plus(&bytes, from),
+                            naive(&bytes, from),
+                            "byte {b:#x} at {at} among {filler:#x}, from {from}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

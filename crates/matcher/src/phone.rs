@@ -860,6 +860,16 @@ impl DigitKey {
         Some(key)
     }
 
+    /// The key of the last `len` digits of `value` (`len` at most 19, and at most the
+    /// number of digits `value` was read from, so that leading zeros count).
+    pub(crate) fn last_digits(value: u64, len: usize) -> DigitKey {
+        debug_assert!(len <= MAX_DIALLED_DIGITS);
+        DigitKey {
+            len: len as u8,
+            value: value % 10u64.pow(len as u32),
+        }
+    }
+
     /// How many digits the key has.
     pub(crate) fn len(self) -> usize {
         usize::from(self.len)

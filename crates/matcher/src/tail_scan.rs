@@ -1,0 +1,189 @@
+//! The candidate pass's search for phone numbers: where can a phone run end, and do its last
+//! digits end one of the identifiers' numbers?
+//!
+//! A search for many identifiers reads every stored value that holds a digit, and most
+//! values hold many (timestamps, ids, hashes, other people's numbers). Reading them one byte
+//! at a time cost as much as the rest of the scan. Here sixteen bytes are classified at a
+//! time with vector compares, and only the ends of digit groups are looked at more closely.
+//!
+//! The pass may find more than the walk ([`crate::matcher`]'s `for_each_phone_run` and
+//! `match_phone_run`) would (it is only a reason to walk the value), never less: every run
+//! the walk looks up ends with a digit that is not followed by a digit, a letter or `_`, and
+//! its last digits are read back from there over the same punctuation the run is made of.
+//! Whatever it cannot decide as cheaply (a `(0)` that a reading may drop, a character
+//! outside ASCII that may be phone punctuation) it leaves to the exact pass.
+
+use wide::u8x16;
+
+/// What [`find_tail`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TailScan {
+    /// A run whose last digits are one of the tails.
+    Found,
+    /// No run of the text can end with one of the tails.
+    NotFound,
+    /// A run could not be read back here; the exact pass must decide.
+    Unsure,
+}
+
+/// Whether some phone run of `text` may end with `tail` digits for which `is_tail` holds
+/// (the digits read as one number). `tail` is at most 19.
+pub(crate) fn find_tail(text: &[u8], tail: usize, is_tail: impl Fn(u64) -> bool) -> TailScan {
+    let mut unsure = false;
+    let mut start = 0;
+    while start < text.len() {
+        let digits = digit_mask(&text[start..]);
+        // The last digit of each group of digits in these sixteen bytes; one that goes on
+        // into the next sixteen is ruled out by the look at its next byte below.
+        let mut ends = digits & !(digits >> 1);
+        while ends != 0 {
+            let end = start + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            if !may_end_a_run(text, end) {
+                continue;
+            }
+            match read_back(text, end, tail) {
+                Back::Tail(value) if is_tail(value) => return TailScan::Found,
+                Back::Tail(_) | Back::Short => {}
+                Back::Unsure => unsure = true,
+            }
+        }
+        start += 16;
+    }
+    if unsure {
+        TailScan::Unsure
+    } else {
+        TailScan::NotFound
+    }
+}
+
+/// One bit per byte of the first sixteen bytes of `bytes` (fewer at the end): set for an
+/// ASCII digit.
+fn digit_mask(bytes: &[u8]) -> u32 {
+    let chunk: [u8; 16] = match bytes.get(..16) {
+        Some(sixteen) => sixteen.try_into().expect("sixteen bytes"),
+        None => {
+            // The last few bytes, padded with zeros (not digits).
+            let mut padded = [0u8; 16];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            padded
+        }
+    };
+    let v = u8x16::new(chunk);
+    // `b - '0'` wraps every byte that is not a digit above 9.
+    let offset = v - u8x16::splat(b'0');
+    let digit = offset.min(u8x16::splat(9)).cmp_eq(offset);
+    digit.move_mask() as u32 & 0xFFFF
+}
+
+/// Whether the digit at `end` may be the last digit of a run the walk looks up: the run would
+/// be glued to a following letter, digit or `_`, or go on over punctuation into more digits.
+fn may_end_a_run(text: &[u8], end: usize) -> bool {
+    match text.get(end + 1) {
+        None => true,
+        Some(&next) if next.is_ascii_alphanumeric() || next == b'_' => false,
+        Some(&next) if is_run_punctuation(next) => {
+            !text.get(end + 2).is_some_and(u8::is_ascii_digit)
+        }
+        // Anything else ends the run; a character outside ASCII may be a letter (the run
+        // is then skipped by the walk) or punctuation: both are looked at.
+        Some(_) => true,
+    }
+}
+
+/// The ASCII punctuation a phone run may hold (see `for_each_phone_run`).
+fn is_run_punctuation(b: u8) -> bool {
+    matches!(b, b' ' | b'.' | b'-' | b'(' | b')' | b'/')
+}
+
+/// What reading a run back from its last digit gave.
+enum Back {
+    /// The last `tail` digits, as one number.
+    Tail(u64),
+    /// The run has fewer digits.
+    Short,
+    /// Only the exact pass can read this run.
+    Unsure,
+}
+
+/// Reads the last `tail` digits of the run whose last digit is at `end`, backwards over the
+/// run's punctuation, up to the run's start (a `+` or any other character).
+fn read_back(text: &[u8], end: usize, tail: usize) -> Back {
+    let mut value = 0u64;
+    let mut scale = 1u64;
+    let mut n = 0;
+    for i in (0..=end).rev() {
+        let b = text[i];
+        if b.is_ascii_digit() {
+            value += u64::from(b - b'0') * scale;
+            n += 1;
+            if n == tail {
+                return Back::Tail(value);
+            }
+            scale *= 10;
+        } else if b == b'(' && text[i..].starts_with(b"(0)") {
+            // A reading may drop this `(0)`, and then other digits are the last ones.
+            return Back::Unsure;
+        } else if is_run_punctuation(b) {
+            continue;
+        } else if !b.is_ascii() {
+            // Phone punctuation outside ASCII (a no-break space, a dash) goes on with the run.
+            return Back::Unsure;
+        } else {
+            return Back::Short;
+        }
+    }
+    Back::Short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tails found, each once, by reading the text the slow way: every group end, every
+    /// read back, no vector.
+    fn tails(text: &str, tail: usize) -> Vec<u64> {
+        let found = std::cell::RefCell::new(Vec::new());
+        let scan = find_tail(text.as_bytes(), tail, |v| {
+            found.borrow_mut().push(v);
+            false
+        });
+        assert_ne!(scan, TailScan::Found);
+        found.into_inner()
+    }
+
+    #[test]
+    fn reads_the_last_digits_of_each_run_end() {
+        assert_eq!(tails("call +1 (555) 010-1234 now", 7), [101_234]);
+        // Digits followed by punctuation and more digits are not a run end.
+        assert_eq!(tails("+44 20 7946 0958", 4), [958]);
+        // Glued to letters or digits: not a run end.
+        assert_eq!(tails("id5550101234x and 2025-10-11T04", 7), Vec::<u64>::new());
+        // A run end 15 bytes in, whose next byte is in the next sixteen.
+        assert_eq!(tails("aaaaaaaaa5550101234 ", 7), [101_234]);
+        assert_eq!(tails("aaaaaaaaa555010123x", 7), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn leaves_what_it_cannot_read_to_the_exact_pass() {
+        let never = |_| false;
+        assert_eq!(find_tail(b"+44 20 7946 (0)958", 7, never), TailScan::Unsure);
+        assert_eq!(
+            find_tail("+1 555 010\u{a0}1234".as_bytes(), 7, never),
+            TailScan::Unsure
+        );
+        // Outside the last digits, such a character changes nothing.
+        assert_eq!(
+            find_tail("+1 555\u{a0}010 1234".as_bytes(), 7, never),
+            TailScan::NotFound
+        );
+        assert_eq!(
+            find_tail(b"+1 555 010 1234", 7, |v| v == 5_551_234 % 10_000_000),
+            TailScan::NotFound
+        );
+        assert_eq!(
+            find_tail(b"+1 555 010 1234", 7, |v| v == 101_234),
+            TailScan::Found
+        );
+    }
+}
