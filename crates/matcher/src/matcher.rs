@@ -202,7 +202,7 @@ pub struct Matcher {
     phone_tail_digits: usize,
     /// The e-mail identifiers' domains (ASCII, lower case): an address is looked up in full
     /// only when its domain is one of these.
-    email_domains: std::collections::HashSet<String>,
+    email_domains: std::collections::HashSet<String, foldhash::fast::FixedState>,
 }
 
 /// What any hit must leave in the raw text, searched for before a value is parsed.
@@ -687,7 +687,10 @@ impl Matcher {
             return false;
         }
         let tail = self.phone_tail_digits;
-        let is_tail = |value| self.phone_tails.contains(&DigitKey::last_digits(value, tail));
+        let is_tail = |value| {
+            self.phone_tails
+                .contains(&DigitKey::last_digits(value, tail))
+        };
         match tail_scan::find_tail(text.as_bytes(), tail, is_tail) {
             TailScan::Found => true,
             TailScan::NotFound => false,

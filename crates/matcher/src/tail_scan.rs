@@ -32,14 +32,23 @@ pub(crate) fn find_tail(text: &[u8], tail: usize, is_tail: impl Fn(u64) -> bool)
     let mut unsure = false;
     let mut start = 0;
     while start < text.len() {
-        let digits = digit_mask(&text[start..]);
-        // The last digit of each group of digits in these sixteen bytes; one that goes on
-        // into the next sixteen is ruled out by the look at its next byte below.
-        let mut ends = digits & !(digits >> 1);
+        let Classes {
+            digits,
+            word,
+            punctuation,
+        } = classify(&text[start..]);
+        // The last digit of each group of digits in these 64 bytes that may end a run: not
+        // followed by a letter, a digit or `_`, nor by punctuation and a digit. The masks
+        // see the next two bytes only up to the block's end; the last two bits are looked at
+        // byte by byte.
+        let inside =
+            digits & !(word >> 1) & !((punctuation >> 1) & (digits >> 2)) & (u64::MAX >> 2);
+        let mut ends = inside | (digits & !(u64::MAX >> 2));
         while ends != 0 {
-            let end = start + ends.trailing_zeros() as usize;
+            let bit = ends.trailing_zeros();
+            let end = start + bit as usize;
             ends &= ends - 1;
-            if !may_end_a_run(text, end) {
+            if bit >= 62 && !may_end_a_run(text, end) {
                 continue;
             }
             match read_back(text, end, tail) {
@@ -48,7 +57,7 @@ pub(crate) fn find_tail(text: &[u8], tail: usize, is_tail: impl Fn(u64) -> bool)
                 Back::Unsure => unsure = true,
             }
         }
-        start += 16;
+        start += BLOCK;
     }
     if unsure {
         TailScan::Unsure
@@ -57,23 +66,61 @@ pub(crate) fn find_tail(text: &[u8], tail: usize, is_tail: impl Fn(u64) -> bool)
     }
 }
 
-/// One bit per byte of the first sixteen bytes of `bytes` (fewer at the end): set for an
-/// ASCII digit.
-fn digit_mask(bytes: &[u8]) -> u32 {
-    let chunk: [u8; 16] = match bytes.get(..16) {
-        Some(sixteen) => sixteen.try_into().expect("sixteen bytes"),
-        None => {
-            // The last few bytes, padded with zeros (not digits).
-            let mut padded = [0u8; 16];
-            padded[..bytes.len()].copy_from_slice(bytes);
-            padded
-        }
+/// How many bytes are classified at a time: four vectors, so that the branches that follow
+/// are taken once per 64 bytes (a branch on each vector's digits mispredicted most of the
+/// time, and cost more than the compares).
+const BLOCK: usize = 64;
+
+/// One bit per byte of the first 64 bytes of a text (fewer at its end) for each class of byte
+/// the pass looks at.
+#[derive(Debug, Default)]
+struct Classes {
+    /// ASCII digits.
+    digits: u64,
+    /// ASCII letters, digits and `_`: what glues a digit group to a word.
+    word: u64,
+    /// The ASCII punctuation of a phone run.
+    punctuation: u64,
+}
+
+fn classify(bytes: &[u8]) -> Classes {
+    let mut classes = Classes::default();
+    for (i, shift) in (0..BLOCK).step_by(16).enumerate() {
+        let rest = bytes.get(shift..).unwrap_or_default();
+        let chunk: [u8; 16] = match rest.get(..16) {
+            Some(sixteen) => sixteen.try_into().expect("sixteen bytes"),
+            None => {
+                // The last few bytes, padded with zeros (in no class).
+                let mut padded = [0u8; 16];
+                padded[..rest.len()].copy_from_slice(rest);
+                padded
+            }
+        };
+        let (digits, word, punctuation) = classify_sixteen(u8x16::new(chunk));
+        let at = 16 * i as u32;
+        classes.digits |= u64::from(digits) << at;
+        classes.word |= u64::from(word) << at;
+        classes.punctuation |= u64::from(punctuation) << at;
+    }
+    classes
+}
+
+/// The digit, word and punctuation masks of sixteen bytes, without a branch.
+fn classify_sixteen(v: u8x16) -> (u16, u16, u16) {
+    // `b - lo` wraps every byte below `lo` above the range's width.
+    let in_range = |v: u8x16, lo: u8, hi: u8| {
+        let offset = v - u8x16::splat(lo);
+        offset.min(u8x16::splat(hi - lo)).cmp_eq(offset)
     };
-    let v = u8x16::new(chunk);
-    // `b - '0'` wraps every byte that is not a digit above 9.
-    let offset = v - u8x16::splat(b'0');
-    let digit = offset.min(u8x16::splat(9)).cmp_eq(offset);
-    digit.move_mask() as u32 & 0xFFFF
+    let digits = in_range(v, b'0', b'9');
+    // Setting the 0x20 bit folds upper case onto lower case, and no other byte onto a letter.
+    let letters = in_range(v | u8x16::splat(0x20), b'a', b'z');
+    let word = digits | letters | v.cmp_eq(u8x16::splat(b'_'));
+    // ' ', '(' ')', '-' '.' '/'.
+    let punctuation =
+        v.cmp_eq(u8x16::splat(b' ')) | in_range(v, b'(', b')') | in_range(v, b'-', b'/');
+    let mask = |m: u8x16| m.move_mask() as u16;
+    (mask(digits), mask(word), mask(punctuation))
 }
 
 /// Whether the digit at `end` may be the last digit of a run the walk looks up: the run would
@@ -158,10 +205,36 @@ mod tests {
         // Digits followed by punctuation and more digits are not a run end.
         assert_eq!(tails("+44 20 7946 0958", 4), [958]);
         // Glued to letters or digits: not a run end.
-        assert_eq!(tails("id5550101234x and 2025-10-11T04", 7), Vec::<u64>::new());
+        assert_eq!(
+            tails("id5550101234x and 2025-10-11T04", 7),
+            Vec::<u64>::new()
+        );
         // A run end 15 bytes in, whose next byte is in the next sixteen.
         assert_eq!(tails("aaaaaaaaa5550101234 ", 7), [101_234]);
         assert_eq!(tails("aaaaaaaaa555010123x", 7), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn the_classes_are_the_byte_tests_they_stand_for() {
+        for b in 0..=255u8 {
+            for at in 0..BLOCK {
+                let mut bytes = [b'!'; BLOCK];
+                bytes[at] = b;
+                let c = classify(&bytes);
+                let bit = |mask: u64| mask >> at & 1 == 1;
+                assert_eq!(bit(c.digits), b.is_ascii_digit(), "{b:#x}");
+                assert_eq!(
+                    bit(c.word),
+                    b.is_ascii_alphanumeric() || b == b'_',
+                    "{b:#x}"
+                );
+                assert_eq!(bit(c.punctuation), is_run_punctuation(b), "{b:#x}");
+                // A short tail is padded with bytes of no class.
+                let short = classify(&bytes[..at + 1]);
+                assert_eq!(bit(short.digits), b.is_ascii_digit());
+                assert_eq!(short.digits.checked_shr(at as u32 + 1).unwrap_or(0), 0);
+            }
+        }
     }
 
     #[test]
