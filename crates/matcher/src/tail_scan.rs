@@ -251,7 +251,7 @@ mod tests {
             TailScan::NotFound
         );
         assert_eq!(
-            find_tail(b"+1 555 010 1234", 7, |v| v == 5_551_234 % 10_000_000),
+            find_tail(b"+1 555 010 1234", 7, |v| v == 5_551_234),
             TailScan::NotFound
         );
         assert_eq!(
