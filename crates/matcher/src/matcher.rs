@@ -193,7 +193,9 @@ pub struct Matcher {
     nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
-    prefilter: Prefilter,
+    /// Built on the first value searched: its automatons cost more to build than a small
+    /// matcher's maps, and a batch builds a matcher per request that may search no value.
+    prefilter: std::sync::OnceLock<Prefilter>,
     /// The last [`Matcher::phone_tail_digits`] digits of every phone identifier's national
     /// significant number: what any phone hit leaves at the end of a run's digits.
     phone_tails: std::collections::HashSet<DigitKey, DigitKeyBuildHasher>,
@@ -424,7 +426,7 @@ impl Matcher {
                 .map(|&id| (id, identifiers[id].normalized()))
                 .collect(),
         );
-        let prefilter = Prefilter::new(&identifiers);
+        let prefilter = std::sync::OnceLock::new();
         let email_domains = emails
             .keys()
             .filter_map(|address| address.rsplit_once('@'))
@@ -633,7 +635,12 @@ impl Matcher {
             && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
             || (!self.phones.is_empty()
                 && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
-        possible && self.prefilter.may_match(bytes) && self.has_candidate_in_value(raw)
+        possible
+            && self
+                .prefilter
+                .get_or_init(|| Prefilter::new(&self.identifiers))
+                .may_match(bytes)
+            && self.has_candidate_in_value(raw)
     }
 
     /// The candidate pass: whether the raw text of a value holds an address or a phone run
