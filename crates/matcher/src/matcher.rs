@@ -694,10 +694,8 @@ impl Matcher {
             return false;
         }
         let tail = self.phone_tail_digits;
-        let is_tail = |value| {
-            self.phone_tails
-                .contains(&DigitKey::last_digits(value, tail))
-        };
+        // The scan reads back exactly `tail` digits: no division to take them.
+        let is_tail = |value| self.phone_tails.contains(&DigitKey::of_value(value, tail));
         match tail_scan::find_tail(text.as_bytes(), tail, is_tail) {
             TailScan::Found => true,
             TailScan::NotFound => false,

@@ -870,6 +870,16 @@ impl DigitKey {
         }
     }
 
+    /// The key of `len` digits read as `value` (below `10^len`), without the division
+    /// [`DigitKey::last_digits`] needs.
+    pub(crate) fn of_value(value: u64, len: usize) -> DigitKey {
+        debug_assert!(len <= MAX_DIALLED_DIGITS && value < 10u64.pow(len as u32));
+        DigitKey {
+            len: len as u8,
+            value,
+        }
+    }
+
     /// How many digits the key has.
     pub(crate) fn len(self) -> usize {
         usize::from(self.len)

@@ -84,43 +84,56 @@ struct Classes {
 }
 
 fn classify(bytes: &[u8]) -> Classes {
-    let mut classes = Classes::default();
-    for (i, shift) in (0..BLOCK).step_by(16).enumerate() {
-        let rest = bytes.get(shift..).unwrap_or_default();
-        let chunk: [u8; 16] = match rest.get(..16) {
-            Some(sixteen) => sixteen.try_into().expect("sixteen bytes"),
-            None => {
-                // The last few bytes, padded with zeros (in no class).
-                let mut padded = [0u8; 16];
-                padded[..rest.len()].copy_from_slice(rest);
-                padded
-            }
-        };
-        let (digits, word, punctuation) = classify_sixteen(u8x16::new(chunk));
-        let at = 16 * i as u32;
-        classes.digits |= u64::from(digits) << at;
-        classes.word |= u64::from(word) << at;
-        classes.punctuation |= u64::from(punctuation) << at;
+    let block: [u8; BLOCK] = match bytes.get(..BLOCK) {
+        Some(whole) => whole.try_into().expect("a whole block"),
+        None => {
+            // The last few bytes, padded with zeros (in no class).
+            let mut padded = [0u8; BLOCK];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            padded
+        }
+    };
+    let vectors: [u8x16; 4] = std::array::from_fn(|i| {
+        u8x16::new(
+            block[16 * i..16 * (i + 1)]
+                .try_into()
+                .expect("sixteen bytes"),
+        )
+    });
+    let digits = vectors.map(|v| in_range(v, b'0', b'9'));
+    let digit_mask = mask_of(digits);
+    if digit_mask == 0 {
+        // Words and punctuation matter only next to digits: most blocks of notes stop here.
+        return Classes::default();
     }
-    classes
+    let word = std::array::from_fn(|i| {
+        let v = vectors[i];
+        // Setting the 0x20 bit folds upper case onto lower case, and no other byte onto a
+        // letter.
+        digits[i] | in_range(v | u8x16::splat(0x20), b'a', b'z') | v.cmp_eq(u8x16::splat(b'_'))
+    });
+    // ' ', '(' ')', '-' '.' '/'.
+    let punctuation = vectors
+        .map(|v| v.cmp_eq(u8x16::splat(b' ')) | in_range(v, b'(', b')') | in_range(v, b'-', b'/'));
+    Classes {
+        digits: digit_mask,
+        word: mask_of(word),
+        punctuation: mask_of(punctuation),
+    }
 }
 
-/// The digit, word and punctuation masks of sixteen bytes, without a branch.
-fn classify_sixteen(v: u8x16) -> (u16, u16, u16) {
+/// The bytes of `v` from `lo` to `hi`, as a vector mask.
+fn in_range(v: u8x16, lo: u8, hi: u8) -> u8x16 {
     // `b - lo` wraps every byte below `lo` above the range's width.
-    let in_range = |v: u8x16, lo: u8, hi: u8| {
-        let offset = v - u8x16::splat(lo);
-        offset.min(u8x16::splat(hi - lo)).cmp_eq(offset)
-    };
-    let digits = in_range(v, b'0', b'9');
-    // Setting the 0x20 bit folds upper case onto lower case, and no other byte onto a letter.
-    let letters = in_range(v | u8x16::splat(0x20), b'a', b'z');
-    let word = digits | letters | v.cmp_eq(u8x16::splat(b'_'));
-    // ' ', '(' ')', '-' '.' '/'.
-    let punctuation =
-        v.cmp_eq(u8x16::splat(b' ')) | in_range(v, b'(', b')') | in_range(v, b'-', b'/');
-    let mask = |m: u8x16| m.move_mask() as u16;
-    (mask(digits), mask(word), mask(punctuation))
+    let offset = v - u8x16::splat(lo);
+    offset.min(u8x16::splat(hi - lo)).cmp_eq(offset)
+}
+
+/// Four vector masks as one bit per byte.
+fn mask_of(masks: [u8x16; 4]) -> u64 {
+    masks.iter().enumerate().fold(0, |all, (i, m)| {
+        all | u64::from(m.move_mask() as u16) << (16 * i)
+    })
 }
 
 /// Whether the digit at `end` may be the last digit of a run the walk looks up: the run would
@@ -218,7 +231,9 @@ mod tests {
     fn the_classes_are_the_byte_tests_they_stand_for() {
         for b in 0..=255u8 {
             for at in 0..BLOCK {
+                // Beside a digit: a block without one is classified no further.
                 let mut bytes = [b'!'; BLOCK];
+                bytes[(at + 1) % BLOCK] = b'5';
                 bytes[at] = b;
                 let c = classify(&bytes);
                 let bit = |mask: u64| mask >> at & 1 == 1;
