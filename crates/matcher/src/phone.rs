@@ -292,11 +292,22 @@ const CURATED: [Region; 31] = [
     region("CN", 86, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
 ];
 
+/// Set when [`REGIONS`] is built.
+static METADATA_LOADED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether libphonenumber's metadata has been read in this process: about 60 ms of start-up
+/// that the curated regions (US, GB, DE, FR, ...) are there to spare a search. For tests.
+#[doc(hidden)]
+pub fn region_metadata_loaded() -> bool {
+    METADATA_LOADED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Every region: the curated ones first (so that [`Region::for_calling_code`] finds US for
 /// `1`, GB for `44`, RU for `7`), then every other region of libphonenumber's metadata, the
 /// main region of a shared calling code before the others, then by ISO code. Built once, on
 /// first use; its strings live as long as the process.
 static REGIONS: std::sync::LazyLock<Vec<Region>> = std::sync::LazyLock::new(|| {
+    METADATA_LOADED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = CURATED.to_vec();
     let mut rest: Vec<crate::metadata::RegionRules> = crate::metadata::all_regions()
         .into_iter()
@@ -774,16 +785,16 @@ fn international(digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
     // them can have; the main region's rules explain a refusal.
     // The curated regions answer first; the metadata is read only when they refuse
     // (Svalbard's 5-digit numbers under Norway's `+47`).
-    let sharing = || {
-        Region::sharing_calling_code(calling_code).chain(
-            REGIONS
+    // (`REGIONS` is touched only after the curated regions refused: loading it costs 60 ms
+    // of start-up, which every search for a phone number paid when the chain built it.)
+    let accepted = || {
+        Region::sharing_calling_code(calling_code).any(|r| r.accepts_nsn(nsn))
+            || REGIONS
                 .iter()
-                .filter(move |r| r.calling_code == calling_code)
-                .copied(),
-        )
+                .any(|r| r.calling_code == calling_code && r.accepts_nsn(nsn))
     };
     if let Some(region) = Region::for_calling_code(calling_code) {
-        if !sharing().any(|r| r.accepts_nsn(nsn)) {
+        if !accepted() {
             if let Some(trunk) = region.trunk_prefix {
                 if nsn.starts_with(trunk.as_bytes()) && region.accepts_nsn(&nsn[trunk.len()..]) {
                     return Err(PhoneError::TrunkAfterCallingCode {
