@@ -178,10 +178,22 @@ fn emit_local<'t>(local: &'t str, domain: &'t str, f: &mut impl FnMut(Candidate<
 /// The domain that starts `after` (the text after an `@`): the run of domain characters,
 /// without trailing dots or hyphens (sentence punctuation).
 pub(crate) fn domain_after(after: &str) -> &str {
-    let end = after
-        .char_indices()
-        .find(|&(_, c)| !is_domain_char(c))
-        .map_or(after.len(), |(i, _)| i);
+    // Byte by byte while the domain is ASCII (nearly always: every `@` of every value a
+    // search for many addresses reads comes here), character by character from the first
+    // byte outside ASCII, which is a char boundary.
+    let bytes = after.as_bytes();
+    let ascii_end = bytes
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
+        .unwrap_or(bytes.len());
+    let end = if bytes.get(ascii_end).is_some_and(|b| !b.is_ascii()) {
+        after[ascii_end..]
+            .char_indices()
+            .find(|&(_, c)| !is_domain_char(c))
+            .map_or(after.len(), |(i, _)| ascii_end + i)
+    } else {
+        ascii_end
+    };
     after[..end].trim_end_matches(['.', '-'])
 }
 
@@ -244,6 +256,33 @@ pub(crate) fn candidate_buf() -> [u8; CANDIDATE_BUF_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_after_reads_as_the_character_rule_does() {
+        let by_chars = |after: &str| {
+            let end = after
+                .char_indices()
+                .find(|&(_, c)| !is_domain_char(c))
+                .map_or(after.len(), |(i, _)| i);
+            after[..end].trim_end_matches(['.', '-']).to_string()
+        };
+        for after in [
+            "pizza.com",
+            "pizza.com>",
+            "pizza.com.\" there",
+            "b\u{fc}cher.de, x",
+            "pizza.c\u{f6}m",
+            "\u{65e5}\u{672c}.jp",
+            "a_b.c-",
+            "x.com\u{a0}y",
+            "x.com\u{2014}y",
+            "",
+            "-.",
+            "PIZZA.COM\"",
+        ] {
+            assert_eq!(domain_after(after), by_chars(after), "{after:?}");
+        }
+    }
 
     fn candidates(text: &str) -> Vec<String> {
         let mut out = Vec::new();
