@@ -537,30 +537,34 @@ impl Ledger {
             .map_err(|e| sql_error(&path, e))?;
         let mut recorded = Vec::with_capacity(runs.len());
         for (id, run) in runs {
+            // Cached statements: a batch records a thousand requests, and parsing each
+            // statement again for each of them was most of the ledger's time.
             let exists: bool = tx
-                .query_row("SELECT 1 FROM requests WHERE id = ?1", [id], |_| Ok(()))
+                .prepare_cached("SELECT 1 FROM requests WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |_| Ok(())))
                 .optional()
                 .map_err(|e| sql_error(&path, e))?
                 .is_some();
             if !exists {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'run')",
-                    params![id, format_date(today), now],
                 )
+                .and_then(|mut s| s.execute(params![id, format_date(today), now]))
                 .map_err(|e| sql_error(&path, e))?;
             }
             for r in &run.subject_refs {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR IGNORE INTO subject_refs (request_id, subject_ref, key_fingerprint, first_seen) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, r, run.key_fingerprint, now],
                 )
+                .and_then(|mut s| s.execute(params![id, r, run.key_fingerprint, now]))
                 .map_err(|e| sql_error(&path, e))?;
             }
             for s in &run.steps {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
+                )
+                .and_then(|mut st| st.execute(params![
                         id,
                         now,
                         s.status.as_str(),
@@ -570,8 +574,7 @@ impl Ledger {
                         s.receipt,
                         s.export,
                         s.purge_after
-                    ],
-                )
+                    ]))
                 .map_err(|e| sql_error(&path, e))?;
             }
             recorded.push(if exists {
@@ -695,7 +698,7 @@ impl Ledger {
         id: &str,
         row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, LedgerError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         stmt.query_map([id], row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql(e))
