@@ -14,6 +14,9 @@ use crate::args::Args;
 pub enum Kind {
     /// The man page, roff (`man ./gdpr_forget_me.1`).
     Man,
+    /// The man page of the `requests` commands (`man ./gdpr_forget_me-requests.1`): they are
+    /// parsed apart from the main command line, so they have a page of their own.
+    ManRequests,
     /// bash completion script.
     CompleteBash,
     /// zsh completion script (a `_gdpr_forget_me` function for a directory on `$fpath`).
@@ -26,6 +29,10 @@ pub fn print(kind: Kind) -> ExitCode {
     let name = cmd.get_name().to_string();
     let written = match kind {
         Kind::Man => clap_mangen::Man::new(cmd).render(&mut out),
+        Kind::ManRequests => {
+            let requests = crate::requests::RequestsArgs::command().name("gdpr_forget_me-requests");
+            clap_mangen::Man::new(requests).render(&mut out)
+        }
         Kind::CompleteBash => {
             clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, name, &mut out);
             Ok(())

@@ -56,6 +56,17 @@ fn version_names_the_version_the_commit_and_the_build_date() {
 }
 
 #[test]
+fn the_requests_commands_have_a_man_page_of_their_own() {
+    let out = tool(&["--generate", "man-requests"]);
+    assert!(out.status.success(), "{out:?}");
+    let page = stdout(&out).replace("\\-", "-");
+    assert!(page.contains(".TH gdpr_forget_me-requests"), "{page}");
+    for word in ["--ledger", "add", "extend", "list", "show"] {
+        assert!(page.contains(word), "the requests page lacks {word}");
+    }
+}
+
+#[test]
 fn the_man_page_documents_the_visible_flags_and_not_the_hidden_ones() {
     let out = tool(&["--generate", "man"]);
     assert!(out.status.success(), "{out:?}");
