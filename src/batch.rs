@@ -16,7 +16,7 @@ use forgetme_scanner::Session;
 use gws_client::GwsClient;
 use serde_json::json;
 
-use crate::args::Args;
+use crate::args::{Args, Format};
 use crate::cleanup::{self, CleanupRun};
 use crate::failure::{self, Failure};
 use crate::files::{sync_filesystem, write_new_unsynced};
@@ -27,6 +27,8 @@ use crate::{audit_trail, export, receipt, requests};
 /// What happened to one request, for the batch's closing table and its exit status.
 struct Answered {
     id: String,
+    /// The request's folder name under `--out`.
+    folder: String,
     action: RequestAction,
     settings: u64,
     agents: u64,
@@ -74,7 +76,10 @@ pub async fn answer(ctx: &BatchContext<'_>, outcome: &SearchOutcome) -> Result<E
     if let Err(e) = sync_filesystem(&ctx.batch.out) {
         batch_errors.push(format!("the answers could not be flushed to disk: {e}"));
     }
-    print_table(&answered, &ctx.batch.out);
+    match ctx.args.format {
+        Format::Text => print_table(&answered, &ctx.batch.out),
+        Format::Json => print_json(&answered, &ctx.batch.out),
+    }
     for e in &batch_errors {
         eprintln!("error: {e}");
     }
@@ -264,6 +269,7 @@ async fn answer_one(
     Ok((
         Answered {
             id: request.id.clone(),
+            folder: request.folder.clone(),
             action: request.action,
             settings: part.totals.settings,
             agents: part.totals.agents,
@@ -289,6 +295,36 @@ fn write_bytes(path: &Path, bytes: &[u8], errors: &mut Vec<String>) {
     if let Err(e) = write_new_unsynced(path, bytes) {
         errors.push(format!("{} was NOT written: {e}", path.display()));
     }
+}
+
+/// `--format json`: what [`print_table`] says, as one JSON document on stdout (no
+/// identifier either).
+fn print_json(answered: &[Answered], out: &Path) {
+    let requests: Vec<serde_json::Value> = answered
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "action": a.action,
+                "settings": a.settings,
+                "agents": a.agents,
+                "complete": a.complete,
+                "export_written": a.export,
+                "erasure": a.erasure,
+                "answered": a.ok,
+                "declined": a.declined,
+                "folder": out.join(&a.folder).display().to_string(),
+            })
+        })
+        .collect();
+    let not_answered = answered.iter().filter(|a| !a.ok).count();
+    let doc = json!({
+        "out": out.display().to_string(),
+        "requests": requests,
+        "answered": answered.len() - not_answered,
+        "not_answered": not_answered,
+    });
+    println!("{doc:#}");
 }
 
 /// One line per request on stdout: no identifier, only the request id and counts.

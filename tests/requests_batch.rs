@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use gws_emulator::{Fault, FaultRule};
 use serde_json::{json, Value};
+use std::path::Path;
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
 
@@ -299,8 +300,32 @@ async fn a_partly_failed_batch_erasure_shows_in_the_ledger_and_the_next_batch_fi
     assert_ne!(status(&listed), "ok", "{}", listed.stdout);
 
     s.emulator.faults().clear();
-    let run = forget_me_env(&batch("second"), &[PASSWORD_ENV]).await;
+    // The second run says it in JSON (the first said it in text, above).
+    let mut second = batch("second");
+    second.extend(strings(&["--format", "json"]));
+    let run = forget_me_env(&second, &[PASSWORD_ENV]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let answered = run.json();
+    assert_eq!(answered["answered"], 1, "{answered}");
+    assert_eq!(answered["not_answered"], 0, "{answered}");
+    let request = &answered["requests"][0];
+    assert_eq!(request["id"], "DSR-9", "{answered}");
+    assert_eq!(request["action"], "erase", "{answered}");
+    assert_eq!(request["answered"], true, "{answered}");
+    assert_eq!(request["complete"], true, "{answered}");
+    assert!(
+        request["erasure"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("; verified")),
+        "{answered}"
+    );
+    assert!(
+        request["folder"]
+            .as_str()
+            .is_some_and(|f| Path::new(f).join("receipt.json").is_file()),
+        "{answered}"
+    );
+    assert!(!run.stdout.contains("john.smith"), "{}", run.stdout);
     let listed = forget_me(&list_args).await;
     assert_eq!(listed.json()["requests"][0]["status"], "verified");
     assert_eq!(status(&listed), "ok", "{}", listed.stdout);
