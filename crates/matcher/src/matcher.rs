@@ -949,7 +949,7 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'
                 end += 1;
                 last_digit_end = end;
             } else if c.is_ascii() {
-                if matches!(c, b' ' | b'.' | b'-' | b'(' | b')' | b'/') {
+                if tail_scan::is_run_punctuation(c) {
                     bracket |= c == b'(';
                     end += 1;
                 } else {

@@ -151,8 +151,9 @@ fn may_end_a_run(text: &[u8], end: usize) -> bool {
     }
 }
 
-/// The ASCII punctuation a phone run may hold (see `for_each_phone_run`).
-fn is_run_punctuation(b: u8) -> bool {
+/// The ASCII punctuation a phone run may hold: `for_each_phone_run` (the walk's runs) and
+/// this pass read runs with this one set, which is what lets the pass stand for the walk.
+pub(crate) fn is_run_punctuation(b: u8) -> bool {
     matches!(b, b' ' | b'.' | b'-' | b'(' | b')' | b'/')
 }
 
