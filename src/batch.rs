@@ -104,6 +104,9 @@ async fn answer_one(
 ) -> Result<(Answered, requests::RunLedger), Failure> {
     let args = ctx.args;
     let folder = ctx.batch.out.join(&request.folder);
+    let matcher = Matcher::new(request.identifiers.clone(), request.region);
+    // Checked before the folder is made: a folder whose path holds an identifier is refused.
+    let mut ledger = book.request(&request.id, &matcher, &[("--out", &Some(folder.clone()))])?;
     // A new folder, never an existing one: an earlier batch's answers stay as they were.
     std::fs::create_dir(&folder).map_err(|e| {
         Failure::Run(format!(
@@ -112,17 +115,10 @@ async fn answer_one(
             folder.display()
         ))
     })?;
-    let matcher = Matcher::new(request.identifiers.clone(), request.region);
     // The request's own reading of its hits (its region decides what is exact).
     let part = &rematch(part, &matcher);
     let mut errors: Vec<String> = Vec::new();
     let export_path = request.action.exports().then(|| folder.join("export.json"));
-    let mut ledger = book.request(
-        &request.id,
-        &request.identifiers,
-        request.region,
-        &[("--out", &Some(folder.clone()))],
-    )?;
     if let Some(received) = &request.received {
         if let Err(e) = ledger.note_received(received) {
             errors.push(format!(

@@ -416,9 +416,10 @@ pub fn open_for_request(
     outputs: &[(&str, &Option<PathBuf>)],
 ) -> Result<RunLedger, Failure> {
     // The paths first: a refused run creates no ledger and no key.
-    check_outputs(id, identifiers, region, outputs)?;
+    let matcher = Matcher::new(identifiers.to_vec(), region);
+    check_outputs(id, &matcher, outputs)?;
     let book = BatchLedger::open(args)?;
-    let mut run = book.request(id, identifiers, region, outputs)?;
+    let mut run = book.request(id, &matcher, outputs)?;
     run.ledger = Some(book.ledger);
     Ok(run)
 }
@@ -427,14 +428,12 @@ pub fn open_for_request(
 /// identifier into it, and is refused.
 fn check_outputs(
     id: &str,
-    identifiers: &[forgetme_matcher::Identifier],
-    region: Option<forgetme_matcher::Region>,
+    matcher: &Matcher,
     outputs: &[(&str, &Option<PathBuf>)],
 ) -> Result<(), Failure> {
-    let matcher = Matcher::new(identifiers.to_vec(), region);
     for (flag, p) in outputs {
         if let Some(p) = p {
-            if path_holds_identifier(p, &matcher) {
+            if path_holds_identifier(p, matcher) {
                 return Err(Failure::Input(format!(
                     "{flag}: the file name holds one of the identifiers searched for; the run is recorded in the request ledger under --case, which never holds an identifier: name the file after the case (e.g. {id}.json)"
                 )));
@@ -483,18 +482,19 @@ impl BatchLedger {
         })
     }
 
-    /// What request `id` with its `identifiers` will record. `outputs` are the files the run
-    /// will name in the ledger: one whose path holds an identifier is refused.
+    /// What request `id`, searched with `matcher` (its identifiers and region), will record.
+    /// `outputs` are the files the run will name in the ledger: one whose path holds an
+    /// identifier is refused.
     pub fn request(
         &self,
         id: &str,
-        identifiers: &[forgetme_matcher::Identifier],
-        region: Option<forgetme_matcher::Region>,
+        matcher: &Matcher,
         outputs: &[(&str, &Option<PathBuf>)],
     ) -> Result<RunLedger, Failure> {
-        check_outputs(id, identifiers, region, outputs)?;
+        check_outputs(id, matcher, outputs)?;
         let id = id.to_string();
-        let refs: Vec<String> = identifiers
+        let refs: Vec<String> = matcher
+            .identifiers()
             .iter()
             .map(|i| self.key.subject_ref(i.normalized()))
             .collect();
