@@ -41,6 +41,9 @@ pub struct EmulatorConfig {
     /// Faults to inject from the start (tests; `--fault-*` flags). Empty by default; tests
     /// usually change faults while running with [`RunningEmulator::faults`].
     pub faults: FaultPlan,
+    /// The data center that coordinates every request, on a cluster of several (see
+    /// [`store::connect_in`]). Default none: any node coordinates.
+    pub local_dc: Option<String>,
 }
 
 impl EmulatorConfig {
@@ -60,6 +63,7 @@ impl EmulatorConfig {
             max_body_bytes: 1024 * 1024,
             record_requests: true,
             faults: FaultPlan::default(),
+            local_dc: None,
         }
     }
 }
@@ -189,10 +193,11 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
             "no Cassandra contact point given".into(),
         ));
     }
-    let session = store::connect(
+    let session = store::connect_in(
         &config.cassandra,
         config.cassandra_user.as_deref(),
         config.cassandra_password.as_deref(),
+        config.local_dc.as_deref(),
     )
     .await
     .map_err(|e| {

@@ -75,9 +75,36 @@ pub async fn connect(
     user: Option<&str>,
     password: Option<&str>,
 ) -> Result<Session, StoreError> {
+    connect_in(nodes, user, password, None).await
+}
+
+/// [`connect`], with every request coordinated in `local_dc` when given.
+///
+/// The store reads and writes at the driver's default LOCAL_QUORUM, which is a quorum of the
+/// coordinator's data center: on a cluster of several data centers, a write coordinated in
+/// one and a read coordinated in another need not meet, and a group just created could be
+/// "not found" (seen on the tests' two-DC cluster). Pinning the data center, as a GWS
+/// installation configures its Cassandra client with a local one (inferred), keeps every
+/// quorum in it.
+pub async fn connect_in(
+    nodes: &[String],
+    user: Option<&str>,
+    password: Option<&str>,
+    local_dc: Option<&str>,
+) -> Result<Session, StoreError> {
     let mut builder = SessionBuilder::new()
         .known_nodes(nodes)
         .connection_timeout(std::time::Duration::from_secs(5));
+    if let Some(dc) = local_dc {
+        let policy = scylla::policies::load_balancing::DefaultPolicy::builder()
+            .prefer_datacenter(dc.to_string())
+            .permit_dc_failover(false)
+            .build();
+        let profile = scylla::client::execution_profile::ExecutionProfile::builder()
+            .load_balancing_policy(policy)
+            .build();
+        builder = builder.default_execution_profile_handle(profile.into_handle());
+    }
     if let Some(user) = user {
         builder = builder.user(user, password.unwrap_or_default());
     }
