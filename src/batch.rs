@@ -165,7 +165,18 @@ async fn answer_one(
         let (key, mut log, started) =
             audit_trail::open_audit(args, &request.identifiers, Some(&request.id), gws)?;
         audit_trail::scan_complete(&mut log, part)?;
-        let cctx = cleanup::CleanupContext::from_args(
+        // The other requests' identifiers: a record shared with one of them is never erased
+        // for this request alone (it needs review, in both requests' answers).
+        let others = Matcher::new(
+            ctx.batch
+                .requests
+                .iter()
+                .filter(|r| r.id != request.id)
+                .flat_map(|r| r.identifiers.iter().cloned())
+                .collect(),
+            matcher.default_region(),
+        );
+        let mut cctx = cleanup::CleanupContext::from_args(
             args,
             ctx.session,
             gws,
@@ -174,6 +185,7 @@ async fn answer_one(
             &ctx.inputs.layout,
             ctx.names,
         );
+        cctx.other_requests = (!others.identifiers().is_empty()).then_some(&others);
         let done = match cleanup::run(&cctx, &mut log, part).await? {
             CleanupRun::NotConfirmed => {
                 declined = true;

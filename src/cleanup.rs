@@ -44,6 +44,9 @@ pub struct CleanupContext<'a> {
     pub gws: &'a GwsClient,
     /// The run's identifiers.
     pub matcher: &'a Matcher,
+    /// In a batch, the other requests' identifiers: a record holding one is never erased
+    /// for this request (it needs review). `None` for a single run.
+    pub other_requests: Option<&'a Matcher>,
     /// HMAC key.
     pub key: &'a AuditKey,
     /// Layout, to find each table's value column.
@@ -80,6 +83,7 @@ impl<'a> CleanupContext<'a> {
             session,
             gws,
             matcher,
+            other_requests: None,
             key,
             layout,
             names,
@@ -158,6 +162,7 @@ pub async fn run(
         let mut eraser = Eraser {
             gws: ctx.gws,
             matcher: ctx.matcher,
+            other_requests: ctx.other_requests,
             audit: log,
             audit_key: ctx.key,
             options: ctx.options,
@@ -210,6 +215,7 @@ pub async fn run(
                     already_gone: t.already_gone,
                     skipped_changed: t.skipped_changed,
                     not_erased: t.not_erased,
+                    needs_review: t.needs_review,
                     failed: t.failed,
                     verified: v.verified(),
                 }),
@@ -332,6 +338,10 @@ pub fn write_text(
                 format!("erased: entries {} removed", removed.join(", "))
             }
             Outcome::AlreadyGone => "already gone".to_string(),
+            Outcome::NeedsReview { reason, records } => format!(
+                "NEEDS REVIEW, not changed: {reason} (records {})",
+                records.join(", ")
+            ),
             Outcome::SkippedChanged => "skipped: it no longer holds the identifier".to_string(),
             Outcome::NotErased { reason, .. } => format!("NOT ERASED: {reason}"),
             Outcome::Failed(e) => format!("FAILED: {e}"),
@@ -480,6 +490,10 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
             match &r.outcome {
                 forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
                 forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
+                forgetme_cleanup::Outcome::NeedsReview { reason, records } => {
+                    v["reason"] = json!(reason);
+                    v["records"] = json!(records);
+                }
                 forgetme_cleanup::Outcome::NotErased { reason, delete_cql } => {
                     v["reason"] = json!(reason);
                     match delete_cql {

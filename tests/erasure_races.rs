@@ -97,6 +97,7 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
     let mut eraser = Eraser {
         gws: &client,
         matcher: &matcher,
+        other_requests: None,
         audit: &mut log,
         audit_key: &key_file,
         options: ErasureOptions::default(),

@@ -199,6 +199,9 @@ pub enum SettingOutcome {
     Rewritten,
     /// GWS does not show it and Cassandra agrees it is gone.
     AlreadyGone,
+    /// The subject's record holds someone else's data (other records, another request's
+    /// identifier): nothing was changed, a person must decide.
+    NeedsReview,
     /// It no longer held an identifier when read again; left alone.
     SkippedChanged,
     /// GWS does not show it but Cassandra still holds it with the identifier.
@@ -319,10 +322,18 @@ pub struct OutcomeCounts {
     /// this outcome existed).
     #[serde(default)]
     pub not_erased: usize,
+    /// Not changed because the subject's record holds someone else's data (absent when 0,
+    /// and in logs written before this outcome existed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub needs_review: usize,
     /// Failed.
     pub failed: usize,
     /// Whether the verification found nothing left.
     pub verified: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The plan's size and the limits, in [`RunEnd`] when a plan was refused as too large.

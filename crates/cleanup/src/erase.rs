@@ -6,7 +6,9 @@ use forgetme_audit::contract::{
     ChangeResult, CollateralDamage, CollateralRecord, Planned, SettingOutcome, SettingPlace,
 };
 use forgetme_audit::{AuditKey, AuditLog};
-use forgetme_matcher::{plan_erasure, ErasureOptions, ErasurePlan, Matcher};
+use forgetme_matcher::{
+    plan_erasure, redacted_path, ErasureOptions, ErasurePlan, Matcher, PlanContext,
+};
 use forgetme_scanner::read::read_column;
 use forgetme_scanner::{Consistency, Session};
 use gws_client::{GwsClient, GwsError};
@@ -26,6 +28,15 @@ pub enum Outcome {
     },
     /// The setting (or its group) no longer exists.
     AlreadyGone,
+    /// The subject's record cannot be removed without someone else's data (it holds other
+    /// people's records, or another request's identifier): nothing was changed, and a person
+    /// must decide.
+    NeedsReview {
+        /// Why and what to do, without values.
+        reason: String,
+        /// The records that hold the subject (JSON paths, identifier-shaped keys redacted).
+        records: Vec<String>,
+    },
     /// The setting no longer holds any identifier; it was left alone.
     SkippedChanged,
     /// GWS does not show the setting (its re-read lacks it, or GWS answered "not found"), yet
@@ -49,6 +60,7 @@ impl Outcome {
             Outcome::Deleted => "deleted",
             Outcome::Rewritten { .. } => "rewritten",
             Outcome::AlreadyGone => "already_gone",
+            Outcome::NeedsReview { .. } => "needs_review",
             Outcome::SkippedChanged => "skipped_changed",
             Outcome::NotErased { .. } => "not_erased",
             Outcome::Failed(_) => "failed",
@@ -61,6 +73,7 @@ impl Outcome {
             Outcome::Deleted => SettingOutcome::Deleted,
             Outcome::Rewritten { .. } => SettingOutcome::Rewritten,
             Outcome::AlreadyGone => SettingOutcome::AlreadyGone,
+            Outcome::NeedsReview { .. } => SettingOutcome::NeedsReview,
             Outcome::SkippedChanged => SettingOutcome::SkippedChanged,
             Outcome::NotErased { .. } => SettingOutcome::NotErased,
             Outcome::Failed(_) => SettingOutcome::Failed,
@@ -91,6 +104,9 @@ pub struct Eraser<'a> {
     pub gws: &'a GwsClient,
     /// The run's identifiers.
     pub matcher: &'a Matcher,
+    /// The identifiers of the other requests of the same batch (none for a single run): a
+    /// record that holds one of them is never erased for this request.
+    pub other_requests: Option<&'a Matcher>,
     /// Where each step is recorded.
     pub audit: &'a mut AuditLog,
     /// HMAC key for identifiers in the audit log.
@@ -138,7 +154,9 @@ pub async fn erase_all(
                     _ => None,
                 },
                 reason: match &outcome {
-                    Outcome::NotErased { reason, .. } => Some(reason.clone()),
+                    Outcome::NotErased { reason, .. } | Outcome::NeedsReview { reason, .. } => {
+                        Some(reason.clone())
+                    }
                     _ => None,
                 },
                 collateral: collateral_record.clone(),
@@ -264,60 +282,102 @@ async fn change_one(
         return Outcome::AlreadyGone;
     };
 
-    // Re-read just before the change: the scan may be minutes old.
-    let current = match eraser
-        .gws
-        .user_setting(&t.user_id, &t.group, &key_attribute, &t.setting_key)
-        .await
-    {
-        Ok(Some(v)) => v,
-        Ok(None) => return Outcome::AlreadyGone,
-        Err(e) => return Outcome::Failed(describe(&e)),
-    };
-    let Some(key_value) = current.get(&key_attribute).cloned() else {
-        return Outcome::Failed("the setting read back has no key attribute".into());
-    };
-    let plan = match plan_erasure(&current, &key_attribute, eraser.matcher, eraser.options) {
-        // GWS's answer, parsed, no longer holds the identifier. The stored text may still:
-        // a duplicate key whose first copy holds it is seen by the scan (which reads every
-        // copy) but not by a parser that keeps the last one. The stored text is what the
-        // scan matched and what the verification reads, so when it still holds the
-        // identifier the whole setting goes (with --erase setting too).
-        ErasurePlan::NoMatch => match stored_text_matches(eraser, t).await {
-            Ok(StoredText::Matches) => ErasurePlan::DeleteSetting,
-            Ok(StoredText::NoMatch | StoredText::Absent) => return Outcome::SkippedChanged,
-            Err(e) => return Outcome::Failed(e),
-        },
-        plan => plan,
-    };
-    match plan {
-        ErasurePlan::NoMatch => Outcome::SkippedChanged,
-        ErasurePlan::DeleteSetting => {
-            match eraser
-                .gws
-                .delete_user_setting(&t.user_id, &t.group, &key_attribute, &key_value)
-                .await
-            {
-                Ok(()) => Outcome::Deleted,
-                Err(e) if e.is_not_found() => Outcome::AlreadyGone,
-                Err(e) => Outcome::Failed(describe(&e)),
-            }
-        }
-        ErasurePlan::RewriteSetting { new_value, removed } => {
-            match eraser
-                .gws
-                .put_user_setting(&t.user_id, &t.group, &new_value)
-                .await
-            {
-                Ok(()) => Outcome::Rewritten {
-                    removed: removed.iter().map(|p| p.to_string()).collect(),
+    // Re-read just before the change: the scan may be minutes old. A write that another
+    // writer undoes (an agent's client, a second run) is seen by the re-read after it, and the
+    // change is planned again from that fresh text, a few times at most.
+    let mut outcome = Outcome::SkippedChanged;
+    for attempt in 0..MAX_EDIT_ATTEMPTS {
+        let current = match eraser
+            .gws
+            .user_setting_text(&t.user_id, &t.group, &key_attribute, &t.setting_key)
+            .await
+        {
+            Ok(Some(v)) => v,
+            Ok(None) if attempt == 0 => return Outcome::AlreadyGone,
+            Ok(None) => return outcome,
+            Err(e) => return Outcome::Failed(describe(&e)),
+        };
+        let context = PlanContext {
+            key_attribute: &key_attribute,
+            matcher: eraser.matcher,
+            other_requests: eraser.other_requests,
+            options: eraser.options,
+        };
+        let plan = match plan_erasure(&current.text, &context) {
+            // GWS's answer no longer holds the identifier. The stored text may still: the
+            // stored text is what the scan matched and what the verification reads, so it is
+            // planned on its own (a value GWS answers differently from what Cassandra holds).
+            ErasurePlan::NoMatch if attempt == 0 => match stored_text(eraser, t).await {
+                Ok(Some(stored)) => match plan_erasure(&stored, &context) {
+                    ErasurePlan::NoMatch => return Outcome::SkippedChanged,
+                    delete @ ErasurePlan::DeleteSetting { .. } => delete,
+                    review @ ErasurePlan::NeedsReview { .. } => review,
+                    ErasurePlan::RewriteSetting { removed, .. } => ErasurePlan::NeedsReview {
+                        reason: forgetme_matcher::ReviewReason::EditLeftAMatch,
+                        records: removed,
+                    },
                 },
-                Err(e) if e.is_not_found() => Outcome::AlreadyGone,
-                Err(e) => Outcome::Failed(describe(&e)),
+                Ok(None) => return Outcome::SkippedChanged,
+                Err(e) => return Outcome::Failed(e),
+            },
+            // A later pass: our change holds.
+            ErasurePlan::NoMatch => return outcome,
+            plan => plan,
+        };
+        match plan {
+            ErasurePlan::NoMatch => return Outcome::SkippedChanged,
+            ErasurePlan::NeedsReview { reason, records } => {
+                return Outcome::NeedsReview {
+                    reason: reason.explain(),
+                    records: records.iter().map(redacted_path).collect(),
+                }
+            }
+            ErasurePlan::DeleteSetting { .. } => {
+                return match eraser
+                    .gws
+                    .delete_user_setting(&t.user_id, &t.group, &key_attribute, &current.key)
+                    .await
+                {
+                    Ok(()) => Outcome::Deleted,
+                    Err(e) if e.is_not_found() => Outcome::AlreadyGone,
+                    Err(e) => Outcome::Failed(describe(&e)),
+                };
+            }
+            ErasurePlan::RewriteSetting {
+                new_text, removed, ..
+            } => {
+                match eraser
+                    .gws
+                    .put_user_setting_text(&t.user_id, &t.group, &new_text)
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => return Outcome::AlreadyGone,
+                    Err(e) => return Outcome::Failed(describe(&e)),
+                }
+                let mut all_removed = match outcome {
+                    Outcome::Rewritten { removed } => removed,
+                    _ => Vec::new(),
+                };
+                all_removed.extend(removed.iter().map(redacted_path));
+                outcome = Outcome::Rewritten {
+                    removed: all_removed,
+                };
+                // The next pass re-reads what GWS now holds and plans again: nothing to do
+                // when the write held.
             }
         }
     }
+    match outcome {
+        Outcome::Rewritten { .. } => Outcome::Failed(format!(
+            "the setting was rewritten {MAX_EDIT_ATTEMPTS} times and another writer put the subject back each time; stop the agent's client or the other run, then run the cleanup again"
+        )),
+        other => other,
+    }
 }
+
+/// How many times a rewrite is planned again after the re-read shows the subject back.
+const MAX_EDIT_ATTEMPTS: usize = 3;
 
 /// GWS says the setting is gone (its re-read lacks it, or it answered "not found"). Only
 /// Cassandra can confirm that: a row GWS does not show (a value that is not JSON, written by
@@ -338,6 +398,22 @@ async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
             "GWS does not show this setting, and Cassandra could not be read to confirm it is gone: {e}"
         )),
     }
+}
+
+/// The setting's stored text, read from Cassandra now (`None` when the row or its value is
+/// gone).
+async fn stored_text(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<String>, String> {
+    let stored = read_column(
+        eraser.store,
+        &t.table.keyspace,
+        &t.table.table,
+        &t.value_column,
+        &t.row_key,
+        eraser.consistency,
+    )
+    .await
+    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
+    Ok(stored.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// What Cassandra holds for a setting now.
@@ -394,6 +470,10 @@ mod tests {
             Outcome::Deleted,
             Outcome::Rewritten { removed: vec![] },
             Outcome::AlreadyGone,
+            Outcome::NeedsReview {
+                reason: String::new(),
+                records: vec![],
+            },
             Outcome::SkippedChanged,
             Outcome::NotErased {
                 reason: String::new(),

@@ -140,6 +140,8 @@ pub struct Tally {
     pub not_erased: usize,
     /// The change failed.
     pub failed: usize,
+    /// Not changed: the subject's record holds someone else's data; a person must decide.
+    pub needs_review: usize,
     /// Changes after which other settings of the group vanished or could not be re-checked.
     pub collateral_damage: usize,
     /// Changes during which someone else wrote to the same group.
@@ -156,6 +158,7 @@ pub fn tally(results: &[SettingResult]) -> Tally {
             Outcome::SkippedChanged => t.skipped_changed += 1,
             Outcome::NotErased { .. } => t.not_erased += 1,
             Outcome::Failed(_) => t.failed += 1,
+            Outcome::NeedsReview { .. } => t.needs_review += 1,
         }
         t.collateral_damage += usize::from(r.collateral.is_damage());
         t.changed_meanwhile += usize::from(!r.collateral.changed_meanwhile.is_empty());
@@ -167,7 +170,11 @@ pub fn tally(results: &[SettingResult]) -> Tally {
 /// verification found the subject nowhere it looked.
 pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
     let t = tally(results);
-    t.failed == 0 && t.not_erased == 0 && t.collateral_damage == 0 && verification.verified()
+    t.failed == 0
+        && t.not_erased == 0
+        && t.needs_review == 0
+        && t.collateral_damage == 0
+        && verification.verified()
 }
 
 #[cfg(test)]

@@ -552,7 +552,7 @@ pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
         for hit in matcher.match_bytes(value.as_bytes()).hits {
             let mut h = f.clone();
             h.identifier = hit.identifier;
-            h.json_path = hit.path.map(|p| p.to_string());
+            h.json_path = hit.path.map(|p| forgetme_matcher::redacted_path(&p));
             h.variant = hit.variant.as_str();
             h.possible = hit.variant.is_possible();
             found.push(h);

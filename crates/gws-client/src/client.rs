@@ -238,6 +238,55 @@ impl GwsClient {
         Ok(None)
     }
 
+    /// One setting's stored text, exactly as GWS answered it (no parse and re-serialization:
+    /// other people's numbers, escapes and key order inside it must survive an edit), with its
+    /// key attribute's value; `None` when it is gone.
+    pub async fn user_setting_text(
+        &self,
+        user_id: &str,
+        group: &str,
+        key_attribute: &str,
+        key_value: &str,
+    ) -> Result<Option<SettingText>, GwsError> {
+        let body = match self
+            .call(Method::GET, &["users", user_id, "settings", group], None)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        for raw in raw_settings(&body)? {
+            if let Some(key) =
+                key_of(raw, key_attribute).filter(|k| key_matches(Some(k), key_value))
+            {
+                return Ok(Some(SettingText {
+                    text: raw.get().to_string(),
+                    key,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Replaces a whole setting (`PUT`) with `text`, sent byte for byte as given: a setting
+    /// edited in place (the erasure planner cuts records out of the stored text).
+    /// The text must carry the key attribute.
+    pub async fn put_user_setting_text(
+        &self,
+        user_id: &str,
+        group: &str,
+        text: &str,
+    ) -> Result<(), GwsError> {
+        self.call(
+            Method::PUT,
+            &["users", user_id, "settings", group],
+            Some(Body::Text(text)),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Replaces a whole setting (`PUT`); the setting carries its key attribute.
     pub async fn put_user_setting(
         &self,
@@ -248,7 +297,7 @@ impl GwsClient {
         self.call(
             Method::PUT,
             &["users", user_id, "settings", group],
-            Some(setting),
+            Some(Body::Json(setting)),
         )
         .await
         .map(|_| ())
@@ -269,7 +318,7 @@ impl GwsClient {
         self.call(
             Method::DELETE,
             &["users", user_id, "settings", group],
-            Some(&Value::Object(body)),
+            Some(Body::Json(&Value::Object(body))),
         )
         .await
         .map(|_| ())
@@ -295,7 +344,7 @@ impl GwsClient {
         &self,
         method: Method,
         segments: &[&str],
-        body: Option<&Value>,
+        body: Option<Body<'_>>,
     ) -> Result<String, GwsError> {
         let mut attempt = 0;
         let mut handshakes = 0;
@@ -329,7 +378,7 @@ impl GwsClient {
         }
     }
 
-    async fn attempt(&self, method: &Method, segments: &[&str], body: Option<&Value>) -> Attempt {
+    async fn attempt(&self, method: &Method, segments: &[&str], body: Option<Body<'_>>) -> Attempt {
         let modifying = *method != Method::GET;
         if modifying && self.csrf.lock().await.is_none() {
             if let Err(e) = Box::pin(self.handshake()).await {
@@ -355,8 +404,14 @@ impl GwsClient {
             .request(method.clone(), url)
             .headers(headers)
             .basic_auth(&self.cfg.username, Some(&self.cfg.password));
-        if let Some(b) = body {
-            req = req.json(b);
+        match body {
+            Some(Body::Json(value)) => req = req.json(value),
+            Some(Body::Text(text)) => {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(text.to_string())
+            }
+            None => {}
         }
         let resp = match req.send().await {
             Ok(r) => r,
@@ -536,6 +591,22 @@ fn raw_settings(body: &str) -> Result<Vec<&RawValue>, GwsError> {
     } else {
         Ok(Vec::new())
     }
+}
+
+/// A request body: a value serialized here, or a JSON text sent as it is.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Json(&'a Value),
+    Text(&'a str),
+}
+
+/// A setting as GWS stores it: its text, untouched, and its key attribute's value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingText {
+    /// The setting's JSON text, exactly as GWS answered it.
+    pub text: String,
+    /// The value of the group's key attribute in it (for a DELETE's body).
+    pub key: Value,
 }
 
 /// A setting's key attribute, reading the setting no deeper than its top level.

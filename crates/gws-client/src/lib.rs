@@ -18,7 +18,7 @@ pub mod client;
 pub mod error;
 pub mod headers;
 
-pub use client::{load_ca_file, GwsClient, GwsConfig, GwsUser, SettingsGroup};
+pub use client::{load_ca_file, GwsClient, GwsConfig, GwsUser, SettingText, SettingsGroup};
 pub use error::GwsError;
 pub use headers::{
     escape_upstream, is_forbidden_header, parse_additional_headers, parse_gws_url, redact_upstream,

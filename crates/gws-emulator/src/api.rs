@@ -538,7 +538,14 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
             "A JSON body is required",
         ));
     }
-    match serde_json::from_slice::<Value>(body) {
+    let parsed = serde_json::from_slice::<Value>(body).or_else(|e| {
+        // A lone UTF-16 surrogate escape ("\ud800") is valid JSON text that no Rust string
+        // holds. GWS (Java strings are UTF-16) accepts it, so the emulator does too: the body
+        // is read with such escapes replaced, and stored as it came (see stored_text).
+        let text = std::str::from_utf8(body).map_err(|_| e)?;
+        serde_json::from_str::<Value>(&without_lone_surrogates(text))
+    });
+    match parsed {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::new(
             GwsStatus::InputValidation,
@@ -549,6 +556,47 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
             "The body is not valid JSON",
         )),
     }
+}
+
+/// `text` with every `\u` escape of a lone UTF-16 surrogate replaced by `\ufffd`.
+fn without_lone_surrogates(text: &str) -> String {
+    let hex_at = |i: usize| {
+        text.get(i..i + 6)
+            .filter(|s| s.starts_with("\\u"))
+            .and_then(|s| u16::from_str_radix(&s[2..], 16).ok())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match hex_at(i) {
+                Some(0xD800..=0xDBFF) if matches!(hex_at(i + 6), Some(0xDC00..=0xDFFF)) => {
+                    out.push_str(&text[i..i + 12]);
+                    i += 12;
+                }
+                Some(0xD800..=0xDFFF) => {
+                    out.push_str("\\ufffd");
+                    i += 6;
+                }
+                _ => {
+                    // Any other escape: copy it whole, so `\\u` is not misread.
+                    let len = if bytes.get(i + 1) == Some(&b'u') {
+                        6
+                    } else {
+                        2
+                    };
+                    out.push_str(text.get(i..i + len).unwrap_or(&text[i..]));
+                    i += len;
+                }
+            }
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\0');
+            out.push(c);
+            i += c.len_utf8().max(1);
+        }
+    }
+    out
 }
 
 /// The setting key: the key attribute's value, a string as is or a number as its JSON text.

@@ -24,7 +24,8 @@ mod text;
 
 pub use email::{normalize_email, EmailError};
 pub use erasure::{
-    is_contact_record, plan_erasure, ErasureOptions, ErasurePlan, CONTACT_NAME_FIELDS,
+    identifier_tokens, is_identifier_like, plan_erasure, redacted_path, ErasureOptions,
+    ErasurePlan, PlanContext, ReviewReason, Shape, Token, CONTACT_NAME_FIELDS,
 };
 pub use identifier::{
     parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions, Reading,
