@@ -1057,45 +1057,69 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'
 /// Calls `f` with each part of `run` (a run too long to be one number) that is a sequence of
 /// its space-separated groups holding at most [`phone::MAX_E164_DIGITS`] digits, from its
 /// first digit or `+` to its last digit. Only the parts that end the run carry its
-/// `extension`.
+/// `extension`. The groups are found in one pass and each part spans at most 15 of them,
+/// so a long run of many groups costs linear time.
 fn for_each_part<'t>(run: &'t str, extension: bool, f: &mut impl FnMut(PhoneRun<'t>)) {
+    /// A space-separated group of the run that holds a digit.
+    struct Group {
+        /// Its first digit or `+`.
+        first: usize,
+        /// Just after its last digit.
+        end: usize,
+        digits: usize,
+        /// Its digits as one number (only read when they are at most 15).
+        value: u64,
+        bracket: bool,
+    }
     let bytes = run.as_bytes();
-    // Where each group starts: the run's start, and each digit or `+` after an ASCII space.
-    let starts = std::iter::once(0)
-        .chain((1..bytes.len()).filter(|&k| bytes[k - 1] == b' ' && bytes[k] != b' '));
-    for from in starts {
-        let Some(first) = bytes[from..]
-            .iter()
-            .position(|b| b.is_ascii_digit() || *b == b'+')
-            .map(|p| from + p)
-        else {
-            continue;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut at = 0;
+    for piece in run.split(' ') {
+        let mut group = Group {
+            first: usize::MAX,
+            end: 0,
+            digits: 0,
+            value: 0,
+            bracket: false,
         };
+        for (k, &c) in piece.as_bytes().iter().enumerate() {
+            if c.is_ascii_digit() || c == b'+' {
+                group.first = group.first.min(at + k);
+            }
+            if c.is_ascii_digit() {
+                group.digits += 1;
+                group.value = group
+                    .value
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(c - b'0'));
+                group.end = at + k + 1;
+            }
+            group.bracket |= c == b'(';
+        }
+        if group.digits > 0 {
+            groups.push(group);
+        }
+        at += piece.len() + 1;
+    }
+    for (i, start) in groups.iter().enumerate() {
         let mut digits = 0;
         let mut value = 0u64;
         let mut bracket = false;
-        for (k, &c) in bytes.iter().enumerate().skip(first) {
-            if c.is_ascii_digit() {
-                digits += 1;
-                if digits > phone::MAX_E164_DIGITS {
-                    break;
-                }
-                value = value * 10 + u64::from(c - b'0');
+        for group in &groups[i..] {
+            digits += group.digits;
+            if digits > phone::MAX_E164_DIGITS {
+                break;
             }
-            bracket |= c == b'(';
-            // A group ends at a digit followed by a space, or at the run's end; the part
-            // that is the whole run was read already.
-            let group_end = c.is_ascii_digit() && bytes.get(k + 1).is_none_or(|&n| n == b' ');
-            if group_end && !(first == 0 && k + 1 == bytes.len()) {
-                f(PhoneRun {
-                    text: &run[first..=k],
-                    digits,
-                    value,
-                    bracket,
-                    extension: extension && k + 1 == bytes.len(),
-                    split: true,
-                });
-            }
+            value = value * 10u64.pow(group.digits as u32) + group.value;
+            bracket |= group.bracket;
+            f(PhoneRun {
+                text: &run[start.first..group.end],
+                digits,
+                value,
+                bracket,
+                extension: extension && group.end == bytes.len(),
+                split: true,
+            });
         }
     }
 }
@@ -1239,6 +1263,13 @@ mod tests {
         assert!(parts
             .iter()
             .all(|p| p.bytes().filter(u8::is_ascii_digit).count() <= 15));
+        // Each part spans at most 15 groups: a run of many groups is read in linear time.
+        let many = "1 - ".repeat(20_000);
+        let parts = runs(&many);
+        assert_eq!(
+            parts.len(),
+            (0..20_000).map(|i| (20_000 - i).min(15)).sum::<usize>()
+        );
         assert_eq!(runs("电话15550100001号"), ["15550100001"]);
         assert_eq!(runs("15550100001x23 15550100001y"), ["15550100001"]);
     }
