@@ -975,7 +975,7 @@ pub(crate) struct PhoneRun<'t> {
     pub(crate) value: u64,
     /// Whether it holds a `(`: a `(0)` may then be dropped by a reading.
     pub(crate) bracket: bool,
-    /// Whether an extension follows it (`x23`, ` ext. 23`).
+    /// Whether an extension follows it (`x23`, ` ext. 23`, ` #23`).
     pub(crate) extension: bool,
     /// Whether it is a part of a longer run, between spaces (see [`for_each_phone_run`]).
     pub(crate) split: bool,
@@ -986,7 +986,7 @@ pub(crate) struct PhoneRun<'t> {
 /// punctuation. Runs glued to a letter, digit or `_` on either side (part of an id, a hash,
 /// a word) are skipped, and so are runs of more digits than a dialled number has; an
 /// ideograph, kana or hangul is no glue (those scripts write no space before a number), and
-/// neither is an extension (`x23`, `ext.23`: the run is then marked
+/// neither is an extension (`x23`, `ext.23`, `#23`: the run is then marked
 /// [`PhoneRun::extension`]). A run of more digits than one number has
 /// ([`phone::MAX_E164_DIGITS`]) is also read in parts: each sequence of its space-separated
 /// groups of at most that many digits, marked [`PhoneRun::split`].

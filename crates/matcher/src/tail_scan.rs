@@ -189,8 +189,8 @@ pub(crate) fn is_run_punctuation(b: u8) -> bool {
 }
 
 /// Where the extension that follows a phone number ends, when one starts at byte `at` (right
-/// after the number's last digit): ASCII spaces, then `x`, `ext`, `ext.` or `extension` in
-/// any letter case, spaces, and 1 to 6 digits not followed by an ASCII letter, digit or `_`
+/// after the number's last digit): ASCII spaces, then `x`, `ext`, `ext.`, `extension` (in
+/// any letter case) or `#`, spaces, and 1 to 6 digits not followed by an ASCII letter, digit or `_`
 /// (`+15550100001x23`, `… ext. 23`). `None` otherwise. The walk (`for_each_phone_run`) and
 /// this pass read extensions with this one function.
 pub(crate) fn extension_after(text: &[u8], at: usize) -> Option<usize> {
@@ -202,7 +202,7 @@ pub(crate) fn extension_after(text: &[u8], at: usize) -> Option<usize> {
     };
     let mut i = skip_spaces(at);
     let rest = text.get(i..)?;
-    let keyword = [&b"extension"[..], b"ext.", b"ext", b"x"]
+    let keyword = [&b"extension"[..], b"ext.", b"ext", b"x", b"#"]
         .into_iter()
         .find(|k| rest.len() >= k.len() && rest[..k.len()].eq_ignore_ascii_case(k))?;
     i = skip_spaces(i + keyword.len());
@@ -330,6 +330,8 @@ mod tests {
             ("x23_", None),
             ("e23", None),
             (" - x23", None),
+            (" #23", Some(4)),
+            ("#", None),
         ] {
             assert_eq!(extension_after(text.as_bytes(), 0), end, "{text:?}");
         }

@@ -203,12 +203,27 @@ fn a_number_with_an_extension_is_found_as_a_possible_match() {
         "+1 555 010 0001 x 23",
         "+1 555 010 0001 extension 23",
         "+15550100001ext23",
+        "+15550100001 #23",
+        "+15550100001#23",
     ] {
         assert_possible_only(&m, text, MatchVariant::WithExtension);
     }
     // Glued letters that are no extension still make the run part of a word.
-    for miss in ["+15550100001xy", "+15550100001x", "+15550100001x23y"] {
+    for miss in [
+        "+15550100001xy",
+        "+15550100001x",
+        "+15550100001x23y",
+        "+15550100001poste23",
+    ] {
         assert_eq!(hits(&m, miss), [], "{miss}");
+    }
+    // Spellings not read as extensions leave the number as written.
+    for text in [
+        "+15550100001 ext: 23",
+        "+15550100001, poste 23",
+        "+15550100001 x1234567",
+    ] {
+        assert_eq!(assert_exact(&m, text), MatchVariant::Exact, "{text}");
     }
     assert_eq!(MatchVariant::WithExtension.as_str(), "with-extension");
 }
