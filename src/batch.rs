@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use forgetme_findings::erasure_plan::{succeeded, tally};
 use forgetme_findings::requests::{rematch, split_outcome, Request, RequestAction};
 use forgetme_findings::SearchOutcome;
-use forgetme_matcher::Matcher;
 use forgetme_scanner::Session;
 use gws_client::GwsClient;
 use serde_json::json;
@@ -104,7 +103,9 @@ async fn answer_one(
 ) -> Result<(Answered, requests::RunLedger), Failure> {
     let args = ctx.args;
     let folder = ctx.batch.out.join(&request.folder);
-    let matcher = Matcher::new(request.identifiers.clone(), request.region);
+    // Its own identifiers; stored numbers read with the run's --default-region, never with
+    // the request's region (which read its identifiers only).
+    let matcher = request.matcher();
     // Checked before the folder is made: a folder whose path holds an identifier is refused.
     let mut ledger = book.request(&request.id, &matcher, &[("--out", &Some(folder.clone()))])?;
     // A new folder, never an existing one: an earlier batch's answers stay as they were.
@@ -115,7 +116,7 @@ async fn answer_one(
             folder.display()
         ))
     })?;
-    // The request's own reading of its hits (its region decides what is exact).
+    // The request's own hits, with their paths, from the values the search captured.
     let part = &rematch(part, &matcher);
     let mut errors: Vec<String> = Vec::new();
     let export_path = request.action.exports().then(|| folder.join("export.json"));

@@ -184,7 +184,13 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     // place and version), and opened again per request after the scan.
     if let Some(b) = &inputs.batch {
         let first = &b.requests[0];
-        requests::open_for_request(&args, &first.id, &first.identifiers, first.region, &[])?;
+        requests::open_for_request(
+            &args,
+            &first.id,
+            &first.identifiers,
+            first.stored_region,
+            &[],
+        )?;
         if args.cleanup {
             audit_trail::check_audit_log(&args)?;
         }
@@ -199,7 +205,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         deep: args.deep,
         scan_only: args.scan_only,
         // A batch keeps the values it matched: each request matches them again with its own
-        // identifiers and region (forgetme_findings::requests::rematch).
+        // identifiers (forgetme_findings::requests::rematch).
         capture_values: args.export.is_some() || inputs.batch.is_some(),
         // An erasure plan allowed N settings must be able to see N settings.
         max_listed: (args.max_listed.map(|n| n as usize))

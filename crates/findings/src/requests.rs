@@ -65,12 +65,29 @@ pub struct Request {
     pub folder: String,
     /// The person's identifiers, parsed.
     pub identifiers: Vec<Identifier>,
-    /// The region national numbers of this request are read in.
+    /// The region this request's own national-format identifiers are read in (its `region`,
+    /// else `--default-region`). It reads nothing else: like a per-identifier region
+    /// (`IE:087…`), it says where the person's numbers are from, not where the numbers
+    /// agents stored are from.
     pub region: Option<Region>,
+    /// The region stored national numbers are read in: the run's `--default-region`, the
+    /// same for every request of the batch (see [`Request::matcher`]).
+    pub stored_region: Option<Region>,
     /// When the request was received (`YYYY-MM-DD`), if given.
     pub received: Option<String>,
     /// What to do.
     pub action: RequestAction,
+}
+
+impl Request {
+    /// The matcher this request's answer is built with: its own identifiers, and stored
+    /// national numbers read with the run's `--default-region` ([`Request::stored_region`]).
+    /// Never with the request's `region`: a London requester's region would read a US
+    /// stranger's stored `(207) 946-0958` as `+44 20 7946 0958`, an exact match of the
+    /// requester, and erase it.
+    pub fn matcher(&self) -> Matcher {
+        Matcher::new(self.identifiers.clone(), self.stored_region)
+    }
 }
 
 /// A bad line of a request file. Its message never holds an identifier.
@@ -384,6 +401,7 @@ pub fn parse_requests(
             id,
             identifiers,
             region,
+            stored_region: default_region,
             received,
             action,
         });
@@ -530,13 +548,12 @@ pub fn split_outcome(
     Ok(split)
 }
 
-/// Matches a request's share of the batch search again with the request's own matcher (its
-/// identifiers and its region), over the stored values the search captured. The batch's one
-/// matcher reads stored national numbers with one region only, so a hit it called possible
-/// can be exact for a request of another region, and the other way round; each request's
-/// plan and export follow its own reading. Every value holding a request's number in any
-/// spelling was found by the batch search (a national number is at least a possible match),
-/// so only the classification of hits changes. Values not captured keep their hits as found.
+/// Matches a request's share of the batch search again with the request's own matcher
+/// ([`Request::matcher`]: its identifiers, stored numbers read with the run's
+/// `--default-region` as the batch's search read them), over the stored values the search
+/// captured, so that each request's plan and export hold its own hits with their paths.
+/// A request's `region` reads its own identifiers only, never the stored numbers, so a hit
+/// the batch called possible stays possible. Values not captured keep their hits as found.
 pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
     let mut found: Vec<crate::found::Found> = Vec::with_capacity(part.found.len());
     let mut done: BTreeSet<crate::found::ValueKey> = BTreeSet::new();
@@ -761,20 +778,13 @@ mod tests {
         assert!(split_outcome(&outcome, &owner, 2).is_err());
     }
 
-    /// A national number is a possible match under the batch's matcher (no region) and an
-    /// exact one under the request's own (US).
-    #[test]
-    fn a_request_reads_stored_national_numbers_in_its_own_region() {
-        let text = "id,identifiers,region,action\nR-1,+15550100001,US,erase\n";
-        let requests = parse(text, RequestFormat::Csv).unwrap();
-        let (all, owner) = batch_identifiers(&requests);
-        let batch = Matcher::new(all, None);
-        let value = r#"{"phoneNumbers":["(555) 010-0001"]}"#;
-        let hits = batch.match_bytes(value.as_bytes()).hits;
-        assert!(!hits.is_empty() && hits.iter().all(|h| h.variant.is_possible()));
+    /// Splits a batch search that found `value` once, as a possible match of identifier 0,
+    /// and matches the request's share again with the request's own matcher.
+    fn rematched(requests: &[Request], value: &str) -> SearchOutcome {
+        let (_, owner) = batch_identifiers(requests);
         let mut f = found(0, "fav-1", "a1");
         f.possible = true;
-        f.variant = "national_number";
+        f.variant = "national-number";
         let key = f.value_key();
         let mut outcome = SearchOutcome {
             found: vec![f],
@@ -783,14 +793,80 @@ mod tests {
         outcome.values.insert(key, value.to_string());
         outcome.totals.settings = 1;
         outcome.totals.listed_settings = 1;
-        let part = split_outcome(&outcome, &owner, 1).unwrap().remove(0);
-        let own = Matcher::new(requests[0].identifiers.clone(), requests[0].region);
-        let part = rematch(part, &own);
+        let part = split_outcome(&outcome, &owner, requests.len())
+            .unwrap()
+            .remove(0);
+        rematch(part, &requests[0].matcher())
+    }
+
+    /// The hostile review's case: a London requester's international number and `region: GB`
+    /// made a US stranger's stored `(207) 946-0958` (a Maine number) an exact match of the
+    /// requester, to be erased. The request's region reads its own identifiers only; stored
+    /// numbers are read with the run's `--default-region` (none here): a possible match.
+    #[test]
+    fn a_request_region_does_not_read_the_numbers_agents_stored() {
+        let text = "id,identifiers,region,action
+R-1,+44 20 7946 0958,GB,erase
+";
+        let requests = parse(text, RequestFormat::Csv).unwrap();
+        assert_eq!(requests[0].region, Region::parse("GB"));
+        assert_eq!(requests[0].stored_region, None);
+        let value = r#"{"phoneNumbers":["(207) 946-0958"]}"#;
+        let hits = requests[0].matcher().match_bytes(value.as_bytes()).hits;
+        assert!(
+            !hits.is_empty() && hits.iter().all(|h| h.variant.is_possible()),
+            "{hits:?}"
+        );
+        let part = rematched(&requests, value);
         assert_eq!(part.found.len(), 1);
-        assert!(!part.found[0].possible, "{:?}", part.found[0]);
+        assert!(part.found[0].possible, "{:?}", part.found[0]);
         assert_eq!(
             part.found[0].json_path.as_deref(),
             Some("$.phoneNumbers[0]")
         );
+    }
+
+    /// The request's region still reads the request's own national-format identifiers.
+    #[test]
+    fn a_request_region_reads_its_own_national_identifiers() {
+        let text = "id,identifiers,region,action
+R-1,020 7946 0958,GB,erase
+";
+        let requests = parse(text, RequestFormat::Csv).unwrap();
+        assert_eq!(requests[0].identifiers[0].normalized(), "+442079460958");
+        // A stored international spelling is exact; a stored national one, read with no
+        // default region, is possible.
+        let m = requests[0].matcher();
+        let exact = m.match_bytes(br#"{"p":"+44 20 7946 0958"}"#).hits;
+        assert!(exact.len() == 1 && !exact[0].variant.is_possible());
+        let national = m.match_bytes(br#"{"p":"020 7946 0958"}"#).hits;
+        assert!(national.len() == 1 && national[0].variant.is_possible());
+    }
+
+    /// Stored numbers are read with the run's `--default-region`, whatever each request's
+    /// region: with `--default-region US`, a stored `(555) 010-0001` is exact for a US
+    /// number's request, with or without a region of its own.
+    #[test]
+    fn stored_numbers_are_read_with_the_runs_default_region() {
+        let text = "id,identifiers,region,action
+R-1,+15550100001,GB,erase
+R-2,+15550100002,,erase
+";
+        let requests =
+            parse_requests(text, RequestFormat::Csv, Region::parse("US"), false).unwrap();
+        for (request, stored) in requests.iter().zip(["(555) 010-0001", "(555) 010-0002"]) {
+            assert_eq!(request.stored_region, Region::parse("US"));
+            let value = format!(r#"{{"phoneNumbers":["{stored}"]}}"#);
+            let hits = request.matcher().match_bytes(value.as_bytes()).hits;
+            assert!(
+                hits.len() == 1 && !hits[0].variant.is_possible(),
+                "{}: {hits:?}",
+                request.id
+            );
+        }
+        assert_eq!(requests[1].region, Region::parse("US"));
+        let part = rematched(&requests, r#"{"phoneNumbers":["(555) 010-0001"]}"#);
+        assert_eq!(part.found.len(), 1);
+        assert!(!part.found[0].possible, "{:?}", part.found[0]);
     }
 }

@@ -46,8 +46,10 @@ fn is_local_char(c: char) -> bool {
         || (!c.is_ascii() && c.is_alphanumeric())
 }
 
-/// Characters RFC 5322 allows in a local part but that text also uses as delimiters
-/// (`mailto:?to=john@…`, `'john@…'`). A candidate may start right after one of them.
+/// Characters RFC 5322 allows in a local part (atext) but that text also uses as delimiters
+/// (`mailto:?to=john@…`, `'john@…'`). They are part of the local part: the address in
+/// `o'neil@…` is `o'neil@…`, not `neil@…`. An address that is only found by dropping the
+/// text up to one of them is another candidate, marked [`Candidate::after_symbol`].
 fn is_weak_local_char(c: char) -> bool {
     matches!(
         c,
@@ -60,8 +62,20 @@ fn is_weak_local_char(c: char) -> bool {
 fn is_domain_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, '-' | '.' | '_')
-        || (!c.is_ascii() && c.is_alphanumeric())
+        || (!c.is_ascii() && (c.is_alphanumeric() || is_unicode_dot(c)))
 }
+
+/// The dots UTS-46 maps to `.` in a domain: the ideographic full stop (U+3002), the
+/// fullwidth full stop (U+FF0E) and the halfwidth ideographic full stop (U+FF61). Text
+/// written in Chinese or Japanese puts them between labels (`pizza。com`) and after a
+/// sentence; IDNA reads them as dots.
+fn is_unicode_dot(c: char) -> bool {
+    matches!(c, '\u{3002}' | '\u{ff0e}' | '\u{ff61}')
+}
+
+/// What ends a domain read in text without being part of it: sentence punctuation, in any
+/// of the dots [`is_unicode_dot`] accepts.
+const DOMAIN_TRAILERS: [char; 5] = ['.', '-', '\u{3002}', '\u{ff0e}', '\u{ff61}'];
 
 /// Normalizes an address the operator gave: local part Unicode lower-cased, domain IDNA to
 /// ASCII (lower case, punycode). Only the common unquoted form is accepted.
@@ -121,6 +135,10 @@ fn normalize_domain(domain: &str) -> Option<String> {
 pub(crate) struct Candidate<'t> {
     pub(crate) local: &'t str,
     pub(crate) domain: &'t str,
+    /// The local part starts right after a character that may be part of a local part
+    /// (`'`, `=`, `/`...): the address written is longer (`o'neil@…` for `neil@…`), and
+    /// this one is only read by guessing that the character was a delimiter.
+    pub(crate) after_symbol: bool,
 }
 
 /// How a candidate's spelling relates to its normalized form.
@@ -135,9 +153,11 @@ pub(crate) enum Spelling {
 }
 
 /// Calls `f` with every candidate address in `text`: for each `@` (found with memchr), the
-/// run of domain characters after it and the run of local-part characters before it, plus
-/// each shorter local part that starts after a delimiter-like character (`=`, `'`, `/`…).
-/// Candidates whose local part or domain are empty or too long are skipped.
+/// run of domain characters after it and the whole run of local-part characters (RFC 5322
+/// atext and dots) before it, plus each shorter local part that starts after one of the
+/// atext characters text also uses as delimiters (`=`, `'`, `/`…), marked
+/// [`Candidate::after_symbol`]. Candidates whose local part or domain are empty or too long
+/// are skipped.
 pub(crate) fn for_each_candidate<'t>(text: &'t str, mut f: impl FnMut(Candidate<'t>)) {
     for at in memchr::memchr_iter(b'@', text.as_bytes()) {
         let domain = domain_after(&text[at + 1..]);
@@ -148,12 +168,18 @@ pub(crate) fn for_each_candidate<'t>(text: &'t str, mut f: impl FnMut(Candidate<
         let mut start = at;
         let mut chars = 0;
         let mut full_run_ok = true;
+        let mut next_is_ascii = false;
         for (i, c) in before.char_indices().rev() {
-            if is_weak_local_char(c) {
-                emit_local(&before[i + c.len_utf8()..], domain, &mut f);
-            } else if !is_local_char(c) {
+            // An ideograph, kana or hangul right before ASCII may be a word written without
+            // a space (`邮箱john@…`, "mailbox john@…") or part of an internationalized local
+            // part: the address after it is only read by guessing, like after a symbol.
+            if is_weak_local_char(c) || (next_is_ascii && crate::matcher::is_unspaced_script(c)) {
+                emit_local(&before[i + c.len_utf8()..], domain, true, &mut f);
+            }
+            if !is_local_char(c) && !is_weak_local_char(c) {
                 break;
             }
+            next_is_ascii = c.is_ascii();
             chars += 1;
             start = i;
             if chars > MAX_LOCAL_LEN {
@@ -162,21 +188,31 @@ pub(crate) fn for_each_candidate<'t>(text: &'t str, mut f: impl FnMut(Candidate<
             }
         }
         if full_run_ok {
-            emit_local(&before[start..], domain, &mut f);
+            emit_local(&before[start..], domain, false, &mut f);
         }
     }
 }
 
 /// Emits one candidate if the local part is plausible.
-fn emit_local<'t>(local: &'t str, domain: &'t str, f: &mut impl FnMut(Candidate<'t>)) {
+fn emit_local<'t>(
+    local: &'t str,
+    domain: &'t str,
+    after_symbol: bool,
+    f: &mut impl FnMut(Candidate<'t>),
+) {
     let local = local.trim_start_matches('.');
     if !local.is_empty() && local.len() <= MAX_LOCAL_LEN {
-        f(Candidate { local, domain });
+        f(Candidate {
+            local,
+            domain,
+            after_symbol,
+        });
     }
 }
 
 /// The domain that starts `after` (the text after an `@`): the run of domain characters,
-/// without trailing dots or hyphens (sentence punctuation).
+/// without trailing dots (in any spelling [`is_unicode_dot`] accepts) or hyphens (sentence
+/// punctuation).
 pub(crate) fn domain_after(after: &str) -> &str {
     // Byte by byte while the domain is ASCII (nearly always: every `@` of every value a
     // search for many addresses reads comes here), character by character from the first
@@ -194,7 +230,7 @@ pub(crate) fn domain_after(after: &str) -> &str {
     } else {
         ascii_end
     };
-    after[..end].trim_end_matches(['.', '-'])
+    after[..end].trim_end_matches(DOMAIN_TRAILERS)
 }
 
 /// Normalizes a candidate the way [`normalize_email`] normalizes the subject's address, so
@@ -204,7 +240,7 @@ pub(crate) fn normalize_candidate<'b>(
     candidate: Candidate<'_>,
     buf: &'b mut [u8; CANDIDATE_BUF_LEN],
 ) -> Option<(Cow<'b, str>, Spelling)> {
-    let Candidate { local, domain } = candidate;
+    let Candidate { local, domain, .. } = candidate;
     if local.is_ascii() && domain.is_ascii() {
         if domain.len() > MAX_DOMAIN_LEN {
             return None;
@@ -264,7 +300,7 @@ mod tests {
                 .char_indices()
                 .find(|&(_, c)| !is_domain_char(c))
                 .map_or(after.len(), |(i, _)| i);
-            after[..end].trim_end_matches(['.', '-']).to_string()
+            after[..end].trim_end_matches(DOMAIN_TRAILERS).to_string()
         };
         for after in [
             "pizza.com",
@@ -279,6 +315,8 @@ mod tests {
             "",
             "-.",
             "PIZZA.COM\"",
+            "pizza\u{3002}com\u{3002} x",
+            "pizza\u{ff0e}com\u{ff61}",
         ] {
             assert_eq!(domain_after(after), by_chars(after), "{after:?}");
         }
@@ -381,6 +419,16 @@ mod tests {
     }
 
     #[test]
+    fn only_the_whole_local_part_is_not_after_a_symbol() {
+        let mut out = Vec::new();
+        for_each_candidate("x o'neil@pizza.com", |c| {
+            out.push((c.local, c.after_symbol))
+        });
+        assert_eq!(out, [("neil", true), ("o'neil", false)]);
+        assert_eq!(domain_after("pizza\u{3002}com\u{3002}"), "pizza\u{3002}com");
+    }
+
+    #[test]
     fn long_runs_are_not_candidates_but_their_tails_are() {
         let text = format!("{}=john@pizza.com", "x".repeat(100));
         assert_eq!(candidates(&text), ["john@pizza.com"]);
@@ -392,12 +440,14 @@ mod tests {
         let c = Candidate {
             local: "JOHN",
             domain: "Pizza.com",
+            after_symbol: false,
         };
         let (s, sp) = normalize_candidate(c, &mut buf).unwrap();
         assert_eq!((s.as_ref(), sp), ("john@pizza.com", Spelling::CaseDiffers));
         let c = Candidate {
             local: "jöhn",
             domain: "bücher.de",
+            after_symbol: false,
         };
         let (s, sp) = normalize_candidate(c, &mut buf).unwrap();
         assert_eq!(
@@ -407,6 +457,7 @@ mod tests {
         let c = Candidate {
             local: "jöhn",
             domain: "xn--bcher-kva.de",
+            after_symbol: false,
         };
         let (s, sp) = normalize_candidate(c, &mut buf).unwrap();
         assert_eq!(

@@ -40,7 +40,8 @@ pub enum MatchVariant {
     /// The same E.164 number spelled otherwise: punctuation, `(0)`, international prefix, or
     /// national format read with the default region.
     PhoneFormatted,
-    /// The E.164 digits written without the `+`.
+    /// The E.164 digits written without the `+` (or any international prefix), where the
+    /// default region reads the same digits as no other national number.
     InternationalWithoutPlus,
     /// A national-format number equal to the identifier's national number (with or without
     /// trunk prefix) that the default region, if one is set, does not read as the
@@ -52,6 +53,23 @@ pub enum MatchVariant {
     /// Found once an unusual spelling was undone: an encoded at-sign (`%40`, `&#64;`),
     /// invisible characters inside, fullwidth or Arabic-Indic digits (`docs/matching.md`).
     Respelled,
+    /// An address that is the identifier only once the text up to a character that may be
+    /// part of a local part (`'`, `=`, `/`, `?`...) is dropped: `o'neil@pizza.com` holds
+    /// `neil@pizza.com` only if the `'` is a delimiter, which is a guess. A possible match.
+    EmailAfterSymbol,
+    /// The identifier's E.164 digits written without `+`, where they are also read as
+    /// another number: as a national number of the default region (`15550100001` is a
+    /// Chinese mobile in CN), or under any region's reading when no default region is set.
+    /// Reading them as international is a guess. A possible match.
+    AmbiguousWithoutPlus,
+    /// The identifier's number followed by an extension (`+15550100001x23`,
+    /// `… ext. 23`): the line behind the extension may be another person's (the subject's
+    /// number may be a switchboard). A possible match.
+    WithExtension,
+    /// The identifier's number read in a part of a run of digits too long to be one number
+    /// (`5550100001 5550100002`): where one number ends and the next starts is a guess. A
+    /// possible match.
+    SplitRun,
 }
 
 impl MatchVariant {
@@ -66,18 +84,30 @@ impl MatchVariant {
             MatchVariant::NationalNumber => "national-number",
             MatchVariant::Text => "text",
             MatchVariant::Respelled => "respelled",
+            MatchVariant::EmailAfterSymbol => "email-after-symbol",
+            MatchVariant::AmbiguousWithoutPlus => "ambiguous-without-plus",
+            MatchVariant::WithExtension => "with-extension",
+            MatchVariant::SplitRun => "split-run",
         }
     }
 }
 
 impl MatchVariant {
-    /// Whether the hit depends on guessing the number's country: a national number that
-    /// is the subject's only under another reading than the default region's (or without
-    /// one). Such a *possible* match may be a stranger's number (the
-    /// same national digits in another country), so it is reported but not erased unless
-    /// the operator says so.
+    /// Whether the hit depends on a guess: the number's country (a national number that
+    /// is the subject's only under another reading than the default region's, or digits
+    /// without `+` that may be national), where an address or a number starts or ends (an
+    /// address after a symbol, a number with an extension, a part of a longer run). Such a
+    /// *possible* match may be a stranger's, so it is reported but not erased unless the
+    /// operator says so.
     pub fn is_possible(self) -> bool {
-        self == MatchVariant::NationalNumber
+        matches!(
+            self,
+            MatchVariant::NationalNumber
+                | MatchVariant::EmailAfterSymbol
+                | MatchVariant::AmbiguousWithoutPlus
+                | MatchVariant::WithExtension
+                | MatchVariant::SplitRun
+        )
     }
 
     /// `"possible"` or `"exact"`, the match kind shown in reports.
@@ -354,7 +384,8 @@ thread_local! {
 #[derive(Default)]
 struct Reported {
     ids: Vec<usize>,
-    possible: Vec<usize>,
+    /// Each identifier with a possible match not reported yet, and the first such variant.
+    possible: Vec<(usize, MatchVariant)>,
 }
 
 impl Reported {
@@ -369,9 +400,9 @@ impl Reported {
     }
 
     /// Holds a possible match of `id` back, unless `id` is already reported.
-    fn defer_possible(&mut self, id: usize) {
-        if !self.ids.contains(&id) && !self.possible.contains(&id) {
-            self.possible.push(id);
+    fn defer_possible(&mut self, id: usize, variant: MatchVariant) {
+        if !self.ids.contains(&id) && !self.possible.iter().any(|&(p, _)| p == id) {
+            self.possible.push((id, variant));
         }
     }
 
@@ -497,11 +528,11 @@ impl Matcher {
         }
         // Possible matches of identifiers that no exact match of this text reported.
         for i in 0..reported.possible.len() {
-            let identifier = reported.possible[i];
+            let (identifier, variant) = reported.possible[i];
             if reported.insert(identifier) {
                 sink(TextHit {
                     identifier,
-                    variant: MatchVariant::NationalNumber,
+                    variant,
                 });
             }
         }
@@ -518,7 +549,7 @@ impl Matcher {
     ) {
         let mut report = |identifier: usize, variant: MatchVariant| {
             if variant.is_possible() {
-                reported.defer_possible(identifier);
+                reported.defer_possible(identifier, variant);
                 return;
             }
             let variant = if respelled {
@@ -558,6 +589,7 @@ impl Matcher {
             };
             if let Some(ids) = self.emails.get(normalized.as_ref()) {
                 let variant = match spelling {
+                    _ if candidate.after_symbol => MatchVariant::EmailAfterSymbol,
                     Spelling::Normalized => MatchVariant::Exact,
                     Spelling::CaseDiffers => MatchVariant::CaseInsensitive,
                     Spelling::UnicodeDomain => MatchVariant::Idna,
@@ -571,13 +603,35 @@ impl Matcher {
 
     /// Looks up every phone-shaped run of `text`.
     fn match_phones(&self, text: &str, report: &mut impl FnMut(usize, MatchVariant)) {
-        for_each_phone_run(text, |run| self.match_phone_run(run.text, report));
+        for_each_phone_run(text, |run| {
+            // A number with an extension, or read in a part of a longer run, is the
+            // identifier's only under a guess: every reading of it is a possible match.
+            if run.extension || run.split {
+                let variant = if run.extension {
+                    MatchVariant::WithExtension
+                } else {
+                    MatchVariant::SplitRun
+                };
+                self.match_phone_run(run.text, &mut |id, _| report(id, variant));
+            } else {
+                self.match_phone_run(run.text, report);
+            }
+        });
     }
 
     /// Looks up each reading of one run of digits and punctuation.
     fn match_phone_run(&self, run: &str, report: &mut impl FnMut(usize, MatchVariant)) {
         let Ok(dialled) = Dialled::read(run, self.default_region) else {
             return;
+        };
+        // The digits without `+` are the international number for sure only when the
+        // default region reads them as no other national number; without a default region
+        // they may be a national number of any region.
+        let without_plus = match self.default_region {
+            Some(region) if !phone::reads_as_another_national_number(region, dialled.digits()) => {
+                MatchVariant::InternationalWithoutPlus
+            }
+            _ => MatchVariant::AmbiguousWithoutPlus,
         };
         let digits = dialled.digits();
         let mut lookup_e164 = |parts: &[&[u8]], variant: MatchVariant| {
@@ -614,7 +668,7 @@ impl Matcher {
             }
             lookup_e164(&[cc, digits], MatchVariant::PhoneFormatted);
         }
-        lookup_e164(&[digits], MatchVariant::InternationalWithoutPlus);
+        lookup_e164(&[digits], without_plus);
         // Read in the identifier's own country, the run may be the subject's number even
         // when the default region reads it as another: a possible match (an exact reading
         // of the same identifier wins, see `Reported`).
@@ -921,12 +975,21 @@ pub(crate) struct PhoneRun<'t> {
     pub(crate) value: u64,
     /// Whether it holds a `(`: a `(0)` may then be dropped by a reading.
     pub(crate) bracket: bool,
+    /// Whether an extension follows it (`x23`, ` ext. 23`, ` #23`).
+    pub(crate) extension: bool,
+    /// Whether it is a part of a longer run, between spaces (see [`for_each_phone_run`]).
+    pub(crate) split: bool,
 }
 
 /// Calls `f` with each run of `text` that could be one phone number: a digit or `+`, then
 /// digits and phone punctuation, up to the next `+` or other character, without trailing
 /// punctuation. Runs glued to a letter, digit or `_` on either side (part of an id, a hash,
-/// a word) are skipped, and so are runs of more digits than a dialled number has.
+/// a word) are skipped, and so are runs of more digits than a dialled number has; an
+/// ideograph, kana or hangul is no glue (those scripts write no space before a number), and
+/// neither is an extension (`x23`, `ext.23`, `#23`: the run is then marked
+/// [`PhoneRun::extension`]). A run of more digits than one number has
+/// ([`phone::MAX_E164_DIGITS`]) is also read in parts: each sequence of its space-separated
+/// groups of at most that many digits, marked [`PhoneRun::split`].
 pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'t>)) {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -966,19 +1029,98 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'
         }
         // A `)` right after the digits belongs to them only to close a bracket; it never
         // changes the digits, so the run ends at its last digit.
+        let extension_end = tail_scan::extension_after(bytes, last_digit_end);
         if digits > 0
-            && digits <= phone::MAX_DIALLED_DIGITS
             && !glued_before(text, start)
-            && !glued_after(text, last_digit_end)
+            && (extension_end.is_some() || !glued_after(text, last_digit_end))
         {
+            let run = &text[start..last_digit_end];
+            let extension = extension_end.is_some();
+            if digits <= phone::MAX_DIALLED_DIGITS {
+                f(PhoneRun {
+                    text: run,
+                    digits,
+                    value,
+                    bracket,
+                    extension,
+                    split: false,
+                });
+            }
+            if digits > phone::MAX_E164_DIGITS {
+                for_each_part(run, extension, &mut f);
+            }
+        }
+        i = extension_end.unwrap_or(end).max(start + 1);
+    }
+}
+
+/// Calls `f` with each part of `run` (a run too long to be one number) that is a sequence of
+/// its space-separated groups holding at most [`phone::MAX_E164_DIGITS`] digits, from its
+/// first digit or `+` to its last digit. Only the parts that end the run carry its
+/// `extension`. The groups are found in one pass and each part spans at most 15 of them,
+/// so a long run of many groups costs linear time.
+fn for_each_part<'t>(run: &'t str, extension: bool, f: &mut impl FnMut(PhoneRun<'t>)) {
+    /// A space-separated group of the run that holds a digit.
+    struct Group {
+        /// Its first digit or `+`.
+        first: usize,
+        /// Just after its last digit.
+        end: usize,
+        digits: usize,
+        /// Its digits as one number (only read when they are at most 15).
+        value: u64,
+        bracket: bool,
+    }
+    let bytes = run.as_bytes();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut at = 0;
+    for piece in run.split(' ') {
+        let mut group = Group {
+            first: usize::MAX,
+            end: 0,
+            digits: 0,
+            value: 0,
+            bracket: false,
+        };
+        for (k, &c) in piece.as_bytes().iter().enumerate() {
+            if c.is_ascii_digit() || c == b'+' {
+                group.first = group.first.min(at + k);
+            }
+            if c.is_ascii_digit() {
+                group.digits += 1;
+                group.value = group
+                    .value
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(c - b'0'));
+                group.end = at + k + 1;
+            }
+            group.bracket |= c == b'(';
+        }
+        if group.digits > 0 {
+            groups.push(group);
+        }
+        at += piece.len() + 1;
+    }
+    for (i, start) in groups.iter().enumerate() {
+        let mut digits = 0;
+        let mut value = 0u64;
+        let mut bracket = false;
+        for group in &groups[i..] {
+            digits += group.digits;
+            if digits > phone::MAX_E164_DIGITS {
+                break;
+            }
+            value = value * 10u64.pow(group.digits as u32) + group.value;
+            bracket |= group.bracket;
             f(PhoneRun {
-                text: &text[start..last_digit_end],
+                text: &run[start.first..group.end],
                 digits,
                 value,
                 bracket,
+                extension: extension && group.end == bytes.len(),
+                split: true,
             });
         }
-        i = end.max(start + 1);
     }
 }
 
@@ -1033,9 +1175,28 @@ fn next_digit_or_plus(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// Letters, digits and `_`: characters that make a digit run part of a larger token.
+/// Letters, digits and `_`: characters that make a digit run part of a larger token. Not
+/// the letters of scripts written without spaces between words, where a number sits right
+/// next to the word before and after it (`电话15550100001`, `+15550100001号`): Han
+/// ideographs, hiragana, katakana, and hangul syllables (Korean writes particles right after
+/// a number: `…0001입니다`).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    (c.is_alphanumeric() || c == '_') && !is_unspaced_script(c)
+}
+
+/// Han ideographs (with their extensions and compatibility forms), hiragana, katakana
+/// (with halfwidth forms) and hangul syllables.
+pub(crate) fn is_unspaced_script(c: char) -> bool {
+    matches!(c,
+        '\u{3005}'..='\u{3007}'
+        | '\u{3040}'..='\u{30ff}'
+        | '\u{31f0}'..='\u{31ff}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{ff66}'..='\u{ff9f}'
+        | '\u{20000}'..='\u{3ffff}')
 }
 
 #[cfg(test)]
@@ -1086,6 +1247,31 @@ mod tests {
         assert_eq!(runs("a, 12; b"), ["12"]);
         assert_eq!(runs("+ -"), Vec::<&str>::new());
         assert_eq!(runs(&"9".repeat(40)), Vec::<&str>::new());
+        // Too long to be one number: also read in parts, between spaces.
+        assert_eq!(runs("5550100001 5550100002"), ["5550100001", "5550100002"]);
+        // Fifteen digits or fewer: one run, never cut.
+        assert_eq!(runs("+1 555 010 0001 23"), ["+1 555 010 0001 23"]);
+        let parts = runs("+1 555 010 0001 555 010 0002");
+        for part in [
+            "+1 555 010 0001",
+            "555 010 0001",
+            "555 010 0002",
+            "0001 555 010",
+        ] {
+            assert!(parts.contains(&part), "{part} not in {parts:?}");
+        }
+        assert!(parts
+            .iter()
+            .all(|p| p.bytes().filter(u8::is_ascii_digit).count() <= 15));
+        // Each part spans at most 15 groups: a run of many groups is read in linear time.
+        let many = "1 - ".repeat(20_000);
+        let parts = runs(&many);
+        assert_eq!(
+            parts.len(),
+            (0..20_000).map(|i| (20_000 - i).min(15)).sum::<usize>()
+        );
+        assert_eq!(runs("电话15550100001号"), ["15550100001"]);
+        assert_eq!(runs("15550100001x23 15550100001y"), ["15550100001"]);
     }
 
     #[test]
@@ -1222,9 +1408,10 @@ mod tests {
             text_hits(&m, "555-010-1234"),
             [(1, MatchVariant::NationalNumber)]
         );
+        // Without a default region, digits without `+` may be any region's national number.
         assert_eq!(
             text_hits(&m, "1 555 010 1234"),
-            [(1, MatchVariant::InternationalWithoutPlus)]
+            [(1, MatchVariant::AmbiguousWithoutPlus)]
         );
         assert_eq!(
             text_hits(&m, "0044 20 7946 0958"),
@@ -1447,13 +1634,19 @@ mod tests {
 
     #[test]
     fn integers_are_searched_too() {
-        let m = matcher(&["+15550101234"], None);
+        // GB reads these digits as no national number: they are the international one.
+        let m = matcher(&["+15550101234"], Some("GB"));
         let found = m.match_value(r#"{"phone":15550101234}"#);
         assert_eq!(found.hits.len(), 1);
         assert_eq!(
             found.hits[0].variant,
             MatchVariant::InternationalWithoutPlus
         );
+        // Without a default region they may be a national number of some region.
+        let m = matcher(&["+15550101234"], None);
+        let found = m.match_value(r#"{"phone":15550101234}"#);
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(found.hits[0].variant, MatchVariant::AmbiguousWithoutPlus);
     }
 
     #[test]

@@ -897,6 +897,29 @@ impl DigitKey {
     }
 }
 
+/// Whether `region` reads `digits` (dialled without `+` or international prefix) as a
+/// national number other than the international number the same digits spell: behind one
+/// of its trunk prefixes, or alone, they are a national significant number the region
+/// accepts (its lengths and first digits), and that number is not the digits read
+/// internationally. In CN, `15550100001` is an 11-digit mobile number, not `+1 555 010 0001`;
+/// in US it is `+1 555 010 0001` either way.
+pub(crate) fn reads_as_another_national_number(region: Region, digits: &[u8]) -> bool {
+    let mut cc_buf = [0; 3];
+    let cc = calling_code_digits(region, &mut cc_buf);
+    let other = |nsn: &[u8]| {
+        region.accepts_nsn(nsn)
+            && !(digits.len() == cc.len() + nsn.len()
+                && digits.starts_with(cc)
+                && digits.ends_with(nsn))
+    };
+    region
+        .trunk_prefixes()
+        .iter()
+        .filter_map(|trunk| digits.strip_prefix(trunk.as_bytes()))
+        .any(other)
+        || other(digits)
+}
+
 /// The calling code of a region as ASCII digits, for building keys.
 pub(crate) fn calling_code_digits(region: Region, buf: &mut [u8; 3]) -> &[u8] {
     let code = region.calling_code;

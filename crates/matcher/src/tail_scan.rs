@@ -8,8 +8,11 @@
 //!
 //! The pass may find more than the walk ([`crate::matcher`]'s `for_each_phone_run` and
 //! `match_phone_run`) would (it is only a reason to walk the value), never less: every run
-//! the walk looks up ends with a digit that is not followed by a digit, a letter or `_`, and
-//! its last digits are read back from there over the same punctuation the run is made of.
+//! the walk looks up ends with a digit that is not followed by a digit, a letter or `_`
+//! unless an extension starts there ([`extension_after`]), nor by punctuation other than a
+//! space and a digit (a run too long to be one number is also read in parts that end before
+//! a space), and its last digits are read back from there over the same punctuation the
+//! run is made of.
 //! Whatever it cannot decide as cheaply (a `(0)` that a reading may drop, a character
 //! outside ASCII that may be phone punctuation) it leaves to the exact pass.
 
@@ -36,19 +39,30 @@ pub(crate) fn find_tail(text: &[u8], tail: usize, is_tail: impl Fn(u64) -> bool)
             digits,
             word,
             punctuation,
+            space,
+            extension,
         } = classify(&text[start..]);
         // The last digit of each group of digits in these 64 bytes that may end a run: not
-        // followed by a letter, a digit or `_`, nor by punctuation and a digit. The masks
-        // see the next two bytes only up to the block's end; the last two bits are looked at
-        // byte by byte.
-        let inside =
-            digits & !(word >> 1) & !((punctuation >> 1) & (digits >> 2)) & (u64::MAX >> 2);
-        let mut ends = inside | (digits & !(u64::MAX >> 2));
+        // followed by a letter, a digit or `_` (unless an extension starts there), nor by
+        // punctuation other than a space and a digit. The masks see the next two bytes only
+        // up to the block's end; the last two bits are looked at byte by byte.
+        let inside = digits
+            & !(word >> 1)
+            & !((punctuation & !space) >> 1 & (digits >> 2))
+            & (u64::MAX >> 2);
+        let before_extension = digits & (extension >> 1) & (u64::MAX >> 2);
+        let mut ends = inside | before_extension | (digits & !(u64::MAX >> 2));
         while ends != 0 {
             let bit = ends.trailing_zeros();
             let end = start + bit as usize;
             ends &= ends - 1;
             if bit >= 62 && !may_end_a_run(text, end) {
+                continue;
+            }
+            if bit < 62
+                && before_extension >> bit & 1 == 1
+                && extension_after(text, end + 1).is_none()
+            {
                 continue;
             }
             match read_back(text, end, tail) {
@@ -81,6 +95,10 @@ struct Classes {
     word: u64,
     /// The ASCII punctuation of a phone run.
     punctuation: u64,
+    /// ASCII spaces, where a run too long to be one number is cut into parts.
+    space: u64,
+    /// `x` and `e` in either case: where an extension glued to a number may start.
+    extension: u64,
 }
 
 fn classify(bytes: &[u8]) -> Classes {
@@ -112,13 +130,22 @@ fn classify(bytes: &[u8]) -> Classes {
         // letter.
         digits[i] | in_range(v | u8x16::splat(0x20), b'a', b'z') | v.cmp_eq(u8x16::splat(b'_'))
     });
+    let space = vectors.map(|v| v.cmp_eq(u8x16::splat(b' ')));
     // ' ', '(' ')', '-' '.' '/'.
-    let punctuation = vectors
-        .map(|v| v.cmp_eq(u8x16::splat(b' ')) | in_range(v, b'(', b')') | in_range(v, b'-', b'/'));
+    let punctuation = std::array::from_fn(|i| {
+        let v = vectors[i];
+        space[i] | in_range(v, b'(', b')') | in_range(v, b'-', b'/')
+    });
+    let extension = vectors.map(|v| {
+        let lower = v | u8x16::splat(0x20);
+        lower.cmp_eq(u8x16::splat(b'x')) | lower.cmp_eq(u8x16::splat(b'e'))
+    });
     Classes {
         digits: digit_mask,
         word: mask_of(word),
         punctuation: mask_of(punctuation),
+        space: mask_of(space),
+        extension: mask_of(extension),
     }
 }
 
@@ -136,12 +163,16 @@ fn mask_of(masks: [u8x16; 4]) -> u64 {
     })
 }
 
-/// Whether the digit at `end` may be the last digit of a run the walk looks up: the run would
-/// be glued to a following letter, digit or `_`, or go on over punctuation into more digits.
+/// Whether the digit at `end` may be the last digit of a run the walk looks up: not when the
+/// run would be glued to a following letter, digit or `_` (other than an extension), or go
+/// on over punctuation other than a space into more digits.
 fn may_end_a_run(text: &[u8], end: usize) -> bool {
     match text.get(end + 1) {
         None => true,
-        Some(&next) if next.is_ascii_alphanumeric() || next == b'_' => false,
+        Some(&next) if next.is_ascii_alphanumeric() || next == b'_' => {
+            extension_after(text, end + 1).is_some()
+        }
+        Some(&b' ') => true,
         Some(&next) if is_run_punctuation(next) => {
             !text.get(end + 2).is_some_and(u8::is_ascii_digit)
         }
@@ -155,6 +186,32 @@ fn may_end_a_run(text: &[u8], end: usize) -> bool {
 /// this pass read runs with this one set, which is what lets the pass stand for the walk.
 pub(crate) fn is_run_punctuation(b: u8) -> bool {
     matches!(b, b' ' | b'.' | b'-' | b'(' | b')' | b'/')
+}
+
+/// Where the extension that follows a phone number ends, when one starts at byte `at` (right
+/// after the number's last digit): ASCII spaces, then `x`, `ext`, `ext.`, `extension` (in
+/// any letter case) or `#`, spaces, and 1 to 6 digits not followed by an ASCII letter, digit or `_`
+/// (`+15550100001x23`, `… ext. 23`). `None` otherwise. The walk (`for_each_phone_run`) and
+/// this pass read extensions with this one function.
+pub(crate) fn extension_after(text: &[u8], at: usize) -> Option<usize> {
+    let skip_spaces = |mut i: usize| {
+        while text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_spaces(at);
+    let rest = text.get(i..)?;
+    let keyword = [&b"extension"[..], b"ext.", b"ext", b"x", b"#"]
+        .into_iter()
+        .find(|k| rest.len() >= k.len() && rest[..k.len()].eq_ignore_ascii_case(k))?;
+    i = skip_spaces(i + keyword.len());
+    let digits = text[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let end = i + digits;
+    let glued = text
+        .get(end)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+    ((1..=6).contains(&digits) && !glued).then_some(end)
 }
 
 /// What reading a run back from its last digit gave.
@@ -216,8 +273,13 @@ mod tests {
     #[test]
     fn reads_the_last_digits_of_each_run_end() {
         assert_eq!(tails("call +1 (555) 010-1234 now", 7), [101_234]);
-        // Digits followed by punctuation and more digits are not a run end.
-        assert_eq!(tails("+44 20 7946 0958", 4), [958]);
+        // Digits followed by punctuation other than a space and more digits are not a run
+        // end; before a space they may end a part of a run too long to be one number.
+        assert_eq!(tails("+44-20-7946-0958", 4), [958]);
+        assert_eq!(tails("+44 20 7946 0958", 4), [4420, 7946, 958]);
+        // An extension glued to the digits ends the run; other letters glue.
+        assert_eq!(tails("5550100001x23 5550100002xy", 7), [100_001]);
+        assert_eq!(tails("5550100001 Ext.23", 7), [100_001]);
         // Glued to letters or digits: not a run end.
         assert_eq!(
             tails("id5550101234x and 2025-10-11T04", 7),
@@ -254,6 +316,28 @@ mod tests {
     }
 
     #[test]
+    fn extensions_are_read_as_the_walk_reads_them() {
+        for (text, end) in [
+            ("x23", Some(3)),
+            ("X 23 ", Some(4)),
+            ("  ext. 23", Some(9)),
+            ("ext23,", Some(5)),
+            ("EXTENSION 1234567", None),
+            ("extension 123456", Some(16)),
+            ("x", None),
+            ("xy", None),
+            ("x23y", None),
+            ("x23_", None),
+            ("e23", None),
+            (" - x23", None),
+            (" #23", Some(4)),
+            ("#", None),
+        ] {
+            assert_eq!(extension_after(text.as_bytes(), 0), end, "{text:?}");
+        }
+    }
+
+    #[test]
     fn leaves_what_it_cannot_read_to_the_exact_pass() {
         let never = |_| false;
         assert_eq!(find_tail(b"+44 20 7946 (0)958", 7, never), TailScan::Unsure);
@@ -263,7 +347,7 @@ mod tests {
         );
         // Outside the last digits, such a character changes nothing.
         assert_eq!(
-            find_tail("+1 555\u{a0}010 1234".as_bytes(), 7, never),
+            find_tail("+1 555\u{a0}010-1234".as_bytes(), 7, never),
             TailScan::NotFound
         );
         assert_eq!(

@@ -73,7 +73,7 @@ fn punctuate(digits: &str, seps: &[u8]) -> String {
 fn phone_text() -> impl Strategy<Value = String> {
     (
         0..PHONES.len(),
-        0u8..13,
+        0u8..17,
         prop::collection::vec(0u8..12, 1..6),
         any::<bool>(),
     )
@@ -102,6 +102,13 @@ fn phone_text() -> impl Strategy<Value = String> {
                     let other = char::from(b'0' + (last - b'0' + 1) % 10);
                     format!("{}{other}", &digits[..digits.len() - 1])
                 }
+                // An extension, glued or spaced.
+                13 => format!("+{}x23", punctuate(digits, &seps)),
+                14 => format!("{} Ext. 4", punctuate(&format!("{trunk}{nsn}"), &seps)),
+                // Two numbers separated by a space: too long to be one.
+                15 => format!("{} {}", punctuate(nsn, &seps), punctuate(digits, &seps)),
+                // Glued to ideographs.
+                16 => format!("电话{}号", punctuate(digits, &seps)),
                 // A `(0)` inside the number: dropped by an international reading.
                 _ => {
                     let cut = nsn.len() / 2 + usize::from(seps[0]) % 3;
@@ -127,7 +134,7 @@ fn email_text() -> impl Strategy<Value = String> {
     (
         0..EMAILS.len(),
         prop::collection::vec(any::<bool>(), 1..12),
-        0u8..9,
+        0u8..12,
     )
         .prop_map(|(i, flips, form)| {
             let address = EMAILS[i];
@@ -148,6 +155,12 @@ fn email_text() -> impl Strategy<Value = String> {
                 6 => format!("x{local}@{domain}"),
                 7 => format!("{local}@{domain}x"),
                 8 => format!("{local}@sub.{domain}"),
+                // After a character that may be part of a local part.
+                9 => format!("o'{local}@{domain}"),
+                // Ideographic full stops between the domain's labels.
+                10 => format!("{local}@{}", domain.replace('.', "\u{3002}")),
+                // Glued to an ideograph.
+                11 => format!("邮箱{local}@{domain}"),
                 _ => format!("{local}{at}{domain}"),
             };
             text.chars()
@@ -172,7 +185,8 @@ fn piece() -> impl Strategy<Value = String> {
         3 => email_text(),
         2 => "[a-z0-9 @.+()/;&#%_\"'\\\\<>:=-]{0,6}",
         1 => prop::sample::select(vec![
-            "\u{200b}", "\u{ad}", "é", "ü", "\u{a0}", "\u{feff}", "١", "＠", "\u{2013}",
+            "\u{200b}", "\u{ad}", "é", "ü", "\u{a0}", "\u{feff}", "١", "＠", "\u{2013}", "电",
+            "\u{3002}", "x", "ext",
         ])
         .prop_map(str::to_string),
     ]
@@ -260,10 +274,17 @@ fn matchers() -> Vec<Matcher> {
         .chain(PHONES.iter().map(|(e164, _)| *e164))
         .map(parse)
         .collect();
-    let regions: Vec<Option<Region>> = [None, Some("GB"), Some("US"), Some("IE"), Some("SG")]
-        .iter()
-        .map(|r| r.map(|r| Region::parse(r).unwrap()))
-        .collect();
+    let regions: Vec<Option<Region>> = [
+        None,
+        Some("GB"),
+        Some("US"),
+        Some("IE"),
+        Some("CN"),
+        Some("SG"),
+    ]
+    .iter()
+    .map(|r| r.map(|r| Region::parse(r).unwrap()))
+    .collect();
     for region in &regions {
         out.push(Matcher::new(vec![parse(EMAILS[0])], *region));
         out.push(Matcher::new(vec![parse(PHONES[0].0)], *region));
@@ -310,7 +331,14 @@ fn generated_values_hold_hits_of_every_kind() {
     let mut with_hits = 0;
     for _ in 0..2000 {
         let raw = strategy.new_tree(&mut runner).unwrap().current();
-        let hits = matchers[matchers.len() - 1].match_value(&raw).hits;
+        // Every region's matcher of all identifiers: digits without `+` are ambiguous
+        // without a region and in CN, the international number in SG.
+        let hits: Vec<_> = matchers
+            .iter()
+            .skip(3)
+            .step_by(4)
+            .flat_map(|m| m.match_value(&raw).hits)
+            .collect();
         if !hits.is_empty() {
             with_hits += 1;
         }
@@ -325,6 +353,10 @@ fn generated_values_hold_hits_of_every_kind() {
         "international-without-plus",
         "national-number",
         "respelled",
+        "email-after-symbol",
+        "ambiguous-without-plus",
+        "with-extension",
+        "split-run",
     ] {
         assert!(
             variants.iter().any(|v| v.as_str() == variant),
