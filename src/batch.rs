@@ -168,7 +168,7 @@ async fn answer_one(
         audit_trail::scan_complete(&mut log, part)?;
         // The other requests' identifiers: a record shared with one of them is never erased
         // for this request alone (it needs review, in both requests' answers).
-        let others = Matcher::new(
+        let others = forgetme_matcher::Matcher::new(
             ctx.batch
                 .requests
                 .iter()

@@ -516,8 +516,7 @@ fn check(setting: &Setting, batch: bool, subject: &Matcher, other: &Matcher) -> 
             }
         }
         ErasurePlan::DeleteSetting { .. } => {
-            if setting.whole != Some(Who::Subject)
-                && subject_records.len() != setting.records.len()
+            if setting.whole != Some(Who::Subject) && subject_records.len() != setting.records.len()
             {
                 return Err("deleted a setting that holds someone else's record".into());
             }
