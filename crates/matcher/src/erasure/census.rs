@@ -140,13 +140,40 @@ fn phone_tokens<'a>(text: &'a str, sink: &mut impl FnMut(Token<'a>)) {
             chars.next();
         }
         let _ = end;
-        if digits >= MIN_PHONE_DIGITS && !looks_like_a_date(&text[start..last_digit_end]) {
+        if digits >= MIN_PHONE_DIGITS
+            && !looks_like_a_date(&text[start..last_digit_end])
+            && !inside_a_word(text, start, last_digit_end)
+        {
             sink(Token {
                 text: &text[start..last_digit_end],
                 start,
                 shape: Shape::Phone,
             });
         }
+    }
+}
+
+/// Whether the digits at `start..end` are part of a longer word of ASCII letters and digits
+/// (a GWS user id `0123456789abcdef…`, a UUID, `a5550101234`): an id, not a number. A letter
+/// glued on the right is an id too, except an extension (`x23`, `ext23`).
+fn inside_a_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return true;
+    }
+    let after = &text[end..];
+    match after.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            let lower = after.to_ascii_lowercase();
+            let rest = ["extension", "ext", "x"]
+                .iter()
+                .find_map(|e| lower.strip_prefix(e));
+            !rest.is_some_and(|r| {
+                r.trim_start_matches(['.', ' '])
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
+        }
+        _ => false,
     }
 }
 
@@ -197,7 +224,10 @@ mod tests {
             ]
         );
         assert_eq!(found("电话15550100001号"), [("15550100001", Shape::Phone)]);
-        assert_eq!(found("DSR5550100001"), [("5550100001", Shape::Phone)]);
+        assert_eq!(found("电话+1555010000号"), [("+1555010000", Shape::Phone)]);
+        assert!(found("DSR5550100001 0123456789abcdef0123456789abcdef a5550101234").is_empty());
+        assert_eq!(found("+15550100001x23"), [("+15550100001", Shape::Phone)]);
+        assert_eq!(found("5550100001 ext. 4"), [("5550100001", Shape::Phone)]);
         assert!(!is_identifier_like("Mobile"));
         assert!(is_identifier_like("12345678901234567890"));
     }

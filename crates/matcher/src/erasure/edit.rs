@@ -54,6 +54,7 @@ mod tests {
             .map(|&(start, end)| Record {
                 path: Vec::new(),
                 start,
+                value_start: start,
                 end,
                 removable: true,
             })

@@ -27,6 +27,7 @@ use crate::matcher::{Matcher, TextHit};
 use crate::path::{JsonPath, PathSegment};
 
 pub use census::{is_identifier_like, tokens as identifier_tokens, Shape, Token};
+pub use records::is_label_word;
 pub use records::CONTACT_NAME_FIELDS;
 
 use records::{structure, Place, Record};
@@ -282,6 +283,81 @@ fn census_of(
         });
     }
     Ok(own_others)
+}
+
+/// A record of a setting that holds the subject: what an access export shows the subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectRecord {
+    /// Where it is; empty for the setting itself.
+    pub path: JsonPath,
+    /// A map entry's key (`{"contacts": {"c1": {...}}}`: `c1`), `None` for a list element or
+    /// the setting.
+    pub entry_key: Option<String>,
+    /// The record's value, as stored.
+    pub value_text: String,
+    /// Whether it holds only possible matches of the subject (never shown as theirs without
+    /// saying so).
+    pub possible_only: bool,
+}
+
+/// The records of a setting that hold the subject, outermost first and without the records
+/// inside them; `None` when the text is not JSON the planner reads. The unit is the same as
+/// an erasure's ([`plan_erasure`]), so an export shows what an erasure would remove; possible
+/// matches make records of their own, marked as such.
+pub fn subject_records(text: &str, matcher: &Matcher) -> Option<Vec<SubjectRecord>> {
+    let root = span::parse(text, MAX_DEPTH).ok()?;
+    let shape = structure(&root, text);
+    // For each record path: whether it holds an exact hit.
+    let mut holding: Vec<(&Record, bool)> = Vec::new();
+    for place in &shape.places {
+        let mut exact = false;
+        let mut any = false;
+        matcher.match_text(&place.text, &mut |h| {
+            any = true;
+            exact |= !h.variant.is_possible();
+        });
+        if !any {
+            continue;
+        }
+        let record = shape
+            .records
+            .iter()
+            .find(|r| r.path == place.record)
+            .expect("every place's record is listed");
+        match holding.iter_mut().find(|(r, _)| r.path == record.path) {
+            Some((_, e)) => *e |= exact,
+            None => holding.push((record, exact)),
+        }
+    }
+    let outer: Vec<&(&Record, bool)> = holding
+        .iter()
+        .filter(|(u, _)| {
+            !holding
+                .iter()
+                .any(|(o, _)| o.path.len() < u.path.len() && u.path.starts_with(&o.path))
+        })
+        .collect();
+    let mut out: Vec<SubjectRecord> = outer
+        .into_iter()
+        .map(|(record, exact)| {
+            // A nested record's exact hit makes its outer record exact too.
+            let exact = *exact
+                || holding
+                    .iter()
+                    .any(|(r, e)| *e && r.path.starts_with(&record.path));
+            SubjectRecord {
+                path: JsonPath::new(record.path.clone()),
+                entry_key: match (record.value_start != record.start, record.path.last()) {
+                    (true, Some(PathSegment::Key(k))) => Some(k.clone()),
+                    _ => None,
+                },
+                value_text: text[record.value_start..record.end].to_string(),
+                possible_only: !exact,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Some(out)
 }
 
 /// A setting that cannot be parsed: deleted whole when it holds nothing identifier-shaped

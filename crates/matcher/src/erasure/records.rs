@@ -106,7 +106,7 @@ pub(crate) fn is_card(node: &Node) -> bool {
 }
 
 /// Whether `text` is a label word ("Mobile", "work_phone", "Home 2"), not a person's name.
-pub(crate) fn is_label_word(text: &str) -> bool {
+pub fn is_label_word(text: &str) -> bool {
     let letters: String = text
         .chars()
         .filter(char::is_ascii_alphabetic)
@@ -213,6 +213,8 @@ pub(crate) struct Record {
     pub(crate) path: Vec<PathSegment>,
     /// First byte.
     pub(crate) start: usize,
+    /// First byte of the value (after a map entry's key; `start` otherwise).
+    pub(crate) value_start: usize,
     /// Just past the last byte.
     pub(crate) end: usize,
     /// Whether it is an element of a list or an entry of a map (so it can be cut out).
@@ -234,6 +236,7 @@ pub(crate) fn structure<'t>(root: &Node, text: &'t str) -> Structure<'t> {
     out.records.push(Record {
         path: Vec::new(),
         start: root.start,
+        value_start: root.start,
         end: root.end,
         removable: false,
     });
@@ -338,6 +341,7 @@ fn enter<'t>(
         out.records.push(Record {
             path: path.clone(),
             start,
+            value_start: node.start,
             end: node.end,
             removable: true,
         });
