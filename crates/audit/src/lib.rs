@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod census;
 mod chain;
 pub mod contract;
 mod error;

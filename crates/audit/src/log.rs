@@ -126,6 +126,7 @@ impl AuditLog {
                 reason: "data must be a JSON object".to_owned(),
             });
         };
+        let data = crate::census::withhold_identifiers(data, &self.key);
         let seq = self.seq + 1;
         let event = Event::seal(
             seq,
