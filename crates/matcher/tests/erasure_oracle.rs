@@ -308,10 +308,20 @@ struct Setting {
     entangled: Vec<(usize, usize)>,
     /// The setting as a whole belongs to this person (a favorite card).
     whole: Option<Who>,
+    /// The group's key attribute: `id`, or `name` as Workspace's recents list has it (a
+    /// setting's name, never a person's).
+    key_attribute: &'static str,
 }
 
 /// Joins pieces into a list or map under `key`, shifting their spans.
-fn assemble(gen: &mut Gen<'_>, id: &str, key: &str, pieces: Vec<Piece>, map: bool) -> Setting {
+fn assemble(
+    gen: &mut Gen<'_>,
+    key_attribute: &'static str,
+    id: &str,
+    key: &str,
+    pieces: Vec<Piece>,
+    map: bool,
+) -> Setting {
     let mut text = String::new();
     let mut records = Vec::new();
     let mut entangled = Vec::new();
@@ -321,7 +331,7 @@ fn assemble(gen: &mut Gen<'_>, id: &str, key: &str, pieces: Vec<Piece>, map: boo
         String::new()
     };
     text.push_str(&format!(
-        "{{{}\"id\":{},{head_filler}{}\"{key}\":{}",
+        "{{{}\"{key_attribute}\":{},{head_filler}{}\"{key}\":{}",
         gen.ws(),
         gen.string(id),
         gen.ws(),
@@ -358,6 +368,7 @@ fn assemble(gen: &mut Gen<'_>, id: &str, key: &str, pieces: Vec<Piece>, map: boo
         records,
         entangled,
         whole: None,
+        key_attribute,
     }
 }
 
@@ -397,6 +408,7 @@ fn generate(rng: &mut Rng) -> (Setting, bool) {
                     vec![]
                 },
                 whole: Some(who),
+                key_attribute: "id",
             }
         }
         // A list of recent contacts, or a map of contacts.
@@ -408,8 +420,25 @@ fn generate(rng: &mut Rng) -> (Setting, bool) {
                     gen.entry(who)
                 })
                 .collect();
-            let key = *gen.rng.pick(&["contacts", "recents", "entries", "items"]);
-            assemble(&mut gen, "recent", key, pieces, kind == 2)
+            // List keys that sound like typed values too: a list of callers' numbers.
+            let key = *gen.rng.pick(&[
+                "contacts",
+                "recents",
+                "entries",
+                "items",
+                "recentNumbers",
+                "phoneNumbers",
+                "emailAddresses",
+            ]);
+            let key_attribute = *gen.rng.pick(&["id", "name"]);
+            assemble(
+                &mut gen,
+                key_attribute,
+                "recent-list",
+                key,
+                pieces,
+                kind == 2,
+            )
         }
         // Favorites in a category: members are cards.
         _ => {
@@ -420,7 +449,7 @@ fn generate(rng: &mut Rng) -> (Setting, bool) {
                     gen.card(who, "name")
                 })
                 .collect();
-            let inner = assemble(&mut gen, "x", "members", members, false);
+            let inner = assemble(&mut gen, "id", "x", "members", members, false);
             // Re-wrap: {"id":..,"categories":[{"name":"Friends","members":[...]}]}
             let members_at = inner.text.find("\"members\":").unwrap();
             let list = &inner.text[members_at..inner.text.len() - 1];
@@ -448,6 +477,7 @@ fn generate(rng: &mut Rng) -> (Setting, bool) {
                 records,
                 entangled,
                 whole: None,
+                key_attribute: "id",
             }
         }
     };
@@ -478,7 +508,7 @@ fn check(setting: &Setting, batch: bool, subject: &Matcher, other: &Matcher) -> 
     let plan = plan_erasure(
         &setting.text,
         &PlanContext {
-            key_attribute: "id",
+            key_attribute: setting.key_attribute,
             matcher: subject,
             other_requests: batch.then_some(other),
             options: ErasureOptions::default(),
@@ -566,7 +596,7 @@ fn check(setting: &Setting, batch: bool, subject: &Matcher, other: &Matcher) -> 
                     "cut more or less than the subject's records:\n{new_text}"
                 ));
             }
-            if !new_text.starts_with("{\"id\":") && !new_text.contains("\"id\":") {
+            if !new_text.contains(&format!("\"{}\":", setting.key_attribute)) {
                 return Err("the key attribute was touched".into());
             }
             if !setting.text.contains("\\ud800") {
@@ -610,7 +640,7 @@ fn no_plan_touches_another_persons_record() {
         let plan = plan_erasure(
             &setting.text,
             &PlanContext {
-                key_attribute: "id",
+                key_attribute: setting.key_attribute,
                 matcher: &subject,
                 other_requests: batch.then_some(&other),
                 options: ErasureOptions::default(),

@@ -161,7 +161,7 @@ pub fn plan_erasure(text: &str, context: &PlanContext<'_>) -> ErasurePlan {
         Ok(root) => root,
         Err(_) => return plan_unreadable(text, context, &is_subject),
     };
-    let shape = structure(&root, text);
+    let shape = structure(&root, text, Some(context.key_attribute));
 
     // 1. The units: the innermost record around each place that holds the subject.
     let mut units: Vec<&Record> = Vec::new();
@@ -226,7 +226,7 @@ pub fn plan_erasure(text: &str, context: &PlanContext<'_>) -> ErasurePlan {
     let new_text = edit::cut_records(text, &outer);
     let still_matches = match span::parse(&new_text, MAX_DEPTH) {
         Ok(new_root) => {
-            let after = structure(&new_root, &new_text);
+            let after = structure(&new_root, &new_text, Some(context.key_attribute));
             let key_kept = key_bytes(&root, text, context.key_attribute)
                 == key_bytes(&new_root, &new_text, context.key_attribute);
             !key_kept || after.places.iter().any(|p| is_subject(&p.text))
@@ -304,9 +304,16 @@ pub struct SubjectRecord {
 /// inside them; `None` when the text is not JSON the planner reads. The unit is the same as
 /// an erasure's ([`plan_erasure`]), so an export shows what an erasure would remove; possible
 /// matches make records of their own, marked as such.
-pub fn subject_records(text: &str, matcher: &Matcher) -> Option<Vec<SubjectRecord>> {
+///
+/// `key_attribute` is the setting's group's key attribute when known (it never makes the
+/// setting a contact card); without it, a bare `name` at the top does not either.
+pub fn subject_records(
+    text: &str,
+    matcher: &Matcher,
+    key_attribute: Option<&str>,
+) -> Option<Vec<SubjectRecord>> {
     let root = span::parse(text, MAX_DEPTH).ok()?;
-    let shape = structure(&root, text);
+    let shape = structure(&root, text, key_attribute);
     // For each record path: whether it holds an exact hit.
     let mut holding: Vec<(&Record, bool)> = Vec::new();
     for place in &shape.places {

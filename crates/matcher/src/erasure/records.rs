@@ -230,8 +230,29 @@ pub(crate) struct Structure<'t> {
     pub(crate) records: Vec<Record>,
 }
 
+/// Whether the setting itself is a contact card. Its key attribute is the setting's name in
+/// its group (a recents list is `{"name": "recent-list", ...}` in Workspace), not a person's:
+/// it never makes the setting a card. When the key attribute is not known, a bare `name`
+/// does not either.
+fn root_is_card(root: &Node, key_attribute: Option<&str>) -> bool {
+    match &root.kind {
+        Kind::Object(members) => members.iter().any(|m| {
+            is_one_of(&m.key, &CONTACT_NAME_FIELDS)
+                && match key_attribute {
+                    Some(k) => m.key != k,
+                    None => !m.key.eq_ignore_ascii_case("name"),
+                }
+        }),
+        _ => false,
+    }
+}
+
 /// Walks the tree and attributes every scalar and key to its record.
-pub(crate) fn structure<'t>(root: &Node, text: &'t str) -> Structure<'t> {
+pub(crate) fn structure<'t>(
+    root: &Node,
+    text: &'t str,
+    key_attribute: Option<&str>,
+) -> Structure<'t> {
     let mut out = Structure::default();
     out.records.push(Record {
         path: Vec::new(),
@@ -243,7 +264,7 @@ pub(crate) fn structure<'t>(root: &Node, text: &'t str) -> Structure<'t> {
     let mut path = Vec::new();
     let context = Context {
         record: Vec::new(),
-        in_card: is_card(root),
+        in_card: root_is_card(root, key_attribute),
     };
     visit(root, text, &mut path, &context, None, &mut out);
     out
@@ -362,7 +383,7 @@ mod tests {
 
     fn records_of(text: &str) -> Vec<String> {
         let root = parse(text, 64).unwrap();
-        structure(&root, text)
+        structure(&root, text, Some("id"))
             .records
             .iter()
             .map(|r| text[r.start..r.end].to_string())

@@ -244,3 +244,24 @@ fn unreadable_settings() {
         }
     ));
 }
+
+#[test]
+fn the_key_attribute_never_makes_a_list_a_card() {
+    // Workspace's recents list is keyed by `name`: its typed-looking entries are still
+    // each caller's own record.
+    let m = matcher(&["+15550101234"]);
+    let recents = r#"{"name":"recent-list","recentNumbers":[{"number":"+15550109999"},{"number":"+15550101234"}]}"#;
+    let plan = plan_erasure(
+        recents,
+        &PlanContext {
+            key_attribute: "name",
+            matcher: &m,
+            other_requests: None,
+            options: ErasureOptions::default(),
+        },
+    );
+    assert_eq!(
+        rewritten(plan),
+        r#"{"name":"recent-list","recentNumbers":[{"number":"+15550109999"}]}"#
+    );
+}
