@@ -16,6 +16,7 @@ mod failure;
 mod files;
 mod generate;
 mod input;
+mod logging;
 mod progress;
 mod receipt;
 mod report;
@@ -68,17 +69,7 @@ fn main() -> ExitCode {
     if let Some(kind) = args.generate {
         return generate::print(kind);
     }
-    // The driver's own log lines stay off unless asked for (GDPR_FORGET_ME_LOG=debug, or
-    // scylla=warn): every connection failure they report reaches the operator once, as one
-    // error that says what to do, and a raw TLS or socket message beside it only confuses.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GDPR_FORGET_ME_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,scylla=off")),
-        )
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
