@@ -257,7 +257,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         audit_trail::scan_complete(log, &outcome)?;
     }
     let names = match &gws {
-        Some(client) => connections::user_names(client, &outcome).await,
+        Some(client) => {
+            let budget = std::time::Duration::from_secs(args.gws_names_budget);
+            connections::user_names(client, &outcome, budget).await
+        }
         None => UserNames::new(),
     };
     if let Some(b) = &inputs.batch {
