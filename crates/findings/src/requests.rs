@@ -596,16 +596,25 @@ pub fn split_outcome(
 pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
     let mut found: Vec<crate::found::Found> = Vec::with_capacity(part.found.len());
     let mut done: BTreeSet<crate::found::ValueKey> = BTreeSet::new();
+    let mut more_hits = BTreeMap::new();
     for f in &part.found {
         let key = f.value_key();
         let Some(value) = part.values.get(&key) else {
             found.push(f.clone());
             continue;
         };
-        if !done.insert(key) {
+        if !done.insert(key.clone()) {
             continue;
         }
-        for hit in matcher.match_bytes(value.as_bytes()).hits {
+        let (hits, more) = crate::search::keep_hits(
+            matcher.match_bytes(value.as_bytes()).hits,
+            |h| (h.identifier, h.variant.is_possible()),
+            crate::search::MAX_HITS_PER_SETTING,
+        );
+        if more > 0 {
+            more_hits.insert(key, more);
+        }
+        for hit in hits {
             let mut h = f.clone();
             h.identifier = hit.identifier;
             h.json_path = hit.path.map(|p| p.to_string());
@@ -616,8 +625,9 @@ pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
     }
     found.sort();
     found.dedup();
-    part.totals.hits = found.len() as u64;
+    part.totals.hits = found.len() as u64 + more_hits.values().sum::<u64>();
     part.found = found;
+    part.more_hits = more_hits;
     part
 }
 
