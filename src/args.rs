@@ -149,6 +149,12 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub gws_timeout: u64,
 
+    /// Seconds allowed for looking up the agents' user names, all of them together (8 at a
+    /// time); past it, the report shows the remaining agents by user id, and says so.
+    #[arg(long = "gws-names-budget", value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub gws_names_budget: u64,
+
     /// Region for phone numbers written without a country code (ISO code such as US or GB):
     /// the identifiers' (unless one names its own, IE:087 123 4567) and the stored ones.
     #[arg(

@@ -133,8 +133,10 @@ fn read_batch(
 /// Longest `--case`.
 const MAX_CASE_LEN: usize = forgetme_audit::MAX_REFERENCE_LEN;
 
-/// A `--case` reference goes into the audit log and the receipt, which hold no raw identifier:
-/// so it is a short ticket-like string, and one that holds a searched identifier is refused.
+/// A `--case` reference goes into the audit log, the receipt and the request ledger, which hold
+/// no raw identifier: so it is a short ticket-like string, and one that holds a searched
+/// identifier in any spelling (glued to letters too: `DSR5550100001`, `DSRjohn.smith`) is
+/// refused.
 fn check_case(
     case: &str,
     identifiers: &[Identifier],
@@ -145,10 +147,11 @@ fn check_case(
             "--case must be a ticket reference of 1 to {MAX_CASE_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
         )));
     }
+    use forgetme_findings::requests::{reference_holds_identifier, REFERENCE_HOLDS_IDENTIFIER};
     let matcher = forgetme_matcher::Matcher::new(identifiers.to_vec(), region);
-    if matcher.is_match_text(case) {
+    if matcher.is_match_text(case) || reference_holds_identifier(case, identifiers) {
         return Err(InputError::new(
-            "--case holds one of the identifiers searched for; it is written to the audit log and the receipt, which must not hold them: use the ticket number only",
+            REFERENCE_HOLDS_IDENTIFIER.replace("{what}", "--case"),
         ));
     }
     Ok(case.to_string())

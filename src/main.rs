@@ -6,6 +6,36 @@
 //! the erasure at the prompt, so nothing was erased (the report is printed all the same); 4
 //! Cassandra could not be reached, so nothing was read.
 
+// No print may panic: std's print macros do when the stream is closed (`... | head -1`, or
+// `2>&1 | head`), and a panic after an erasure would skip the audit log's run_end, the
+// receipt and the ledger. Every print in this crate goes through these instead, which drop
+// what cannot be written; the report itself is written with its error checked
+// (`print_report`). Defined before the modules so that they all use them.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod audit_trail;
 mod batch;
@@ -16,6 +46,7 @@ mod failure;
 mod files;
 mod generate;
 mod input;
+mod logging;
 mod progress;
 mod receipt;
 mod report;
@@ -68,17 +99,7 @@ fn main() -> ExitCode {
     if let Some(kind) = args.generate {
         return generate::print(kind);
     }
-    // The driver's own log lines stay off unless asked for (GDPR_FORGET_ME_LOG=debug, or
-    // scylla=warn): every connection failure they report reaches the operator once, as one
-    // error that says what to do, and a raw TLS or socket message beside it only confuses.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GDPR_FORGET_ME_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,scylla=off")),
-        )
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -242,7 +263,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         audit_trail::scan_complete(log, &outcome)?;
     }
     let names = match &gws {
-        Some(client) => connections::user_names(client, &outcome).await,
+        Some(client) => {
+            let budget = std::time::Duration::from_secs(args.gws_names_budget);
+            connections::user_names(client, &outcome, budget).await
+        }
         None => UserNames::new(),
     };
     if let Some(b) = &inputs.batch {
@@ -283,7 +307,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             }
             CleanupRun::TooLarge(size) => {
                 // The report still goes out, so the operator sees what the search found.
-                print_report(&args, &inputs, &outcome, &names, None, false, Some(size))?;
+                let printed =
+                    print_report(&args, &inputs, &outcome, &names, None, false, Some(size));
+                if let Err(e) = printed {
+                    report_not_written(e, &mut file_errors);
+                }
                 requests::finish(ledger.take(), &mut file_errors);
                 for e in &file_errors {
                     eprintln!("error: {e}");
@@ -376,7 +404,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             Err(e) => file_errors.push(format!("the access export was NOT written: {e}")),
         }
     }
-    print_report(
+    let printed = print_report(
         &args,
         &inputs,
         &outcome,
@@ -384,7 +412,10 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         cleanup_done.as_ref(),
         declined,
         None,
-    )?;
+    );
+    if let Err(e) = printed {
+        report_not_written(e, &mut file_errors);
+    }
     requests::finish(ledger, &mut file_errors);
     if !file_errors.is_empty() {
         for e in &file_errors {
@@ -407,6 +438,21 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     })
 }
 
+/// A report that could not be written to stdout. A closed stdout (`| head`: its reader has
+/// what it wanted) is said on stderr and the run ends with its own status; any other failure
+/// (a full disk behind a redirection) is a file that could not be written, exit 1. Either
+/// way the run goes on to finish its ledger entry: its audit log and receipt are already
+/// written.
+fn report_not_written(e: std::io::Error, file_errors: &mut Vec<String>) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        eprintln!(
+            "note: stdout was closed before the report was written (a pipe whose reader ended, such as | head); the audit log, the receipt and the request ledger are complete"
+        );
+    } else {
+        file_errors.push(format!("the report was NOT written to stdout: {e}"));
+    }
+}
+
 /// Prints the text or JSON report on stdout.
 fn print_report(
     args: &Args,
@@ -416,7 +462,7 @@ fn print_report(
     cleanup_done: Option<&(Vec<SettingResult>, Verification)>,
     declined: bool,
     refused: Option<PlanSize>,
-) -> Result<(), Failure> {
+) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
         Format::Text => {
@@ -474,5 +520,5 @@ fn print_report(
                 .and_then(|_| writeln!(stdout))
         }
     };
-    written.map_err(|e| Failure::Run(format!("cannot write the report: {e}")))
+    written.and_then(|_| stdout.flush())
 }

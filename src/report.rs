@@ -92,7 +92,7 @@ pub fn write_text(
     names: &UserNames,
     show_identifiers: bool,
 ) -> io::Result<()> {
-    for f in &outcome.found {
+    for (i, f) in outcome.found.iter().enumerate() {
         let owner = match f.owner_type {
             OwnerType::User => user_label(f.user_id.as_deref().unwrap_or("?"), names),
             OwnerType::ContactCenter => "contact-center".to_string(),
@@ -129,6 +129,21 @@ pub fn write_text(
             f.variant,
             if f.possible { "possible" } else { "exact" }
         )?;
+        // After a setting's last listed hit: the hits it holds beyond those kept.
+        let last_of_setting = outcome
+            .found
+            .get(i + 1)
+            .is_none_or(|next| !same_value(next, f));
+        if last_of_setting && !outcome.more_hits.is_empty() {
+            if let Some(more) = outcome.more_hits.get(&f.value_key()) {
+                writeln!(
+                    out,
+                    "  ... and {} more hits in this setting (counted, not listed: at most {} are kept per setting; an erasure re-reads and re-matches the whole setting)",
+                    thousands(*more),
+                    forgetme_findings::search::MAX_HITS_PER_SETTING
+                )?;
+            }
+        }
     }
     let matched_ids: BTreeSet<usize> = outcome.found.iter().map(|f| f.identifier).collect();
     writeln!(
@@ -187,6 +202,15 @@ pub fn write_text(
             possible
         )?;
     }
+    if !outcome.more_hits.is_empty() {
+        writeln!(
+            out,
+            "{} of these hit(s), in {} setting(s)/row(s) holding more than {} each, are counted, not listed (the erasure counts above are of listed hits; an erasure re-reads and re-matches each setting whole).",
+            thousands(outcome.more_hits.values().sum()),
+            outcome.more_hits.len(),
+            forgetme_findings::search::MAX_HITS_PER_SETTING
+        )?;
+    }
     for (w, n) in &outcome.warnings {
         writeln!(out, "warning: {n} value(s) {w}")?;
     }
@@ -223,6 +247,54 @@ pub fn write_text(
     Ok(())
 }
 
+/// Whether two hits are in the same stored value (setting, or deep row column).
+fn same_value(a: &Found, b: &Found) -> bool {
+    a.table == b.table && a.row_key == b.row_key && a.column == b.column
+}
+
+/// The JSON report's `unlisted_hits`: each listed setting holding more hits than are kept,
+/// with how many are listed and how many more it holds. The hits are sorted, so a setting's
+/// hits are one run of `found`.
+fn unlisted_hits_json(outcome: &SearchOutcome) -> Vec<Value> {
+    let mut out = Vec::new();
+    if outcome.more_hits.is_empty() {
+        return out;
+    }
+    let found = &outcome.found;
+    let mut i = 0;
+    while i < found.len() {
+        let f = &found[i];
+        let run = found[i..].iter().take_while(|g| same_value(g, f)).count();
+        if let Some(more) = outcome.more_hits.get(&f.value_key()) {
+            out.push(json!({
+                "table": f.table,
+                "owner_type": f.owner_type,
+                "user_id": f.user_id,
+                "group": f.group,
+                "setting_key": f.setting_key,
+                "column": f.column,
+                "listed": run,
+                "more": more,
+            }));
+        }
+        i += run;
+    }
+    out
+}
+
+/// `54900` as `54,900`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The JSON document (without the `cleanup` object, which the caller adds).
 pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -> Value {
     let matches: Vec<Value> = outcome
@@ -256,6 +328,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
         })).collect::<Vec<_>>(),
         "identifiers": ids.iter().enumerate().map(|(i, id)| identifier_json(i, id)).collect::<Vec<_>>(),
         "matches": matches,
+        "unlisted_hits": unlisted_hits_json(outcome),
         "totals": {
             "hits": outcome.totals.hits,
             "settings": outcome.totals.settings,

@@ -303,6 +303,50 @@ async fn a_password_in_the_gws_url_is_refused_and_never_repeated() {
 }
 
 #[tokio::test]
+async fn a_secret_in_the_gws_urls_query_or_fragment_is_refused_and_never_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    for url in [
+        "http://127.0.0.1:1/?apikey=Q-hunter2-secret",
+        "http://127.0.0.1:1?apikey=Q-hunter2-secret",
+        "http://127.0.0.1:1/api/v2?token=Q-hunter2-secret",
+        "http://127.0.0.1:1/#Q-hunter2-secret",
+    ] {
+        for format in ["text", "json"] {
+            let mut args = dead_port_args();
+            args.extend(strings(&[
+                "--search",
+                "a@b.com",
+                "--gws",
+                url,
+                "--gws_username",
+                "admin",
+                "--cleanup",
+                "true",
+                "--yes",
+                "--format",
+                format,
+                "--audit-log",
+                log.to_str().unwrap(),
+                "--audit-key",
+                dir.path().join("audit.key").to_str().unwrap(),
+            ]));
+            let run = forget_me_env(&args, &[("GWS_PASSWORD", "pw")]).await;
+            // Exit 2, not 4: refused before Cassandra (a dead port here) is even tried.
+            assert_eq!(run.code, 2, "{url} {format}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("--gws_additional_headers"),
+                "{url}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+            assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+            assert!(!log.exists(), "nothing may be written");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_ca_file_that_is_not_pem_is_refused_before_connecting() {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.der");

@@ -465,3 +465,103 @@ async fn a_setting_gws_does_not_show_is_not_called_gone() {
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// A setting holding the address 5,000 times: the report lists 100 of its hits and counts the
+/// other 4,900 (text and JSON), and the erasure, which re-reads and re-matches the setting
+/// whole, removes every copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_holding_the_address_5000_times_lists_100_hits_counts_the_rest_and_is_erased_whole(
+) {
+    let s = seeded("cleanup_many_hits").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = testkit::user_id(&testkit::agent_user(1));
+    let group = "interaction-workspace-personal-favorites";
+    let copies: Vec<&str> = vec!["John.Smith@pizza.com"; 5_000];
+    let setting = serde_json::json!({
+        "id": "fav-many-copies",
+        "displayName": "Many copies",
+        "emailAddresses": copies,
+    });
+    testkit::admin_client(&s.emulator)
+        .send_ok(
+            reqwest::Method::POST,
+            &format!("/users/{owner}/settings/{group}"),
+            Some(&setting.to_string()),
+        )
+        .await
+        .unwrap();
+    let search = |format: &'static str| {
+        let mut args = cass_args(&s.keyspace);
+        args.extend(strings(&[
+            "--search",
+            "john.smith@pizza.com",
+            "--no-progress",
+            "--format",
+            format,
+        ]));
+        args
+    };
+    // Text: the setting's 100 listed hits, then one line for the rest.
+    let run = forget_me(&search("text")).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("setting fav-many-copies"))
+        .collect();
+    assert_eq!(lines.len(), 100, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("... and 4,900 more hits in this setting"),
+        "{}",
+        run.stdout
+    );
+    // JSON: the same, with the counts.
+    let run = forget_me(&search("json")).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let listed = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["setting_key"] == "fav-many-copies")
+        .count();
+    assert_eq!(listed, 100);
+    let unlisted = report["unlisted_hits"].as_array().unwrap();
+    assert_eq!(unlisted.len(), 1, "{unlisted:?}");
+    assert_eq!(unlisted[0]["setting_key"], "fav-many-copies");
+    assert_eq!(unlisted[0]["user_id"], owner.as_str());
+    assert_eq!(unlisted[0]["listed"], 100);
+    assert_eq!(unlisted[0]["more"], 4_900);
+    let hits = report["totals"]["hits"].as_u64().unwrap();
+    assert_eq!(
+        hits as usize,
+        report["matches"].as_array().unwrap().len() + 4_900
+    );
+
+    // The erasure: every copy goes, though only 100 were listed.
+    let args = cleanup_args(
+        &s,
+        dir.path(),
+        &["--search", "john.smith@pizza.com", "--format", "json"],
+    );
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let cleanup = &run.json()["cleanup"];
+    assert_eq!(cleanup["verified"], Value::Bool(true), "{cleanup}");
+    assert_eq!(cleanup["failed"], 0, "{cleanup}");
+    let again = forget_me(&search("json")).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let again = again.json();
+    assert!(
+        again["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["owner_type"] != "user"),
+        "{again}"
+    );
+    assert!(again["unlisted_hits"].as_array().unwrap().is_empty());
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

@@ -143,3 +143,133 @@ async fn a_gws_url_where_nothing_answers_is_refused_even_without_an_account() {
         run.stderr
     );
 }
+
+/// Runs `gdpr_forget_me` with its stdout (and, when `close_stderr`, its stderr) a pipe whose
+/// reading end is closed before the run writes anything, as `gdpr_forget_me ... | head -0`
+/// (or `2>&1 | head -1`) leaves it.
+async fn forget_me_into_closed_pipe(args: &[String], close_stderr: bool) -> (i32, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gdpr_forget_me"));
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .env_remove("GDPR_FORGET_ME_AUDIT_LOG")
+        .env_remove("GDPR_FORGET_ME_AUDIT_KEY")
+        .env("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
+    let mut child = cmd.spawn().expect("binary runs");
+    drop(child.stdout.take());
+    let stderr = if close_stderr {
+        drop(child.stderr.take());
+        String::new()
+    } else {
+        use tokio::io::AsyncReadExt;
+        let mut text = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
+        text
+    };
+    let status = child.wait().await.unwrap();
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_never_panics_and_the_audit_log_receipt_and_ledger_are_finished() {
+    let s = seeded("exit_closed_stdout").await;
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let subject = [
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+        "--case",
+        "DSR-2026-0099",
+    ];
+    // 1. The erasure, JSON report, stdout and stderr both closed (`2>&1 | head -1`): every
+    //    note on stderr and the report on stdout fail to be written.
+    let mut extra = subject.to_vec();
+    extra.extend(["--format", "json"]);
+    let (code, _) = forget_me_into_closed_pipe(&cleanup_args(&s, dir.path(), &extra), true).await;
+    assert_eq!(code, 0, "the run's own status, not a panic's 101");
+    // 2. Again (nothing left to erase), text report, stdout closed: said on stderr.
+    let mut extra = subject.to_vec();
+    extra.extend(["--format", "text"]);
+    let (code, stderr) =
+        forget_me_into_closed_pipe(&cleanup_args(&s, dir.path(), &extra), false).await;
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code, 0, "the run's own status: {stderr}");
+    assert!(
+        stderr.contains("stdout was closed"),
+        "the lost report is said on stderr: {stderr}"
+    );
+
+    // Each run's audit segment ends with its run_end, and the chain holds.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let kinds: Vec<String> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "run_start").count(), 2);
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "run_end").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last().map(String::as_str), Some("run_end"));
+    let verify = forget_me(&strings(&[
+        "--verify-audit-log",
+        audit.to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(verify.code, 0, "{}\n{}", verify.stdout, verify.stderr);
+    // Both receipts were written beside the log.
+    let receipts = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.contains("receipt") && name.ends_with(".json")
+        })
+        .count();
+    assert_eq!(receipts, 2, "one receipt per run");
+    // The ledger recorded both runs of the case.
+    let show = forget_me(&strings(&[
+        "requests",
+        "show",
+        "DSR-2026-0099",
+        "--format",
+        "json",
+        "--audit-log",
+        audit.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(show.code, 0, "{}\n{}", show.stdout, show.stderr);
+    let steps: Vec<String> = show.json()["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        steps.iter().filter(|s| *s == "verified").count(),
+        2,
+        "{steps:?}"
+    );
+
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

@@ -774,3 +774,79 @@ async fn a_panicked_split_reports_its_own_range_unread() {
     assert!(!seen.contains("row-17"));
     testkit::drop_keyspace(&keyspace).await;
 }
+
+/// A GWS that stalls every user lookup: the names are asked for 8 at a time under one budget
+/// (`--gws-names-budget`), not one agent after another at 4 attempts × `--gws-timeout` each.
+/// Past the budget the report shows user ids, and says so once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalling_user_name_lookups_end_within_one_budget_not_one_timeout_per_agent() {
+    let s = seeded("faults_names").await;
+    // Every GET /api/v2/users/{id} answers after 5 s, well past the 1 s time-out.
+    s.emulator.faults().add(
+        FaultRule::new(Fault::Delay(Duration::from_secs(5)))
+            .method("GET")
+            .path_contains("/api/v2/users/"),
+    );
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&subject_args()));
+    args.extend(strings(&[
+        "--gws",
+        &s.emulator.base_url(),
+        "--gws_username",
+        testkit::ADMIN_USER,
+        "--gws-timeout",
+        "1",
+        "--gws-names-budget",
+        "2",
+        "--no-progress",
+        "--format",
+        "json",
+    ]));
+    let started = Instant::now();
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let matches = report["matches"].as_array().unwrap();
+    let agents: BTreeSet<&str> = matches
+        .iter()
+        .filter_map(|m| m["user_id"].as_str())
+        .collect();
+    assert!(
+        agents.len() >= 3,
+        "the test needs several agents: {agents:?}"
+    );
+    // Every agent is shown by id, none by a name.
+    assert!(matches.iter().all(|m| m["user_name"].is_null()));
+    // Said once, with the budget.
+    assert_eq!(
+        run.stderr.matches("--gws-names-budget").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    // Counting: one at a time, each agent would take its 4 attempts (4 lookups stalled per
+    // agent); in parallel under a 2 s budget of 1 s attempts, at most 2 each were started.
+    let stalled = s
+        .emulator
+        .faults()
+        .injected()
+        .iter()
+        .filter(|f| f.path.contains("/api/v2/users/"))
+        .count();
+    assert!(
+        stalled <= 2 * agents.len(),
+        "{stalled} lookups for {} agents",
+        agents.len()
+    );
+    // And generously: well before the sum of the per-agent time-outs (4 × 1 s per agent,
+    // with back-off more).
+    assert!(
+        elapsed < Duration::from_secs(4 * agents.len() as u64),
+        "{elapsed:?} for {} agents",
+        agents.len()
+    );
+    s.emulator.faults().clear();
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

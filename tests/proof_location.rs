@@ -130,7 +130,7 @@ async fn a_pinned_audit_place_a_case_and_a_receipt_for_nothing_to_erase() {
 }
 
 #[tokio::test]
-async fn a_case_reference_is_a_ticket_number_never_the_subject() {
+async fn a_case_reference_is_a_ticket_number_never_the_subject_in_any_spelling() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port().to_string();
     drop(l);
@@ -140,6 +140,18 @@ async fn a_case_reference_is_a_ticket_number_never_the_subject() {
         ("", "ticket reference"),
         (&"X".repeat(65), "ticket reference"),
         ("CALLER-15550100001", "holds one of the identifiers"),
+        // Glued to letters, or spelled with separators: still the person's.
+        ("DSR5550100001", "must never hold the person's identifiers"),
+        (
+            "case-5550100001",
+            "must never hold the person's identifiers",
+        ),
+        (
+            "DSR-555-010-0001",
+            "must never hold the person's identifiers",
+        ),
+        ("DSRjohn.smith", "must never hold the person's identifiers"),
+        ("DSR-JohnSmith", "must never hold the person's identifiers"),
     ] {
         let run = forget_me(&strings(&[
             "--cass_port",
@@ -155,5 +167,8 @@ async fn a_case_reference_is_a_ticket_number_never_the_subject() {
         assert_eq!(run.code, 2, "{case:?}: {}", run.stderr);
         assert!(run.stderr.contains(hint), "{case:?}: {}", run.stderr);
         assert!(!run.stderr.contains("pizza"), "{}", run.stderr);
+        for part in ["5550100001", "010-0001", "smith", "Smith"] {
+            assert!(!run.stderr.contains(part), "{case:?}: {}", run.stderr);
+        }
     }
 }

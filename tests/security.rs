@@ -813,3 +813,69 @@ async fn every_emulator_endpoint_requires_authentication_and_sessions_stay_with_
     emu.shutdown().await;
     testkit::drop_keyspace(&keyspace).await;
 }
+
+/// The GWS session cookie, the CSRF token, the admin password and the Authorization header
+/// never reach the logs, whatever `GDPR_FORGET_ME_LOG` asks for: the HTTP crates underneath
+/// (reqwest, its cookie store, hyper, h2) log headers at debug and trace, and a replayed
+/// `JSESSIONID` alone reads every agent's contacts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gws_session_cookie_and_credentials_never_reach_debug_or_trace_logs() {
+    let filters = [
+        "debug",
+        "trace",
+        // An operator asking the HTTP crates themselves for everything.
+        "debug,reqwest=trace,reqwest::connect=trace,cookie_store=trace,hyper=trace,hyper_util=trace,h2=trace,gws_client=trace",
+    ];
+    for filter in filters {
+        let s = seeded("sec_http_log").await;
+        let dir = tempfile::tempdir().unwrap();
+        let args = cleanup_args(
+            &s,
+            dir.path(),
+            &[
+                "--search",
+                "john.smith@pizza.com",
+                "--search",
+                "+1 555 010 0001",
+                "--default-region",
+                "US",
+                "--format",
+                "json",
+            ],
+        );
+        let run = forget_me_env(
+            &args,
+            &[
+                ("GWS_PASSWORD", testkit::ADMIN_PASSWORD),
+                ("GDPR_FORGET_ME_LOG", filter),
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{filter}: {}\n{}", run.stdout, run.stderr);
+        let report = run.json();
+        assert!(
+            report["cleanup"]["erased"].as_u64().unwrap() > 0,
+            "{filter}: a real cleanup ran"
+        );
+        // The run's logging was really on.
+        assert!(
+            run.stderr.contains("DEBUG") || run.stderr.contains("TRACE"),
+            "{filter}: no debug output at all"
+        );
+        let mut forbidden = leak_forms(testkit::ADMIN_USER, testkit::ADMIN_PASSWORD);
+        let sessions = s.emulator.session_secrets();
+        assert!(!sessions.is_empty(), "the emulator holds the run's session");
+        for (id, csrf) in sessions {
+            forbidden.push(id);
+            forbidden.push(csrf);
+        }
+        assert_clean(&format!("{filter}: stderr"), &run.stderr, &forbidden);
+        assert_clean(&format!("{filter}: stdout"), &run.stdout, &forbidden);
+        let err = run.stderr.to_lowercase();
+        for header in ["jsessionid", "authorization", "x-csrf-token", "set-cookie"] {
+            assert!(!err.contains(header), "{filter}: stderr names {header:?}");
+        }
+        s.emulator.shutdown().await;
+        testkit::drop_keyspace(&s.keyspace).await;
+    }
+}

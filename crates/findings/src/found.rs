@@ -63,6 +63,10 @@ pub struct SearchOutcome {
     pub found: Vec<Found>,
     /// Counts over every match, listed or not.
     pub totals: MatchTotals,
+    /// Listed settings/rows holding more hits than [`crate::search::MAX_HITS_PER_SETTING`]:
+    /// how many of their hits are counted but not in [`SearchOutcome::found`]. The erasure
+    /// never needs them: it re-reads and re-matches each setting whole before changing it.
+    pub more_hits: BTreeMap<ValueKey, u64>,
     /// Values searched with a caveat (not JSON, too deep, invalid UTF-8...), by kind.
     pub warnings: BTreeMap<String, u64>,
     /// Wall time.

@@ -155,6 +155,62 @@ struct RawRequest {
     action: String,
 }
 
+/// The refusal of a case or request id holding an identifier (`{what}` names which).
+pub const REFERENCE_HOLDS_IDENTIFIER: &str = "{what} holds one of the identifiers searched for (a phone number's digits, an e-mail address or its local part, whatever letters or separators stand around them); a case or request id goes into the audit log, the receipt, the request ledger and folder names, and must never hold the person's identifiers: use the ticket number only, without the person's number or name";
+
+/// The fewest letters and digits of an e-mail address's local part (or a text identifier) that
+/// a reference is checked for: shorter ones (`ann`, `jo`) sit inside ordinary words and ticket
+/// prefixes, and alone say little about whom they belong to.
+pub const MIN_LOCAL_PART_IN_REFERENCE: usize = 5;
+
+/// The fewest digits of a national significant number that a reference is checked for (the
+/// E.164 digits, country code included, are always checked).
+const MIN_NSN_IN_REFERENCE: usize = 6;
+
+/// Whether a case or request id holds one of `identifiers` in any spelling, glued to letters
+/// or not: the digits of a phone number's national significant number or of its E.164 form
+/// among the reference's digits (whatever stands between them: `DSR5550100001`,
+/// `case-555-010-0001`), or an e-mail address's local part (or a text identifier) among its
+/// letters and digits (`DSRjohn.smith`, `DSR-JohnSmith`) once it has
+/// [`MIN_LOCAL_PART_IN_REFERENCE`] of them. A reference goes into the audit log, the receipt,
+/// the request ledger and folder names, none of which may hold the person's identifiers.
+///
+/// Deliberately wider than the matcher's idea of a match (which wants an identifier to stand
+/// apart from letters and digits): a false refusal costs the operator a ticket number typed
+/// again; a false pass puts the person's number into the evidence for good.
+pub fn reference_holds_identifier(reference: &str, identifiers: &[Identifier]) -> bool {
+    use forgetme_matcher::IdentifierKind;
+    let digits: String = reference.chars().filter(char::is_ascii_digit).collect();
+    let alnum: String = reference
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let lowered = reference.to_lowercase();
+    identifiers.iter().any(|id| match id.kind() {
+        IdentifierKind::Phone => id.phone().is_some_and(|p| {
+            let nsn = p.national_significant_number();
+            digits.contains(p.digits())
+                || (nsn.len() >= MIN_NSN_IN_REFERENCE && digits.contains(nsn))
+        }),
+        IdentifierKind::Email | IdentifierKind::Text => {
+            let text = id.normalized();
+            let local = match id.kind() {
+                IdentifierKind::Email => text.rsplit_once('@').map_or(text, |(l, _)| l),
+                _ => text,
+            };
+            let local_alnum: String = local
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
+            lowered.contains(text)
+                || (local_alnum.chars().count() >= MIN_LOCAL_PART_IN_REFERENCE
+                    && alnum.contains(&local_alnum))
+        }
+    })
+}
+
 /// Whether `id` is a reference the audit log, the ledger and a folder name can hold: the
 /// `--case` rule, and not `.` or `..` (it names a folder).
 pub fn check_reference(id: &str) -> Result<(), String> {
@@ -389,9 +445,9 @@ pub fn parse_requests(
             continue;
         }
         let own = Matcher::new(identifiers.clone(), region);
-        if own.is_match_text(&id) {
+        if own.is_match_text(&id) || reference_holds_identifier(&id, &identifiers) {
             errors.push(err(
-                "the request id holds one of its identifiers; ids go into the audit log, the ledger and folder names, which must not hold them: use the ticket number only".into(),
+                REFERENCE_HOLDS_IDENTIFIER.replace("{what}", "the request id")
             ));
             continue;
         }
@@ -557,16 +613,25 @@ pub fn split_outcome(
 pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
     let mut found: Vec<crate::found::Found> = Vec::with_capacity(part.found.len());
     let mut done: BTreeSet<crate::found::ValueKey> = BTreeSet::new();
+    let mut more_hits = BTreeMap::new();
     for f in &part.found {
         let key = f.value_key();
         let Some(value) = part.values.get(&key) else {
             found.push(f.clone());
             continue;
         };
-        if !done.insert(key) {
+        if !done.insert(key.clone()) {
             continue;
         }
-        for hit in matcher.match_bytes(value.as_bytes()).hits {
+        let (hits, more) = crate::search::keep_hits(
+            matcher.match_bytes(value.as_bytes()).hits,
+            |h| (h.identifier, h.variant.is_possible()),
+            crate::search::MAX_HITS_PER_SETTING,
+        );
+        if more > 0 {
+            more_hits.insert(key, more);
+        }
+        for hit in hits {
             let mut h = f.clone();
             h.identifier = hit.identifier;
             h.json_path = hit.path.map(|p| forgetme_matcher::redacted_path(&p));
@@ -577,8 +642,9 @@ pub fn rematch(mut part: SearchOutcome, matcher: &Matcher) -> SearchOutcome {
     }
     found.sort();
     found.dedup();
-    part.totals.hits = found.len() as u64;
+    part.totals.hits = found.len() as u64 + more_hits.values().sum::<u64>();
     part.found = found;
+    part.more_hits = more_hits;
     part
 }
 
@@ -591,6 +657,67 @@ mod tests {
 
     fn parse(text: &str, format: RequestFormat) -> Result<Vec<Request>, Vec<RequestError>> {
         parse_requests(text, format, None, false)
+    }
+
+    #[test]
+    fn a_reference_holding_an_identifier_glued_to_letters_is_refused() {
+        let options = ParseOptions {
+            default_region: Some(Region::parse("US").unwrap()),
+            allow_text: false,
+        };
+        let ids: Vec<Identifier> = ["john.smith@pizza.com", "+1 555 010 0001"]
+            .iter()
+            .map(|t| parse_identifier(t, &options).unwrap())
+            .collect();
+        for bad in [
+            "DSR5550100001",
+            "case-5550100001",
+            "DSR-15550100001",
+            "T15550100001X",
+            "DSR-555-010-0001",
+            "DSR:555.010.0001",
+            "DSRjohn.smith",
+            "DSR-JohnSmith-1",
+            "JOHN_SMITH",
+        ] {
+            assert!(reference_holds_identifier(bad, &ids), "{bad}");
+        }
+        for ok in [
+            "DSR-2026-0042",
+            "JIRA:PRIV/12#3",
+            "smith-2026",
+            "DSR-555-0042",
+        ] {
+            assert!(!reference_holds_identifier(ok, &ids), "{ok}");
+        }
+        // A batch's request ids go through the same check, against the request's own
+        // identifiers; the message names neither the id nor the identifier.
+        let text = [
+            r#"{"id":"DSR5550100001","identifiers":["+1 555 010 0001"],"action":"search"}"#,
+            r#"{"id":"case-john.smith","identifiers":["john.smith@pizza.com"],"action":"search"}"#,
+            r#"{"id":"DSR-7","identifiers":["john.smith@pizza.com"],"action":"search"}"#,
+        ]
+        .join("\n");
+        let errors = parse_requests(
+            &text,
+            RequestFormat::JsonLines,
+            options.default_region,
+            false,
+        )
+        .unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [1, 2], "{errors:?}");
+        for e in &errors {
+            let shown = e.to_string();
+            assert!(
+                shown.contains("must never hold the person's identifiers"),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains("5550100001") && !shown.contains("smith"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -48,8 +48,50 @@ pub struct SearchPlan<'a> {
 /// few megabytes of memory.
 pub const DEFAULT_MAX_LISTED: usize = 10_000;
 
+/// How many hits of one setting (or deep row column) are kept; the rest are counted
+/// ([`SearchOutcome::more_hits`]). One person's entry holds an identifier a few times; a value
+/// holding it 55,000 times (an agent's paste, a hostile setting) took gigabytes of memory and
+/// hundreds of megabytes of report when every hit was kept. The erasure does not depend on
+/// the kept hits being all of them: it re-reads and re-matches each setting whole.
+pub const MAX_HITS_PER_SETTING: usize = 100;
+
+/// The hits of one setting to keep, in their order, and how many were left out: the first hit
+/// of each distinct `kind` (identifier, and whether a possible match) always, so that every
+/// identifier found in the setting, and whether an exact match is among them, is still known
+/// (the erasure plan and a batch's split depend on it); then the others in order up to `cap`.
+pub fn keep_hits<H, K: Eq + std::hash::Hash>(
+    hits: Vec<H>,
+    kind: impl Fn(&H) -> K,
+    cap: usize,
+) -> (Vec<H>, u64) {
+    let total = hits.len();
+    if total <= cap {
+        return (hits, 0);
+    }
+    let mut seen = HashSet::new();
+    let mut keep: Vec<bool> = hits.iter().map(|h| seen.insert(kind(h))).collect();
+    let mut kept = keep.iter().filter(|k| **k).count();
+    for k in keep.iter_mut() {
+        if kept >= cap {
+            break;
+        }
+        if !*k {
+            *k = true;
+            kept += 1;
+        }
+    }
+    let hits: Vec<H> = hits
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(h, k)| k.then_some(h))
+        .collect();
+    let more = (total - hits.len()) as u64;
+    (hits, more)
+}
+
 struct Collected {
     found: Vec<Found>,
+    more_hits: BTreeMap<ValueKey, u64>,
     warnings: BTreeMap<String, u64>,
     values: BTreeMap<ValueKey, String>,
     totals: MatchTotals,
@@ -67,6 +109,7 @@ impl Collected {
     fn new(max_listed: usize, every_copy: bool) -> Self {
         Collected {
             found: Vec::new(),
+            more_hits: BTreeMap::new(),
             warnings: BTreeMap::new(),
             values: BTreeMap::new(),
             totals: MatchTotals::default(),
@@ -97,6 +140,15 @@ impl Collected {
         }
         h.write(column.unwrap_or_default().as_bytes());
         h.finish()
+    }
+
+    /// Records that a listed setting held `more` hits beyond those kept. Another copy of the
+    /// row (every-copy scans) keeps the larger count.
+    fn more_hits(&mut self, key: ValueKey, more: u64) {
+        if more > 0 {
+            let n = self.more_hits.entry(key).or_default();
+            *n = (*n).max(more);
+        }
     }
 
     /// Counts one matching setting (or deep row column) with `hits` hits, owned by `agent`;
@@ -231,9 +283,11 @@ pub async fn search(
     collected.found.dedup();
     collected.totals.agents = collected.agents.len() as u64;
     if collected.totals.settings == collected.totals.listed_settings {
-        collected.totals.hits = collected.found.len() as u64;
+        collected.totals.hits =
+            collected.found.len() as u64 + collected.more_hits.values().sum::<u64>();
     }
     outcome.found = collected.found;
+    outcome.more_hits = collected.more_hits;
     outcome.totals = collected.totals;
     outcome.warnings = collected.warnings;
     outcome.values = collected.values;
@@ -305,17 +359,24 @@ fn layout_handler(
         }
         let loc = bound.locate(row);
         let row_key = row_key(row, &key_index);
+        let value_key = ValueKey {
+            table: table_name.clone(),
+            row_key: row_key.clone(),
+            column: None,
+        };
+        let (hits, more) = keep_hits(
+            m.hits,
+            |h| (h.identifier, h.variant.is_possible()),
+            MAX_HITS_PER_SETTING,
+        );
         if capture_values {
             c.values.insert(
-                ValueKey {
-                    table: table_name.clone(),
-                    row_key: row_key.clone(),
-                    column: None,
-                },
+                value_key.clone(),
                 String::from_utf8_lossy(value).into_owned(),
             );
         }
-        for hit in m.hits {
+        c.more_hits(value_key, more);
+        for hit in hits {
             c.found.push(Found {
                 table: table_name.clone(),
                 owner_type: if contact_center {
@@ -379,17 +440,24 @@ fn deep_handler(
                 continue;
             }
             let row_key = row_key(row, &key_index);
+            let value_key = ValueKey {
+                table: table_name.clone(),
+                row_key: row_key.clone(),
+                column: Some(column.clone()),
+            };
+            let (hits, more) = keep_hits(
+                m.hits,
+                |h| (h.identifier, h.variant.is_possible()),
+                MAX_HITS_PER_SETTING,
+            );
             if capture_values {
                 c.values.insert(
-                    ValueKey {
-                        table: table_name.clone(),
-                        row_key: row_key.clone(),
-                        column: Some(column.clone()),
-                    },
+                    value_key.clone(),
                     String::from_utf8_lossy(value).into_owned(),
                 );
             }
-            for hit in m.hits {
+            c.more_hits(value_key, more);
+            for hit in hits {
                 c.found.push(Found {
                     table: table_name.clone(),
                     owner_type: OwnerType::Unknown,
@@ -426,6 +494,90 @@ mod tests {
     use super::*;
     use forgetme_matcher::{parse_identifier, ParseOptions};
     use forgetme_scanner::layout::Layout;
+
+    /// The hits of one setting to keep: the first of each identifier and kind whatever their
+    /// place, then the others in order, up to the cap.
+    #[test]
+    fn kept_hits_hold_every_identifier_and_kind_and_count_the_rest() {
+        // (identifier, possible): 54,999 possible hits of #0, then one exact hit of #0 and
+        // one hit of #1, both past the cap.
+        let mut hits: Vec<(usize, bool)> = vec![(0, true); 54_999];
+        hits.push((0, false));
+        hits.push((1, true));
+        let (kept, more) = keep_hits(hits, |h| *h, MAX_HITS_PER_SETTING);
+        assert_eq!(kept.len(), MAX_HITS_PER_SETTING);
+        assert_eq!(more, 55_001 - MAX_HITS_PER_SETTING as u64);
+        assert!(kept.contains(&(0, false)), "the exact match is kept");
+        assert!(kept.contains(&(1, true)), "the other identifier is kept");
+        let (kept, more) = keep_hits(vec![(0, false); 7], |h| *h, MAX_HITS_PER_SETTING);
+        assert_eq!((kept.len(), more), (7, 0));
+    }
+
+    /// A setting holding the address 55,000 times: 100 hits kept, 54,900 counted; the totals
+    /// count them all.
+    #[test]
+    fn a_setting_holding_an_address_55000_times_keeps_100_hits_and_counts_the_rest() {
+        let layout = Layout::reference();
+        let table = &layout.tables[0];
+        let plan = SearchPlan {
+            keyspace: "ks",
+            layout_tables: &layout.tables,
+            group: None,
+            deep: false,
+            scan_only: false,
+            scan: ScanOptions::default(),
+            consistency_name: "LOCAL_ONE",
+            capture_values: false,
+            max_listed: DEFAULT_MAX_LISTED,
+        };
+        let matcher = Arc::new(Matcher::new(
+            vec![parse_identifier("john.smith@pizza.com", &ParseOptions::default()).unwrap()],
+            None,
+        ));
+        let collected = Arc::new(Mutex::new(Collected::new(10, false)));
+        let key_index: Vec<(String, usize)> = ["owner_id", "group_name", "setting_key"]
+            .iter()
+            .map(|c| {
+                let i = table.columns().iter().position(|x| x == c).unwrap();
+                (c.to_string(), i)
+            })
+            .collect();
+        let handler = layout_handler(
+            &TableName::new("ks", "settings"),
+            table,
+            key_index,
+            &plan,
+            matcher,
+            collected.clone(),
+        );
+        let copies = vec!["\"john.smith@pizza.com\""; 55_000].join(",");
+        let value = format!(r#"{{"id":"fav-1","emailAddresses":[{copies}]}}"#);
+        let owner = b"0123456789abcdef0123456789abcdef".as_slice();
+        let mut columns: Vec<Option<&[u8]>> = vec![None; table.columns().len()];
+        for (name, bytes) in [
+            ("owner_id", owner),
+            (
+                "group_name",
+                b"interaction-workspace-personal-favorites".as_slice(),
+            ),
+            ("setting_key", b"fav-1".as_slice()),
+            ("value", value.as_bytes()),
+        ] {
+            let i = table.columns().iter().position(|x| x == name).unwrap();
+            columns[i] = Some(bytes);
+        }
+        handler(&RowView::new(&columns));
+
+        let c = lock(&collected);
+        assert_eq!(c.found.len(), MAX_HITS_PER_SETTING);
+        assert_eq!(c.totals.hits, 55_000);
+        assert_eq!(c.totals.settings, 1);
+        assert_eq!(
+            c.more_hits.values().copied().collect::<Vec<_>>(),
+            [55_000 - MAX_HITS_PER_SETTING as u64]
+        );
+        assert_eq!(c.more_hits.keys().next().unwrap(), &c.found[0].value_key());
+    }
 
     /// A row callback that panicked while holding the collector poisons its lock. The other
     /// splits' callbacks still record their hits, and the search can still hand them over.

@@ -32,6 +32,10 @@ pub enum HeaderError {
     /// `--gws` is not an http(s) URL.
     #[error("--gws must be an http:// or https:// URL such as http://127.0.0.1:8090 ({0})")]
     BadUrl(String),
+    /// `--gws` carries a query (`?apikey=...`) or a fragment (`#...`): a base URL has no use for
+    /// either, and whatever they hold would reach the audit log and error messages.
+    #[error("--gws must be GWS's base URL only (scheme, host, port and path, e.g. https://gws-api-host:8099), without a query (?...) or fragment (#...), which is neither used nor repeated here: a key or token that a gateway in front of GWS needs goes in a header, e.g. --gws_additional_headers '{{\"X-Api-Key\": \"...\"}}'")]
+    QueryOrFragment,
     /// `--gws` carries a user name or password.
     #[error("--gws must not hold a user name or password (user:password@host): give the user with --gws_username and the password with --gws-password-file FILE, the GWS_PASSWORD environment variable or the prompt")]
     Userinfo,
@@ -151,6 +155,9 @@ pub fn parse_gws_url(s: &str) -> Result<Url, HeaderError> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(HeaderError::Userinfo);
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(HeaderError::QueryOrFragment);
     }
     let mut url = url;
     let path = url
@@ -349,6 +356,18 @@ mod tests {
             let err = parse_gws_url(with_userinfo).unwrap_err();
             assert_eq!(err, HeaderError::Userinfo);
             assert!(!err.to_string().contains("hunter2"));
+        }
+        for with_query in [
+            "https://gws:8099/?apikey=hunter2",
+            "https://gws:8099?apikey=hunter2",
+            "https://gws:8099/api/v2?token=hunter2#x",
+            "https://gws:8099/#hunter2",
+            "https://gws:8099/?",
+        ] {
+            let err = parse_gws_url(with_query).unwrap_err();
+            assert_eq!(err, HeaderError::QueryOrFragment, "{with_query}");
+            assert!(!err.to_string().contains("hunter2"));
+            assert!(err.to_string().contains("--gws_additional_headers"));
         }
     }
 }

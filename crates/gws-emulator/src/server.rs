@@ -141,6 +141,12 @@ impl RunningEmulator {
         &self.faults
     }
 
+    /// The `JSESSIONID` value and CSRF token of every session the server holds (tests check
+    /// that no client output holds them).
+    pub fn session_secrets(&self) -> Vec<(String, String)> {
+        self.state.sessions.secrets()
+    }
+
     /// Number of sessions the server holds.
     pub fn session_count(&self) -> usize {
         self.state.sessions.len()

@@ -126,6 +126,15 @@ impl Sessions {
         self.map.lock().expect("sessions lock").clear();
     }
 
+    /// The id and CSRF token of every session held, for tests that prove a client never
+    /// prints them (either one, replayed, acts as the session's user).
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        let map = self.map.lock().expect("sessions lock");
+        map.values()
+            .map(|s| (s.id.clone(), s.csrf_token.clone()))
+            .collect()
+    }
+
     /// Number of sessions held (live or not yet swept).
     pub fn len(&self) -> usize {
         self.map.lock().expect("sessions lock").len()
