@@ -112,6 +112,11 @@ pub struct Location {
     pub action: String,
     /// Entries removed, for `rewritten`.
     pub removed_paths: Vec<String>,
+    /// For a setting this run left holding the subject (`needs_review`, `not_erased`,
+    /// `failed`): why, and who must act, in plain words without values. Absent otherwise
+    /// (and in receipts written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_do: Option<String>,
     /// The row's primary key (column, hex bytes), to read it again; `None` when the key holds
     /// an identifier.
     pub row_key: Option<Vec<(String, String)>>,
@@ -234,6 +239,9 @@ fn render_fields(r: &Receipt) -> String {
                 format!(" (removed {})", p(&l.removed_paths.join(", ")))
             }
         );
+        if let Some(to_do) = &l.to_do {
+            let _ = writeln!(t, "    to do: {}", p(to_do));
+        }
     }
     let v = &r.verification;
     if v.collateral_damage > 0 {

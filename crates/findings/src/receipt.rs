@@ -144,6 +144,17 @@ fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &Audit
             Outcome::Rewritten { removed } => removed.clone(),
             _ => Vec::new(),
         },
+        to_do: match outcome {
+            Outcome::NeedsReview { reason, records } => Some(format!(
+                "{reason} (records {}); the subject's data is still in this setting",
+                records.join(", ")
+            )),
+            Outcome::NotErased { reason, .. } => Some(format!(
+                "{reason}; the Cassandra operator must remove the row (the run's report has the statement)"
+            )),
+            Outcome::Failed(e) => Some(format!("the change failed ({e}); run the cleanup again")),
+            _ => None,
+        },
         row_key: (!personal_key).then(|| {
             t.row_key
                 .iter()
