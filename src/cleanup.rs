@@ -153,6 +153,20 @@ pub async fn run(
             ctx.names,
             ctx.gws.base_url().as_str(),
             ctx.matcher.identifiers(),
+            &|t: &SettingTarget| {
+                let key = forgetme_findings::found::ValueKey {
+                    table: t.table.clone(),
+                    row_key: t.row_key.clone(),
+                    column: None,
+                };
+                forgetme_findings::erasure_plan::preview(
+                    t,
+                    outcome.values.get(&key).map(String::as_str),
+                    ctx.matcher,
+                    ctx.other_requests,
+                    ctx.options,
+                )
+            },
         )
     {
         eprintln!("Nothing erased: not confirmed.");
@@ -263,6 +277,7 @@ pub fn confirm(
     names: &UserNames,
     gws: &str,
     ids: &[Identifier],
+    preview: &dyn Fn(&SettingTarget) -> forgetme_findings::erasure_plan::Preview,
 ) -> bool {
     let mut err = std::io::stderr().lock();
     let show_identifiers = std::io::stderr().is_terminal();
@@ -283,12 +298,13 @@ pub fn confirm(
     }
     for t in targets {
         let line = format!(
-            "  {}  group {}  setting {}  (found at {}; {} match)",
+            "  {}  group {}  setting {}  (found at {}; {} match): {}",
             owner(t, names),
             printable(&t.group),
             printable(&t.setting_key),
             printable(&t.json_paths.join(", ")),
-            if t.possible { "possible" } else { "exact" }
+            if t.possible { "possible" } else { "exact" },
+            printable(&preview(t).describe())
         );
         let _ = writeln!(err, "{}", crate::report::terminal_safe(&line));
     }
@@ -307,7 +323,7 @@ pub fn confirm(
     );
     let _ = writeln!(
         err,
-        "Each setting is read again first; an entry of a list of contacts is removed alone, anything else deletes the whole setting."
+        "Each setting is read again first and planned again: the subject's contact record goes (a favorite card is the whole setting; one entry of a list, one member of a category), and a record that also holds other people's records is not changed (needs review)."
     );
     if !std::io::stdin().is_terminal() {
         return false;

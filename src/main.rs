@@ -227,7 +227,8 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         scan_only: args.scan_only,
         // A batch keeps the values it matched: each request matches them again with its own
         // identifiers (forgetme_findings::requests::rematch).
-        capture_values: args.export.is_some() || inputs.batch.is_some(),
+        // A cleanup keeps them too: its confirmation says what each change will remove.
+        capture_values: args.export.is_some() || inputs.batch.is_some() || args.cleanup,
         // An erasure plan allowed N settings must be able to see N settings.
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(DEFAULT_MAX_LISTED)

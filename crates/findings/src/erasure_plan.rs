@@ -18,6 +18,110 @@ pub const DEFAULT_MAX_SETTINGS: usize = 500;
 /// See [`DEFAULT_MAX_SETTINGS`].
 pub const DEFAULT_MAX_AGENTS: usize = 50;
 
+/// What the erasure of one target is expected to do, from the text the scan read: shown
+/// before the question, so the operator sees what goes and what will not be changed. The
+/// erasure plans again from GWS's answer just before the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preview {
+    /// The whole setting goes, with `also_removes` identifier-shaped texts of the same record
+    /// that are not the subject's identifiers.
+    DeleteSetting {
+        /// See [`forgetme_matcher::ErasurePlan::DeleteSetting`].
+        also_removes: usize,
+    },
+    /// These records are cut out of the setting.
+    CutRecords {
+        /// The records (paths, identifier-shaped keys redacted).
+        records: Vec<String>,
+        /// See [`forgetme_matcher::ErasurePlan::DeleteSetting`].
+        also_removes: usize,
+    },
+    /// Nothing will be changed: a person must decide.
+    NeedsReview {
+        /// Why and what to do.
+        reason: String,
+    },
+    /// The scan's text was not kept or is not readable here; the erasure decides.
+    Unknown,
+}
+
+/// The expected erasure of `target`, from the stored text the scan read (`None` when it was
+/// not kept). The group's key attribute is the setting's top-level member whose value is the
+/// setting key.
+pub fn preview(
+    target: &SettingTarget,
+    stored: Option<&str>,
+    matcher: &forgetme_matcher::Matcher,
+    other_requests: Option<&forgetme_matcher::Matcher>,
+    options: forgetme_matcher::ErasureOptions,
+) -> Preview {
+    use forgetme_matcher::{plan_erasure, redacted_path, ErasurePlan, PlanContext};
+    let Some(text) = stored else {
+        return Preview::Unknown;
+    };
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Preview::Unknown;
+    };
+    let key_attribute = top.iter().find_map(|(k, v)| {
+        let as_key = match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        (as_key.as_deref() == Some(target.setting_key.as_str())).then(|| k.clone())
+    });
+    let Some(key_attribute) = key_attribute else {
+        return Preview::Unknown;
+    };
+    let context = PlanContext {
+        key_attribute: &key_attribute,
+        matcher,
+        other_requests,
+        options,
+    };
+    match plan_erasure(text, &context) {
+        ErasurePlan::NoMatch => Preview::Unknown,
+        ErasurePlan::DeleteSetting { also_removes } => Preview::DeleteSetting { also_removes },
+        ErasurePlan::RewriteSetting {
+            removed,
+            also_removes,
+            ..
+        } => Preview::CutRecords {
+            records: removed.iter().map(redacted_path).collect(),
+            also_removes,
+        },
+        ErasurePlan::NeedsReview { reason, .. } => Preview::NeedsReview {
+            reason: reason.explain(),
+        },
+    }
+}
+
+impl Preview {
+    /// In plain words, for the confirmation list.
+    pub fn describe(&self) -> String {
+        let also = |n: usize| {
+            if n == 0 {
+                String::new()
+            } else {
+                format!(", also removes {n} other e-mail address(es) or phone number(s) of the same record")
+            }
+        };
+        match self {
+            Preview::DeleteSetting { also_removes } => {
+                format!("deletes the whole setting{}", also(*also_removes))
+            }
+            Preview::CutRecords {
+                records,
+                also_removes,
+            } => format!("removes {}{}", records.join(", "), also(*also_removes)),
+            Preview::NeedsReview { reason } => {
+                format!("NEEDS REVIEW, will not be changed: {reason}")
+            }
+            Preview::Unknown => "planned again from GWS's answer".to_string(),
+        }
+    }
+}
+
 /// How large an erasure plan is, shown before anything changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlanSize {
@@ -249,5 +353,43 @@ mod tests {
         let mut h = hit(Some("a1"), "fav-1", "$.email", 0);
         h.table = TableName::new("sipfs", "not_a_settings_table");
         assert!(targets(&[h], &Layout::reference(), false).is_empty());
+    }
+
+    #[test]
+    fn the_preview_says_what_goes_with_the_record_and_what_will_not_be_changed() {
+        use forgetme_matcher::{parse_identifier, ErasureOptions, Matcher, ParseOptions};
+        let m = Matcher::new(
+            vec![parse_identifier("zed@example.net", &ParseOptions::default()).unwrap()],
+            None,
+        );
+        let target = |key: &str| {
+            let mut t = targets(
+                &[hit(Some("u1"), key, "$.entries[0].email", 0)],
+                &Layout::reference(),
+                false,
+            )
+            .remove(0);
+            t.setting_key = key.into();
+            t
+        };
+        let card = r#"{"name":"zed-card","entries":[{"displayName":"Zed","email":"zed@example.net","mobile":"+1 555 010 3333"}]}"#;
+        assert_eq!(
+            preview(&target("zed-card"), Some(card), &m, None, ErasureOptions::default()).describe(),
+            "removes $.entries[0], also removes 1 other e-mail address(es) or phone number(s) of the same record"
+        );
+        let shared = r#"{"name":"shared","entries":[{"displayName":"Zed","email":"zed@example.net","related":[{"name":"Ann","email":"ann@example.org"}]}]}"#;
+        assert!(preview(
+            &target("shared"),
+            Some(shared),
+            &m,
+            None,
+            ErasureOptions::default()
+        )
+        .describe()
+        .starts_with("NEEDS REVIEW, will not be changed: "));
+        assert_eq!(
+            preview(&target("shared"), None, &m, None, ErasureOptions::default()),
+            Preview::Unknown
+        );
     }
 }
