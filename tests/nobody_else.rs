@@ -182,3 +182,45 @@ async fn a_writer_that_puts_the_subject_back_after_the_rewrite_is_seen_and_undon
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_requests_of_a_batch_each_take_their_own_entry_and_never_a_shared_one() {
+    let s = seeded("nobody_batch").await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_setting(
+        &s,
+        "calls",
+        r#"{"name":"calls","entries":[{"displayName":"Zed","email":"zed.subject@example.net"},{"displayName":"Ann","email":"ann.lee@customer.test"},{"displayName":"Bo","email":"bo@example.org"}]}"#,
+    )
+    .await;
+    let together = r#"{"name":"together","entries":[{"displayName":"Zed","email":"zed.subject@example.net","cc":"ann.lee@customer.test"},{"displayName":"Bo","email":"bo@example.org"}]}"#;
+    let shared = write_setting(&s, "together", together).await;
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id":"DSR-A","identifiers":["zed.subject@example.net"],"action":"erase"}"#,
+            r#"{"id":"DSR-B","identifiers":["ann.lee@customer.test"],"action":"erase"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let mut args = cleanup_args(&s, dir.path(), &["--group_name", RECENTS]);
+    args.extend(strings(&[
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        dir.path().join("answers").to_str().unwrap(),
+    ]));
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    // The shared entry holds both requesters: neither request erases it alone.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let after = dump(&s.keyspace).await;
+    assert_eq!(
+        after[&list],
+        r#"{"name":"calls","entries":[{"displayName":"Bo","email":"bo@example.org"}]}"#
+    );
+    assert_eq!(after[&shared], together, "a shared entry must stay for review");
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
