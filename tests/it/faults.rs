@@ -8,7 +8,6 @@
 //! restores), so these tests are not flaky. The shared node itself is never stopped: other
 //! tests run against it at the same time.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -16,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use gws_emulator::{Fault, FaultRule, RandomFaults, RequestFilter};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

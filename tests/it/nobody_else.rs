@@ -3,11 +3,10 @@
 //! unit tests and its generated-case oracle (crates/matcher) cover the shapes; these check
 //! that what reaches Cassandra is exactly the stored text without the subject's record.
 
-mod common;
 
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use gws_emulator::{Fault, FaultRule};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

@@ -2,9 +2,8 @@
 //! scripts/cassandra, FORGETME_CASSANDRA_AUTH): password from the environment or a file, and a
 //! clear error for a wrong one.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use scylla::client::session_builder::SessionBuilder;
 
 fn auth_addr() -> String {

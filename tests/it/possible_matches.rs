@@ -7,9 +7,8 @@
 //! - a setting whose duplicate key hides the identifier from a last-key-wins parser is
 //!   erasable, and `--erase setting` deletes it.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

@@ -6,12 +6,11 @@
 //! (`apt-get install -y chromium` on Debian). `FORGETME_SKIP_BROWSER=1` skips the browser
 //! checks on a developer's machine; `FORGETME_CHROMIUM` names another binary.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/subject-copy.toml");

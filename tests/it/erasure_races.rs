@@ -2,9 +2,8 @@
 //! stage: a setting changed between scan and cleanup, a setting already gone, and a GWS
 //! session that expires mid-run.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{erase_all, verify_targets, Eraser, Outcome, SettingTarget};
 use forgetme_matcher::{parse_identifier, ErasureOptions, Matcher, ParseOptions};

@@ -10,12 +10,11 @@
 //! answers there and are skipped with a message otherwise, except in CI (`CI=true`), where they
 //! fail.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 

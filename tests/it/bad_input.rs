@@ -1,9 +1,8 @@
 //! Bad input: exit 2, a message that says how to fix it, and nothing read. These runs point at
 //! a port where nothing listens, so any attempt to connect would show up as exit 4.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 fn dead_port_args() -> Vec<String> {
     strings(&["--cass_hostname", "127.0.0.1", "--cass_port", "1"])

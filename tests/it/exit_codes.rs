@@ -1,9 +1,8 @@
 //! What a script sees: a distinct exit code for each way a run stops, and with
 //! `--format json` always one JSON document on stdout, an error included.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A local port where nothing listens (bound, then released).

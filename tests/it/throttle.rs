@@ -2,11 +2,10 @@
 //! known takes at least the time the cap implies, finds exactly what an unthrottled scan finds,
 //! and a cap of zero is refused before anything is read.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 async fn search_json(keyspace: &str, extra: &[&str]) -> (Run, Duration) {

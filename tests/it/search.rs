@@ -1,9 +1,8 @@
 //! The search half against the real node: every matching rule, both recent-contact shapes,
 //! group filtering, deep scans, custom layouts, many identifiers, and a dead node.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 async fn search_json(keyspace: &str, extra: &[&str]) -> Run {

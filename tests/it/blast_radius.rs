@@ -5,9 +5,8 @@
 //! - newlines, terminal escapes and bidirectional overrides in stored keys never reach a
 //!   human-readable output raw: the text report, the cleanup lines, the receipt's copy.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

@@ -8,12 +8,11 @@
 //! - A contact written back under a new key during the erasure is found by the verification,
 //!   which re-scans the whole group.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use gws_emulator::{Fault, FaultRule};
 use serde_json::{json, Value};
 

@@ -3,9 +3,8 @@
 //! reference travels into the log and the receipt, and a cleanup that erased nothing still
 //! leaves a receipt saying so.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

@@ -4,7 +4,6 @@
 //! than a JSON parser allows. The real node and the emulator, with a small hostile proxy
 //! in front of the emulator where GWS itself has to misbehave.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;

@@ -1,12 +1,11 @@
 //! The files a run writes: checked before anything is read, created private and atomically,
 //! never through a symlink, and a receipt never replaced.
 
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
 

@@ -1,10 +1,9 @@
 //! Art. 15 access exports and Art. 17 erasure receipts against the real node and emulator.
 
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

@@ -1,9 +1,8 @@
 //! The interactive path, on a real pseudo-terminal: the GWS password asked for without echo,
 //! the list of settings to erase, and the typed confirmation.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 /// Drives the binary on a pty with Python's standard library: answers the password prompt
 /// and the confirmation, and prints everything the terminal showed.

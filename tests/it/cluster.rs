@@ -8,13 +8,12 @@
 //! sets it). Without it the tests are skipped with a message, except in CI (`CI=true`), where
 //! they fail.
 
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{agent_places, expected_after, strings, Key, Run, Seeded};
+use crate::common::{agent_places, expected_after, strings, Key, Run, Seeded};
 use futures::{StreamExt, TryStreamExt};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
@@ -261,7 +260,7 @@ fn tool_args(ks: &str, hosts: &str, port: &str, extra: &[&str]) -> Vec<String> {
 const ALL_HOSTS: &str = "127.0.0.1,127.0.0.2,127.0.0.3";
 
 async fn scan(ks: &str, port: &str, extra: &[&str]) -> (Run, Value) {
-    let run = common::forget_me(&tool_args(ks, ALL_HOSTS, port, extra)).await;
+    let run = crate::common::forget_me(&tool_args(ks, ALL_HOSTS, port, extra)).await;
     let doc = run.json();
     (run, doc)
 }
@@ -331,7 +330,7 @@ async fn one_local_node_down_the_scan_completes_with_the_same_match_set() {
 
     let down = Down::stop("node2");
     // The dead node is the first contact point: not fatal.
-    let run = common::forget_me(&tool_args(
+    let run = crate::common::forget_me(&tool_args(
         &ks,
         "127.0.0.2,127.0.0.1",
         &port,
@@ -384,7 +383,7 @@ async fn a_node_killed_during_the_scan_its_splits_are_retried_elsewhere() {
             "500",
         ],
     );
-    let scan = tokio::spawn(async move { common::forget_me(&args).await });
+    let scan = tokio::spawn(async move { crate::common::forget_me(&args).await });
     tokio::time::sleep(Duration::from_millis(8000)).await;
     assert!(
         !scan.is_finished(),
@@ -446,7 +445,7 @@ async fn every_replica_of_some_ranges_down_exit_1_and_the_ranges_listed() {
 
     let down = Down::stop("node2");
     for copies in ["one", "every"] {
-        let run = common::forget_me(&{
+        let run = crate::common::forget_me(&{
             let mut a = tool_args(
                 &ks,
                 ALL_HOSTS,
@@ -595,7 +594,7 @@ fn as_json(m: BTreeMap<Key, String>) -> BTreeMap<Key, Value> {
 }
 
 fn cleanup_args(s: &Seeded, port: &str, dir: &Path, subject: usize, extra: &[&str]) -> Vec<String> {
-    let sub = &common::subjects()[subject];
+    let sub = &crate::common::subjects()[subject];
     let mut args = strings(&[
         "--cass_keyspace",
         &s.keyspace,
@@ -650,7 +649,7 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
     let emulator = gws_emulator::start(config)
         .await
         .expect("emulator on the cluster");
-    let data = testkit::seed_small(&emulator, &common::subjects()).await;
+    let data = testkit::seed_small(&emulator, &crate::common::subjects()).await;
     let seeded = Seeded {
         keyspace: ks.clone(),
         emulator,
@@ -664,7 +663,7 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
     let before = dump(&cql, &ks, Consistency::Quorum).await;
     let places = agent_places(&seeded);
     let want = expected_after(&before, &places);
-    let run = common::forget_me_env(
+    let run = crate::common::forget_me_env(
         &cleanup_args(
             &seeded,
             &port,
@@ -695,7 +694,7 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
     // made, and nothing is claimed verified.
     let before1 = dump(&cql, &ks, Consistency::Quorum).await;
     let want1 = as_json(before1);
-    let run = common::forget_me_env(
+    let run = crate::common::forget_me_env(
         &cleanup_args(
             &seeded,
             &port,
@@ -741,7 +740,7 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
         a
     };
     // While node3 is down, every copy cannot be read: NOT CLEAN, with what to do.
-    let run = common::forget_me(&recheck(&[])).await;
+    let run = crate::common::forget_me(&recheck(&[])).await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("UNREADABLE"), "{}", run.stdout);
     assert!(run.stdout.contains("nodetool repair"), "{}", run.stdout);
@@ -764,12 +763,12 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
 
     // The re-check reads every copy at ALL: the newest write wins (clean), and Cassandra's
     // blocking read repair brings node3's copy of each location up to date.
-    let run = common::forget_me(&recheck(&[])).await;
+    let run = crate::common::forget_me(&recheck(&[])).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("re-read at ALL"), "{}", run.stdout);
     assert!(run.stdout.contains("no copy holds"), "{}", run.stdout);
     let repaired = as_json(dump(&dc2, &ks, Consistency::LocalOne).await);
-    let touched = common::touched(&places);
+    let touched = crate::common::touched(&places);
     for key in &touched {
         assert_eq!(
             repaired.get(key),
@@ -779,7 +778,7 @@ async fn cleanup_with_a_node_down_then_repair_and_the_receipt_recheck_tells_the_
     }
 
     cluster_script(&["nodetool", "node3", "repair", "--full", &ks]);
-    let run = common::forget_me(&recheck(&[])).await;
+    let run = crate::common::forget_me(&recheck(&[])).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("no copy holds"), "{}", run.stdout);
     // Every copy now holds exactly what a QUORUM read shows.

@@ -2,9 +2,8 @@
 //! subject's data goes, everything else stays byte for byte, and the audit log proves it
 //! without holding the identifier.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);

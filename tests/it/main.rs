@@ -1,0 +1,33 @@
+//! The integration tests of `gdpr_forget_me`, in one test binary (as ripgrep keeps its own):
+//! the real binary against real Cassandra nodes and the GWS emulator. One binary links once;
+//! the suites it replaced linked the whole dependency graph two dozen times.
+//!
+//! Each module is one suite, run alone with `scripts/test --test it NAME::` (e.g.
+//! `scripts/test --test it cleanup::`). `common` holds the helpers they share.
+
+mod common;
+
+mod bad_input;
+mod blast_radius;
+mod cassandra_auth;
+mod cassandra_tls;
+mod cleanup;
+mod cluster;
+mod collateral;
+mod erasure_races;
+mod evidence;
+mod exit_codes;
+mod faults;
+mod hostile_gws;
+mod ledger;
+mod nobody_else;
+mod output_files;
+mod possible_matches;
+mod proof_location;
+mod release_info;
+mod requests_batch;
+mod search;
+mod security;
+mod subject_copy;
+mod terminal;
+mod throttle;
