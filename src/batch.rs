@@ -228,7 +228,13 @@ async fn answer_one(
             let t = tally(&results);
             erased_ok = succeeded(&results, &verification);
             let mut text = Vec::new();
-            let _ = cleanup::write_text(&mut text, &results, &verification, ctx.names);
+            let _ = cleanup::write_text(
+                &mut text,
+                &results,
+                &verification,
+                ctx.names,
+                part.complete(),
+            );
             write_bytes(
                 &folder.join("erasure.txt"),
                 report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes(),
@@ -239,7 +245,11 @@ async fn answer_one(
                 t.erased,
                 t.not_erased,
                 t.failed,
-                if verification.verified() {
+                if forgetme_findings::erasure_plan::erasure_verified(
+                    &results,
+                    &verification,
+                    part.complete(),
+                ) {
                     "verified"
                 } else {
                     "NOT verified"

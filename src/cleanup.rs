@@ -231,7 +231,9 @@ pub async fn run(
                     not_erased: t.not_erased,
                     needs_review: t.needs_review,
                     failed: t.failed,
-                    verified: v.verified(),
+                    verified: forgetme_findings::erasure_plan::erasure_verified(
+                        results, v, complete,
+                    ),
                 }),
                 collateral_damage: Some(t.collateral_damage),
                 changed_meanwhile: Some(t.changed_meanwhile),
@@ -343,6 +345,7 @@ pub fn write_text(
     results: &[SettingResult],
     verification: &Verification,
     names: &UserNames,
+    scan_complete: bool,
 ) -> std::io::Result<()> {
     use forgetme_cleanup::Outcome;
     writeln!(out)?;
@@ -421,20 +424,33 @@ pub fn write_text(
             s.collateral_damage
         )?;
     }
-    if verification.verified() {
+    if forgetme_findings::erasure_plan::erasure_verified(results, verification, scan_complete) {
         writeln!(
             out,
             "Verified: {} group(s) re-scanned from Cassandra ({} setting(s)); none holds the identifier(s).",
             verification.partitions, verification.rows
         )?;
     } else {
-        writeln!(
-            out,
-            "NOT VERIFIED: {} setting(s) still hold an identifier, {} other setting(s) of the same groups hold it, {} could not be read.",
-            verification.still_matching.len(),
-            verification.elsewhere.len(),
-            verification.unreadable.len()
-        )?;
+        if verification.verified() {
+            // The re-scan was clean, and something else stands in the way of "verified".
+            writeln!(
+                out,
+                "NOT VERIFIED: the re-scan of the touched groups found nothing, but {}.",
+                if !scan_complete {
+                    "the search missed token ranges, so data may sit where it did not look"
+                } else {
+                    "a change failed, needs review, or damaged other settings (see above)"
+                }
+            )?;
+        } else {
+            writeln!(
+                out,
+                "NOT VERIFIED: {} setting(s) still hold an identifier, {} other setting(s) of the same groups hold it, {} could not be read.",
+                verification.still_matching.len(),
+                verification.elsewhere.len(),
+                verification.unreadable.len()
+            )?;
+        }
         for (i, e) in &verification.unreadable {
             writeln!(
                 out,
@@ -469,7 +485,11 @@ pub fn write_text(
 }
 
 /// The `cleanup` object of the JSON report.
-pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value {
+pub fn to_json(
+    results: &[SettingResult],
+    verification: &Verification,
+    scan_complete: bool,
+) -> Value {
     let s = tally(results);
     json!({
         "erased": s.erased,
@@ -479,7 +499,7 @@ pub fn to_json(results: &[SettingResult], verification: &Verification) -> Value 
         "failed": s.failed,
         "collateral_damage": s.collateral_damage,
         "changed_meanwhile": s.changed_meanwhile,
-        "verified": verification.verified(),
+        "verified": forgetme_findings::erasure_plan::erasure_verified(results, verification, scan_complete),
         "verification": {
             "partitions": verification.partitions,
             "rows": verification.rows,

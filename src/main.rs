@@ -478,7 +478,7 @@ fn print_report(
             )
             .and_then(|_| match cleanup_done {
                 Some((results, verification)) => {
-                    cleanup::write_text(&mut text, results, verification, names)
+                    cleanup::write_text(&mut text, results, verification, names, outcome.complete())
                 }
                 None => match refused {
                     Some(size) => writeln!(
@@ -501,7 +501,7 @@ fn print_report(
         Format::Json => {
             let mut doc = report::to_json(outcome, &inputs.identifiers, names);
             if let Some((results, verification)) = cleanup_done {
-                doc["cleanup"] = cleanup::to_json(results, verification);
+                doc["cleanup"] = cleanup::to_json(results, verification, outcome.complete());
             } else if let Some(size) = refused {
                 doc["cleanup"] = serde_json::json!({
                     "refused": "too_large",
@@ -511,7 +511,8 @@ fn print_report(
                     "erased": 0,
                 });
             } else if args.cleanup {
-                doc["cleanup"] = cleanup::to_json(&[], &Verification::default());
+                doc["cleanup"] =
+                    cleanup::to_json(&[], &Verification::default(), outcome.complete());
                 if declined {
                     doc["cleanup"]["declined"] = serde_json::Value::Bool(true);
                 }

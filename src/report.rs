@@ -314,7 +314,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
         "coverage": {
             "copies": outcome.coverage.copies.as_str(),
             "consistency": match outcome.coverage.copies {
-                Copies::Every => "ONE",
+                Copies::Every => "ALL",
                 Copies::One => outcome.coverage.consistency.as_str(),
             },
             "local_dc": outcome.coverage.local_dc,

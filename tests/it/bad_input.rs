@@ -1,7 +1,6 @@
 //! Bad input: exit 2, a message that says how to fix it, and nothing read. These runs point at
 //! a port where nothing listens, so any attempt to connect would show up as exit 4.
 
-
 use crate::common::*;
 
 fn dead_port_args() -> Vec<String> {

@@ -5,7 +5,6 @@
 //! - newlines, terminal escapes and bidirectional overrides in stored keys never reach a
 //!   human-readable output raw: the text report, the cleanup lines, the receipt's copy.
 
-
 use crate::common::*;
 use serde_json::{json, Value};
 

@@ -2,7 +2,6 @@
 //! scripts/cassandra, FORGETME_CASSANDRA_AUTH): password from the environment or a file, and a
 //! clear error for a wrong one.
 
-
 use crate::common::*;
 use scylla::client::session_builder::SessionBuilder;
 

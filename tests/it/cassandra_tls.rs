@@ -10,7 +10,6 @@
 //! answers there and are skipped with a message otherwise, except in CI (`CI=true`), where they
 //! fail.
 
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

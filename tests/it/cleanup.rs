@@ -2,7 +2,6 @@
 //! subject's data goes, everything else stays byte for byte, and the audit log proves it
 //! without holding the identifier.
 
-
 use crate::common::*;
 use serde_json::Value;
 

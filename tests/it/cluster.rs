@@ -8,7 +8,6 @@
 //! sets it). Without it the tests are skipped with a message, except in CI (`CI=true`), where
 //! they fail.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -8,7 +8,6 @@
 //! - A contact written back under a new key during the erasure is found by the verification,
 //!   which re-scans the whole group.
 
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -131,6 +130,15 @@ async fn a_group_delete_in_place_of_one_setting_fails_loudly() {
         }
     }
     assert!(log.contains("\"outcome\":\"done\""), "{log}");
+    // One verdict everywhere: the re-scan of the group may be clean (the vanished settings
+    // held no identifier), but a run that damaged other settings is not verified, in the
+    // report, in run_end and in the receipt alike.
+    assert_eq!(cleanup["verified"], Value::Bool(false), "{cleanup}");
+    let run_end = log
+        .lines()
+        .find(|l| l.contains("\"kind\":\"run_end\""))
+        .unwrap_or_else(|| panic!("no run_end:\n{log}"));
+    assert!(run_end.contains("\"verified\":false"), "{run_end}");
 
     // The receipt and its readable copy say so too.
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();

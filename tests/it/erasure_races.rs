@@ -2,7 +2,6 @@
 //! stage: a setting changed between scan and cleanup, a setting already gone, and a GWS
 //! session that expires mid-run.
 
-
 use crate::common::*;
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{erase_all, verify_targets, Eraser, Outcome, SettingTarget};

@@ -1,6 +1,5 @@
 //! Art. 15 access exports and Art. 17 erasure receipts against the real node and emulator.
 
-
 use std::collections::BTreeMap;
 
 use crate::common::*;

@@ -1,7 +1,6 @@
 //! What a script sees: a distinct exit code for each way a run stops, and with
 //! `--format json` always one JSON document on stdout, an error included.
 
-
 use crate::common::*;
 use serde_json::Value;
 

@@ -8,7 +8,6 @@
 //! restores), so these tests are not flaky. The shared node itself is never stopped: other
 //! tests run against it at the same time.
 
-
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

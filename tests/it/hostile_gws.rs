@@ -4,15 +4,14 @@
 //! than a JSON parser allows. The real node and the emulator, with a small hostile proxy
 //! in front of the emulator where GWS itself has to misbehave.
 
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use crate::common::*;
 use serde_json::json;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;

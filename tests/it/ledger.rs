@@ -3,7 +3,6 @@
 //! `requests show` show it; the ledger never holds a raw identifier; a ledger it cannot use
 //! stops a run before anything is read.
 
-
 use crate::common::*;
 use gws_emulator::{Fault, FaultRule};
 use serde_json::Value;

@@ -3,7 +3,6 @@
 //! unit tests and its generated-case oracle (crates/matcher) cover the shapes; these check
 //! that what reaches Cassandra is exactly the stored text without the subject's record.
 
-
 use std::time::Duration;
 
 use crate::common::*;
@@ -219,7 +218,10 @@ async fn two_requests_of_a_batch_each_take_their_own_entry_and_never_a_shared_on
         after[&list],
         r#"{"name":"calls","entries":[{"displayName":"Bo","email":"bo@example.org"}]}"#
     );
-    assert_eq!(after[&shared], together, "a shared entry must stay for review");
+    assert_eq!(
+        after[&shared], together,
+        "a shared entry must stay for review"
+    );
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

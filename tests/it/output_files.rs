@@ -1,7 +1,6 @@
 //! The files a run writes: checked before anything is read, created private and atomically,
 //! never through a symlink, and a receipt never replaced.
 
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

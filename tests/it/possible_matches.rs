@@ -7,7 +7,6 @@
 //! - a setting whose duplicate key hides the identifier from a last-key-wins parser is
 //!   erasable, and `--erase setting` deletes it.
 
-
 use crate::common::*;
 use serde_json::{json, Value};
 

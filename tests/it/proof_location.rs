@@ -3,7 +3,6 @@
 //! reference travels into the log and the receipt, and a cleanup that erased nothing still
 //! leaves a receipt saying so.
 
-
 use crate::common::*;
 use serde_json::Value;
 

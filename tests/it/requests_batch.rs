@@ -1,7 +1,6 @@
 //! `--requests FILE --out DIR`: a batch of privacy requests answered from one scan, each into
 //! its own folder, against the real node and the emulator.
 
-
 use crate::common::*;
 use gws_emulator::{Fault, FaultRule};
 use serde_json::{json, Value};

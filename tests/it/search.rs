@@ -1,7 +1,6 @@
 //! The search half against the real node: every matching rule, both recent-contact shapes,
 //! group filtering, deep scans, custom layouts, many identifiers, and a dead node.
 
-
 use crate::common::*;
 use serde_json::Value;
 
@@ -42,6 +41,34 @@ async fn email_is_found_exactly_where_it_was_planted_in_any_case() {
         .unwrap()
         .iter()
         .any(|m| m["owner_type"] == "contact_center"));
+    // The report names the consistency the scan read at: LOCAL_ONE for one copy of each range,
+    // ALL when every copy was read.
+    assert_eq!(
+        report["coverage"]["copies"], "one",
+        "{}",
+        report["coverage"]
+    );
+    assert_eq!(
+        report["coverage"]["consistency"], "ONE",
+        "{}",
+        report["coverage"]
+    );
+    let every = search_json(
+        &s.keyspace,
+        &["--search", "john.smith@pizza.com", "--scan-copies", "every"],
+    )
+    .await
+    .json();
+    assert_eq!(
+        every["coverage"]["copies"], "every",
+        "{}",
+        every["coverage"]
+    );
+    assert_eq!(
+        every["coverage"]["consistency"], "ALL",
+        "{}",
+        every["coverage"]
+    );
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

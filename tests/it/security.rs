@@ -2,13 +2,12 @@
 //! or the audit log, stored hostile data cannot crash or stop a scan, and the emulator the
 //! tests rely on refuses the unauthenticated and the unauthorized.
 
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine;
 use crate::common::*;
+use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};

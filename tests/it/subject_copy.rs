@@ -6,7 +6,6 @@
 //! (`apt-get install -y chromium` on Debian). `FORGETME_SKIP_BROWSER=1` skips the browser
 //! checks on a developer's machine; `FORGETME_CHROMIUM` names another binary.
 
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! The interactive path, on a real pseudo-terminal: the GWS password asked for without echo,
 //! the list of settings to erase, and the typed confirmation.
 
-
 use crate::common::*;
 
 /// Drives the binary on a pty with Python's standard library: answers the password prompt

@@ -2,7 +2,6 @@
 //! known takes at least the time the cap implies, finds exactly what an unthrottled scan finds,
 //! and a cap of zero is refused before anything is read.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::*;

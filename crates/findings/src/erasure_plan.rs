@@ -270,15 +270,28 @@ pub fn tally(results: &[SettingResult]) -> Tally {
     t
 }
 
-/// An erasure succeeded when nothing failed or stayed, nothing else was damaged, and the
-/// verification found the subject nowhere it looked.
-pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
+/// Whether an erasure run is verified: the one definition behind `run_end.verified`, the
+/// receipt's `verified`, the report's "Verified" and the exit status. The search read every
+/// token range (`scan_complete`), nothing failed, stayed or needs review, nothing else was
+/// damaged, and the verification's re-scan found the subject nowhere it looked.
+pub fn erasure_verified(
+    results: &[SettingResult],
+    verification: &Verification,
+    scan_complete: bool,
+) -> bool {
     let t = tally(results);
-    t.failed == 0
+    scan_complete
+        && t.failed == 0
         && t.not_erased == 0
         && t.needs_review == 0
         && t.collateral_damage == 0
         && verification.verified()
+}
+
+/// [`erasure_verified`] of a run whose search's completeness is judged apart (the exit status
+/// checks it on its own).
+pub fn succeeded(results: &[SettingResult], verification: &Verification) -> bool {
+    erasure_verified(results, verification, true)
 }
 
 #[cfg(test)]

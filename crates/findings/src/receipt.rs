@@ -112,9 +112,11 @@ pub async fn build(
             collateral_damage: results.iter().filter(|r| r.collateral.is_damage()).count(),
             found_elsewhere: verification.elsewhere.len(),
             // A scan that missed token ranges cannot back a "verified": data may sit there.
-            verified: verification.verified()
-                && facts.scan.complete
-                && !results.iter().any(|r| r.collateral.is_damage()),
+            verified: crate::erasure_plan::erasure_verified(
+                results,
+                verification,
+                facts.scan.complete,
+            ),
         },
         disk: disk_report(session, &tables, now).await,
     })
