@@ -49,7 +49,7 @@ async fn email_is_found_exactly_where_it_was_planted_in_any_case() {
         report["coverage"]
     );
     assert_eq!(
-        report["coverage"]["consistency"], "ONE",
+        report["coverage"]["consistency"], "LOCAL_ONE",
         "{}",
         report["coverage"]
     );
