@@ -326,6 +326,29 @@ pub struct Args {
     #[arg(long = "verify-audit-log", value_name = "FILE")]
     pub verify_audit_log: Option<PathBuf>,
 
+    // --- `gdpr_forget_me layout discover` (src/layout_cmd.rs turns the sub-command into these
+    //     flags, so that it takes every connection flag a search takes). ---
+    /// Draft a layout file for --cass_keyspace from its schema and a sample of its rows.
+    #[arg(
+        long = "layout-discover",
+        hide = true,
+        conflicts_with_all = ["search", "search_file", "requests", "cleanup", "export", "receipt", "recheck_receipt", "layout", "deep"]
+    )]
+    pub layout_discover: bool,
+
+    /// With `layout discover`: rows sampled per table, at most (default 200).
+    #[arg(long = "sample", value_name = "N", requires = "layout_discover")]
+    pub sample: Option<usize>,
+
+    /// With `layout discover`: write the draft here (a new file) instead of stdout.
+    #[arg(
+        long = "layout-out",
+        value_name = "FILE",
+        hide = true,
+        requires = "layout_discover"
+    )]
+    pub layout_out: Option<PathBuf>,
+
     // --- The erasure plan's limits (docs/usage.md, "Limits of one erasure"). ---
     /// Also erase possible matches: national-format numbers that are the subject's only if
     /// written in another country than --default-region says (or none is given), so they

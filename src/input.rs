@@ -188,7 +188,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     if let Some(path) = &args.search_file {
         raw.extend(read_search_file(path)?);
     }
-    if raw.is_empty() && batch.is_none() {
+    if raw.is_empty() && batch.is_none() && !args.layout_discover {
         return Err(InputError::new(
             "nothing to search for: give --search IDENTIFIER (repeatable) or --search-file FILE",
         ));

@@ -46,6 +46,7 @@ mod failure;
 mod files;
 mod generate;
 mod input;
+mod layout_cmd;
 mod logging;
 mod progress;
 mod receipt;
@@ -82,6 +83,13 @@ fn main() -> ExitCode {
     if requests::is_requests_command(&raw) {
         return requests::main(&raw);
     }
+    let raw = match layout_cmd::rewrite(raw) {
+        Ok(raw) => raw,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let args = match Args::try_parse_from(&raw) {
         Ok(args) => args,
         Err(e) => {
@@ -153,6 +161,11 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             .and_then(|p| p.receipt().case.as_deref()),
     )?;
     let cass_credentials = connections::cassandra_credentials(&args)?;
+    if args.layout_discover {
+        layout_cmd::check_output(&args)?;
+        let session = connections::open_session(&args, &inputs, cass_credentials).await?;
+        return layout_cmd::discover(&session, &args).await;
+    }
     let gws_config = connections::gws_config(&args, &inputs)?;
 
     // 2. Connections and their checks; nothing is read from the settings yet.

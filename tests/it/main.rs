@@ -19,6 +19,7 @@ mod evidence;
 mod exit_codes;
 mod faults;
 mod hostile_gws;
+mod layout_discover;
 mod ledger;
 mod nobody_else;
 mod output_files;
