@@ -154,15 +154,36 @@ pub async fn open_session(
 }
 
 /// Unknown keyspace, a layout that does not fit the schema, or an unknown group: bad input.
-pub async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Result<(), Failure> {
+///
+/// Returns the layout's tables to scan. With `--deep`, a layout table the keyspace does not
+/// have is left out with a note (every table is searched anyway, and nothing outside a layout
+/// table is ever erased); without it, it is bad input.
+pub async fn check_schema(
+    session: &Session,
+    args: &Args,
+    inputs: &Inputs,
+) -> Result<Vec<forgetme_scanner::layout::TableLayout>, Failure> {
     let ks = &args.cass_keyspace;
     if !schema::keyspace_exists(session, ks) {
         return Err(Failure::Input(format!(
             "keyspace {ks} does not exist in this cluster; check --cass_keyspace (GWS uses sipfs by default)"
         )));
     }
-    inputs
-        .layout
+    let mut layout = inputs.layout.clone();
+    if args.deep {
+        let (present, missing): (Vec<_>, Vec<_>) = layout
+            .tables
+            .into_iter()
+            .partition(|t| schema::table_columns(session, ks, &t.table).is_some());
+        for t in &missing {
+            eprintln!(
+                "note: table {ks}.{} named by the layout does not exist; --deep searches every table of the keyspace, and reports what it finds there without erasing it (`gdpr_forget_me layout discover` drafts a layout for this keyspace)",
+                t.table
+            );
+        }
+        layout.tables = present;
+    }
+    layout
         .check_against(ks, &schema::table_names(session, ks), |table| {
             schema::table_columns(session, ks, table)
         })
@@ -176,7 +197,7 @@ pub async fn check_schema(session: &Session, args: &Args, inputs: &Inputs) -> Re
             }
         }
     }
-    Ok(())
+    Ok(layout.tables)
 }
 
 /// A `--local-dc` the cluster does not have is bad input. On a cluster of several data

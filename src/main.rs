@@ -189,7 +189,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             ExitCode::from(1)
         });
     }
-    connections::check_schema(&session, &args, &inputs).await?;
+    let layout_tables = connections::check_schema(&session, &args, &inputs).await?;
     connections::check_datacenters(&session, &args)?;
     // GWS is checked before the scan so that a wrong password or a non-admin account fails
     // in seconds, not after a long scan.
@@ -234,7 +234,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
     let progress = Arc::new(ScanProgress::default());
     let plan = SearchPlan {
         keyspace: &args.cass_keyspace,
-        layout_tables: &inputs.layout.tables,
+        layout_tables: &layout_tables,
         group: inputs.group.as_deref(),
         deep: args.deep,
         scan_only: args.scan_only,

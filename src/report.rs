@@ -160,6 +160,9 @@ pub fn write_text(
         }
     )?;
     writeln!(out, "{}", outcome.coverage.sentence())?;
+    if let Some(s) = outcome.coverage.not_searched_sentence() {
+        writeln!(out, "{}", terminal_safe(&s))?;
+    }
     write_identifiers(out, ids, &matched_ids, show_identifiers)?;
     let totals = &outcome.totals;
     if totals.hits == 0 {
@@ -321,6 +324,7 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "allow_remote_dc": outcome.coverage.allow_remote_dc,
             "data_centers": outcome.coverage.data_centers,
             "statement": outcome.coverage.sentence(),
+            "not_searched": outcome.coverage.not_searched,
         },
         "unread_ranges": outcome.failed.iter().map(|u| (&u.table, &u.split)).map(|(t, f)| json!({
             "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),

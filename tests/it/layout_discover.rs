@@ -236,7 +236,14 @@ async fn a_packed_thrift_table_is_drafted_and_a_table_of_identifiers_is_named_ne
     ]));
     let search = forget_me(&args).await;
     assert_eq!(search.code, 0, "{}", search.stderr);
-    let found = places(&search.json());
+    // The report names what the layout's search did not read.
+    let report = search.json();
+    assert_eq!(
+        report["coverage"]["not_searched"],
+        serde_json::json!(["user_props"]),
+        "{report}"
+    );
+    let found = places(&report);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found.contains(&(
         owner.to_string(),
@@ -244,6 +251,29 @@ async fn a_packed_thrift_table_is_drafted_and_a_table_of_identifiers_is_named_ne
         "fav-3".to_string(),
         "$.emailAddresses[0]".to_string()
     )));
+    // --deep reads it, and finds the number there, never erasable.
+    let mut deep = cass_args(&keyspace);
+    deep.extend(strings(&[
+        "--search",
+        "+1 555 010 4003",
+        "--layout",
+        layout.to_str().unwrap(),
+        "--deep",
+        "--format",
+        "json",
+    ]));
+    let deep = forget_me(&deep).await;
+    assert_eq!(deep.code, 0, "{}", deep.stderr);
+    let report = deep.json();
+    let matches = report["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 1, "{report}");
+    assert_eq!(matches[0]["table"], format!("{keyspace}.user_props"));
+    assert_eq!(matches[0]["deletable"], Value::Bool(false));
+    assert_eq!(
+        report["coverage"]["not_searched"],
+        serde_json::json!([]),
+        "{report}"
+    );
     testkit::drop_keyspace(&keyspace).await;
 }
 
@@ -270,5 +300,39 @@ async fn a_keyspace_without_settings_says_so_and_bad_input_is_refused_before_rea
     }
     let run = forget_me(&strings(&["layout", "guess"])).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // Its settings are nowhere the default layout says: a search is refused and names the
+    // way out; --deep searches every table anyway and reports what it did not search (none).
+    session
+        .query_unpaged(
+            format!("INSERT INTO {keyspace}.favs_v2 (id, note) VALUES (1, 'call ann@example.org')"),
+            (),
+        )
+        .await
+        .unwrap();
+    let mut args = cass_args(&keyspace);
+    args.extend(strings(&[
+        "--search",
+        "ann@example.org",
+        "--format",
+        "json",
+    ]));
+    let refused = forget_me(&args).await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("layout discover"),
+        "{}",
+        refused.stderr
+    );
+    args.push("--deep".into());
+    let deep = forget_me(&args).await;
+    assert_eq!(deep.code, 0, "{}", deep.stderr);
+    let report = deep.json();
+    assert_eq!(
+        report["matches"][0]["table"],
+        format!("{keyspace}.favs_v2"),
+        "{report}"
+    );
+    assert_eq!(report["matches"][0]["deletable"], Value::Bool(false));
     testkit::drop_keyspace(&keyspace).await;
 }

@@ -72,6 +72,10 @@ pub struct ScanSummary {
     pub unread_ranges: usize,
     /// Settings (or rows) that held an identifier.
     pub matched: u64,
+    /// Tables of the keyspace with text columns the search did not read (absent when it read
+    /// them all, and in receipts written before it existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_searched: Vec<String>,
 }
 
 /// A range of audit-log events and their digest.
@@ -208,6 +212,14 @@ fn render_fields(r: &Receipt) -> String {
                 )
             }
         );
+        if !scan.not_searched.is_empty() {
+            let _ = writeln!(
+                t,
+                "not searched: {} table(s) with text columns ({}): this receipt says nothing about them",
+                scan.not_searched.len(),
+                p(&scan.not_searched.join(", "))
+            );
+        }
     }
     let _ = writeln!(t, "\nLocations ({}):", r.locations.len());
     if r.locations.is_empty() {

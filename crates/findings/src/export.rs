@@ -82,6 +82,10 @@ pub fn build(
     // is not "found no data" about every copy.
     export.statement.push(' ');
     export.statement.push_str(&outcome.coverage.sentence());
+    if let Some(s) = outcome.coverage.not_searched_sentence() {
+        export.statement.push(' ');
+        export.statement.push_str(&s);
+    }
     export
 }
 

@@ -91,9 +91,23 @@ pub struct Coverage {
     pub allow_remote_dc: bool,
     /// The data centers of the cluster.
     pub data_centers: Vec<String>,
+    /// Tables of the keyspace with text-like columns that the search did not read (a search
+    /// through a layout reads its tables; `--deep` reads them all).
+    pub not_searched: Vec<String>,
 }
 
 impl Coverage {
+    /// What the scan left out, in one sentence; `None` when it read every table with text.
+    pub fn not_searched_sentence(&self) -> Option<String> {
+        (!self.not_searched.is_empty()).then(|| {
+            format!(
+                "Not searched: {} table(s) of the keyspace with text columns ({}); the search read only the layout's settings tables, and --deep reads every table.",
+                self.not_searched.len(),
+                self.not_searched.join(", ")
+            )
+        })
+    }
+
     /// What the scan read, in one sentence: every copy, or one copy of each range and where.
     pub fn sentence(&self) -> String {
         let c = self;

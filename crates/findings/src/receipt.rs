@@ -45,6 +45,7 @@ pub fn scan_summary(outcome: &SearchOutcome) -> ScanSummary {
         rows: outcome.rows,
         unread_ranges: outcome.failed.len(),
         matched: outcome.totals.settings,
+        not_searched: outcome.coverage.not_searched.clone(),
     }
 }
 

@@ -207,6 +207,7 @@ pub async fn search(
             local_dc: plan.scan.routing.local_dc.clone(),
             allow_remote_dc: plan.scan.routing.allow_remote_dc,
             data_centers: datacenters(&session).into_keys().collect(),
+            not_searched: Vec::new(),
         },
         ..SearchOutcome::default()
     };
@@ -291,6 +292,12 @@ pub async fn search(
     outcome.totals = collected.totals;
     outcome.warnings = collected.warnings;
     outcome.values = collected.values;
+    // What the scan left out: every other table of the keyspace with text-like columns.
+    outcome.coverage.not_searched = deep_tables(&session, plan.keyspace)
+        .into_iter()
+        .map(|t| t.table)
+        .filter(|t| !outcome.tables.iter().any(|s| &s.table == t))
+        .collect();
     outcome.elapsed = started.elapsed();
     Ok(outcome)
 }

@@ -100,7 +100,7 @@ pub enum LayoutError {
         path: String,
     },
     /// A table of the layout does not exist.
-    #[error("table {keyspace}.{table} named by the layout does not exist; check --cass_keyspace and the layout file. The keyspace has: {existing}")]
+    #[error("table {keyspace}.{table} named by the layout does not exist; check --cass_keyspace and the layout file. The keyspace has: {existing}. On a real install, `gdpr_forget_me layout discover --cass_keyspace {keyspace}` drafts a layout from its schema, and --deep searches every table")]
     MissingTable {
         /// Keyspace.
         keyspace: String,
