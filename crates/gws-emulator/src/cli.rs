@@ -45,6 +45,11 @@ pub struct ServeArgs {
     pub cassandra_password: Option<String>,
     #[arg(long, default_value = "sipfs")]
     pub keyspace: String,
+    /// The Cassandra schema of the settings: `reference` (the `settings` table,
+    /// docs/storage-layout.md) or `packed` (a Thrift-era `gws_settings` table: a blob key
+    /// `"<owner>:<group>"`, the setting key as `column1`, the JSON as a blob).
+    #[arg(long, value_name = "NAME", default_value = "reference", value_parser = ["reference", "packed"])]
+    pub storage_layout: String,
     /// The users file (JSON), see docs/gws-emulator.md.
     #[arg(long)]
     pub users: PathBuf,
@@ -195,6 +200,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.cassandra_user = a.cassandra_user;
     config.cassandra_password = a.cassandra_password;
     config.keyspace = a.keyspace;
+    config.storage_layout = crate::store::StorageLayout::parse(&a.storage_layout)
+        .ok_or_else(|| anyhow::anyhow!("--storage-layout: reference or packed"))?;
     config.csrf = !a.no_csrf;
     config.replication_factor = a.replication_factor;
     config.session_timeout = Duration::from_secs(a.session_timeout);

@@ -44,6 +44,8 @@ pub struct EmulatorConfig {
     /// The data center that coordinates every request, on a cluster of several (see
     /// [`store::connect_in`]). Default none: any node coordinates.
     pub local_dc: Option<String>,
+    /// The Cassandra schema the settings are stored in. Default the reference layout.
+    pub storage_layout: crate::store::StorageLayout,
 }
 
 impl EmulatorConfig {
@@ -64,6 +66,7 @@ impl EmulatorConfig {
             record_requests: true,
             faults: FaultPlan::default(),
             local_dc: None,
+            storage_layout: crate::store::StorageLayout::Reference,
         }
     }
 }
@@ -216,12 +219,17 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
             StartError::CassandraUnreachable { nodes, detail: e.0 }
         }
     })?;
-    let store = Store::open(session, &config.keyspace, config.replication_factor)
-        .await
-        .map_err(|e| StartError::Schema {
-            keyspace: config.keyspace.clone(),
-            detail: e.0,
-        })?;
+    let store = Store::open_in(
+        session,
+        &config.keyspace,
+        config.replication_factor,
+        config.storage_layout,
+    )
+    .await
+    .map_err(|e| StartError::Schema {
+        keyspace: config.keyspace.clone(),
+        detail: e.0,
+    })?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| StartError::Bind {

@@ -35,6 +35,40 @@ pub const SETTINGS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.settings (
     PRIMARY KEY ((owner_id, group_name), setting_key)
 )";
 
+/// The `gws_settings` table of the packed layout (`--storage-layout packed`): a Thrift-era
+/// column family read over CQL, one partition per owner and group under the blob key
+/// `"<owner>:<group>"`, one clustering row per setting, its JSON as a blob.
+pub const PACKED_SETTINGS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.gws_settings (
+    key     blob,
+    column1 text,
+    value   blob,
+    PRIMARY KEY (key, column1)
+)";
+
+/// How the settings are stored: the same API over different Cassandra schemas, so that the
+/// tool's layout discovery and layout files are tested against more than one (GWS's own
+/// schema is not published).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StorageLayout {
+    /// `settings`: owner, group and setting key as text columns, the JSON as text.
+    #[default]
+    Reference,
+    /// `gws_settings`: a packed `"<owner>:<group>"` blob key, the setting key as the clustering
+    /// column `column1`, the JSON as a blob.
+    Packed,
+}
+
+impl StorageLayout {
+    /// The layout named `name` (`reference` or `packed`).
+    pub fn parse(name: &str) -> Option<StorageLayout> {
+        match name {
+            "reference" => Some(StorageLayout::Reference),
+            "packed" => Some(StorageLayout::Packed),
+            _ => None,
+        }
+    }
+}
+
 /// A row of `settings_groups`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupRow {
@@ -114,6 +148,7 @@ pub async fn connect_in(
 /// Prepared statements over one keyspace.
 pub struct Store {
     session: Session,
+    layout: StorageLayout,
     list_groups: PreparedStatement,
     get_group: PreparedStatement,
     insert_group: PreparedStatement,
@@ -132,6 +167,22 @@ impl Store {
         keyspace: &str,
         replication_factor: u32,
     ) -> Result<Self, StoreError> {
+        Store::open_in(
+            session,
+            keyspace,
+            replication_factor,
+            StorageLayout::Reference,
+        )
+        .await
+    }
+
+    /// [`Store::open`] with the settings stored in `layout`.
+    pub async fn open_in(
+        session: Session,
+        keyspace: &str,
+        replication_factor: u32,
+        layout: StorageLayout,
+    ) -> Result<Self, StoreError> {
         if !is_valid_keyspace(keyspace) {
             return Err(StoreError(format!(
                 "invalid keyspace name {keyspace:?}: use letters, digits and _, starting with a letter"
@@ -148,7 +199,11 @@ impl Store {
             )
             .await
             .map_err(err)?;
-        for ddl in [SETTINGS_GROUPS_DDL, SETTINGS_DDL] {
+        let settings_ddl = match layout {
+            StorageLayout::Reference => SETTINGS_DDL,
+            StorageLayout::Packed => PACKED_SETTINGS_DDL,
+        };
+        for ddl in [SETTINGS_GROUPS_DDL, settings_ddl] {
             session
                 .query_unpaged(ddl.replace("{ks}", ks), &[])
                 .await
@@ -177,28 +232,52 @@ impl Store {
                 "DELETE FROM {ks}.settings_groups WHERE owner_id = ? AND group_name = ?"
             ))
             .await?,
-            list_settings: p(format!(
-                "SELECT setting_key, value FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
-            ))
+            list_settings: p(match layout {
+                StorageLayout::Reference => format!(
+                    "SELECT setting_key, value FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
+                ),
+                StorageLayout::Packed => {
+                    format!("SELECT column1, value FROM {ks}.gws_settings WHERE key = ?")
+                }
+            })
             .await?,
-            insert_setting: p(format!(
-                "INSERT INTO {ks}.settings (owner_id, group_name, setting_key, value) \
-                 VALUES (?, ?, ?, ?) IF NOT EXISTS"
-            ))
+            insert_setting: p(match layout {
+                StorageLayout::Reference => format!(
+                    "INSERT INTO {ks}.settings (owner_id, group_name, setting_key, value) \
+                     VALUES (?, ?, ?, ?) IF NOT EXISTS"
+                ),
+                StorageLayout::Packed => format!(
+                    "INSERT INTO {ks}.gws_settings (key, column1, value) VALUES (?, ?, ?) IF NOT EXISTS"
+                ),
+            })
             .await?,
-            replace_setting: p(format!(
-                "UPDATE {ks}.settings SET value = ? \
-                 WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
-            ))
+            replace_setting: p(match layout {
+                StorageLayout::Reference => format!(
+                    "UPDATE {ks}.settings SET value = ? \
+                     WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
+                ),
+                StorageLayout::Packed => format!(
+                    "UPDATE {ks}.gws_settings SET value = ? WHERE key = ? AND column1 = ? IF EXISTS"
+                ),
+            })
             .await?,
-            delete_setting: p(format!(
-                "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
-            ))
+            delete_setting: p(match layout {
+                StorageLayout::Reference => format!(
+                    "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ? IF EXISTS"
+                ),
+                StorageLayout::Packed => format!(
+                    "DELETE FROM {ks}.gws_settings WHERE key = ? AND column1 = ? IF EXISTS"
+                ),
+            })
             .await?,
-            delete_all_settings: p(format!(
-                "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
-            ))
+            delete_all_settings: p(match layout {
+                StorageLayout::Reference => format!(
+                    "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
+                ),
+                StorageLayout::Packed => format!("DELETE FROM {ks}.gws_settings WHERE key = ?"),
+            })
             .await?,
+            layout,
             session,
         })
     }
@@ -252,10 +331,19 @@ impl Store {
     /// Deletes a group and all its settings (settings first, so a crash in between leaves an
     /// empty group rather than orphaned settings).
     pub async fn delete_group(&self, owner: &str, group: &str) -> Result<(), StoreError> {
-        self.session
-            .execute_unpaged(&self.delete_all_settings, (owner, group))
-            .await
-            .map_err(err)?;
+        match self.layout {
+            StorageLayout::Reference => self
+                .session
+                .execute_unpaged(&self.delete_all_settings, (owner, group))
+                .await
+                .map(|_| ()),
+            StorageLayout::Packed => self
+                .session
+                .execute_unpaged(&self.delete_all_settings, (packed_key(owner, group),))
+                .await
+                .map(|_| ()),
+        }
+        .map_err(err)?;
         self.session
             .execute_unpaged(&self.delete_group, (owner, group))
             .await
@@ -269,17 +357,33 @@ impl Store {
         owner: &str,
         group: &str,
     ) -> Result<Vec<SettingRow>, StoreError> {
-        let pager = self
-            .session
-            .execute_iter(self.list_settings.clone(), (owner, group))
-            .await
-            .map_err(err)?;
-        let rows: Vec<(String, Option<String>)> = pager
-            .rows_stream()
-            .map_err(err)?
-            .try_collect()
-            .await
-            .map_err(err)?;
+        let rows: Vec<(String, Option<String>)> = match self.layout {
+            StorageLayout::Reference => self
+                .session
+                .execute_iter(self.list_settings.clone(), (owner, group))
+                .await
+                .map_err(err)?
+                .rows_stream()
+                .map_err(err)?
+                .try_collect()
+                .await
+                .map_err(err)?,
+            StorageLayout::Packed => {
+                let rows: Vec<(String, Option<Vec<u8>>)> = self
+                    .session
+                    .execute_iter(self.list_settings.clone(), (packed_key(owner, group),))
+                    .await
+                    .map_err(err)?
+                    .rows_stream()
+                    .map_err(err)?
+                    .try_collect()
+                    .await
+                    .map_err(err)?;
+                rows.into_iter()
+                    .map(|(k, v)| (k, v.map(|b| String::from_utf8_lossy(&b).into_owned())))
+                    .collect()
+            }
+        };
         Ok(rows
             .into_iter()
             .map(|(setting_key, value)| SettingRow {
@@ -297,11 +401,22 @@ impl Store {
         key: &str,
         value: &str,
     ) -> Result<bool, StoreError> {
-        let r = self
-            .session
-            .execute_unpaged(&self.insert_setting, (owner, group, key, value))
-            .await
-            .map_err(err)?;
+        let r = match self.layout {
+            StorageLayout::Reference => {
+                self.session
+                    .execute_unpaged(&self.insert_setting, (owner, group, key, value))
+                    .await
+            }
+            StorageLayout::Packed => {
+                self.session
+                    .execute_unpaged(
+                        &self.insert_setting,
+                        (packed_key(owner, group), key, value.as_bytes()),
+                    )
+                    .await
+            }
+        }
+        .map_err(err)?;
         applied(r)
     }
 
@@ -313,11 +428,22 @@ impl Store {
         key: &str,
         value: &str,
     ) -> Result<bool, StoreError> {
-        let r = self
-            .session
-            .execute_unpaged(&self.replace_setting, (value, owner, group, key))
-            .await
-            .map_err(err)?;
+        let r = match self.layout {
+            StorageLayout::Reference => {
+                self.session
+                    .execute_unpaged(&self.replace_setting, (value, owner, group, key))
+                    .await
+            }
+            StorageLayout::Packed => {
+                self.session
+                    .execute_unpaged(
+                        &self.replace_setting,
+                        (value.as_bytes(), packed_key(owner, group), key),
+                    )
+                    .await
+            }
+        }
+        .map_err(err)?;
         applied(r)
     }
 
@@ -328,13 +454,26 @@ impl Store {
         group: &str,
         key: &str,
     ) -> Result<bool, StoreError> {
-        let r = self
-            .session
-            .execute_unpaged(&self.delete_setting, (owner, group, key))
-            .await
-            .map_err(err)?;
+        let r = match self.layout {
+            StorageLayout::Reference => {
+                self.session
+                    .execute_unpaged(&self.delete_setting, (owner, group, key))
+                    .await
+            }
+            StorageLayout::Packed => {
+                self.session
+                    .execute_unpaged(&self.delete_setting, (packed_key(owner, group), key))
+                    .await
+            }
+        }
+        .map_err(err)?;
         applied(r)
     }
+}
+
+/// The packed layout's partition key of an owner's group.
+fn packed_key(owner: &str, group: &str) -> Vec<u8> {
+    format!("{owner}:{group}").into_bytes()
 }
 
 fn group_row((name, display, key): (String, Option<String>, Option<String>)) -> GroupRow {
