@@ -127,7 +127,8 @@ pub struct ValueCut {
 }
 
 impl ValueCut {
-    fn fill(self, item: &mut ExportItem) {
+    /// Puts the cut into an export item.
+    pub fn fill(self, item: &mut ExportItem) {
         item.value = self.officer;
         item.subject_records = self.subject;
         item.possible_only = self.possible_only;
@@ -334,6 +335,23 @@ fn spans(text: &str) -> Vec<Span<'_>> {
     out
 }
 
+/// The span to withhold for an identifier at `start..end`: a mailbox's display name goes with
+/// its address (`Ann Other <ann@example.org>` as a whole, up to a `,` or `;` before it, not
+/// before `from`), since it names the same person.
+fn mailbox(text: &str, from: usize, start: usize, end: usize) -> (usize, usize) {
+    let before = &text[from..start];
+    if !(before.ends_with('<') && text[end..].starts_with('>')) {
+        return (start, end);
+    }
+    let open = start - 1;
+    let name_start = text[from..open]
+        .rfind([',', ';', ':'])
+        .map_or(from, |i| from + i + 1);
+    let name_start =
+        name_start + (text[name_start..open].len() - text[name_start..open].trim_start().len());
+    (name_start, end + 1)
+}
+
 /// Whether a matcher finds anything in any text of a JSON value (keys included).
 fn holds(matcher: &Matcher, value: &Value) -> bool {
     match value {
@@ -363,10 +381,11 @@ impl Withholding<'_, '_> {
             if span.tokens.iter().all(|t| self.own.is_theirs(t)) {
                 continue;
             }
-            out.push_str(&text[last..span.start]);
+            let (start, end) = mailbox(text, last, span.start, span.end);
+            out.push_str(&text[last..start]);
             out.push_str(WITHHELD);
             self.withheld += 1;
-            last = span.end;
+            last = end;
         }
         out.push_str(&text[last..]);
         out
@@ -658,6 +677,17 @@ mod tests {
         assert_eq!(c.subject[0].withheld, 4);
         assert!(text.contains(WITHHELD));
         assert_eq!(c.subject[0].value["lastUsed"], json!(1_700_000_000_000_i64));
+    }
+
+    #[test]
+    fn a_mailbox_is_withheld_with_its_display_name() {
+        let card = json!({"displayName": "Subject", "email": "subject.x@example.com",
+            "cc": "Subject X <subject.x@example.com>, Bob Other <bob@example.org>; x"});
+        let c = cut_for(&card, &["subject.x@example.com"], &[]);
+        assert_eq!(
+            c.subject[0].value["cc"],
+            json!(format!("Subject X <subject.x@example.com>, {WITHHELD}; x"))
+        );
     }
 
     #[test]
