@@ -9,8 +9,9 @@
 //! - what kind of record it is (a personal favorite or a recent contact saved by one of our
 //!   agents, a corporate favorite of the contact center, or another record);
 //! - the person's details it holds, under plain labels (name, e-mail address, phone number,
-//!   category, note...), as stored, taken from the already-cut value, so only the subject's own
-//!   entries of a shared list;
+//!   category, note...), as stored, taken from the item's `subject_records` alone (the
+//!   person's own records, exact matches only, other people's identifiers already withheld by
+//!   `forgetme-findings`), never from the officer's `value`;
 //! - when it was last used, saved or changed, when the stored value says so.
 //!
 //! Fields are recognized by their names. Internal ones (`id`, `type`, anything naming an
@@ -18,8 +19,7 @@
 //! the identifiers searched (then it is the person's data and stays, as "Other detail"). Text
 //! in a field nobody knows is kept as "Other detail" unless it looks like an internal id (a
 //! long run of hex digits). The agent's user name and id are replaced in every text kept.
-//! A list setting (`{"name": "recent-list", "entries": [...]}`) is a container: each of its
-//! (kept) entries is a record, and its own fields (the list's name) are left out.
+//! Each of the item's subject records is one record of the copy.
 
 use std::collections::BTreeSet;
 
