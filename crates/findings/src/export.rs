@@ -10,8 +10,8 @@ use forgetme_access_export::{
     WITHHELD_OTHER_REQUEST,
 };
 use forgetme_matcher::{
-    identifier_tokens, is_identifier_like, subject_records, Identifier, IdentifierKind, Matcher,
-    PathSegment, Shape, Token,
+    identifier_tokens, is_identifier_like, record_paths, subject_records, Identifier,
+    IdentifierKind, JsonPath, Matcher, PathSegment, Shape, Token,
 };
 use serde_json::Value;
 
@@ -173,6 +173,7 @@ pub fn cut(
         return cut_text(text, &own, other_requests);
     };
     let mut out = ValueCut::default();
+    let all_records = record_paths(text).unwrap_or_default();
     let mut officer_records: Vec<(Vec<PathSegment>, Value)> = Vec::new();
     for record in &records {
         let Ok(value) = serde_json::from_str::<Value>(&record.value_text) else {
@@ -197,6 +198,11 @@ pub fn cut(
             out.records_possible_only += 1;
             continue;
         }
+        // Records inside the subject's record that are not the subject's (a category's other
+        // members, a list held in the record's own fields) are left out.
+        let (value, inner_left_out) =
+            without_others_records(value, record.path.segments(), &all_records, &own);
+        out.entries_not_shown += inner_left_out;
         let mut w = Withholding {
             own: &own,
             withheld: 0,
@@ -217,9 +223,70 @@ pub fn cut(
     }
     let mut dropped = 0;
     out.officer = prune(&root, &mut Vec::new(), &officer_records, &mut dropped);
-    out.entries_not_shown = dropped;
+    out.entries_not_shown += dropped;
     out.possible_only = out.subject.is_empty() && out.records_of_another_request == 0;
     out
+}
+
+/// `value`, the record at `at`, without the records inside it that hold no exact match of the
+/// subject (outermost first: a record left out takes the records inside it along), and how
+/// many were left out.
+fn without_others_records(
+    mut value: Value,
+    at: &[PathSegment],
+    all_records: &[JsonPath],
+    own: &Own<'_>,
+) -> (Value, usize) {
+    let mut inner: Vec<&[PathSegment]> = all_records
+        .iter()
+        .map(|p| p.segments())
+        .filter(|p| p.len() > at.len() && p.starts_with(at))
+        .map(|p| &p[at.len()..])
+        .collect();
+    inner.sort_by_key(|p| p.len());
+    let mut out: Vec<&[PathSegment]> = Vec::new();
+    for path in inner {
+        if out.iter().any(|o| path.starts_with(o)) {
+            continue;
+        }
+        if !pointer(&value, path).is_some_and(|v| own.holds_exact(v)) {
+            out.push(path);
+        }
+    }
+    // Deepest and last first, so that the indexes of the rest stay valid.
+    out.sort_by(|a, b| b.cmp(a));
+    let mut left_out = 0;
+    for path in &out {
+        let Some((last, parent)) = path.split_last() else {
+            continue;
+        };
+        let removed = match (pointer_mut(&mut value, parent), last) {
+            (Some(Value::Array(items)), PathSegment::Index(i)) if *i < items.len() => {
+                items.remove(*i);
+                true
+            }
+            (Some(Value::Object(map)), PathSegment::Key(k)) => map.remove(k).is_some(),
+            _ => false,
+        };
+        left_out += usize::from(removed);
+    }
+    (value, left_out)
+}
+
+fn pointer<'v>(value: &'v Value, path: &[PathSegment]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, s| match (v, s) {
+        (Value::Array(items), PathSegment::Index(i)) => items.get(*i),
+        (Value::Object(map), PathSegment::Key(k)) => map.get(k),
+        _ => None,
+    })
+}
+
+fn pointer_mut<'v>(value: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |v, s| match (v, s) {
+        (Value::Array(items), PathSegment::Index(i)) => items.get_mut(*i),
+        (Value::Object(map), PathSegment::Key(k)) => map.get_mut(k),
+        _ => None,
+    })
 }
 
 /// A value that is not JSON: the officer's record has it as stored; the subject's copy has
@@ -282,6 +349,23 @@ struct Own<'a> {
 }
 
 impl Own<'_> {
+    /// Whether a JSON value holds an exact match of the subject (in a value or a key).
+    fn holds_exact(&self, value: &Value) -> bool {
+        let exact = |text: &str| {
+            let mut found = false;
+            self.matcher
+                .match_text(text, &mut |h| found |= !h.variant.is_possible());
+            found
+        };
+        match value {
+            Value::String(s) => exact(s),
+            Value::Number(n) => exact(&n.to_string()),
+            Value::Array(items) => items.iter().any(|v| self.holds_exact(v)),
+            Value::Object(map) => map.iter().any(|(k, v)| exact(k) || self.holds_exact(v)),
+            _ => false,
+        }
+    }
+
     /// Whether an identifier-shaped token is one of the subject's identifiers, spelled as a
     /// whole: an exact match of an identifier of the token's kind, and for a phone number no
     /// more digits than the number written with an international prefix (a run of two
@@ -677,6 +761,20 @@ mod tests {
         assert_eq!(c.subject[0].withheld, 4);
         assert!(text.contains(WITHHELD));
         assert_eq!(c.subject[0].value["lastUsed"], json!(1_700_000_000_000_i64));
+    }
+
+    #[test]
+    fn other_members_of_a_category_named_for_the_subject_are_left_out() {
+        let category = json!({"id": "cat", "categories": [{"name": "Family of subject.x@example.com",
+        "members": [
+            {"displayName": "Sister Other", "email": "sister@example.org"},
+            {"displayName": "Subject", "email": "subject.x@example.com"},
+        ]}]});
+        let c = cut_for(&category, &["subject.x@example.com"], &[]);
+        let text = subject_text(&c);
+        assert!(!text.contains("Sister"), "{text}");
+        assert!(text.contains("\"Subject\""), "{text}");
+        assert_eq!(c.entries_not_shown, 1);
     }
 
     #[test]
