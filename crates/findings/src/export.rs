@@ -10,8 +10,8 @@ use forgetme_access_export::{
     WITHHELD_OTHER_REQUEST,
 };
 use forgetme_matcher::{
-    identifier_tokens, is_identifier_like, record_paths, subject_records, Identifier,
-    IdentifierKind, JsonPath, Matcher, PathSegment, Shape, Token,
+    identifier_tokens, is_identifier_like, record_paths, redacted_path, subject_records,
+    Identifier, IdentifierKind, JsonPath, Matcher, PathSegment, Shape, Token,
 };
 use serde_json::Value;
 
@@ -211,7 +211,7 @@ pub fn cut(
         let shown = w.value(
             with_key(value),
             None,
-            &record.path.to_string(),
+            &redacted_path(&record.path),
             record.entry_key.is_some(),
         );
         out.others_withheld += w.withheld;
@@ -508,7 +508,7 @@ impl Withholding<'_, '_> {
                     let inner = if entry {
                         path.to_string()
                     } else if is_identifier_like(&k) {
-                        format!("{path}.*")
+                        format!("{path}[\"*\"]")
                     } else {
                         format!("{path}.{k}")
                     };
@@ -775,6 +775,16 @@ mod tests {
         assert!(!text.contains("Sister"), "{text}");
         assert!(text.contains("\"Subject\""), "{text}");
         assert_eq!(c.entries_not_shown, 1);
+    }
+
+    #[test]
+    fn a_free_text_path_never_names_an_identifier_keyed_entry() {
+        let map = json!({"byAddress": {
+            "subject.x@example.com": {"note": "met at the fair", "seen": 1},
+            "colleague@pizza.com": {"note": "x"}
+        }});
+        let c = cut_for(&map, &["subject.x@example.com"], &[]);
+        assert_eq!(c.free_text, [r#"$.byAddress["*"].note"#]);
     }
 
     #[test]
