@@ -41,7 +41,7 @@ pub struct AccessExport {
     pub scan: ExportScan,
     /// One sentence summing up the answer.
     pub statement: String,
-    /// Every setting or row holding an identifier, with its whole value.
+    /// Every setting or row holding an identifier, with the records of it that hold one.
     pub items: Vec<ExportItem>,
 }
 
@@ -136,7 +136,7 @@ pub struct ExportItem {
     #[serde(default)]
     pub others_withheld: usize,
     /// Paths (into the stored value, e.g. `$.contacts[1].notes`; keys that look like an
-    /// identifier written `*`) of text fields of the subject's records that may name other
+    /// identifier written `["*"]`) of text fields of the subject's records that may name other
     /// people: notes, and text that held an identifier (anybody's) among other words. Other
     /// people's identifiers in them are withheld, their names are not: read them before
     /// handing the copy out.
