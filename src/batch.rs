@@ -133,6 +133,18 @@ async fn answer_one(
     // into the summary, one file per request (a batch's time is mostly its files).
     let report = report::to_json(part, &request.identifiers, ctx.names);
 
+    // The other requests' identifiers: a record shared with one of them is never erased for
+    // this request alone (it needs review, in both requests' answers), nor shown in either
+    // request's export.
+    let others = forgetme_matcher::Matcher::new(
+        ctx.batch
+            .requests
+            .iter()
+            .filter(|r| r.id != request.id)
+            .flat_map(|r| r.identifiers.iter().cloned())
+            .collect(),
+        matcher.default_region(),
+    );
     let mut export_written = None;
     if let Some(path) = &export_path {
         let e = forgetme_findings::export::build(
@@ -141,6 +153,7 @@ async fn answer_one(
             &request.identifiers,
             ctx.names,
             &matcher,
+            Some(&others),
         );
         let written = export::write(&e, path, ctx.inputs.subject_template.as_ref());
         ledger.exported(written.is_ok().then_some(path.as_path()), part);
@@ -166,17 +179,6 @@ async fn answer_one(
         let (key, mut log, started) =
             audit_trail::open_audit(args, &request.identifiers, Some(&request.id), gws)?;
         audit_trail::scan_complete(&mut log, part)?;
-        // The other requests' identifiers: a record shared with one of them is never erased
-        // for this request alone (it needs review, in both requests' answers).
-        let others = forgetme_matcher::Matcher::new(
-            ctx.batch
-                .requests
-                .iter()
-                .filter(|r| r.id != request.id)
-                .flat_map(|r| r.identifiers.iter().cloned())
-                .collect(),
-            matcher.default_region(),
-        );
         let mut cctx = cleanup::CleanupContext::from_args(
             args,
             ctx.session,

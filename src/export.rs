@@ -119,8 +119,25 @@ pub fn write(
     let free_text: usize = export.items.iter().map(|i| i.free_text.len()).sum();
     if free_text > 0 {
         notes.push(format!(
-            "the subject's copy holds {free_text} free-text field(s) that may name other people (free_text in {}): read them before sending the copy",
+            "the subject's copy holds {free_text} free-text field(s) that may name other people (free_text in {}; their e-mail addresses and phone numbers are withheld, their names are not): read them before sending the copy",
             paths.json.display()
+        ));
+    }
+    let possible: usize = export.items.iter().map(|i| i.records_possible_only).sum();
+    if possible > 0 {
+        notes.push(format!(
+            "{possible} record(s) hold only possible matches of the subject (may be a stranger's) and are NOT in the subject's copy: check them in {} (records_possible_only) and answer by hand those that are the subject's",
+            paths.json.display()
+        ));
+    }
+    let review: usize = export
+        .items
+        .iter()
+        .map(|i| i.records_of_another_request)
+        .sum();
+    if review > 0 {
+        notes.push(format!(
+            "{review} record(s) of the subject also hold another request of this batch and are withheld from both requests' files: answer those requests together by hand"
         ));
     }
     Ok(Written { paths, notes })

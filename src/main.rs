@@ -397,6 +397,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             &inputs.identifiers,
             &names,
             &matcher,
+            None,
         );
         let written = export::write(&e, path, inputs.subject_template.as_ref());
         if let Some(l) = &mut ledger {

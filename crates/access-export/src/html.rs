@@ -101,10 +101,15 @@ pub fn render(e: &AccessExport) -> String {
                 .iter()
                 .map(|f| {
                     format!(
-                        "{} (#{}, {})",
+                        "{} (#{}, {}{})",
                         f.json_path.as_deref().unwrap_or("text"),
                         f.identifier,
-                        f.variant
+                        f.variant,
+                        if f.possible {
+                            ", POSSIBLE match: check it"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .collect();
@@ -120,10 +125,36 @@ pub fn render(e: &AccessExport) -> String {
                     if item.entries_not_shown == 1 { "it is" } else { "they are" },
                 );
             }
+            if item.possible_only {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">POSSIBLE matches only (may be a stranger's): not in the subject's copy. Check whether it is the subject's and answer by hand if so.</p>"
+                );
+            } else if item.records_possible_only > 0 {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">{} record(s) here hold only POSSIBLE matches: shown above, not in the subject's copy.</p>",
+                    item.records_possible_only
+                );
+            }
+            if item.records_of_another_request > 0 {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">{} record(s) of the subject also hold another request of this batch: withheld from this request's files and the subject's copy; answer both requests together by hand.</p>",
+                    item.records_of_another_request
+                );
+            }
+            if item.others_withheld > 0 {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">{} identifier(s) of other people withheld from the subject's copy.</p>",
+                    item.others_withheld
+                );
+            }
             if !item.free_text.is_empty() {
                 let _ = write!(
                     notes,
-                    "<p class=\"note\">Free text that holds the subject's details among other words, and may mention other people (the subject's copy hides other e-mail addresses in notes, nothing else): {}.</p>",
+                    "<p class=\"note\">Free text in the subject's records that may name other people (their e-mail addresses and phone numbers are withheld from the subject's copy, their names are not): {}.</p>",
                     escape(&item.free_text.join(", "))
                 );
             }

@@ -41,7 +41,7 @@ pub struct AccessExport {
     pub scan: ExportScan,
     /// One sentence summing up the answer.
     pub statement: String,
-    /// Every setting or row holding an identifier, with its whole value.
+    /// Every setting or row holding an identifier, with the records of it that hold one.
     pub items: Vec<ExportItem>,
 }
 
@@ -102,18 +102,65 @@ pub struct ExportItem {
     pub column: Option<String>,
     /// Where in the value each identifier was found.
     pub found_at: Vec<FoundAt>,
-    /// The subject's part of the value as stored (parsed JSON when it is JSON, else the
-    /// text): of a list of entries, only the entries that hold an identifier.
+    /// For the officer: the records of the value that hold a hit (exact or possible), as
+    /// stored (parsed JSON when it is JSON, else the text), inside the setting's own fields;
+    /// other records of the setting are left out, and a record that holds another request of
+    /// the same batch is replaced by [`WITHHELD_OTHER_REQUEST`].
     pub value: Value,
-    /// Entries of lists in this value that were left out because they hold none of the
-    /// subject's identifiers: other people's (GDPR Art. 15(4)).
+    /// Every hit of this item is a possible match (a stranger's number with the same digits,
+    /// an address after a symbol...): nothing of it is in the subject's copy; the officer
+    /// checks it and answers by hand if it is the subject's.
+    #[serde(default)]
+    pub possible_only: bool,
+    /// What the subject's copy shows of this item: the records that hold an exact match of
+    /// the subject, each with every identifier-shaped text that is not the subject's (in
+    /// values and keys) replaced by [`WITHHELD`]. The subject's copy is built from these
+    /// alone, never from `value`.
+    #[serde(default)]
+    pub subject_records: Vec<SubjectPart>,
+    /// Records (entries of lists or maps) of this value left out because they hold none of
+    /// the subject's identifiers: other people's (GDPR Art. 15(4)).
     #[serde(default)]
     pub entries_not_shown: usize,
-    /// Paths (into `value` as exported) of text fields that hold an identifier among other
-    /// words, such as a note: shown because they hold the subject's details, but they may
-    /// mention other people too, which whoever hands out the copy should read first.
+    /// Records that hold only possible matches: in `value` for the officer, not in the
+    /// subject's copy.
+    #[serde(default)]
+    pub records_possible_only: usize,
+    /// Records of the subject withheld from the subject's copy because they also hold an
+    /// identifier of another request of the same batch: answer the two requests together
+    /// by hand (the erasure leaves them for review too).
+    #[serde(default)]
+    pub records_of_another_request: usize,
+    /// Identifier-shaped texts (other people's e-mail addresses and phone numbers, in values
+    /// and keys) withheld from the subject's records in `subject_records`.
+    #[serde(default)]
+    pub others_withheld: usize,
+    /// Paths (into the stored value, e.g. `$.contacts[1].notes`; keys that look like an
+    /// identifier written `["*"]`) of text fields of the subject's records that may name other
+    /// people: notes, and text that held an identifier (anybody's) among other words. Other
+    /// people's identifiers in them are withheld, their names are not: read them before
+    /// handing the copy out.
     #[serde(default)]
     pub free_text: Vec<String>,
+}
+
+/// What replaces, in the subject's copy, an identifier-shaped text that is not the
+/// subject's.
+pub const WITHHELD: &str = "(withheld: another person's data)";
+
+/// What replaces, in a batch request's officer's record, a record that also holds another
+/// request's identifier.
+pub const WITHHELD_OTHER_REQUEST: &str =
+    "(withheld: this record also holds another request of this batch; answer both by hand)";
+
+/// One record of the subject, as the subject's copy shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubjectPart {
+    /// The record, other people's identifiers withheld (JSON; a text value that is not JSON
+    /// shows as a string of the subject's own identifiers only).
+    pub value: Value,
+    /// How many identifier-shaped texts were withheld from it.
+    pub withheld: usize,
 }
 
 /// One hit inside an item.
@@ -125,6 +172,9 @@ pub struct FoundAt {
     pub identifier: usize,
     /// How it matched (`case-insensitive`, `phone-formatted`...).
     pub variant: String,
+    /// A possible match: may be a stranger's, never shown to the subject as theirs.
+    #[serde(default)]
+    pub possible: bool,
 }
 
 impl AccessExport {

@@ -9,8 +9,9 @@
 //! - what kind of record it is (a personal favorite or a recent contact saved by one of our
 //!   agents, a corporate favorite of the contact center, or another record);
 //! - the person's details it holds, under plain labels (name, e-mail address, phone number,
-//!   category, note...), as stored, taken from the already-cut value, so only the subject's own
-//!   entries of a shared list;
+//!   category, note...), as stored, taken from the item's `subject_records` alone (the
+//!   person's own records, exact matches only, other people's identifiers already withheld by
+//!   `forgetme-findings`), never from the officer's `value`;
 //! - when it was last used, saved or changed, when the stored value says so.
 //!
 //! Fields are recognized by their names. Internal ones (`id`, `type`, anything naming an
@@ -18,8 +19,7 @@
 //! the identifiers searched (then it is the person's data and stays, as "Other detail"). Text
 //! in a field nobody knows is kept as "Other detail" unless it looks like an internal id (a
 //! long run of hex digits). The agent's user name and id are replaced in every text kept.
-//! A list setting (`{"name": "recent-list", "entries": [...]}`) is a container: each of its
-//! (kept) entries is a record, and its own fields (the list's name) are left out.
+//! Each of the item's subject records is one record of the copy.
 
 use std::collections::BTreeSet;
 
@@ -55,6 +55,9 @@ pub struct SubjectCopy {
     pub kinds_of_data: Vec<String>,
     /// Every record found.
     pub records: Vec<Record>,
+    /// Records of the person withheld because they also concern another request answered at
+    /// the same time: reviewed by hand, answered separately.
+    pub records_under_review: usize,
     /// The controller's Art. 15(1)/(2) information; `None` when no template was given, and
     /// the copy then shows that it is not filled in.
     pub information: Option<SubjectTemplate>,
@@ -123,6 +126,9 @@ pub struct Record {
     /// The record is one entry of a list that also holds other people's contacts, which are
     /// not shown.
     pub in_shared_list: bool,
+    /// How many other people's details (e-mail addresses, phone numbers) the record holds
+    /// that are withheld: each is shown as [`crate::WITHHELD`].
+    pub withheld: usize,
     /// The latest date, seconds since 1970, for ordering.
     #[serde(skip)]
     pub(crate) latest: Option<i64>,
@@ -424,6 +430,11 @@ impl Collector {
         inherited: Option<&'static str>,
     ) {
         for (key, v) in map {
+            // A key that holds the person's identifier (a map entry keyed by their address)
+            // is their data; any other key holding one was withheld before.
+            if ctx.holds_identifier(key) {
+                self.details.push((OTHER, ctx.scrub(key)));
+            }
             let field = match (classify(key), inherited) {
                 // Inside a labelled field (`phoneNumbers: [{"number": ...}]`), a part with no
                 // label of its own takes the field's label.
@@ -497,6 +508,7 @@ impl Collector {
             details: grouped(self.details, LABELS),
             dates: grouped(self.dates, DATE_LABELS),
             in_shared_list,
+            withheld: 0,
             latest: self.latest,
         }
     }
@@ -591,65 +603,25 @@ fn kind_of(item: &ExportItem) -> RecordKind {
     }
 }
 
-/// The records of one item's (already cut) value: a list setting's entries each, else the
-/// value as one record.
+/// The records of one item: its subject records ([`ExportItem::subject_records`]: exact
+/// matches only, other people's identifiers already withheld), each one record. The officer's
+/// `value` is never read here.
 fn records_of(ctx: &Context, item: &ExportItem) -> Vec<Record> {
     let kind = kind_of(item);
-    let shared = item.entries_not_shown > 0;
-    let one = |f: &dyn Fn(&mut Collector)| {
-        let mut c = Collector::default();
-        f(&mut c);
-        c.into_record(kind, shared)
-    };
-    match &item.value {
-        Value::Object(map) => {
-            // A container: fields of unknown name holding objects (the entries), and no e-mail
-            // address or phone number of its own.
-            let lists: Vec<&Value> = map
-                .iter()
-                .filter(|(k, v)| {
-                    classify(k) == Field::Unknown
-                        && v.as_array().is_some_and(|a| a.iter().any(Value::is_object))
-                })
-                .map(|(_, v)| v)
-                .collect();
-            let own_contact = map.iter().any(|(k, v)| {
-                matches!(classify(k), Field::Detail(EMAIL) | Field::Detail(PHONE))
-                    && !v.is_null()
-                    && v.as_array().is_none_or(|a| !a.is_empty())
-            });
-            if !lists.is_empty() && !own_contact {
-                lists
-                    .iter()
-                    .flat_map(|l| l.as_array().into_iter().flatten())
-                    .map(|entry| {
-                        one(&|c: &mut Collector| match entry {
-                            Value::Object(m) => c.object(ctx, m, None),
-                            other => c.value(ctx, Field::Unknown, other),
-                        })
-                    })
-                    .collect()
-            } else {
-                vec![one(&|c: &mut Collector| c.object(ctx, map, None))]
+    let shared = item.entries_not_shown > 0 || item.records_possible_only > 0;
+    item.subject_records
+        .iter()
+        .map(|part| {
+            let mut c = Collector::default();
+            match &part.value {
+                Value::Object(m) => c.object(ctx, m, None),
+                other => c.value(ctx, Field::Unknown, other),
             }
-        }
-        Value::Array(items) if items.iter().any(Value::is_object) => items
-            .iter()
-            .map(|entry| {
-                one(&|c: &mut Collector| match entry {
-                    Value::Object(m) => c.object(ctx, m, None),
-                    other => c.value(ctx, Field::Unknown, other),
-                })
-            })
-            .collect(),
-        Value::String(text) => vec![one(&|c: &mut Collector| {
-            // Text that is not JSON (a --deep hit): shown whole, it holds the identifier.
-            c.details.push((OTHER, ctx.scrub(text)));
-        })],
-        other => vec![one(&|c: &mut Collector| {
-            c.value(ctx, Field::Unknown, other)
-        })],
-    }
+            let mut r = c.into_record(kind, shared);
+            r.withheld = part.withheld;
+            r
+        })
+        .collect()
 }
 
 impl SubjectCopy {
@@ -706,9 +678,15 @@ impl SubjectCopy {
             kinds.push("other details stored with your contact".into());
         }
         let scope = "This copy covers the contact lists of our contact-center software: the favorites and recent contacts our agents save, and the favorites our contact center shares with them.";
-        let summary = if !export.scan.complete {
+        let under_review: usize = export
+            .items
+            .iter()
+            .map(|i| i.records_of_another_request)
+            .sum();
+        let withheld: usize = records.iter().map(|r| r.withheld).sum();
+        let mut summary = if !export.scan.complete {
             format!("{scope} Our search could not read every stored record, so this copy is NOT complete.")
-        } else if records.is_empty() {
+        } else if records.is_empty() && under_review == 0 {
             format!("{scope} We searched every stored record and found none that holds the details you gave us.")
         } else {
             format!(
@@ -717,6 +695,23 @@ impl SubjectCopy {
                 if records.len() == 1 { "s" } else { "" }
             )
         };
+        if withheld > 0 {
+            summary.push_str(&format!(
+                " The records hold {} of other people (their e-mail addresses or phone numbers), withheld to protect them: each shows as \"{}\".",
+                plural(withheld, "detail", "details"),
+                crate::WITHHELD
+            ));
+        }
+        if under_review > 0 {
+            summary.push_str(&format!(
+                " {} that also {} another person's request {} being reviewed by hand and {} not in this copy; we will answer about {} separately.",
+                plural(under_review, "record", "records"),
+                if under_review == 1 { "concerns" } else { "concern" },
+                if under_review == 1 { "is" } else { "are" },
+                if under_review == 1 { "is" } else { "are" },
+                if under_review == 1 { "it" } else { "them" },
+            ));
+        }
         SubjectCopy {
             schema: SUBJECT_SCHEMA,
             generated_at: export.generated_at.clone(),
@@ -737,6 +732,7 @@ impl SubjectCopy {
             summary,
             kinds_of_data: kinds,
             records,
+            records_under_review: under_review,
             information,
         }
     }
@@ -750,7 +746,7 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{subject_html, ExportIdentifier, ExportScan, FoundAt};
+    use crate::{subject_html, ExportIdentifier, ExportScan, FoundAt, SubjectPart};
     use serde_json::json;
 
     /// Internal strings the person's copy must never show.
@@ -791,14 +787,40 @@ mod tests {
                 json_path: Some("$.emailAddresses[0]".into()),
                 identifier: 1,
                 variant: "exact".into(),
+                possible: false,
             }],
             value,
+            possible_only: false,
+            subject_records: vec![],
             entries_not_shown: not_shown,
+            records_possible_only: 0,
+            records_of_another_request: 0,
+            others_withheld: 0,
             free_text: vec![],
         }
     }
 
+    /// The subject's records of an item whose value is already the subject's part: a list
+    /// setting's entries each, else the value (what `forgetme-findings` cuts).
+    fn with_parts(mut items: Vec<ExportItem>) -> Vec<ExportItem> {
+        for item in &mut items {
+            if !item.subject_records.is_empty() {
+                continue;
+            }
+            let parts: Vec<Value> = match item.value.get("entries") {
+                Some(Value::Array(entries)) => entries.clone(),
+                _ => vec![item.value.clone()],
+            };
+            item.subject_records = parts
+                .into_iter()
+                .map(|value| SubjectPart { value, withheld: 0 })
+                .collect();
+        }
+        items
+    }
+
     fn export(items: Vec<ExportItem>, complete: bool) -> AccessExport {
+        let items = with_parts(items);
         AccessExport::new(
             "sipfs_secret_ks".into(),
             vec![

@@ -113,6 +113,18 @@ pub fn render(c: &SubjectCopy) -> String {
             );
         }
         let _ = writeln!(h, "</dl>");
+        if r.withheld > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">{} withheld: {} another person's data.</p>",
+                escape(&crate::subject::plural(
+                    r.withheld,
+                    "other person's detail",
+                    "other people's details"
+                )),
+                if r.withheld == 1 { "it is" } else { "they are" }
+            );
+        }
         if r.in_shared_list {
             let _ = writeln!(
                 h,
@@ -231,8 +243,10 @@ mod tests {
                 }],
                 dates: vec![],
                 in_shared_list: false,
+                withheld: 0,
                 latest: None,
             }],
+            records_under_review: 0,
             information,
         }
     }

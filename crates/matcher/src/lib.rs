@@ -24,9 +24,9 @@ mod text;
 
 pub use email::{normalize_email, EmailError};
 pub use erasure::{
-    identifier_tokens, is_identifier_like, is_label_word, plan_erasure, redacted_path,
-    subject_records, ErasureOptions, ErasurePlan, PlanContext, ReviewReason, Shape, SubjectRecord,
-    Token, CONTACT_NAME_FIELDS,
+    identifier_tokens, is_identifier_like, is_label_word, plan_erasure, record_paths,
+    redacted_path, subject_records, ErasureOptions, ErasurePlan, PlanContext, ReviewReason, Shape,
+    SubjectRecord, Token, CONTACT_NAME_FIELDS,
 };
 pub use identifier::{
     parse_identifier, Identifier, IdentifierError, IdentifierKind, ParseOptions, Reading,

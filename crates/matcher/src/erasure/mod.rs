@@ -367,6 +367,21 @@ pub fn subject_records(
     Some(out)
 }
 
+/// Every contact record of a setting ([`records`]), the setting itself first; `None` when the
+/// text is not JSON the planner reads. An export uses it to leave out, from a record of the
+/// subject, the records inside it that are not the subject's (a category's other members).
+pub fn record_paths(text: &str) -> Option<Vec<JsonPath>> {
+    let root = span::parse(text, MAX_DEPTH).ok()?;
+    let shape = structure(&root, text);
+    Some(
+        shape
+            .records
+            .iter()
+            .map(|r| JsonPath::new(r.path.clone()))
+            .collect(),
+    )
+}
+
 /// A setting that cannot be parsed: deleted whole when it holds nothing identifier-shaped
 /// besides the subject's, else reviewed.
 fn plan_unreadable(
