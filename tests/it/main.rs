@@ -17,6 +17,7 @@ mod collateral;
 mod erasure_races;
 mod evidence;
 mod exit_codes;
+mod export_cut;
 mod faults;
 mod hostile_gws;
 mod layout_discover;

@@ -166,7 +166,9 @@ pub fn cut(
     other_requests: Option<&Matcher>,
 ) -> ValueCut {
     let own = Own { ids, matcher };
-    let records = subject_records(text, matcher)
+    // The group's key attribute is not known here: a bare `name` at the top then does not
+    // make the setting a card (forgetme_matcher::subject_records).
+    let records = subject_records(text, matcher, None)
         .filter(|r| !r.is_empty())
         .and_then(|r| {
             serde_json::from_str::<Value>(text)

@@ -372,7 +372,7 @@ pub fn subject_records(
 /// subject, the records inside it that are not the subject's (a category's other members).
 pub fn record_paths(text: &str) -> Option<Vec<JsonPath>> {
     let root = span::parse(text, MAX_DEPTH).ok()?;
-    let shape = structure(&root, text);
+    let shape = structure(&root, text, None);
     Some(
         shape
             .records

@@ -3,9 +3,7 @@
 //! a stranger's possible match, a map of contacts, colleagues in fields of any name, a note
 //! naming a third person, and, in a batch, a record shared by two requests.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
