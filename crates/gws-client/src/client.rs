@@ -18,11 +18,6 @@ use crate::headers::{escape_upstream, is_forbidden_header, redact_upstream};
 /// a bigger answer is refused rather than allowed to take the tool's memory.
 pub const DEFAULT_MAX_ANSWER: usize = 64 * 1024 * 1024;
 
-/// Deepest nesting of the one setting that is parsed in full (the one about to be changed).
-/// The other settings of its group are never parsed beyond their top level, so a deep value
-/// elsewhere in the group cannot stop an erasure.
-pub const MAX_SETTING_DEPTH: usize = 1024;
-
 /// Largest CA file read for `--gws-ca-file`.
 const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
 
@@ -208,34 +203,6 @@ impl GwsClient {
         serde_json::from_str::<Groups>(&body)
             .map(|g| g.settings)
             .map_err(|_| GwsError::BadBody { http: 200 })
-    }
-
-    /// One setting of a user's group, found by its key attribute, or `None` when it is gone.
-    ///
-    /// The group's other settings are looked at only as far as their key attribute: a value
-    /// nested deeper than any parser allows elsewhere in the group cannot make the erasure of
-    /// this one fail.
-    pub async fn user_setting(
-        &self,
-        user_id: &str,
-        group: &str,
-        key_attribute: &str,
-        key_value: &str,
-    ) -> Result<Option<Value>, GwsError> {
-        let body = match self
-            .call(Method::GET, &["users", user_id, "settings", group], None)
-            .await
-        {
-            Ok(b) => b,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        for raw in raw_settings(&body)? {
-            if key_of(raw, key_attribute).is_some_and(|k| key_matches(Some(&k), key_value)) {
-                return parse_deep(raw.get()).map(Some);
-            }
-        }
-        Ok(None)
     }
 
     /// One setting's stored text, exactly as GWS answered it (no parse and re-serialization:
@@ -647,61 +614,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopLevel<'a> {
     }
 }
 
-/// Parses one setting in full, however deep up to [`MAX_SETTING_DEPTH`], on a thread with a
-/// stack large enough for it (serde_json's own limit, 128 levels, is lower than what GWS
-/// stores).
-fn parse_deep(text: &str) -> Result<Value, GwsError> {
-    if nesting_depth(text) > MAX_SETTING_DEPTH {
-        return Err(GwsError::TooDeep {
-            limit: MAX_SETTING_DEPTH,
-        });
-    }
-    let parse = |text: &str| {
-        let mut de = serde_json::Deserializer::from_str(text);
-        de.disable_recursion_limit();
-        let v = Value::deserialize(&mut de).map_err(|_| GwsError::BadBody { http: 200 })?;
-        de.end().map_err(|_| GwsError::BadBody { http: 200 })?;
-        Ok(v)
-    };
-    if nesting_depth(text) <= 100 {
-        return parse(text);
-    }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("deep-json".into())
-            .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, || parse(text))
-            .map_err(|_| GwsError::BadBody { http: 200 })?
-            .join()
-            .unwrap_or(Err(GwsError::BadBody { http: 200 }))
-    })
-}
-
-/// How deep arrays and objects nest in JSON text (strings skipped), without parsing it.
-fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for b in text.bytes() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
 
 /// Reads a PEM file of certificate authorities; a file that is not PEM, or holds no
 /// certificate, is refused (silently trusting nothing would only fail later, confusingly).
@@ -812,28 +724,8 @@ mod tests {
             keys,
             [Some(json!("deep")), Some(json!("fav-1")), Some(json!(7))]
         );
-        assert_eq!(
-            parse_deep(raws[1].get()).unwrap(),
-            json!({"id":"fav-1","e":["a@b.c"]})
-        );
-        // The deep one itself parses too, up to the limit.
-        let v = parse_deep(raws[0].get()).unwrap();
-        assert_eq!(v["id"], "deep");
-        let too_deep = format!(
-            "{}{}",
-            "[".repeat(MAX_SETTING_DEPTH + 1),
-            "]".repeat(MAX_SETTING_DEPTH + 1)
-        );
-        assert!(matches!(
-            parse_deep(&too_deep),
-            Err(GwsError::TooDeep { .. })
-        ));
-    }
-
-    #[test]
-    fn nesting_depth_skips_strings() {
-        assert_eq!(nesting_depth(r#"{"a":"[[[[\"[[","b":[{}]}"#), 3);
-        assert_eq!(nesting_depth("1"), 0);
+        // The setting is handed on as its text, untouched.
+        assert_eq!(raws[1].get(), r#"{"id":"fav-1","e":["a@b.c"]}"#);
     }
 
     #[test]
