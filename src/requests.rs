@@ -688,7 +688,9 @@ impl RunLedger {
         let failed = count("failed");
         let not_erased = count("not_erased");
         let skipped = count("skipped_changed");
+        let claimed = count("claimed_erased_still_stored");
         let complete = receipt.scan.as_ref().is_none_or(|s| s.complete);
+        let not_erased = not_erased + claimed;
         let outcome = if failed + not_erased == 0 && complete {
             Outcome::Ok
         } else if erased + gone == 0 && failed + not_erased > 0 {
@@ -700,7 +702,12 @@ impl RunLedger {
             "nothing to erase: no setting to erase held an identifier".to_string()
         } else {
             format!(
-                "{erased} setting(s) erased, {gone} already gone, {failed} failed, {not_erased} NOT erased, {skipped} skipped (changed meanwhile){}",
+                "{erased} setting(s) erased, {gone} already gone, {failed} failed, {not_erased} NOT erased{}, {skipped} skipped (changed meanwhile){}",
+                if claimed > 0 {
+                    format!(" ({claimed} of them claimed erased, still stored)")
+                } else {
+                    String::new()
+                },
                 if failed + not_erased > 0 {
                     ": run the erasure again to finish it"
                 } else {

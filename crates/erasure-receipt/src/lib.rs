@@ -108,7 +108,9 @@ pub struct Location {
     pub setting_key_ref: Option<String>,
     /// JSON paths where the scan found the subject.
     pub json_paths: Vec<String>,
-    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed`, `not_erased` or `failed`.
+    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed`, `needs_review`,
+    /// `not_erased`, `failed`, or `claimed_erased_still_stored` (GWS answered that it deleted
+    /// or rewrote the setting, yet the verification read it back holding an identifier).
     pub action: String,
     /// Entries removed, for `rewritten`.
     pub removed_paths: Vec<String>,

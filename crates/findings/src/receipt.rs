@@ -153,6 +153,9 @@ fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &Audit
                 "{reason}; the Cassandra operator must remove the row (the run's report has the statement)"
             )),
             Outcome::Failed(e) => Some(format!("the change failed ({e}); run the cleanup again")),
+            Outcome::ClaimedStillStored { claimed } => Some(format!(
+                "GWS answered that it {claimed} this setting, yet the verification read it back still holding an identifier: it is still stored; check GWS (and anything in front of it), then run the cleanup again"
+            )),
             _ => None,
         },
         row_key: (!personal_key).then(|| {
