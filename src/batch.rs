@@ -191,11 +191,13 @@ async fn answer_one(
             CleanupRun::NotConfirmed => {
                 declined = true;
                 erasure = Some("declined".to_string());
+                ledger.erasure_not_run("declined at the prompt");
                 None
             }
             CleanupRun::TooLarge(size) => {
                 erased_ok = false;
                 erasure = Some(format!("REFUSED: {}", size.describe()));
+                ledger.erasure_not_run("the plan was refused as too large");
                 None
             }
             CleanupRun::NothingToErase => Some((Vec::new(), Default::default())),
@@ -247,7 +249,10 @@ async fn answer_one(
             ));
         }
     } else if request.action == RequestAction::Erase {
+        // An erasure request is answered by its erasure: its export alone does not answer it.
+        erased_ok = false;
         erasure = Some("not run: add --cleanup true to erase".to_string());
+        ledger.erasure_not_run("the batch ran without --cleanup true");
     }
 
     let complete = part.complete();

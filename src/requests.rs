@@ -763,6 +763,17 @@ impl RunLedger {
         step.purge_after = purge_after;
     }
 
+    /// An erasure the request asked for that was not carried out (a batch without
+    /// `--cleanup true`, declined at the prompt, refused as too large): recorded as failed,
+    /// so that the request's export alone never makes it answered.
+    pub fn erasure_not_run(&mut self, why: &str) {
+        self.push(
+            Status::Erased,
+            Outcome::Failed,
+            format!("erasure asked for, NOT run: {why}"),
+        );
+    }
+
     /// An erasure whose receipt could not be written: recorded, as partial.
     pub fn erased_without_receipt(&mut self) {
         self.push(

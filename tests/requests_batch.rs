@@ -339,3 +339,63 @@ async fn a_partly_failed_batch_erasure_shows_in_the_ledger_and_the_next_batch_fi
     }
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// A batch without `--cleanup true` exports an erasure request but does not erase it: the
+/// request is not answered (stdout, JSON, the ledger), and the batch exits 1. The export
+/// request of the same batch is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_request_run_without_cleanup_is_not_answered() {
+    let s = seeded("batch_nocleanup").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id":"DSR-NC-1","identifiers":["john.smith@pizza.com"],"action":"erase"}"#,
+            r#"{"id":"DSR-NC-2","identifiers":["emma.jones@pizza.co.uk"],"action":"export"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--no-progress",
+        "--format",
+        "json",
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        dir.path().join("answers").to_str().unwrap(),
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let answered = run.json();
+    assert_eq!(answered["answered"], 1, "{answered}");
+    assert_eq!(answered["not_answered"], 1, "{answered}");
+    assert_eq!(answered["requests"][0]["answered"], false, "{answered}");
+    assert_eq!(answered["requests"][1]["answered"], true, "{answered}");
+
+    let mut list = strings(&["requests", "list", "--format", "json", "--audit-log"]);
+    list.push(dir.path().join("audit.jsonl").display().to_string());
+    let listed = forget_me(&list).await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let listed = listed.json();
+    let by_id = |id: &str| {
+        listed["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id("DSR-NC-1")["answered"], false, "{listed}");
+    assert_eq!(by_id("DSR-NC-1")["status"], "erased", "{listed}");
+    assert_eq!(by_id("DSR-NC-1")["outcome"], "failed", "{listed}");
+    assert_eq!(by_id("DSR-NC-2")["answered"], true, "{listed}");
+    testkit::drop_keyspace(&s.keyspace).await;
+}
