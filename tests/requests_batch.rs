@@ -399,3 +399,55 @@ async fn an_erasure_request_run_without_cleanup_is_not_answered() {
     assert_eq!(by_id("DSR-NC-2")["answered"], true, "{listed}");
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// A request received "tomorrow" refuses the whole batch before anything is read, created or
+/// changed (exit 2): the ledger would have refused it only after the batch's erasures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_future_received_date_refuses_the_batch_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.csv");
+    let later = (std::time::SystemTime::now() + std::time::Duration::from_secs(2 * 86_400))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // Days since 1970 to a civil date (Howard Hinnant's algorithm).
+    let z = later as i64 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    std::fs::write(
+        &file,
+        format!(
+            "id,identifiers,region,received,action\n\
+             R-1,ann@example.com,,2026-01-02,erase\n\
+             R-2,bob@example.com,,{year:04}-{month:02}-{day:02},erase\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    let run = forget_me(&strings(&[
+        "--cass_hostname",
+        "127.0.0.1",
+        "--cass_port",
+        "1",
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("line 3:"), "{}", run.stderr);
+    assert!(run.stderr.contains("in the future"), "{}", run.stderr);
+    assert!(!out.exists());
+    assert!(!dir.path().join("audit.jsonl").exists());
+    assert!(!dir.path().join("gdpr_forget_me.requests.sqlite").exists());
+}
