@@ -451,3 +451,41 @@ async fn a_future_received_date_refuses_the_batch_before_anything_is_read() {
     assert!(!dir.path().join("audit.jsonl").exists());
     assert!(!dir.path().join("gdpr_forget_me.requests.sqlite").exists());
 }
+
+/// A batch's access exports rest on every copy of every range, as a single `--export` does:
+/// the officer's record and the request's summary say "every replica", never "ONE replica".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_export_reads_every_copy_by_default() {
+    let s = seeded("batch_copies").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &file,
+        r#"{"id":"DSR-CP-1","identifiers":["john.smith@pizza.com"],"action":"export"}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--no-progress",
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let summary = std::fs::read_to_string(out.join("DSR-CP-1/summary.json")).unwrap();
+    assert!(
+        summary.contains("every replica of every token range"),
+        "{summary}"
+    );
+    assert!(!summary.contains("ONE replica"), "{summary}");
+    let export = std::fs::read_to_string(out.join("DSR-CP-1/export.json")).unwrap();
+    assert!(!export.contains("ONE replica"), "{export}");
+    testkit::drop_keyspace(&s.keyspace).await;
+}
