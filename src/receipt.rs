@@ -85,12 +85,19 @@ pub struct PreparedRecheck {
     receipt: Receipt,
     /// What the receipt was checked against, said with the result.
     checked_against: String,
+    /// The receipt's audit log: the one it was checked against, else the one it names.
+    audit_log: std::path::PathBuf,
 }
 
 impl PreparedRecheck {
     /// The receipt being re-checked.
     pub fn receipt(&self) -> &Receipt {
         &self.receipt
+    }
+
+    /// The receipt's audit log (the request ledger the re-check records into is beside it).
+    pub fn audit_log(&self) -> &Path {
+        &self.audit_log
     }
 }
 
@@ -133,11 +140,14 @@ pub fn prepare_recheck(
         )));
     }
     let named = std::path::PathBuf::from(&r.audit.log);
-    let log = [args.audit_log.clone(), named].into_iter().find(|p| {
-        std::fs::symlink_metadata(p)
-            .map(|m| m.file_type().is_file())
-            .unwrap_or(false)
-    });
+    let log = [args.audit_log.clone(), named.clone()]
+        .into_iter()
+        .find(|p| {
+            std::fs::symlink_metadata(p)
+                .map(|m| m.file_type().is_file())
+                .unwrap_or(false)
+        });
+    let audit_log = log.clone().unwrap_or(named);
     let checked_against = match log {
         None => {
             eprintln!(
@@ -167,6 +177,7 @@ pub fn prepare_recheck(
     Ok(PreparedRecheck {
         receipt: r,
         checked_against,
+        audit_log,
     })
 }
 

@@ -379,10 +379,15 @@ pub struct RunLedger {
 /// anything is read: a ledger that cannot be used, of a newer version, or an output path that
 /// would put an identifier into it is refused (exit 2). Loads (or creates, saying so) the
 /// audit key the subject refs are made with, as the audit log and receipts make them.
+///
+/// A re-check passes `receipt_log`, the audit log of the receipt it re-checks: its record goes
+/// into the ledger beside that log (unless `--ledger` pins one), never into one beside the
+/// default audit log of the working folder.
 pub fn open_for_run(
     args: &Args,
     inputs: &Inputs,
     receipt_case: Option<&str>,
+    receipt_log: Option<&Path>,
 ) -> Result<Option<RunLedger>, Failure> {
     let id = match (inputs.case.as_deref(), receipt_case) {
         (Some(a), Some(b)) if a != b => {
@@ -404,21 +409,29 @@ pub fn open_for_run(
             ("--receipt", &args.receipt),
             ("--recheck-receipt", &args.recheck_receipt),
         ],
+        receipt_log,
     )
     .map(Some)
 }
 
+/// Opens the ledger for request `id`; beside `beside_log` instead of `--audit-log` when given
+/// (and no `--ledger` pins it).
 pub fn open_for_request(
     args: &Args,
     id: &str,
     identifiers: &[forgetme_matcher::Identifier],
     region: Option<forgetme_matcher::Region>,
     outputs: &[(&str, &Option<PathBuf>)],
+    beside_log: Option<&Path>,
 ) -> Result<RunLedger, Failure> {
     // The paths first: a refused run creates no ledger and no key.
     let matcher = Matcher::new(identifiers.to_vec(), region);
     check_outputs(id, &matcher, outputs)?;
-    let book = BatchLedger::open(args)?;
+    let path = ledger_path(
+        args.ledger.as_deref(),
+        beside_log.unwrap_or(args.audit_log.as_path()),
+    );
+    let book = BatchLedger::open_at(args, &path)?;
     let mut run = book.request(id, &matcher, outputs)?;
     run.ledger = Some(book.ledger);
     Ok(run)
@@ -455,7 +468,12 @@ impl BatchLedger {
     /// Opens the ledger (its place and version checked) and the audit key its subject refs
     /// are made with, before anything is read.
     pub fn open(args: &Args) -> Result<BatchLedger, Failure> {
-        let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+        Self::open_at(args, &ledger_path(args.ledger.as_deref(), &args.audit_log))
+    }
+
+    /// [`BatchLedger::open`], with the ledger at `path`.
+    pub fn open_at(args: &Args, path: &Path) -> Result<BatchLedger, Failure> {
+        let path = path.to_path_buf();
         check_ledger_place(&path)?;
         // The ledger first: one that cannot be used stops the run before the key is created.
         let ledger = Ledger::open(&path).map_err(failure)?;

@@ -313,3 +313,47 @@ async fn a_run_with_a_case_refuses_an_unusable_ledger_before_anything_is_read() 
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
     }
 }
+
+/// A re-check run in another folder without `--audit-log` records into the ledger beside
+/// the receipt's audit log, and creates no ledger (nor anything else) in its working folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recheck_records_beside_the_receipts_audit_log_not_in_the_working_folder() {
+    let s = seeded("ledger_recheck_place").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = cleanup_args(&s, dir.path(), &subject_args());
+    args.extend(strings(&["--case", CASE]));
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = show(dir.path()).await;
+    let receipt = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["receipt"].as_str())
+        .expect("a receipt")
+        .to_string();
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut recheck = cass_args(&s.keyspace);
+    recheck.extend(strings(&subject_args()));
+    recheck.extend(strings(&[
+        "--recheck-receipt",
+        &receipt,
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me_in(Some(elsewhere.path()), &recheck, &[]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let left: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the working folder got {left:?}");
+    let doc = show(dir.path()).await;
+    assert_eq!(
+        steps(&doc).last().unwrap(),
+        &("re-checked".to_string(), "ok".to_string())
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
