@@ -139,6 +139,21 @@ pub fn prepare_recheck(
             "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
         )));
     }
+    // Every subject of the receipt must be searched for: a re-check given some of them would
+    // say "clean" while another subject's identifier is back.
+    let given: Vec<String> = inputs
+        .identifiers
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let uncovered = r.subjects.iter().filter(|s| !given.contains(s)).count();
+    if uncovered > 0 {
+        return Err(Failure::Input(format!(
+            "--recheck-receipt {}: {uncovered} of the receipt's {} subject ref(s) are not covered by the identifiers given; a re-check must search for every identifier the erasure was run for, or a \"clean\" would say nothing of the ones left out: give them all with --search",
+            path.display(),
+            r.subjects.len()
+        )));
+    }
     let named = std::path::PathBuf::from(&r.audit.log);
     let log = [args.audit_log.clone(), named.clone()]
         .into_iter()

@@ -368,3 +368,66 @@ async fn the_receipt_proves_the_erasure_without_personal_data_and_rechecks_later
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// An erasure with both identifiers, with its receipt at `DIR/receipt.json`.
+async fn erased_with_receipt(s: &Seeded, dir: &std::path::Path) -> Value {
+    let mut extra = RECEIPT_IDS.to_vec();
+    let receipt_path = dir.join("receipt.json");
+    extra.extend(["--receipt", receipt_path.to_str().unwrap()]);
+    let run = forget_me_env(&cleanup_args(s, dir, &extra), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    serde_json::from_str(&std::fs::read_to_string(receipt_path).unwrap()).unwrap()
+}
+
+const RECEIPT_IDS: [&str; 6] = [
+    "--search",
+    "john.smith@pizza.com",
+    "--search",
+    "+15550100001",
+    "--default-region",
+    "US",
+];
+
+fn recheck_args(
+    s: &Seeded,
+    receipt: &std::path::Path,
+    key: &std::path::Path,
+    ids: &[&str],
+) -> Vec<String> {
+    let mut a = cass_args(&s.keyspace);
+    a.extend(strings(&[
+        "--recheck-receipt",
+        receipt.to_str().unwrap(),
+        "--audit-key",
+        key.to_str().unwrap(),
+    ]));
+    a.extend(strings(ids));
+    a
+}
+
+/// A re-check given only some of the receipt's subjects is refused (exit 2), saying how many
+/// refs are not covered: a "clean" about the e-mail address would say nothing of the number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recheck_must_cover_every_subject_of_the_receipt() {
+    let s = seeded("recheck_cover").await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = erased_with_receipt(&s, dir.path()).await;
+    assert_eq!(r["subjects"].as_array().unwrap().len(), 2);
+    let run = forget_me(&recheck_args(
+        &s,
+        &dir.path().join("receipt.json"),
+        &dir.path().join("audit.key"),
+        &["--search", "john.smith@pizza.com"],
+    ))
+    .await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 of the receipt's 2 subject ref(s) are not covered"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("clean"), "{}", run.stdout);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
