@@ -129,6 +129,21 @@ pub fn prepare_recheck(
             args.audit_key.display()
         )));
     }
+    // The seal first: a receipt edited, cut or re-pointed (its audit log moved with it) is
+    // refused whether or not its audit log is at hand.
+    r.check_seal(&key).map_err(|e| {
+        Failure::Input(format!(
+            "--recheck-receipt {}: {e}. A receipt that is not as it was written proves nothing; re-check the receipt the erasure run wrote",
+            path.display()
+        ))
+    })?;
+    if r.locations.is_empty() && r.verification.checked > 0 {
+        return Err(Failure::Input(format!(
+            "--recheck-receipt {}: the receipt lists no location, yet its verification read {} back: it is not as the erasure run wrote it",
+            path.display(),
+            r.verification.checked
+        )));
+    }
     let unknown = unknown_subjects(
         &r.subjects,
         &key,

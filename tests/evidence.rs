@@ -338,8 +338,9 @@ async fn the_receipt_proves_the_erasure_without_personal_data_and_rechecks_later
         a.extend(strings(&ids));
         let run = forget_me(&a).await;
         assert_eq!(run.code, 2, "{what}: {}\n{}", run.stdout, run.stderr);
+        // The seal, checked first, no longer matches.
         assert!(
-            run.stderr.contains("does not match the audit log"),
+            run.stderr.contains("seal does not match"),
             "{what}: {}",
             run.stderr
         );
@@ -428,6 +429,63 @@ async fn a_recheck_must_cover_every_subject_of_the_receipt() {
         run.stderr
     );
     assert!(!run.stdout.contains("clean"), "{}", run.stdout);
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// Every receipt is sealed with the audit key. With its audit log moved away (so only the key
+/// can check it), a receipt whose locations were removed, whose log was re-pointed or whose
+/// seal was removed is refused (exit 2), never "clean: 0 location(s)"; the receipt as written
+/// still re-checks clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_cut_or_repointed_receipt_is_refused_by_its_seal_without_its_log() {
+    let s = seeded("receipt_seal").await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = erased_with_receipt(&s, dir.path()).await;
+    let seal = r["seal"].as_str().expect("a sealed receipt");
+    assert_eq!(seal.len(), 64, "{seal}");
+    assert!(!r["locations"].as_array().unwrap().is_empty());
+    let key = dir.path().join("audit.key");
+    // The log moves away: the receipt can be checked against the key only.
+    std::fs::rename(
+        dir.path().join("audit.jsonl"),
+        dir.path().join("moved.jsonl"),
+    )
+    .unwrap();
+    let forged = dir.path().join("forged.json");
+    let mut cut = r.clone();
+    cut["locations"] = Value::Array(Vec::new());
+    let mut repointed = r.clone();
+    repointed["audit"]["log"] = Value::String("/nowhere/audit.jsonl".into());
+    let mut cut_and_repointed = cut.clone();
+    cut_and_repointed["audit"]["log"] = Value::String("/nowhere/audit.jsonl".into());
+    let mut unsealed = cut_and_repointed.clone();
+    unsealed.as_object_mut().unwrap().remove("seal");
+    for (what, doc, says) in [
+        ("locations removed", cut, "seal does not match"),
+        ("log re-pointed", repointed, "seal does not match"),
+        (
+            "cut and re-pointed",
+            cut_and_repointed,
+            "seal does not match",
+        ),
+        ("seal removed", unsealed, "carries no seal"),
+    ] {
+        std::fs::write(&forged, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        let run = forget_me(&recheck_args(&s, &forged, &key, &RECEIPT_IDS)).await;
+        assert_eq!(run.code, 2, "{what}: {}\n{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(says), "{what}: {}", run.stderr);
+        assert!(!run.stdout.contains("clean"), "{what}: {}", run.stdout);
+    }
+    let run = forget_me(&recheck_args(
+        &s,
+        &dir.path().join("receipt.json"),
+        &key,
+        &RECEIPT_IDS,
+    ))
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("clean"), "{}", run.stdout);
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }

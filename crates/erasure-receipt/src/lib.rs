@@ -57,6 +57,61 @@ pub struct Receipt {
     pub verification: VerificationSummary,
     /// What remains on disk, and until when.
     pub disk: disk::DiskReport,
+    /// HMAC-SHA256, with the audit key, of the receipt's canonical form ([`Receipt::canonical`]):
+    /// an edited, truncated or re-pointed receipt no longer matches it. `None` only in
+    /// receipts written before receipts were sealed; a re-check refuses those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+}
+
+/// Why a receipt's seal does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SealError {
+    /// No seal: written before receipts were sealed, or the seal was removed.
+    Missing,
+    /// The seal does not match the receipt's content under this key: edited, truncated,
+    /// re-pointed, or sealed with another key.
+    Mismatch,
+}
+
+impl std::fmt::Display for SealError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealError::Missing => write!(f, "the receipt carries no seal (it was removed, or the receipt was written before receipts were sealed)"),
+            SealError::Mismatch => write!(f, "the receipt's seal does not match its content: it was edited, cut or re-pointed after it was written (or sealed with another audit key)"),
+        }
+    }
+}
+
+impl Receipt {
+    /// The canonical form the seal is computed over: the receipt without its seal, as JSON
+    /// with every object's keys sorted and no white space.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut unsealed = self.clone();
+        unsealed.seal = None;
+        // serde_json's Value keeps object keys sorted (a BTreeMap): the same receipt gives the
+        // same bytes however it was laid out in its file.
+        let value = serde_json::to_value(&unsealed).expect("a receipt serializes");
+        serde_json::to_vec(&value).expect("a JSON value serializes")
+    }
+
+    /// Seals the receipt with the audit key (after every other field is final).
+    pub fn seal_with(&mut self, key: &forgetme_audit::AuditKey) {
+        self.seal = None;
+        self.seal = Some(key.receipt_seal(&self.canonical()));
+    }
+
+    /// Checks the seal with the audit key.
+    pub fn check_seal(&self, key: &forgetme_audit::AuditKey) -> Result<(), SealError> {
+        let seal = self.seal.as_deref().ok_or(SealError::Missing)?;
+        let expected = key.receipt_seal(&self.canonical());
+        // Not secret-dependent timing worth guarding: the seal is written in the file.
+        if seal == expected {
+            Ok(())
+        } else {
+            Err(SealError::Mismatch)
+        }
+    }
 }
 
 /// The search behind a receipt: how much it read, and whether it read everything.

@@ -83,7 +83,7 @@ pub async fn build(
     tables.sort();
     tables.dedup();
     let now = time_now();
-    Ok(Receipt {
+    let mut receipt = Receipt {
         schema: SCHEMA.to_string(),
         run_id: log.run_id().to_string(),
         started_at: facts.started_at.clone(),
@@ -117,7 +117,10 @@ pub async fn build(
                 && !results.iter().any(|r| r.collateral.is_damage()),
         },
         disk: disk_report(session, &tables, now).await,
-    })
+        seal: None,
+    };
+    receipt.seal_with(key);
+    Ok(receipt)
 }
 
 fn time_now() -> i64 {
