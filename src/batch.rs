@@ -204,6 +204,7 @@ async fn answer_one(
             CleanupRun::Done(results, verification) => Some((results, verification)),
         };
         if let Some((results, verification)) = done {
+            let mut left_stored = 0;
             let facts = receipt::run_facts(args, &started, gws.username(), Some(&request.id), part);
             let path = folder.join("receipt.json");
             let written = forgetme_findings::receipt::build(
@@ -217,6 +218,7 @@ async fn answer_one(
             )
             .await
             .and_then(|r| {
+                left_stored = r.left_stored.len();
                 let w = receipt::write(&r, &path);
                 if w.is_ok() {
                     ledger.erased(&r, &path);
@@ -228,7 +230,9 @@ async fn answer_one(
                 errors.push(format!("the erasure receipt was NOT written: {e}"));
             }
             let t = tally(&results);
-            erased_ok = succeeded(&results, &verification);
+            // Matched settings the erasure could not touch (corporate favorites, possible
+            // matches) still hold the subject: the request is not answered yet.
+            erased_ok = succeeded(&results, &verification) && left_stored == 0;
             let mut text = Vec::new();
             let _ = cleanup::write_text(&mut text, &results, &verification, ctx.names);
             write_bytes(
@@ -237,14 +241,19 @@ async fn answer_one(
                 &mut errors,
             );
             erasure = Some(format!(
-                "{} erased, {} not erased, {} failed; {}",
+                "{} erased, {} not erased, {} failed; {}{}",
                 t.erased,
-                t.not_erased,
+                t.not_erased + t.claimed_still_stored,
                 t.failed,
                 if verification.verified() {
                     "verified"
                 } else {
                     "NOT verified"
+                },
+                if left_stored > 0 {
+                    format!("; {left_stored} matched setting(s) still hold an identifier (see the receipt: who must act)")
+                } else {
+                    String::new()
                 }
             ));
         }

@@ -34,6 +34,7 @@ pub fn run_facts(
         data_center: args.local_dc.clone(),
         case: case.map(str::to_string),
         scan: forgetme_findings::receipt::scan_summary(outcome),
+        matched: outcome.found.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }

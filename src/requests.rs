@@ -707,9 +707,12 @@ impl RunLedger {
         let not_erased = count("not_erased");
         let skipped = count("skipped_changed");
         let claimed = count("claimed_erased_still_stored");
+        // Matched settings the run left holding an identifier: needs review, and those it
+        // never targeted (corporate favorites, possible matches, ...). Someone must act.
+        let left = count("needs_review") + receipt.left_stored.len();
         let complete = receipt.scan.as_ref().is_none_or(|s| s.complete);
         let not_erased = not_erased + claimed;
-        let outcome = if failed + not_erased == 0 && complete {
+        let outcome = if failed + not_erased + left == 0 && complete {
             Outcome::Ok
         } else if erased + gone == 0 && failed + not_erased > 0 {
             Outcome::Failed
@@ -732,6 +735,13 @@ impl RunLedger {
                     ""
                 }
             )
+        };
+        let detail = if left > 0 {
+            format!(
+                "{detail}; {left} matched setting(s) STILL hold an identifier (corporate favorites, possible matches, needs review): the receipt says who must act"
+            )
+        } else {
+            detail
         };
         let detail = if complete {
             detail
@@ -757,7 +767,9 @@ impl RunLedger {
         let v = &receipt.verification;
         // Not verified is partial (what failed is still there, the next run finishes it);
         // collateral damage, data of others lost, is a failure.
-        let outcome = if v.verified {
+        // Verified settings do not answer the request while other matched settings still
+        // hold the subject's identifiers.
+        let outcome = if v.verified && left == 0 {
             Outcome::Ok
         } else if v.collateral_damage > 0 {
             Outcome::Failed
@@ -774,7 +786,13 @@ impl RunLedger {
                 v.still_matching,
                 v.unreadable,
                 v.collateral_damage,
-                if v.verified { "VERIFIED" } else { "NOT VERIFIED" }
+                match (v.verified, left) {
+                    (true, 0) => "VERIFIED".to_string(),
+                    (true, n) => format!(
+                        "VERIFIED for the settings erased, but {n} matched setting(s) still hold an identifier: NOT answered until they are removed"
+                    ),
+                    (false, _) => "NOT VERIFIED".to_string(),
+                }
             ),
         );
         step.receipt = Some(receipt_path);

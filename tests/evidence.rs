@@ -489,3 +489,74 @@ async fn an_edited_cut_or_repointed_receipt_is_refused_by_its_seal_without_its_l
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+/// The seeded corporate favorite holds the first subject: a contact-center setting this tool
+/// never erases. The receipt lists it under `left_stored` with who must act (the GWS
+/// administrator), its text does not say a bare VERIFIED, and the ledger does not call the
+/// request answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corporate_favorite_left_holding_the_subject_is_in_the_receipt_with_who_must_act() {
+    let s = seeded("receipt_left").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = RECEIPT_IDS.to_vec();
+    let receipt_path = dir.path().join("receipt.json");
+    extra.extend([
+        "--receipt",
+        receipt_path.to_str().unwrap(),
+        "--case",
+        "DSR-LEFT-1",
+    ]);
+    let run = forget_me_env(&cleanup_args(&s, dir.path(), &extra), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
+    let left = r["left_stored"].as_array().expect("left_stored listed");
+    let corporate: Vec<&Value> = left
+        .iter()
+        .filter(|l| l["action"] == "left_stored_corporate")
+        .collect();
+    assert_eq!(corporate.len(), 1, "{r}");
+    assert_eq!(corporate[0]["owner_id"], "contact-center", "{r}");
+    assert!(
+        corporate[0]["to_do"]
+            .as_str()
+            .unwrap()
+            .contains("GWS administrator"),
+        "{r}"
+    );
+    let text = std::fs::read_to_string(dir.path().join("receipt.txt")).unwrap();
+    assert!(text.contains("Still stored (1)"), "{text}");
+    assert!(text.contains("NOT COMPLETE"), "{text}");
+    for spelling in ["john.smith", "5550100001"] {
+        assert!(!serde_json::to_string(&r).unwrap().contains(spelling));
+    }
+
+    let mut show = strings(&[
+        "requests",
+        "show",
+        "DSR-LEFT-1",
+        "--format",
+        "json",
+        "--audit-log",
+    ]);
+    show.push(dir.path().join("audit.jsonl").display().to_string());
+    let ledger = forget_me(&show).await;
+    assert_eq!(ledger.code, 0, "{}", ledger.stderr);
+    let doc = ledger.json();
+    assert_eq!(doc["answered"], false, "{doc}");
+    let verified = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "verified")
+        .unwrap();
+    assert_eq!(verified["outcome"], "partial", "{doc}");
+    assert!(
+        verified["detail"]
+            .as_str()
+            .unwrap()
+            .contains("still hold an identifier"),
+        "{doc}"
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

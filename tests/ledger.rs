@@ -145,7 +145,32 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
 
     // 3. GWS recovers; the next run finishes it: erased and verified, with a purge date and a
     //    re-check due after it.
+    //    The corporate favorite holding the subject is the contact center's, never erased by
+    //    the tool: until the GWS administrator removes it, the request is not answered (the
+    //    receipt names it under left_stored). The administrator removes it here.
     s.emulator.faults().clear();
+    let session = testkit::cassandra_session(None).await;
+    let corporate: Vec<_> = dump(&s.keyspace)
+        .await
+        .into_iter()
+        .filter(|((owner, _, _), value)| {
+            owner == "contact-center" && value.contains("john.smith@pizza.com")
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(corporate.len(), 1, "the seeded corporate favorite");
+    for (owner, group, key) in &corporate {
+        session
+            .query_unpaged(
+                format!(
+                    "DELETE FROM {}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ?",
+                    s.keyspace
+                ),
+                (owner, group, key),
+            )
+            .await
+            .unwrap();
+    }
     let run = forget_me_env(&cleanup, &[PASSWORD_ENV]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let doc = show(dir.path()).await;

@@ -296,12 +296,29 @@ async fn a_partly_failed_batch_erasure_shows_in_the_ledger_and_the_next_batch_fi
     .unwrap();
     let erasure = summary["erasure"].as_str().unwrap();
     assert!(!erasure.contains(" 0 failed"), "{summary}");
-    assert!(erasure.ends_with("NOT verified"), "{summary}");
+    assert!(erasure.contains("; NOT verified"), "{summary}");
     let listed = forget_me(&list_args).await;
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert_ne!(status(&listed), "ok", "{}", listed.stdout);
 
     s.emulator.faults().clear();
+    // The seeded corporate favorite holds the subject and is never erased by the tool: the
+    // GWS administrator removes it, else the request stays unanswered (its receipt says so).
+    let session = testkit::cassandra_session(None).await;
+    for ((owner, group, key), value) in dump(&s.keyspace).await {
+        if owner == "contact-center" && value.contains("john.smith@pizza.com") {
+            session
+                .query_unpaged(
+                    format!(
+                        "DELETE FROM {}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ?",
+                        s.keyspace
+                    ),
+                    (owner, group, key),
+                )
+                .await
+                .unwrap();
+        }
+    }
     // The second run says it in JSON (the first said it in text, above).
     let mut second = batch("second");
     second.extend(strings(&["--format", "json"]));

@@ -53,6 +53,15 @@ pub struct Receipt {
     pub audit: AuditSegment,
     /// Every location handled.
     pub locations: Vec<Location>,
+    /// Every setting the search matched that this run did not handle and that therefore still
+    /// holds an identifier: corporate favorites (the contact center's, never erased by this
+    /// tool), settings holding only possible matches, hits outside the settings layout. Each
+    /// says in `to_do` who must act. Settings handled but left holding the subject (needs
+    /// review, not erased, failed) are in `locations` with their `to_do`. Empty (and absent)
+    /// when nothing matched is left; a receipt with entries here is no complete erasure,
+    /// whatever its verification says of the settings it erased.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_stored: Vec<Location>,
     /// The verification read.
     pub verification: VerificationSummary,
     /// What remains on disk, and until when.
@@ -300,6 +309,33 @@ fn render_fields(r: &Receipt) -> String {
             let _ = writeln!(t, "    to do: {}", p(to_do));
         }
     }
+    if !r.left_stored.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nStill stored ({}): matched settings this run did not erase; each still holds an identifier, and someone must act:",
+            r.left_stored.len()
+        );
+        for l in &r.left_stored {
+            let key = l
+                .setting_key
+                .clone()
+                .or_else(|| l.setting_key_ref.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                t,
+                "  {}  owner {}  group {}  setting {}  at {}  -> {}",
+                p(&l.table),
+                p(&l.owner_id),
+                p(&l.group),
+                p(&key),
+                p(&l.json_paths.join(", ")),
+                p(&l.action)
+            );
+            if let Some(to_do) = &l.to_do {
+                let _ = writeln!(t, "    to do: {}", p(to_do));
+            }
+        }
+    }
     let v = &r.verification;
     if v.collateral_damage > 0 {
         let _ = writeln!(
@@ -320,10 +356,12 @@ fn render_fields(r: &Receipt) -> String {
         v.still_matching,
         v.found_elsewhere,
         v.unreadable,
-        if v.verified {
-            "VERIFIED"
-        } else {
-            "NOT VERIFIED"
+        match (v.verified, r.left_stored.len()) {
+            (true, 0) => "VERIFIED".to_string(),
+            (true, n) => format!(
+                "VERIFIED for the settings erased; NOT COMPLETE: {n} matched setting(s) still hold an identifier (Still stored, above)"
+            ),
+            (false, _) => "NOT VERIFIED".to_string(),
         }
     );
     let _ = writeln!(t, "\nOn disk:");
