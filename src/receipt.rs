@@ -35,6 +35,7 @@ pub fn run_facts(
         case: case.map(str::to_string),
         scan: forgetme_findings::receipt::scan_summary(outcome),
         matched: outcome.found.clone(),
+        interrupted_runs: started.interrupted.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }

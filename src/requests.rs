@@ -748,6 +748,12 @@ impl RunLedger {
         } else {
             format!("{detail}; the scan was INCOMPLETE")
         };
+        let detail = receipt.interrupted_runs.iter().fold(detail, |d, u| {
+            format!(
+                "{d}; earlier run {} (started {}) planned {} change(s), recorded {} result(s) and NEVER ENDED (stopped mid-change)",
+                u.run_id, u.started_at, u.planned, u.results
+            )
+        });
         // The latest moment compaction may purge what was erased, over the touched tables.
         let purge_after = (erased > 0)
             .then(|| {

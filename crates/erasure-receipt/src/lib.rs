@@ -62,6 +62,12 @@ pub struct Receipt {
     /// whatever its verification says of the settings it erased.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_stored: Vec<Location>,
+    /// Earlier runs of the same case or subjects, in the same audit log, that planned changes
+    /// and never ended (killed mid-change): their run ids and what they planned and recorded.
+    /// This run's search shows what is stored now; what those runs changed is in their own
+    /// `result` events only. Absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interrupted_runs: Vec<forgetme_audit::UnfinishedRun>,
     /// The verification read.
     pub verification: VerificationSummary,
     /// What remains on disk, and until when.
@@ -308,6 +314,18 @@ fn render_fields(r: &Receipt) -> String {
         if let Some(to_do) = &l.to_do {
             let _ = writeln!(t, "    to do: {}", p(to_do));
         }
+    }
+    for u in &r.interrupted_runs {
+        let _ = writeln!(
+            t,
+            "\nEARLIER RUN NEVER ENDED: run {} (started {}, audit events {} to {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it did is in its own audit events; this run found what is stored now.",
+            p(&u.run_id),
+            p(&u.started_at),
+            u.first_seq,
+            u.last_seq,
+            u.planned,
+            u.results
+        );
     }
     if !r.left_stored.is_empty() {
         let _ = writeln!(

@@ -38,6 +38,8 @@ pub struct RunFacts {
     /// Every hit the search listed: the matched settings no erasure target covers go into
     /// the receipt's `left_stored`.
     pub matched: Vec<crate::found::Found>,
+    /// Earlier runs of the same case or subjects that planned changes and never ended.
+    pub interrupted_runs: Vec<forgetme_audit::UnfinishedRun>,
 }
 
 /// The receipt's summary of the search the erasure was planned from.
@@ -108,6 +110,7 @@ pub async fn build(
         },
         locations,
         left_stored,
+        interrupted_runs: facts.interrupted_runs.clone(),
         verification: VerificationSummary {
             consistency: facts.consistency.clone(),
             data_center: facts.data_center.clone(),
