@@ -386,7 +386,8 @@ pub struct Args {
 
     /// How many copies of each token range the scan reads: every (each replica in every data
     /// center: what a "nothing found" about every copy needs), one (the fast scan: one replica
-    /// per range), or auto (every for --export and --cleanup, one for a plain search).
+    /// per range), or auto (every for --export, --cleanup, --recheck-receipt and a batch
+    /// (--requests), one for a plain search).
     #[arg(long = "scan-copies", value_enum, default_value = "auto")]
     pub scan_copies: ScanCopies,
 
@@ -399,7 +400,7 @@ pub struct Args {
 /// How many copies of each token range the scan reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ScanCopies {
-    /// every for --export and --cleanup, one for a plain search.
+    /// every for --export, --cleanup, --recheck-receipt and --requests, one for a plain search.
     Auto,
     /// One replica per range.
     One,
@@ -415,8 +416,12 @@ impl Args {
         match self.scan_copies {
             ScanCopies::One => Copies::One,
             ScanCopies::Every => Copies::Every,
+            // A batch (`--requests`) exports and erases from its one scan: every copy too.
             ScanCopies::Auto
-                if self.export.is_some() || self.cleanup || self.recheck_receipt.is_some() =>
+                if self.export.is_some()
+                    || self.cleanup
+                    || self.recheck_receipt.is_some()
+                    || self.requests.is_some() =>
             {
                 Copies::Every
             }
@@ -580,6 +585,16 @@ mod tests {
             Copies::One
         );
         assert_eq!(with(&["--scan-copies", "every"]), Copies::Every);
+    }
+
+    #[test]
+    fn a_batch_reads_every_copy_unless_told_otherwise() {
+        use forgetme_scanner::routing::Copies;
+        let batch = ["--requests", "week.jsonl", "--out", "answers"];
+        assert_eq!(parse(&batch).unwrap().copies(), Copies::Every);
+        let mut one = batch.to_vec();
+        one.extend(["--scan-copies", "one"]);
+        assert_eq!(parse(&one).unwrap().copies(), Copies::One);
     }
 
     #[test]

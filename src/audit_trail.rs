@@ -73,6 +73,8 @@ pub struct RunStarted {
     pub at: String,
     /// Sequence number of the run's first event.
     pub first_seq: u64,
+    /// Earlier runs of the same case or subjects that planned changes and never ended.
+    pub interrupted: Vec<forgetme_audit::UnfinishedRun>,
 }
 
 /// Opens the key and the log, and records the run's start: who, where, what (identifiers as
@@ -102,14 +104,30 @@ pub fn open_audit(
             shown_path(&args.audit_log)
         );
     }
-    let started = RunStarted {
-        at: forgetme_audit::now_rfc3339(),
-        first_seq: log.head().1 + 1,
-    };
     let subjects: Vec<String> = identifiers
         .iter()
         .map(|i| key.subject_ref(i.normalized()))
         .collect();
+    // A run of the same request killed mid-change leaves planned changes without results or
+    // an end: what it changed is not known to this run's search ("nothing to erase" may be
+    // its work), so this run says so, and its receipt and the ledger name that run.
+    let interrupted = forgetme_audit::unfinished_runs(&args.audit_log, &subjects, case)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    for r in &interrupted {
+        eprintln!(
+            "warning: the audit log holds an earlier run of this {} that never ended: run {} (started {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it planned and did not report may or may not have been done: this run's search shows what is stored now, and its receipt names that run.",
+            if case.is_some() && r.case.as_deref() == case { "case" } else { "subject" },
+            r.run_id,
+            r.started_at,
+            r.planned,
+            r.results
+        );
+    }
+    let started = RunStarted {
+        at: forgetme_audit::now_rfc3339(),
+        first_seq: log.head().1 + 1,
+        interrupted,
+    };
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();

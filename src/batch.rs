@@ -193,17 +193,20 @@ async fn answer_one(
             CleanupRun::NotConfirmed => {
                 declined = true;
                 erasure = Some("declined".to_string());
+                ledger.erasure_not_run("declined at the prompt");
                 None
             }
             CleanupRun::TooLarge(size) => {
                 erased_ok = false;
                 erasure = Some(format!("REFUSED: {}", size.describe()));
+                ledger.erasure_not_run("the plan was refused as too large");
                 None
             }
             CleanupRun::NothingToErase => Some((Vec::new(), Default::default())),
             CleanupRun::Done(results, verification) => Some((results, verification)),
         };
         if let Some((results, verification)) = done {
+            let mut left_stored = 0;
             let facts = receipt::run_facts(args, &started, gws.username(), Some(&request.id), part);
             let path = folder.join("receipt.json");
             let written = forgetme_findings::receipt::build(
@@ -217,6 +220,7 @@ async fn answer_one(
             )
             .await
             .and_then(|r| {
+                left_stored = r.left_stored.len();
                 let w = receipt::write(&r, &path);
                 if w.is_ok() {
                     ledger.erased(&r, &path);
@@ -228,7 +232,9 @@ async fn answer_one(
                 errors.push(format!("the erasure receipt was NOT written: {e}"));
             }
             let t = tally(&results);
-            erased_ok = succeeded(&results, &verification);
+            // Matched settings the erasure could not touch (corporate favorites, possible
+            // matches) still hold the subject: the request is not answered yet.
+            erased_ok = succeeded(&results, &verification) && left_stored == 0;
             let mut text = Vec::new();
             let _ = cleanup::write_text(
                 &mut text,
@@ -243,9 +249,9 @@ async fn answer_one(
                 &mut errors,
             );
             erasure = Some(format!(
-                "{} erased, {} not erased, {} failed; {}",
+                "{} erased, {} not erased, {} failed; {}{}",
                 t.erased,
-                t.not_erased,
+                t.not_erased + t.claimed_still_stored,
                 t.failed,
                 if forgetme_findings::erasure_plan::erasure_verified(
                     &results,
@@ -255,11 +261,19 @@ async fn answer_one(
                     "verified"
                 } else {
                     "NOT verified"
+                },
+                if left_stored > 0 {
+                    format!("; {left_stored} matched setting(s) still hold an identifier (see the receipt: who must act)")
+                } else {
+                    String::new()
                 }
             ));
         }
     } else if request.action == RequestAction::Erase {
+        // An erasure request is answered by its erasure: its export alone does not answer it.
+        erased_ok = false;
         erasure = Some("not run: add --cleanup true to erase".to_string());
+        ledger.erasure_not_run("the batch ran without --cleanup true");
     }
 
     let complete = part.complete();

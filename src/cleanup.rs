@@ -183,7 +183,7 @@ pub async fn run(
             store: ctx.session,
             consistency: ctx.verify_consistency,
         };
-        let results = erase_all(&mut eraser, &targets)
+        let mut results = erase_all(&mut eraser, &targets)
             .await
             .map_err(Failure::Run)?;
         let verification = verify_targets(
@@ -195,6 +195,8 @@ pub async fn run(
         )
         .await;
         record(log, &verification_event(&targets, &verification))?;
+        // What GWS said it erased but the read-back still finds is no erasure.
+        forgetme_cleanup::demote_claims_verification_refutes(&mut results, &verification);
         CleanupRun::Done(results, verification)
     };
     let complete = outcome.complete();
@@ -230,7 +232,7 @@ pub async fn run(
                     skipped_changed: t.skipped_changed,
                     not_erased: t.not_erased,
                     needs_review: t.needs_review,
-                    failed: t.failed,
+                    failed: t.failed + t.claimed_still_stored,
                     verified: forgetme_findings::erasure_plan::erasure_verified(
                         results, v, complete,
                     ),
@@ -364,6 +366,9 @@ pub fn write_text(
             Outcome::SkippedChanged => "skipped: it no longer holds the identifier".to_string(),
             Outcome::NotErased { reason, .. } => format!("NOT ERASED: {reason}"),
             Outcome::Failed(e) => format!("FAILED: {e}"),
+            Outcome::ClaimedStillStored { claimed } => format!(
+                "claimed erased, still stored: GWS answered that it {claimed} this setting, yet the verification read it back holding an identifier"
+            ),
         };
         writeln!(
             out,
@@ -407,9 +412,25 @@ pub fn write_text(
     let s = tally(results);
     writeln!(
         out,
-        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} not erased, {} failed.",
-        s.erased, s.already_gone, s.skipped_changed, s.not_erased, s.failed
+        "Cleanup: {} erased, {} already gone, {} skipped as changed, {} not erased, {} failed{}.",
+        s.erased,
+        s.already_gone,
+        s.skipped_changed,
+        s.not_erased,
+        s.failed,
+        if s.claimed_still_stored > 0 {
+            format!(", {} claimed erased, still stored", s.claimed_still_stored)
+        } else {
+            String::new()
+        }
     )?;
+    if s.claimed_still_stored > 0 {
+        writeln!(
+            out,
+            "CLAIMED ERASED, STILL STORED: GWS answered that it erased {} setting(s), yet Cassandra still holds them with an identifier. They are not erased: check GWS and anything in front of it, then run the cleanup again.",
+            s.claimed_still_stored
+        )?;
+    }
     if s.not_erased > 0 {
         writeln!(
             out,
@@ -497,6 +518,7 @@ pub fn to_json(
         "skipped_changed": s.skipped_changed,
         "not_erased": s.not_erased,
         "failed": s.failed,
+        "claimed_still_stored": s.claimed_still_stored,
         "collateral_damage": s.collateral_damage,
         "changed_meanwhile": s.changed_meanwhile,
         "verified": forgetme_findings::erasure_plan::erasure_verified(results, verification, scan_complete),
@@ -526,6 +548,10 @@ pub fn to_json(
             match &r.outcome {
                 forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
                 forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
+                forgetme_cleanup::Outcome::ClaimedStillStored { claimed } => {
+                    v["claimed"] = json!(claimed);
+                    v["reason"] = json!("GWS answered that it erased this setting, yet the verification read it back holding an identifier: still stored");
+                }
                 forgetme_cleanup::Outcome::NeedsReview { reason, records } => {
                     v["reason"] = json!(reason);
                     v["records"] = json!(records);

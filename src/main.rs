@@ -159,6 +159,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
         prepared_recheck
             .as_ref()
             .and_then(|p| p.receipt().case.as_deref()),
+        prepared_recheck.as_ref().map(|p| p.audit_log()),
     )?;
     let cass_credentials = connections::cassandra_credentials(&args)?;
     if args.layout_discover {
@@ -224,6 +225,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             &first.identifiers,
             first.stored_region,
             &[],
+            None,
         )?;
         if args.cleanup {
             audit_trail::check_audit_log(&args)?;

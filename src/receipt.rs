@@ -34,6 +34,8 @@ pub fn run_facts(
         data_center: args.local_dc.clone(),
         case: case.map(str::to_string),
         scan: forgetme_findings::receipt::scan_summary(outcome),
+        matched: outcome.found.clone(),
+        interrupted_runs: started.interrupted.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }
@@ -85,12 +87,19 @@ pub struct PreparedRecheck {
     receipt: Receipt,
     /// What the receipt was checked against, said with the result.
     checked_against: String,
+    /// The receipt's audit log: the one it was checked against, else the one it names.
+    audit_log: std::path::PathBuf,
 }
 
 impl PreparedRecheck {
     /// The receipt being re-checked.
     pub fn receipt(&self) -> &Receipt {
         &self.receipt
+    }
+
+    /// The receipt's audit log (the request ledger the re-check records into is beside it).
+    pub fn audit_log(&self) -> &Path {
+        &self.audit_log
     }
 }
 
@@ -122,6 +131,21 @@ pub fn prepare_recheck(
             args.audit_key.display()
         )));
     }
+    // The seal first: a receipt edited, cut or re-pointed (its audit log moved with it) is
+    // refused whether or not its audit log is at hand.
+    r.check_seal(&key).map_err(|e| {
+        Failure::Input(format!(
+            "--recheck-receipt {}: {e}. A receipt that is not as it was written proves nothing; re-check the receipt the erasure run wrote",
+            path.display()
+        ))
+    })?;
+    if r.locations.is_empty() && r.verification.checked > 0 {
+        return Err(Failure::Input(format!(
+            "--recheck-receipt {}: the receipt lists no location, yet its verification read {} back: it is not as the erasure run wrote it",
+            path.display(),
+            r.verification.checked
+        )));
+    }
     let unknown = unknown_subjects(
         &r.subjects,
         &key,
@@ -132,12 +156,30 @@ pub fn prepare_recheck(
             "{unknown} identifier(s) given with --search are not subjects of this receipt (their HMACs differ); give the identifiers of the original request"
         )));
     }
+    // Every subject of the receipt must be searched for: a re-check given some of them would
+    // say "clean" while another subject's identifier is back.
+    let given: Vec<String> = inputs
+        .identifiers
+        .iter()
+        .map(|i| key.subject_ref(i.normalized()))
+        .collect();
+    let uncovered = r.subjects.iter().filter(|s| !given.contains(s)).count();
+    if uncovered > 0 {
+        return Err(Failure::Input(format!(
+            "--recheck-receipt {}: {uncovered} of the receipt's {} subject ref(s) are not covered by the identifiers given; a re-check must search for every identifier the erasure was run for, or a \"clean\" would say nothing of the ones left out: give them all with --search",
+            path.display(),
+            r.subjects.len()
+        )));
+    }
     let named = std::path::PathBuf::from(&r.audit.log);
-    let log = [args.audit_log.clone(), named].into_iter().find(|p| {
-        std::fs::symlink_metadata(p)
-            .map(|m| m.file_type().is_file())
-            .unwrap_or(false)
-    });
+    let log = [args.audit_log.clone(), named.clone()]
+        .into_iter()
+        .find(|p| {
+            std::fs::symlink_metadata(p)
+                .map(|m| m.file_type().is_file())
+                .unwrap_or(false)
+        });
+    let audit_log = log.clone().unwrap_or(named);
     let checked_against = match log {
         None => {
             eprintln!(
@@ -167,6 +209,7 @@ pub fn prepare_recheck(
     Ok(PreparedRecheck {
         receipt: r,
         checked_against,
+        audit_log,
     })
 }
 

@@ -379,10 +379,15 @@ pub struct RunLedger {
 /// anything is read: a ledger that cannot be used, of a newer version, or an output path that
 /// would put an identifier into it is refused (exit 2). Loads (or creates, saying so) the
 /// audit key the subject refs are made with, as the audit log and receipts make them.
+///
+/// A re-check passes `receipt_log`, the audit log of the receipt it re-checks: its record goes
+/// into the ledger beside that log (unless `--ledger` pins one), never into one beside the
+/// default audit log of the working folder.
 pub fn open_for_run(
     args: &Args,
     inputs: &Inputs,
     receipt_case: Option<&str>,
+    receipt_log: Option<&Path>,
 ) -> Result<Option<RunLedger>, Failure> {
     let id = match (inputs.case.as_deref(), receipt_case) {
         (Some(a), Some(b)) if a != b => {
@@ -404,21 +409,29 @@ pub fn open_for_run(
             ("--receipt", &args.receipt),
             ("--recheck-receipt", &args.recheck_receipt),
         ],
+        receipt_log,
     )
     .map(Some)
 }
 
+/// Opens the ledger for request `id`; beside `beside_log` instead of `--audit-log` when given
+/// (and no `--ledger` pins it).
 pub fn open_for_request(
     args: &Args,
     id: &str,
     identifiers: &[forgetme_matcher::Identifier],
     region: Option<forgetme_matcher::Region>,
     outputs: &[(&str, &Option<PathBuf>)],
+    beside_log: Option<&Path>,
 ) -> Result<RunLedger, Failure> {
     // The paths first: a refused run creates no ledger and no key.
     let matcher = Matcher::new(identifiers.to_vec(), region);
     check_outputs(id, &matcher, outputs)?;
-    let book = BatchLedger::open(args)?;
+    let path = ledger_path(
+        args.ledger.as_deref(),
+        beside_log.unwrap_or(args.audit_log.as_path()),
+    );
+    let book = BatchLedger::open_at(args, &path)?;
     let mut run = book.request(id, &matcher, outputs)?;
     run.ledger = Some(book.ledger);
     Ok(run)
@@ -455,7 +468,12 @@ impl BatchLedger {
     /// Opens the ledger (its place and version checked) and the audit key its subject refs
     /// are made with, before anything is read.
     pub fn open(args: &Args) -> Result<BatchLedger, Failure> {
-        let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+        Self::open_at(args, &ledger_path(args.ledger.as_deref(), &args.audit_log))
+    }
+
+    /// [`BatchLedger::open`], with the ledger at `path`.
+    pub fn open_at(args: &Args, path: &Path) -> Result<BatchLedger, Failure> {
+        let path = path.to_path_buf();
         check_ledger_place(&path)?;
         // The ledger first: one that cannot be used stops the run before the key is created.
         let ledger = Ledger::open(&path).map_err(failure)?;
@@ -688,8 +706,13 @@ impl RunLedger {
         let failed = count("failed");
         let not_erased = count("not_erased");
         let skipped = count("skipped_changed");
+        let claimed = count("claimed_erased_still_stored");
+        // Matched settings the run left holding an identifier: needs review, and those it
+        // never targeted (corporate favorites, possible matches, ...). Someone must act.
+        let left = count("needs_review") + receipt.left_stored.len();
         let complete = receipt.scan.as_ref().is_none_or(|s| s.complete);
-        let outcome = if failed + not_erased == 0 && complete {
+        let not_erased = not_erased + claimed;
+        let outcome = if failed + not_erased + left == 0 && complete {
             Outcome::Ok
         } else if erased + gone == 0 && failed + not_erased > 0 {
             Outcome::Failed
@@ -700,7 +723,12 @@ impl RunLedger {
             "nothing to erase: no setting to erase held an identifier".to_string()
         } else {
             format!(
-                "{erased} setting(s) erased, {gone} already gone, {failed} failed, {not_erased} NOT erased, {skipped} skipped (changed meanwhile){}",
+                "{erased} setting(s) erased, {gone} already gone, {failed} failed, {not_erased} NOT erased{}, {skipped} skipped (changed meanwhile){}",
+                if claimed > 0 {
+                    format!(" ({claimed} of them claimed erased, still stored)")
+                } else {
+                    String::new()
+                },
                 if failed + not_erased > 0 {
                     ": run the erasure again to finish it"
                 } else {
@@ -708,11 +736,24 @@ impl RunLedger {
                 }
             )
         };
+        let detail = if left > 0 {
+            format!(
+                "{detail}; {left} matched setting(s) STILL hold an identifier (corporate favorites, possible matches, needs review): the receipt says who must act"
+            )
+        } else {
+            detail
+        };
         let detail = if complete {
             detail
         } else {
             format!("{detail}; the scan was INCOMPLETE")
         };
+        let detail = receipt.interrupted_runs.iter().fold(detail, |d, u| {
+            format!(
+                "{d}; earlier run {} (started {}) planned {} change(s), recorded {} result(s) and NEVER ENDED (stopped mid-change)",
+                u.run_id, u.started_at, u.planned, u.results
+            )
+        });
         // The latest moment compaction may purge what was erased, over the touched tables.
         let purge_after = (erased > 0)
             .then(|| {
@@ -732,7 +773,9 @@ impl RunLedger {
         let v = &receipt.verification;
         // Not verified is partial (what failed is still there, the next run finishes it);
         // collateral damage, data of others lost, is a failure.
-        let outcome = if v.verified {
+        // Verified settings do not answer the request while other matched settings still
+        // hold the subject's identifiers.
+        let outcome = if v.verified && left == 0 {
             Outcome::Ok
         } else if v.collateral_damage > 0 {
             Outcome::Failed
@@ -749,11 +792,28 @@ impl RunLedger {
                 v.still_matching,
                 v.unreadable,
                 v.collateral_damage,
-                if v.verified { "VERIFIED" } else { "NOT VERIFIED" }
+                match (v.verified, left) {
+                    (true, 0) => "VERIFIED".to_string(),
+                    (true, n) => format!(
+                        "VERIFIED for the settings erased, but {n} matched setting(s) still hold an identifier: NOT answered until they are removed"
+                    ),
+                    (false, _) => "NOT VERIFIED".to_string(),
+                }
             ),
         );
         step.receipt = Some(receipt_path);
         step.purge_after = purge_after;
+    }
+
+    /// An erasure the request asked for that was not carried out (a batch without
+    /// `--cleanup true`, declined at the prompt, refused as too large): recorded as failed,
+    /// so that the request's export alone never makes it answered.
+    pub fn erasure_not_run(&mut self, why: &str) {
+        self.push(
+            Status::Erased,
+            Outcome::Failed,
+            format!("erasure asked for, NOT run: {why}"),
+        );
     }
 
     /// An erasure whose receipt could not be written: recorded, as partial.

@@ -675,3 +675,105 @@ async fn a_deeply_nested_setting_does_not_stop_erasures_in_its_group() {
     assert!(left.values().all(|v| !v.contains(SUBJECT)));
     six.done().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A GWS that answers "OK" to a DELETE it never carried out.
+// ---------------------------------------------------------------------------------------------
+
+/// GWS's "OK" is a claim; the verification reads Cassandra. A setting that is still stored
+/// after GWS said it deleted it is "claimed erased, still stored" in the text and JSON
+/// reports, their counts, the receipt (with what to do) and the ledger: never "erased".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_gws_claims_but_verification_refutes_is_claimed_erased_still_stored() {
+    let six = group_of_six("claim_ok").await;
+    let before: Before = Arc::new(|s: &Seen| {
+        (s.method == "DELETE").then(|| {
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .body(Body::from(json!({"statusCode": 0}).to_string()))
+                .unwrap()
+        })
+    });
+    let p = proxy(six.emulator.base_url(), before, no_after()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let case = ["--case", "DSR-CLAIM-1"];
+    let mut json_args = case.to_vec();
+    json_args.extend(["--format", "json"]);
+    let run = forget_me_env(
+        &cleanup_via(&six.keyspace, &p.url(), dir.path(), &json_args),
+        &[PASSWORD_ENV],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = run.json();
+    let cleanup = &report["cleanup"];
+    assert_eq!(cleanup["erased"], 0, "{cleanup}");
+    assert_eq!(cleanup["claimed_still_stored"], 1, "{cleanup}");
+    assert_eq!(cleanup["verified"], false, "{cleanup}");
+    let setting = &cleanup["settings"][0];
+    assert_eq!(
+        setting["outcome"], "claimed_erased_still_stored",
+        "{setting}"
+    );
+    assert_eq!(setting["claimed"], "deleted", "{setting}");
+    assert_eq!(setting["still_matching"], true, "{setting}");
+
+    let run = forget_me_env(
+        &cleanup_via(&six.keyspace, &p.url(), dir.path(), &case),
+        &[PASSWORD_ENV],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("claimed erased, still stored"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("erased: whole setting deleted"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Cleanup: 0 erased"), "{}", run.stdout);
+
+    let receipts: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().ends_with(".json") && p.to_string_lossy().contains("receipt")
+        })
+        .collect();
+    assert_eq!(receipts.len(), 2, "{receipts:?}");
+    for r in receipts {
+        let receipt: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
+        let l = &receipt["locations"][0];
+        assert_eq!(l["action"], "claimed_erased_still_stored", "{receipt}");
+        assert!(
+            l["to_do"].as_str().unwrap().contains("still stored"),
+            "{receipt}"
+        );
+        assert_eq!(receipt["verification"]["verified"], false, "{receipt}");
+    }
+
+    let mut show = strings(&["requests", "show", "DSR-CLAIM-1", "--audit-log"]);
+    show.push(dir.path().join("audit.jsonl").to_str().unwrap().to_string());
+    let ledger = forget_me(&show).await;
+    assert_eq!(ledger.code, 0, "{}{}", ledger.stdout, ledger.stderr);
+    assert!(
+        ledger.stdout.contains("0 setting(s) erased"),
+        "{}",
+        ledger.stdout
+    );
+    assert!(
+        ledger
+            .stdout
+            .contains("1 of them claimed erased, still stored"),
+        "{}",
+        ledger.stdout
+    );
+    assert!(!ledger.stdout.contains("(answered)"), "{}", ledger.stdout);
+    assert_eq!(six.favorites().await, all_six());
+    six.done().await;
+}

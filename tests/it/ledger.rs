@@ -143,7 +143,32 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
 
     // 3. GWS recovers; the next run finishes it: erased and verified, with a purge date and a
     //    re-check due after it.
+    //    The corporate favorite holding the subject is the contact center's, never erased by
+    //    the tool: until the GWS administrator removes it, the request is not answered (the
+    //    receipt names it under left_stored). The administrator removes it here.
     s.emulator.faults().clear();
+    let session = testkit::cassandra_session(None).await;
+    let corporate: Vec<_> = dump(&s.keyspace)
+        .await
+        .into_iter()
+        .filter(|((owner, _, _), value)| {
+            owner == "contact-center" && value.contains("john.smith@pizza.com")
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(corporate.len(), 1, "the seeded corporate favorite");
+    for (owner, group, key) in &corporate {
+        session
+            .query_unpaged(
+                format!(
+                    "DELETE FROM {}.settings WHERE owner_id = ? AND group_name = ? AND setting_key = ?",
+                    s.keyspace
+                ),
+                (owner, group, key),
+            )
+            .await
+            .unwrap();
+    }
     let run = forget_me_env(&cleanup, &[PASSWORD_ENV]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let doc = show(dir.path()).await;
@@ -310,4 +335,135 @@ async fn a_run_with_a_case_refuses_an_unusable_ledger_before_anything_is_read() 
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
     }
+}
+
+/// A re-check run in another folder without `--audit-log` records into the ledger beside
+/// the receipt's audit log, and creates no ledger (nor anything else) in its working folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recheck_records_beside_the_receipts_audit_log_not_in_the_working_folder() {
+    let s = seeded("ledger_recheck_place").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = cleanup_args(&s, dir.path(), &subject_args());
+    args.extend(strings(&["--case", CASE]));
+    let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = show(dir.path()).await;
+    let receipt = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["receipt"].as_str())
+        .expect("a receipt")
+        .to_string();
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut recheck = cass_args(&s.keyspace);
+    recheck.extend(strings(&subject_args()));
+    recheck.extend(strings(&[
+        "--recheck-receipt",
+        &receipt,
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+    ]));
+    let run = forget_me_in(Some(elsewhere.path()), &recheck, &[]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let left: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the working folder got {left:?}");
+    let doc = show(dir.path()).await;
+    assert_eq!(
+        steps(&doc).last().unwrap(),
+        &("re-checked".to_string(), "ok".to_string())
+    );
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}
+
+/// A run killed mid-change leaves `run_start`, `scan_complete` and `planned` in the audit log
+/// and no `run_end`. The next run of the same case finds nothing left to erase (the killed run
+/// had done it), and says so on stderr; its receipt and the ledger name the killed run and
+/// what it planned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_mid_change_is_named_by_the_next_runs_stderr_receipt_and_ledger() {
+    let s = seeded("ledger_killed").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = subject_args();
+    extra.extend(["--case", CASE]);
+    let cleanup = cleanup_args(&s, dir.path(), &extra);
+    let run = forget_me_env(&cleanup, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // What a run killed between its plan and its results leaves in the log.
+    let log_path = dir.path().join("audit.jsonl");
+    let key = forgetme_audit::AuditKey::load_existing(&dir.path().join("audit.key")).unwrap();
+    let killed = forgetme_audit::new_run_id();
+    {
+        let mut log = forgetme_audit::AuditLog::open(&log_path, &killed, &key).unwrap();
+        log.append(
+            "run_start",
+            serde_json::json!({
+                "tool": "gdpr_forget_me", "version": "0", "operator": "admin", "host": "h",
+                "arguments": {"cass_keyspace": s.keyspace, "cass_hostname": "127.0.0.1",
+                    "cass_port": 9042, "group_name": null, "layout": null, "deep": false,
+                    "erase": "record", "gws": "http://127.0.0.1:1/", "default_region": "US",
+                    "identifiers": 1},
+                "subjects": [key.subject_ref("john.smith@pizza.com")],
+                "case": CASE,
+            }),
+        )
+        .unwrap();
+        log.append(
+            "scan_complete",
+            serde_json::json!({"complete": true, "tables": [], "ranges": 1, "rows": 1,
+                "unread_ranges": 0, "hits": 2, "settings": 2, "listed_settings": 2}),
+        )
+        .unwrap();
+        for k in ["fav-1", "fav-2"] {
+            log.append(
+                "planned",
+                serde_json::json!({"setting": {"table": "t.settings", "owner_id": "a",
+                    "group": "g", "setting_key": k, "setting_key_ref": null, "subjects": []},
+                    "json_paths": []}),
+            )
+            .unwrap();
+        }
+    }
+
+    let receipt_path = dir.path().join("after-killed.json");
+    let mut again = cleanup.clone();
+    again.extend(strings(&["--receipt", receipt_path.to_str().unwrap()]));
+    let run = forget_me_env(&again, &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!("run {killed}")) && run.stderr.contains("never ended"),
+        "{}",
+        run.stderr
+    );
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
+    assert_eq!(r["locations"].as_array().unwrap().len(), 0, "{r}");
+    let interrupted = r["interrupted_runs"]
+        .as_array()
+        .expect("named in the receipt");
+    assert_eq!(interrupted.len(), 1, "{r}");
+    assert_eq!(interrupted[0]["run_id"], killed.as_str(), "{r}");
+    assert_eq!(interrupted[0]["planned"], 2, "{r}");
+    assert_eq!(interrupted[0]["results"], 0, "{r}");
+    let text = std::fs::read_to_string(receipt_path.with_extension("txt")).unwrap();
+    assert!(text.contains("EARLIER RUN NEVER ENDED"), "{text}");
+
+    let doc = show(dir.path()).await;
+    let last_erased = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["status"] == "erased")
+        .unwrap();
+    let detail = last_erased["detail"].as_str().unwrap();
+    assert!(detail.contains(&killed), "{detail}");
+    assert!(detail.contains("planned 2 change(s)"), "{detail}");
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -374,3 +374,106 @@ mod tests {
         assert_eq!(link.to_string(), "line 7: x");
     }
 }
+
+/// An earlier run that planned changes and never wrote its `run_end`: killed, or stopped by
+/// a crash, somewhere between its first planned change and its end. What it changed is in
+/// its `result` events (as far as it wrote them); what it planned and did not report may or
+/// may not have been done.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnfinishedRun {
+    /// Its run id.
+    pub run_id: String,
+    /// When it started (its `run_start` event's time).
+    pub started_at: String,
+    /// Its case (`--case`), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// Changes it planned (`planned` events).
+    pub planned: u64,
+    /// Results it recorded (`result` events): the rest of its plan has no recorded outcome.
+    pub results: u64,
+    /// Sequence numbers of its first and last events in the log.
+    pub first_seq: u64,
+    /// See `first_seq`.
+    pub last_seq: u64,
+}
+
+/// The runs of the log at `path` that planned at least one change and never ended, and that
+/// share the case `case` or one of the subject refs `subjects`: what a new run of the same
+/// request must not keep quiet about. A missing log has none.
+pub fn unfinished_runs(
+    path: &Path,
+    subjects: &[String],
+    case: Option<&str>,
+) -> Result<Vec<UnfinishedRun>, AuditError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(AuditError::io("open audit log", path, e)),
+    };
+    struct Seen {
+        run: UnfinishedRun,
+        related: bool,
+        ended: bool,
+    }
+    let mut runs: Vec<Seen> = Vec::new();
+    let verdict = walk(BufReader::new(file), None, |event| {
+        let i = match runs.iter().position(|r| r.run.run_id == event.run) {
+            Some(i) => i,
+            None => {
+                runs.push(Seen {
+                    run: UnfinishedRun {
+                        run_id: event.run.clone(),
+                        started_at: event.time.clone(),
+                        case: None,
+                        planned: 0,
+                        results: 0,
+                        first_seq: event.seq,
+                        last_seq: event.seq,
+                    },
+                    related: false,
+                    ended: false,
+                });
+                runs.len() - 1
+            }
+        };
+        let seen = &mut runs[i];
+        seen.run.last_seq = event.seq;
+        match event.kind.as_str() {
+            "run_start" => {
+                let run_case = event
+                    .data
+                    .get("case")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string);
+                let shares_subject = event
+                    .data
+                    .get("subjects")
+                    .and_then(|s| s.as_array())
+                    .is_some_and(|refs| {
+                        refs.iter()
+                            .filter_map(|r| r.as_str())
+                            .any(|r| subjects.iter().any(|s| s == r))
+                    });
+                seen.related = shares_subject || (case.is_some() && run_case.as_deref() == case);
+                seen.run.case = run_case;
+                seen.run.started_at = event.time.clone();
+            }
+            "planned" => seen.run.planned += 1,
+            "result" => seen.run.results += 1,
+            "run_end" => seen.ended = true,
+            _ => {}
+        }
+        Ok(())
+    })
+    .map_err(|e| AuditError::io("read audit log", path, e))?;
+    verdict.map_err(|link| AuditError::Tampered {
+        path: path.to_path_buf(),
+        link,
+    })?;
+    Ok(runs
+        .into_iter()
+        .filter(|r| r.related && !r.ended && r.run.planned > 0)
+        .map(|r| r.run)
+        .collect())
+}

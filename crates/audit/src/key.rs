@@ -108,6 +108,21 @@ impl AuditKey {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// The seal of an erasure receipt: HMAC-SHA256 of its canonical form (see
+    /// `forgetme_erasure_receipt::Receipt::canonical`) under a key derived from this one for
+    /// receipts alone, so that a receipt seal is never an audit event's seal or a subject ref;
+    /// lower-case hex. Without the key nobody can edit a receipt and seal it again.
+    pub fn receipt_seal(&self, canonical: &[u8]) -> String {
+        let mut derive = Hmac::<Sha256>::new_from_slice(&self.bytes)
+            .expect("HMAC-SHA256 accepts keys of any length");
+        derive.update(b"forgetme erasure receipt seal v1");
+        let seal_key = derive.finalize().into_bytes();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&seal_key)
+            .expect("HMAC-SHA256 accepts keys of any length");
+        mac.update(canonical);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// A short public name for this key (16 hex digits, derived one-way from it), so that an
     /// erasure receipt or a run can say *which* key made its subject refs without revealing
     /// the key — useful after a key has been rotated.

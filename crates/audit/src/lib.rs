@@ -35,8 +35,8 @@ mod log;
 mod reference;
 
 pub use chain::{
-    segment_digest, segment_summary, verify_bytes, verify_chain, verify_log, BrokenLink,
-    ChainReport, SegmentSummary,
+    segment_digest, segment_summary, unfinished_runs, verify_bytes, verify_chain, verify_log,
+    BrokenLink, ChainReport, SegmentSummary, UnfinishedRun,
 };
 pub use contract::{AuditEvent, EventKind, TypedEvent};
 pub use error::AuditError;

@@ -51,6 +51,13 @@ pub enum Outcome {
     },
     /// The change failed (GWS's error, without values).
     Failed(String),
+    /// GWS answered that it deleted (or rewrote) the setting, yet the verification read it
+    /// back still holding an identifier: a claim, not an erasure. Set by
+    /// [`demote_claims_verification_refutes`] after the verification.
+    ClaimedStillStored {
+        /// What GWS claimed: `deleted` or `rewritten`.
+        claimed: &'static str,
+    },
 }
 
 impl Outcome {
@@ -64,6 +71,7 @@ impl Outcome {
             Outcome::SkippedChanged => "skipped_changed",
             Outcome::NotErased { .. } => "not_erased",
             Outcome::Failed(_) => "failed",
+            Outcome::ClaimedStillStored { .. } => "claimed_erased_still_stored",
         }
     }
 
@@ -77,6 +85,12 @@ impl Outcome {
             Outcome::SkippedChanged => SettingOutcome::SkippedChanged,
             Outcome::NotErased { .. } => SettingOutcome::NotErased,
             Outcome::Failed(_) => SettingOutcome::Failed,
+            // The audit log's result event records GWS's answer; the verification event
+            // records that the setting is still stored.
+            Outcome::ClaimedStillStored {
+                claimed: "rewritten",
+            } => SettingOutcome::Rewritten,
+            Outcome::ClaimedStillStored { .. } => SettingOutcome::Deleted,
         }
     }
 
@@ -84,6 +98,29 @@ impl Outcome {
     pub fn erased(&self) -> bool {
         matches!(self, Outcome::Deleted | Outcome::Rewritten { .. })
     }
+}
+
+/// Turns every "deleted" or "rewritten" the verification found still holding an identifier
+/// into [`Outcome::ClaimedStillStored`]: a setting still stored is never reported, counted or
+/// receipted as erased. Returns how many were turned.
+pub fn demote_claims_verification_refutes(
+    results: &mut [SettingResult],
+    verification: &crate::Verification,
+) -> usize {
+    let mut n = 0;
+    for &i in &verification.still_matching {
+        let Some(r) = results.get_mut(i) else {
+            continue;
+        };
+        let claimed = match r.outcome {
+            Outcome::Deleted => "deleted",
+            Outcome::Rewritten { .. } => "rewritten",
+            _ => continue,
+        };
+        r.outcome = Outcome::ClaimedStillStored { claimed };
+        n += 1;
+    }
+    n
 }
 
 /// One target and what happened to it.

@@ -30,7 +30,7 @@ pub mod partition;
 pub mod target;
 pub mod verify;
 
-pub use erase::{erase_all, Eraser, Outcome, SettingResult};
+pub use erase::{demote_claims_verification_refutes, erase_all, Eraser, Outcome, SettingResult};
 pub use partition::Collateral;
 pub use target::SettingTarget;
 pub use verify::{verify_targets, Verification};

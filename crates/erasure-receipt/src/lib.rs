@@ -53,10 +53,80 @@ pub struct Receipt {
     pub audit: AuditSegment,
     /// Every location handled.
     pub locations: Vec<Location>,
+    /// Every setting the search matched that this run did not handle and that therefore still
+    /// holds an identifier: corporate favorites (the contact center's, never erased by this
+    /// tool), settings holding only possible matches, hits outside the settings layout. Each
+    /// says in `to_do` who must act. Settings handled but left holding the subject (needs
+    /// review, not erased, failed) are in `locations` with their `to_do`. Empty (and absent)
+    /// when nothing matched is left; a receipt with entries here is no complete erasure,
+    /// whatever its verification says of the settings it erased.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_stored: Vec<Location>,
+    /// Earlier runs of the same case or subjects, in the same audit log, that planned changes
+    /// and never ended (killed mid-change): their run ids and what they planned and recorded.
+    /// This run's search shows what is stored now; what those runs changed is in their own
+    /// `result` events only. Absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interrupted_runs: Vec<forgetme_audit::UnfinishedRun>,
     /// The verification read.
     pub verification: VerificationSummary,
     /// What remains on disk, and until when.
     pub disk: disk::DiskReport,
+    /// HMAC-SHA256, with the audit key, of the receipt's canonical form ([`Receipt::canonical`]):
+    /// an edited, truncated or re-pointed receipt no longer matches it. `None` only in
+    /// receipts written before receipts were sealed; a re-check refuses those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+}
+
+/// Why a receipt's seal does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SealError {
+    /// No seal: written before receipts were sealed, or the seal was removed.
+    Missing,
+    /// The seal does not match the receipt's content under this key: edited, truncated,
+    /// re-pointed, or sealed with another key.
+    Mismatch,
+}
+
+impl std::fmt::Display for SealError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealError::Missing => write!(f, "the receipt carries no seal (it was removed, or the receipt was written before receipts were sealed)"),
+            SealError::Mismatch => write!(f, "the receipt's seal does not match its content: it was edited, cut or re-pointed after it was written (or sealed with another audit key)"),
+        }
+    }
+}
+
+impl Receipt {
+    /// The canonical form the seal is computed over: the receipt without its seal, as JSON
+    /// with every object's keys sorted and no white space.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut unsealed = self.clone();
+        unsealed.seal = None;
+        // serde_json's Value keeps object keys sorted (a BTreeMap): the same receipt gives the
+        // same bytes however it was laid out in its file.
+        let value = serde_json::to_value(&unsealed).expect("a receipt serializes");
+        serde_json::to_vec(&value).expect("a JSON value serializes")
+    }
+
+    /// Seals the receipt with the audit key (after every other field is final).
+    pub fn seal_with(&mut self, key: &forgetme_audit::AuditKey) {
+        self.seal = None;
+        self.seal = Some(key.receipt_seal(&self.canonical()));
+    }
+
+    /// Checks the seal with the audit key.
+    pub fn check_seal(&self, key: &forgetme_audit::AuditKey) -> Result<(), SealError> {
+        let seal = self.seal.as_deref().ok_or(SealError::Missing)?;
+        let expected = key.receipt_seal(&self.canonical());
+        // Not secret-dependent timing worth guarding: the seal is written in the file.
+        if seal == expected {
+            Ok(())
+        } else {
+            Err(SealError::Mismatch)
+        }
+    }
 }
 
 /// The search behind a receipt: how much it read, and whether it read everything.
@@ -112,7 +182,9 @@ pub struct Location {
     pub setting_key_ref: Option<String>,
     /// JSON paths where the scan found the subject.
     pub json_paths: Vec<String>,
-    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed`, `not_erased` or `failed`.
+    /// `deleted`, `rewritten`, `already_gone`, `skipped_changed`, `needs_review`,
+    /// `not_erased`, `failed`, or `claimed_erased_still_stored` (GWS answered that it deleted
+    /// or rewrote the setting, yet the verification read it back holding an identifier).
     pub action: String,
     /// Entries removed, for `rewritten`.
     pub removed_paths: Vec<String>,
@@ -255,6 +327,45 @@ fn render_fields(r: &Receipt) -> String {
             let _ = writeln!(t, "    to do: {}", p(to_do));
         }
     }
+    for u in &r.interrupted_runs {
+        let _ = writeln!(
+            t,
+            "\nEARLIER RUN NEVER ENDED: run {} (started {}, audit events {} to {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it did is in its own audit events; this run found what is stored now.",
+            p(&u.run_id),
+            p(&u.started_at),
+            u.first_seq,
+            u.last_seq,
+            u.planned,
+            u.results
+        );
+    }
+    if !r.left_stored.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nStill stored ({}): matched settings this run did not erase; each still holds an identifier, and someone must act:",
+            r.left_stored.len()
+        );
+        for l in &r.left_stored {
+            let key = l
+                .setting_key
+                .clone()
+                .or_else(|| l.setting_key_ref.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                t,
+                "  {}  owner {}  group {}  setting {}  at {}  -> {}",
+                p(&l.table),
+                p(&l.owner_id),
+                p(&l.group),
+                p(&key),
+                p(&l.json_paths.join(", ")),
+                p(&l.action)
+            );
+            if let Some(to_do) = &l.to_do {
+                let _ = writeln!(t, "    to do: {}", p(to_do));
+            }
+        }
+    }
     let v = &r.verification;
     if v.collateral_damage > 0 {
         let _ = writeln!(
@@ -275,10 +386,12 @@ fn render_fields(r: &Receipt) -> String {
         v.still_matching,
         v.found_elsewhere,
         v.unreadable,
-        if v.verified {
-            "VERIFIED"
-        } else {
-            "NOT VERIFIED"
+        match (v.verified, r.left_stored.len()) {
+            (true, 0) => "VERIFIED".to_string(),
+            (true, n) => format!(
+                "VERIFIED for the settings erased; NOT COMPLETE: {n} matched setting(s) still hold an identifier (Still stored, above)"
+            ),
+            (false, _) => "NOT VERIFIED".to_string(),
         }
     );
     let _ = writeln!(t, "\nOn disk:");

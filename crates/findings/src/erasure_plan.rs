@@ -244,6 +244,9 @@ pub struct Tally {
     pub not_erased: usize,
     /// The change failed.
     pub failed: usize,
+    /// GWS claimed to delete or rewrite them, yet the verification read them back still
+    /// holding an identifier: never counted as erased.
+    pub claimed_still_stored: usize,
     /// Not changed: the subject's record holds someone else's data; a person must decide.
     pub needs_review: usize,
     /// Changes after which other settings of the group vanished or could not be re-checked.
@@ -263,6 +266,7 @@ pub fn tally(results: &[SettingResult]) -> Tally {
             Outcome::NotErased { .. } => t.not_erased += 1,
             Outcome::Failed(_) => t.failed += 1,
             Outcome::NeedsReview { .. } => t.needs_review += 1,
+            Outcome::ClaimedStillStored { .. } => t.claimed_still_stored += 1,
         }
         t.collateral_damage += usize::from(r.collateral.is_damage());
         t.changed_meanwhile += usize::from(!r.collateral.changed_meanwhile.is_empty());
@@ -283,6 +287,7 @@ pub fn erasure_verified(
     scan_complete
         && t.failed == 0
         && t.not_erased == 0
+        && t.claimed_still_stored == 0
         && t.needs_review == 0
         && t.collateral_damage == 0
         && verification.verified()

@@ -35,6 +35,11 @@ pub struct RunFacts {
     pub tool_version: String,
     /// What the search read.
     pub scan: ScanSummary,
+    /// Every hit the search listed: the matched settings no erasure target covers go into
+    /// the receipt's `left_stored`.
+    pub matched: Vec<crate::found::Found>,
+    /// Earlier runs of the same case or subjects that planned changes and never ended.
+    pub interrupted_runs: Vec<forgetme_audit::UnfinishedRun>,
 }
 
 /// The receipt's summary of the search the erasure was planned from.
@@ -72,6 +77,7 @@ pub async fn build(
         .iter()
         .map(|r| location(&r.target, &r.outcome, matcher, key))
         .collect();
+    let left_stored = left_stored(&facts.matched, results, matcher, key);
     let mut tables: Vec<(String, String)> = results
         .iter()
         .map(|r| {
@@ -84,7 +90,7 @@ pub async fn build(
     tables.sort();
     tables.dedup();
     let now = time_now();
-    Ok(Receipt {
+    let mut receipt = Receipt {
         schema: SCHEMA.to_string(),
         run_id: log.run_id().to_string(),
         started_at: facts.started_at.clone(),
@@ -104,6 +110,8 @@ pub async fn build(
             key_fingerprint: key.fingerprint(),
         },
         locations,
+        left_stored,
+        interrupted_runs: facts.interrupted_runs.clone(),
         verification: VerificationSummary {
             consistency: facts.consistency.clone(),
             data_center: facts.data_center.clone(),
@@ -120,7 +128,10 @@ pub async fn build(
             ),
         },
         disk: disk_report(session, &tables, now).await,
-    })
+        seal: None,
+    };
+    receipt.seal_with(key);
+    Ok(receipt)
 }
 
 fn time_now() -> i64 {
@@ -156,6 +167,9 @@ fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &Audit
                 "{reason}; the Cassandra operator must remove the row (the run's report has the statement)"
             )),
             Outcome::Failed(e) => Some(format!("the change failed ({e}); run the cleanup again")),
+            Outcome::ClaimedStillStored { claimed } => Some(format!(
+                "GWS answered that it {claimed} this setting, yet the verification read it back still holding an identifier: it is still stored; check GWS (and anything in front of it), then run the cleanup again"
+            )),
             _ => None,
         },
         row_key: (!personal_key).then(|| {
@@ -165,6 +179,96 @@ fn location(t: &SettingTarget, outcome: &Outcome, matcher: &Matcher, key: &Audit
                 .collect()
         }),
     }
+}
+
+/// The matched settings no result covers (never targeted: corporate favorites, possible
+/// matches, deep hits), one location each, with who must act.
+fn left_stored(
+    matched: &[crate::found::Found],
+    results: &[SettingResult],
+    matcher: &Matcher,
+    key: &AuditKey,
+) -> Vec<Location> {
+    use crate::found::OwnerType;
+    use std::collections::BTreeMap;
+    let handled = |f: &crate::found::Found| {
+        results.iter().any(|r| {
+            let t = &r.target;
+            t.table == f.table
+                && Some(&t.user_id) == f.user_id.as_ref()
+                && Some(&t.group) == f.group.as_ref()
+                && t.setting_key == f.setting_key
+        })
+    };
+    // One entry per setting (or deep row): table, owner, group, key, column.
+    let mut by_place: BTreeMap<_, Vec<&crate::found::Found>> = BTreeMap::new();
+    for f in matched.iter().filter(|f| !handled(f)) {
+        by_place
+            .entry((
+                f.table.to_string(),
+                f.user_id.clone(),
+                f.group.clone(),
+                f.setting_key.clone(),
+                f.column.clone(),
+            ))
+            .or_default()
+            .push(f);
+    }
+    by_place
+        .into_values()
+        .map(|hits| {
+            let f = hits[0];
+            let (action, to_do) = if f.owner_type == OwnerType::ContactCenter {
+                (
+                    "left_stored_corporate",
+                    "a corporate favorite of the contact center, not an agent's setting: this tool never erases it. The GWS administrator must remove the subject's entry from the contact center's corporate favorites; then run the cleanup again, whose receipt shows it gone".to_string(),
+                )
+            } else if f.owner_type == OwnerType::Unknown || f.group.is_none() {
+                (
+                    "left_stored_outside_layout",
+                    "found outside the settings layout (--deep): this tool does not erase it. The Cassandra operator must review the row and remove the subject's data".to_string(),
+                )
+            } else if hits.iter().all(|h| h.possible) {
+                (
+                    "left_stored_possible_match",
+                    "holds only possible matches (a national number that is the subject's only if read in another country): the privacy officer must check it; if it is the subject's, run the cleanup again with --erase-possible-matches".to_string(),
+                )
+            } else {
+                (
+                    "left_stored_not_erasable",
+                    "the tool may not erase it: the Cassandra operator must review it and remove the subject's data".to_string(),
+                )
+            };
+            let personal_key = matcher.is_match_text(&f.setting_key);
+            let mut json_paths: Vec<String> =
+                hits.iter().filter_map(|h| h.json_path.clone()).collect();
+            json_paths.dedup();
+            Location {
+                table: f.table.to_string(),
+                value_column: f.column.clone().unwrap_or_default(),
+                owner_id: f
+                    .user_id
+                    .clone()
+                    .unwrap_or_else(|| match f.owner_type {
+                        OwnerType::ContactCenter => "contact-center".to_string(),
+                        _ => "unknown".to_string(),
+                    }),
+                group: f.group.clone().unwrap_or_default(),
+                setting_key: (!personal_key).then(|| f.setting_key.clone()),
+                setting_key_ref: personal_key.then(|| key.subject_ref(&f.setting_key)),
+                json_paths,
+                action: action.to_string(),
+                removed_paths: Vec::new(),
+                to_do: Some(to_do),
+                row_key: (!personal_key).then(|| {
+                    f.row_key
+                        .iter()
+                        .map(|(c, v)| (c.clone(), hex::encode(&v.0)))
+                        .collect()
+                }),
+            }
+        })
+        .collect()
 }
 
 /// The default receipt path: beside the audit log, named after the run.

@@ -236,7 +236,14 @@ fn folder_of(id: &str) -> String {
 fn check_date(text: &str) -> Result<String, String> {
     let t = text.trim();
     let format = time::macros::format_description!("[year]-[month]-[day]");
+    let today = time::OffsetDateTime::now_utc().date();
     match time::Date::parse(t, &format) {
+        // Checked here, with every other field, before anything is read or changed: the
+        // ledger refuses a request received in the future, and would refuse it only after
+        // the batch's erasures were done.
+        Ok(d) if t.len() == 10 && d > today => Err(format!(
+            "`received` is in the future (today is {today}, UTC): give the date the request reached you"
+        )),
         Ok(_) if t.len() == 10 => Ok(t.to_string()),
         _ => Err("`received` must be a date written YYYY-MM-DD (e.g. 2026-11-02)".into()),
     }
@@ -777,6 +784,24 @@ mod tests {
         assert!(errors[2].message.contains("unknown field `note`"));
         assert!(errors[3].message.contains("same request id as line 1"));
         assert!(errors[4].message.contains("request of line 1"));
+    }
+
+    /// A request received in the future is refused with the file's other checks, before
+    /// anything is read or changed (the ledger would refuse it only after the erasures).
+    #[test]
+    fn a_received_date_in_the_future_is_refused_with_its_line() {
+        let tomorrow = time::OffsetDateTime::now_utc().date().next_day().unwrap();
+        let text = [
+            r#"{"id":"A-1","identifiers":["ann@example.com"],"received":"2026-01-02","action":"erase"}"#.to_string(),
+            format!(
+                r#"{{"id":"A-2","identifiers":["bob@example.com"],"received":"{tomorrow}","action":"erase"}}"#
+            ),
+        ]
+        .join("\n");
+        let errors = parse(&text, RequestFormat::JsonLines).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 2);
+        assert!(errors[0].message.contains("in the future"), "{errors:?}");
     }
 
     #[test]

@@ -614,7 +614,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopLevel<'a> {
     }
 }
 
-
 /// Reads a PEM file of certificate authorities; a file that is not PEM, or holds no
 /// certificate, is refused (silently trusting nothing would only fail later, confusingly).
 pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {

@@ -723,9 +723,7 @@ impl Ledger {
             why: format!("request {id} has a malformed received date"),
         })?;
         let deadline = add_months(received_date, 1 + extended_months);
-        let answered = events.iter().any(|e| {
-            e.outcome == Outcome::Ok && matches!(e.status, Status::Verified | Status::Exported)
-        });
+        let answered = answered_by(&events);
         let days_left = (deadline - today).whole_days();
         let (status, outcome) = events
             .last()
@@ -750,6 +748,20 @@ impl Ledger {
             subjects,
         }))
     }
+}
+
+/// Whether the steps answer the request: a verified erasure does; an access export from a
+/// complete scan does only when no step says an erasure was asked for (an `erased` step of
+/// any outcome, also one recording that the erasure was not run): an erasure request is
+/// answered by its erasure, never by its export.
+fn answered_by(events: &[Event]) -> bool {
+    let ok = |status: Status| {
+        events
+            .iter()
+            .any(|e| e.status == status && e.outcome == Outcome::Ok)
+    };
+    let erasure_asked = events.iter().any(|e| e.status == Status::Erased);
+    ok(Status::Verified) || (!erasure_asked && ok(Status::Exported))
 }
 
 /// When the next re-check of the erasure is due: the day after the latest purge date (a

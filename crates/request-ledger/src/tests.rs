@@ -358,3 +358,64 @@ fn the_list_puts_overdue_requests_first_then_by_deadline() {
     assert_eq!(list[1].days_left, -25);
     assert_eq!(list[3].days_left, 5);
 }
+
+/// An erasure request that was exported but whose erasure was not run is not answered: only
+/// its verified erasure answers it. A request that asked for an export alone is answered by it.
+#[test]
+fn an_erasure_request_is_answered_by_its_verified_erasure_not_by_its_export() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    ledger.add("DSR-E", date!(2026 - 10 - 01), today).unwrap();
+    ledger.add("DSR-X", date!(2026 - 10 - 01), today).unwrap();
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![
+                step(Status::Searched, Outcome::Ok),
+                step(Status::Exported, Outcome::Ok),
+                step(Status::Erased, Outcome::Failed),
+            ]),
+            today,
+        )
+        .unwrap();
+    ledger
+        .record(
+            "DSR-X",
+            &run(vec![
+                step(Status::Searched, Outcome::Ok),
+                step(Status::Exported, Outcome::Ok),
+            ]),
+            today,
+        )
+        .unwrap();
+    let e = ledger.show("DSR-E", today).unwrap().unwrap();
+    assert!(!e.summary.answered);
+    assert!(e.summary.overdue, "past its deadline and not answered");
+    assert!(
+        ledger
+            .show("DSR-X", today)
+            .unwrap()
+            .unwrap()
+            .summary
+            .answered
+    );
+
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![
+                step(Status::Erased, Outcome::Ok),
+                step(Status::Verified, Outcome::Ok),
+            ]),
+            today,
+        )
+        .unwrap();
+    assert!(
+        ledger
+            .show("DSR-E", today)
+            .unwrap()
+            .unwrap()
+            .summary
+            .answered
+    );
+}
