@@ -475,7 +475,7 @@ contact_center_owner = "CC"
         assert!(matches!(err, LayoutError::MissingTable { .. }));
         assert!(
             err.to_string()
-                .ends_with("The keyspace has: agents, settings"),
+                .contains("The keyspace has: agents, settings. On a real install, `gdpr_forget_me layout discover"),
             "{err}"
         );
     }
