@@ -17,8 +17,8 @@
 //! `ERASURE_ORACLE_SEED` the first seed; a failure prints the seed and the setting.
 
 use forgetme_matcher::{
-    parse_identifier, plan_erasure, ErasureOptions, ErasurePlan, Matcher, ParseOptions,
-    PlanContext, Region,
+    is_identifier_like, parse_identifier, plan_erasure, redacted_path, ErasureOptions, ErasurePlan,
+    Matcher, ParseOptions, PlanContext, Region,
 };
 
 /// splitmix64: small, seedable, and independent of any crate's sequence.
@@ -344,7 +344,13 @@ fn assemble(
         }
         let offset = text.len();
         let (base, text_piece) = if map {
-            let entry_key = format!("\"c{i}\":");
+            // Maps keyed by an id, or by the entry's person's own address.
+            let entry_key = match piece.records[0].0 {
+                _ if gen.rng.chance(50) => format!("\"c{i}\":"),
+                Who::Subject => "\"john.smith@pizza.com\":".to_string(),
+                Who::OtherRequest => "\"ann.lee@customer.test\":".to_string(),
+                Who::Other(n) => format!("\"customer.{n}.{i}@example.org\":"),
+            };
             (offset, format!("{entry_key}{}", piece.text))
         } else {
             (offset, piece.text.clone())
@@ -525,6 +531,21 @@ fn check(setting: &Setting, batch: bool, subject: &Matcher, other: &Matcher) -> 
     let entangled_subject = subject_records
         .iter()
         .any(|(_, s, e)| setting.entangled.contains(&(*s, *e)));
+    // What the audit log, the receipt and the reports are given of a plan (its records'
+    // paths, redacted) holds no identifier, whoever's.
+    let paths = match &plan {
+        ErasurePlan::RewriteSetting { removed, .. } => removed.clone(),
+        ErasurePlan::NeedsReview { records, .. } => records.clone(),
+        _ => Vec::new(),
+    };
+    for p in &paths {
+        let shown = redacted_path(p);
+        if is_identifier_like(&shown) {
+            return Err(format!(
+                "an identifier in a path given to PII-free outputs: {shown}"
+            ));
+        }
+    }
     match &plan {
         ErasurePlan::NoMatch => {
             if !subject_records.is_empty() || setting.whole == Some(Who::Subject) {

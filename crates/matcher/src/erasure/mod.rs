@@ -163,52 +163,46 @@ pub fn plan_erasure(text: &str, context: &PlanContext<'_>) -> ErasurePlan {
     };
     let shape = structure(&root, text, Some(context.key_attribute));
 
-    // 1. The units: the innermost record around each place that holds the subject.
-    let mut units: Vec<&Record> = Vec::new();
+    // 1. The units: the innermost record around each place that holds the subject (indices
+    // into the records: 0 is the setting itself).
+    let mut units: Vec<usize> = Vec::new();
     for place in shape.places.iter().filter(|p| is_subject(&p.text)) {
-        let in_key_attribute = matches!(
-            place.path.first(),
-            Some(PathSegment::Key(k)) if k == context.key_attribute
-        );
-        let unit_path: &[PathSegment] = if context.options.force_whole_setting || in_key_attribute {
-            &[]
+        let in_key_attribute = place.record == 0
+            && matches!(
+                place.path.first(),
+                Some(PathSegment::Key(k)) if k == context.key_attribute
+            );
+        units.push(if context.options.force_whole_setting || in_key_attribute {
+            0
         } else {
-            &place.record
-        };
-        let unit = shape
-            .records
-            .iter()
-            .find(|r| r.path == unit_path)
-            .expect("every place's record is listed");
-        units.push(unit);
+            place.record
+        });
     }
     if units.is_empty() {
         return ErasurePlan::NoMatch;
     }
-    // The setting itself swallows every other unit; an outer record swallows inner ones.
-    if units.iter().any(|u| u.path.is_empty()) {
-        units.retain(|u| u.path.is_empty());
-    }
-    units.sort_by(|a, b| a.path.cmp(&b.path));
-    units.dedup_by(|a, b| a.path == b.path);
-    let outer: Vec<&Record> = units
+    units.sort_unstable();
+    units.dedup();
+    // An outer record swallows the records inside it (the setting swallows every one).
+    let records = &shape.records;
+    let outer: Vec<usize> = units
         .iter()
-        .filter(|u| {
+        .copied()
+        .filter(|&u| {
             !units
                 .iter()
-                .any(|o| o.path.len() < u.path.len() && u.path.starts_with(&o.path))
+                .any(|&o| o != u && contains(&records[o], &records[u]))
         })
-        .copied()
         .collect();
     let record_paths: Vec<JsonPath> = outer
         .iter()
-        .map(|u| JsonPath::new(u.path.clone()))
+        .map(|&u| JsonPath::new(records[u].path.clone()))
         .collect();
 
     // 2. The census of every unit.
     let mut also_removes = 0;
-    for unit in &outer {
-        match census_of(unit, &shape.places, context, &is_subject) {
+    for &unit in &outer {
+        match census_of(unit, records, &shape.places, context, &is_subject) {
             Ok(n) => also_removes += n,
             Err(reason) => {
                 return ErasurePlan::NeedsReview {
@@ -218,12 +212,13 @@ pub fn plan_erasure(text: &str, context: &PlanContext<'_>) -> ErasurePlan {
             }
         }
     }
-    if outer.iter().any(|u| u.path.is_empty()) {
+    if outer.contains(&0) {
         return ErasurePlan::DeleteSetting { also_removes };
     }
 
     // 3. The edit, checked.
-    let new_text = edit::cut_records(text, &outer);
+    let cut: Vec<&Record> = outer.iter().map(|&u| &records[u]).collect();
+    let new_text = edit::cut_records(text, &cut);
     let still_matches = match span::parse(&new_text, MAX_DEPTH) {
         Ok(new_root) => {
             let after = structure(&new_root, &new_text, Some(context.key_attribute));
@@ -249,14 +244,19 @@ pub fn plan_erasure(text: &str, context: &PlanContext<'_>) -> ErasurePlan {
 /// The census of one unit: how many identifier-shaped texts of its own (not the subject's)
 /// go with it, or why it must not go.
 fn census_of(
-    unit: &Record,
+    unit: usize,
+    records: &[Record],
     places: &[Place<'_>],
     context: &PlanContext<'_>,
     is_subject: &impl Fn(&str) -> bool,
 ) -> Result<usize, ReviewReason> {
     let mut own_others = 0;
     let mut foreign = 0;
-    for place in places.iter().filter(|p| p.path.starts_with(&unit.path)) {
+    let span = &records[unit];
+    for place in places
+        .iter()
+        .filter(|p| span.start <= p.start && p.start < span.end)
+    {
         if let Some(others) = context.other_requests {
             if others.is_match_text(&place.text) {
                 return Err(ReviewReason::HoldsAnotherRequest);
@@ -271,7 +271,7 @@ fn census_of(
         if others_here == 0 {
             continue;
         }
-        if place.record == unit.path {
+        if place.record == unit {
             own_others += others_here;
         } else {
             foreign += others_here;
@@ -283,6 +283,13 @@ fn census_of(
         });
     }
     Ok(own_others)
+}
+
+/// Whether record `outer` holds record `inner` (by their spans), `inner` not being `outer`.
+fn contains(outer: &Record, inner: &Record) -> bool {
+    outer.start <= inner.start
+        && inner.end <= outer.end
+        && (outer.start, outer.end) != (inner.start, inner.end)
 }
 
 /// A record of a setting that holds the subject: what an access export shows the subject.
@@ -314,7 +321,7 @@ pub fn subject_records(
 ) -> Option<Vec<SubjectRecord>> {
     let root = span::parse(text, MAX_DEPTH).ok()?;
     let shape = structure(&root, text, key_attribute);
-    // For each record path: whether it holds an exact hit.
+    // For each record: whether it holds an exact hit.
     let mut holding: Vec<(&Record, bool)> = Vec::new();
     for place in &shape.places {
         let mut exact = false;
@@ -326,23 +333,15 @@ pub fn subject_records(
         if !any {
             continue;
         }
-        let record = shape
-            .records
-            .iter()
-            .find(|r| r.path == place.record)
-            .expect("every place's record is listed");
-        match holding.iter_mut().find(|(r, _)| r.path == record.path) {
+        let record = &shape.records[place.record];
+        match holding.iter_mut().find(|(r, _)| std::ptr::eq(*r, record)) {
             Some((_, e)) => *e |= exact,
             None => holding.push((record, exact)),
         }
     }
     let outer: Vec<&(&Record, bool)> = holding
         .iter()
-        .filter(|(u, _)| {
-            !holding
-                .iter()
-                .any(|(o, _)| o.path.len() < u.path.len() && u.path.starts_with(&o.path))
-        })
+        .filter(|(u, _)| !holding.iter().any(|(o, _)| contains(o, u)))
         .collect();
     let mut out: Vec<SubjectRecord> = outer
         .into_iter()
@@ -351,7 +350,7 @@ pub fn subject_records(
             let exact = *exact
                 || holding
                     .iter()
-                    .any(|(r, e)| *e && r.path.starts_with(&record.path));
+                    .any(|(r, e)| *e && (std::ptr::eq(*r, *record) || contains(record, r)));
             SubjectRecord {
                 path: JsonPath::new(record.path.clone()),
                 entry_key: match (record.value_start != record.start, record.path.last()) {

@@ -202,8 +202,12 @@ pub(crate) struct Place<'t> {
     pub(crate) path: Vec<PathSegment>,
     /// Its text: a string decoded, a number as written, a key decoded.
     pub(crate) text: std::borrow::Cow<'t, str>,
-    /// The innermost record that holds it (a path; empty for the setting itself).
-    pub(crate) record: Vec<PathSegment>,
+    /// Its first byte in the setting's text.
+    pub(crate) start: usize,
+    /// The innermost record that holds it: an index into [`Structure::records`] (0 for the
+    /// setting itself). An index, not a path: two entries of a map under the same key
+    /// (duplicate keys) share a path and are still two records.
+    pub(crate) record: usize,
 }
 
 /// A record: where it is and its byte span (a map entry's span starts at its key).
@@ -263,37 +267,44 @@ pub(crate) fn structure<'t>(
     });
     let mut path = Vec::new();
     let context = Context {
-        record: Vec::new(),
+        record: 0,
         in_card: root_is_card(root, key_attribute),
     };
-    visit(root, text, &mut path, &context, None, &mut out);
+    visit(root, text, &mut path, &context, None, true, &mut out);
     out
 }
 
 /// The record around the node being visited.
 struct Context {
-    record: Vec<PathSegment>,
+    /// Its index in [`Structure::records`].
+    record: usize,
     in_card: bool,
 }
 
+/// `is_record`: `node` is the value of the context's record itself (the setting, a list
+/// element or a map entry's value), whose members are its fields, never map entries.
+#[allow(clippy::too_many_arguments)]
 fn visit<'t>(
     node: &Node,
     text: &'t str,
     path: &mut Vec<PathSegment>,
     context: &Context,
     list_key: Option<&str>,
+    is_record: bool,
     out: &mut Structure<'t>,
 ) {
     match &node.kind {
         Kind::String(s) => out.places.push(Place {
             path: path.clone(),
             text: std::borrow::Cow::Owned(s.clone()),
-            record: context.record.clone(),
+            start: node.start,
+            record: context.record,
         }),
         Kind::Number => out.places.push(Place {
             path: path.clone(),
             text: std::borrow::Cow::Borrowed(&text[node.start..node.end]),
-            record: context.record.clone(),
+            start: node.start,
+            record: context.record,
         }),
         Kind::Literal => {}
         Kind::Array(items) => {
@@ -307,23 +318,23 @@ fn visit<'t>(
         Kind::Object(members) => {
             // The setting's root and every record are objects of fields; any other object
             // that looks like a map holds one entry per record.
-            let map = !path.is_empty() && context.record != *path && is_map(members);
+            let map = !is_record && is_map(members);
             for member in members {
                 path.push(PathSegment::Key(member.key.clone()));
                 let own = map
                     && (!context.in_card
                         || !is_typed_value(&member.value, list_key, Some(&member.key)));
-                let key_context;
+                // A map entry's key belongs to the entry's record, pushed next by `enter`.
                 let key_record = if own {
-                    key_context = path.clone();
-                    &key_context
+                    out.records.len()
                 } else {
-                    &context.record
+                    context.record
                 };
                 out.places.push(Place {
                     path: path.clone(),
                     text: std::borrow::Cow::Owned(member.key.clone()),
-                    record: key_record.clone(),
+                    start: member.key_start,
+                    record: key_record,
                 });
                 let inner_list_key = if map {
                     list_key
@@ -359,6 +370,7 @@ fn enter<'t>(
     out: &mut Structure<'t>,
 ) {
     if own {
+        let index = out.records.len();
         out.records.push(Record {
             path: path.clone(),
             start,
@@ -367,12 +379,12 @@ fn enter<'t>(
             removable: true,
         });
         let inner = Context {
-            record: path.clone(),
+            record: index,
             in_card: is_card(node),
         };
-        visit(node, text, path, &inner, list_key, out);
+        visit(node, text, path, &inner, list_key, true, out);
     } else {
-        visit(node, text, path, context, list_key, out);
+        visit(node, text, path, context, list_key, false, out);
     }
 }
 
