@@ -70,6 +70,11 @@ pub enum MatchVariant {
     /// (`5550100001 5550100002`): where one number ends and the next starts is a guess. A
     /// possible match.
     SplitRun,
+    /// The identifier's number read after one of two international prefixes of the default
+    /// region that both fit and both leave a possible number (`008 62…` in Indonesia is
+    /// `+62…` after `008` and `+86 2…` after `00`): which one was dialled is a guess. A
+    /// possible match.
+    AmbiguousPrefix,
 }
 
 impl MatchVariant {
@@ -88,6 +93,7 @@ impl MatchVariant {
             MatchVariant::AmbiguousWithoutPlus => "ambiguous-without-plus",
             MatchVariant::WithExtension => "with-extension",
             MatchVariant::SplitRun => "split-run",
+            MatchVariant::AmbiguousPrefix => "ambiguous-prefix",
         }
     }
 }
@@ -107,6 +113,7 @@ impl MatchVariant {
                 | MatchVariant::AmbiguousWithoutPlus
                 | MatchVariant::WithExtension
                 | MatchVariant::SplitRun
+                | MatchVariant::AmbiguousPrefix
         )
     }
 
@@ -655,8 +662,24 @@ impl Matcher {
             lookup_e164(&[digits], MatchVariant::Exact);
             return;
         }
+        // Two international prefixes that fit (`00` and `008`) and both leave a possible
+        // number make the reading a guess. Rare: most runs fit one prefix or none.
+        let via_prefix = if dialled
+            .after_international_prefixes(self.default_region)
+            .nth(1)
+            .is_some()
+            && dialled
+                .after_international_prefixes(self.default_region)
+                .filter(|rest| phone::is_possible_international(rest))
+                .nth(1)
+                .is_some()
+        {
+            MatchVariant::AmbiguousPrefix
+        } else {
+            MatchVariant::PhoneFormatted
+        };
         for rest in dialled.after_international_prefixes(self.default_region) {
-            lookup_e164(&[rest], MatchVariant::PhoneFormatted);
+            lookup_e164(&[rest], via_prefix);
         }
         if let Some(region) = self.default_region {
             let mut cc_buf = [0; 3];

@@ -38,14 +38,19 @@ pub(crate) fn all_regions() -> Vec<RegionRules> {
         .filter(|m| m.id().len() == 2 && m.id().bytes().all(|b| b.is_ascii_uppercase()))
         .map(|m| {
             let descriptors = m.descriptors();
-            // The kinds of number a person gives as their own.
+            // Every type of number the metadata describes (a data subject's number may be
+            // any of them: a toll-free line of a sole trader, a UAN, a pager).
             let personal = [
                 descriptors.fixed_line(),
                 descriptors.mobile(),
+                descriptors.toll_free(),
+                descriptors.premium_rate(),
+                descriptors.shared_cost(),
                 descriptors.voip(),
                 descriptors.personal_number(),
                 descriptors.pager(),
                 descriptors.uan(),
+                descriptors.voicemail(),
             ];
             let mut nsn_lengths: Vec<u8> = personal
                 .iter()
@@ -54,9 +59,13 @@ pub(crate) fn all_regions() -> Vec<RegionRules> {
                 .filter_map(|&len| u8::try_from(len).ok())
                 .collect();
             let cc_len = m.country_code().to_string().len();
-            // A whole number has 7 to 15 digits: Nigeria's metadata also lists longer ones,
-            // Iran's shorter ones (service numbers, not a person's).
-            nsn_lengths.retain(|&len| (7..=15).contains(&(usize::from(len) + cc_len)));
+            // A whole number has 6 to 15 digits (Iran's 4-digit UANs after `98` are the
+            // shortest valid numbers of the metadata): Nigeria's metadata also lists longer
+            // ones, Iran's shorter ones (short codes, never dialled from abroad).
+            nsn_lengths.retain(|&len| {
+                (crate::phone::MIN_E164_DIGITS..=crate::phone::MAX_E164_DIGITS)
+                    .contains(&(usize::from(len) + cc_len))
+            });
             nsn_lengths.sort_unstable();
             nsn_lengths.dedup();
             if nsn_lengths.is_empty() {
@@ -334,7 +343,7 @@ mod tests {
             assert!(
                 r.nsn_lengths
                     .iter()
-                    .all(|&l| (7..=15).contains(&(usize::from(l) + cc_len))),
+                    .all(|&l| (6..=15).contains(&(usize::from(l) + cc_len))),
                 "{}",
                 r.iso
             );

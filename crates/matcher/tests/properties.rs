@@ -299,7 +299,22 @@ proptest! {
             Err(e) => return Err(TestCaseError::fail(e.to_string())),
         };
         let expected = phone_identifier(region, &nsn);
-        prop_assert_eq!(once.normalized(), expected.normalized());
+        if once.normalized() != expected.normalized() {
+            // `00` and a region's own prefix (`002`) both fit and give two possible numbers:
+            // the one libphonenumber's metadata knows to exist is read, when the other is not.
+            let exists = |e164: &str| {
+                phonenumber::parse(None, e164).is_ok_and(|n| phonenumber::is_valid(&n))
+            };
+            prop_assert!(
+                matches!(form, Form::Prefix00 { region: Some(_) } | Form::DiallerPrefix { .. })
+                    && exists(once.normalized())
+                    && !exists(expected.normalized()),
+                "{} read as {}, not {}",
+                spelling,
+                once.normalized(),
+                expected.normalized()
+            );
+        }
         let twice = parse_identifier(once.normalized(), &ParseOptions::default()).unwrap();
         prop_assert_eq!(once.normalized(), twice.normalized());
     }
