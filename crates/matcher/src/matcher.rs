@@ -228,6 +228,10 @@ pub struct Matcher {
     /// a possible match whenever the default region (if any) did not already read it as the
     /// subject's.
     nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
+    /// The national spellings of the default region that the metadata rewrites into an
+    /// identifier's number (Argentina's `011 15 2345-6789` for `+54 9 11 2345 6789`) →
+    /// identifiers: exact matches, read as the default region reads them.
+    rewritten: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
     /// Built on the first value searched: its automatons cost more to build than a small
@@ -287,7 +291,7 @@ const PREFILTER_SAMPLE: u64 = 4096;
 const PHONE_TAIL_DIGITS: usize = 7;
 
 impl Prefilter {
-    fn new(identifiers: &[Identifier]) -> Prefilter {
+    fn new(identifiers: &[Identifier], tail_digits: usize) -> Prefilter {
         let mut domains = Vec::new();
         let mut tails = Vec::new();
         for id in identifiers {
@@ -300,7 +304,7 @@ impl Prefilter {
                 IdentifierKind::Phone => {
                     if let Some(number) = id.phone() {
                         let nsn = number.national_significant_number();
-                        tails.push(nsn[nsn.len().saturating_sub(PHONE_TAIL_DIGITS)..].to_string());
+                        tails.push(nsn[nsn.len().saturating_sub(tail_digits)..].to_string());
                     }
                 }
                 IdentifierKind::Text => {}
@@ -427,6 +431,10 @@ impl Matcher {
         let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
         let mut phones: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
         let mut nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
+        let mut rewritten: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
+        // The fewest digits a rewritten spelling keeps of a national number: the candidate
+        // pass looks for no more than these at the end of a run.
+        let mut shortest_rest = PHONE_TAIL_DIGITS;
         let mut texts = Vec::new();
         for (id, identifier) in identifiers.iter().enumerate() {
             match identifier.kind() {
@@ -445,10 +453,21 @@ impl Matcher {
                     let nsn = number.national_significant_number().as_bytes();
                     let mut keys = vec![DigitKey::of(&[nsn])];
                     // Every trunk prefix of every region of the calling code (`8 0…` in
-                    // Belarus, `0…` in the UK and in Jersey).
+                    // Belarus, `0…` in the UK and in Jersey), and every national spelling its
+                    // metadata rewrites into the number (`011 15…` in Argentina).
                     for region in Region::sharing_calling_code(number.calling_code()) {
                         for trunk in region.trunk_prefixes() {
                             keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        }
+                        for (spelling, rest) in rewritten_spellings(region, nsn) {
+                            shortest_rest = shortest_rest.min(rest);
+                            keys.push(spelling);
+                            if default_region == Some(region) {
+                                rewritten
+                                    .entry(spelling.expect("checked"))
+                                    .or_default()
+                                    .push(id);
+                            }
                         }
                     }
                     for key in keys.into_iter().flatten() {
@@ -482,7 +501,7 @@ impl Matcher {
             .map(|nsn| nsn.len())
             .min()
             .unwrap_or(PHONE_TAIL_DIGITS)
-            .min(PHONE_TAIL_DIGITS);
+            .min(shortest_rest);
         let phone_tails = nsns
             .iter()
             .filter_map(|nsn| DigitKey::of(&[&nsn.as_bytes()[nsn.len() - phone_tail_digits..]]))
@@ -493,6 +512,7 @@ impl Matcher {
             emails,
             phones,
             nationals,
+            rewritten,
             text,
             prefilter,
             phone_tails,
@@ -641,6 +661,14 @@ impl Matcher {
             _ => MatchVariant::AmbiguousWithoutPlus,
         };
         let digits = dialled.digits();
+        // A national spelling the default region's metadata rewrites into the number.
+        if !dialled.has_plus() {
+            if let Some(ids) = DigitKey::of(&[digits]).and_then(|key| self.rewritten.get(&key)) {
+                for &id in ids {
+                    report(id, MatchVariant::PhoneFormatted);
+                }
+            }
+        }
         let mut lookup_e164 = |parts: &[&[u8]], variant: MatchVariant| {
             let Some(key) = DigitKey::of(parts) else {
                 return;
@@ -717,7 +745,7 @@ impl Matcher {
         possible
             && self
                 .prefilter
-                .get_or_init(|| Prefilter::new(&self.identifiers))
+                .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
                 .may_match(bytes)
             && self.has_candidate_in_value(raw)
     }
@@ -983,6 +1011,26 @@ impl Matcher {
         }
         hits
     }
+}
+
+/// The national spellings `region`'s metadata rewrites into the national number `nsn`
+/// (`011 15 2345 6789` for `9 11 2345 6789` in Argentina), each with how many digits of `nsn`
+/// it ends with.
+fn rewritten_spellings(region: Region, nsn: &[u8]) -> Vec<(Option<DigitKey>, usize)> {
+    region
+        .national_rewrites()
+        .iter()
+        .filter_map(|rewrite| {
+            let rest = nsn.strip_prefix(rewrite.replacement.as_bytes())?;
+            let mut spelling = Vec::with_capacity(rewrite.prefix.len() + rest.len());
+            spelling.extend_from_slice(rewrite.prefix.as_bytes());
+            spelling.extend_from_slice(rest);
+            // Only a spelling the rewrite reads back as this very number.
+            (rewrite.rest(&spelling) == Some(rest))
+                .then(|| (DigitKey::of(&[&spelling]), rest.len()))
+        })
+        .filter(|(key, _)| key.is_some())
+        .collect()
 }
 
 /// A run of a text that could be one phone number, with its digits already read: the

@@ -48,6 +48,29 @@ pub struct Region {
     trunk_prefixes: &'static [&'static str],
     nsn_lengths: &'static [u8],
     nsn_first_digit_not: &'static [u8],
+    /// National spellings the metadata rewrites into a national number (Argentina's
+    /// `011 15 …` for `9 11 …`), longest prefix first; none for the curated regions.
+    national_rewrites: &'static [Rewrite],
+}
+
+/// A national spelling rewritten into a national significant number: digits that start
+/// with `prefix` and have `rest_min..=rest_max` digits after it are `replacement` followed
+/// by those digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Rewrite {
+    pub(crate) prefix: &'static str,
+    pub(crate) replacement: &'static str,
+    pub(crate) rest_min: u8,
+    pub(crate) rest_max: u8,
+}
+
+impl Rewrite {
+    /// The digits after the prefix, when `digits` is such a spelling.
+    pub(crate) fn rest<'d>(&self, digits: &'d [u8]) -> Option<&'d [u8]> {
+        digits.strip_prefix(self.prefix.as_bytes()).filter(|rest| {
+            (usize::from(self.rest_min)..=usize::from(self.rest_max)).contains(&rest.len())
+        })
+    }
 }
 
 impl Region {
@@ -137,6 +160,29 @@ impl Region {
         self.nsn_lengths
     }
 
+    /// The national spellings the metadata rewrites into a national number.
+    pub(crate) fn national_rewrites(&self) -> &'static [Rewrite] {
+        self.national_rewrites
+    }
+
+    /// Calls `f` with each national number a rewrite of the metadata reads `digits` as, that
+    /// this region accepts, until `f` returns `true`; returns whether it did.
+    pub(crate) fn any_rewritten(&self, digits: &[u8], mut f: impl FnMut(&[u8]) -> bool) -> bool {
+        let mut buf = [0u8; 2 * MAX_READ_DIGITS];
+        self.national_rewrites.iter().any(|rewrite| {
+            let Some(rest) = rewrite.rest(digits) else {
+                return false;
+            };
+            let len = rewrite.replacement.len() + rest.len();
+            let Some(nsn) = buf.get_mut(..len) else {
+                return false;
+            };
+            nsn[..rewrite.replacement.len()].copy_from_slice(rewrite.replacement.as_bytes());
+            nsn[rewrite.replacement.len()..].copy_from_slice(rest);
+            self.accepts_nsn(nsn) && f(nsn)
+        })
+    }
+
     /// Whether `nsn` (digits after the country code and any trunk prefix) can be a number of
     /// this region. Only the length and the first digit are checked: allocation is not.
     pub fn accepts_nsn(&self, nsn: &[u8]) -> bool {
@@ -221,6 +267,7 @@ const fn region(
         trunk_prefixes: trunk_list(trunk_prefix),
         nsn_lengths,
         nsn_first_digit_not,
+        national_rewrites: &[],
     }
 }
 
@@ -416,6 +463,17 @@ static REGIONS: std::sync::LazyLock<Vec<Region>> = std::sync::LazyLock::new(|| {
             ),
             nsn_lengths: leak(r.nsn_lengths),
             nsn_first_digit_not: leak(r.nsn_first_digit_not),
+            national_rewrites: leak(
+                r.national_rewrites
+                    .into_iter()
+                    .map(|w| Rewrite {
+                        prefix: Box::leak(w.prefix.into_boxed_str()),
+                        replacement: Box::leak(w.replacement.into_boxed_str()),
+                        rest_min: w.rest_min,
+                        rest_max: w.rest_max,
+                    })
+                    .collect(),
+            ),
         });
     }
     out
@@ -909,10 +967,19 @@ pub fn normalize_phone_reading(
             .strip_prefix(trunk.as_bytes())
             .filter(|rest| region.accepts_nsn(rest))
     });
-    let nsn = match after_trunk {
-        Some(nsn) => nsn,
-        None if region.accepts_nsn(digits) => digits,
-        None => {
+    // The metadata's rewrites of a national spelling (Argentina's `011 15 …`).
+    let mut rewritten: Option<Vec<u8>> = None;
+    if after_trunk.is_none() {
+        region.any_rewritten(digits, |nsn| {
+            rewritten = Some(nsn.to_vec());
+            true
+        });
+    }
+    let nsn = match (after_trunk, &rewritten) {
+        (Some(nsn), _) => nsn,
+        (None, Some(nsn)) => nsn.as_slice(),
+        (None, None) if region.accepts_nsn(digits) => digits,
+        (None, None) => {
             let found = match region.trunk_prefix {
                 Some(trunk) if digits.starts_with(trunk.as_bytes()) => digits.len() - trunk.len(),
                 _ => digits.len(),
@@ -1143,6 +1210,7 @@ pub(crate) fn reads_as_another_national_number(region: Region, digits: &[u8]) ->
         .filter_map(|trunk| digits.strip_prefix(trunk.as_bytes()))
         .any(other)
         || other(digits)
+        || region.any_rewritten(digits, other)
 }
 
 /// The calling code of a region as ASCII digits, for building keys.
@@ -1201,70 +1269,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn region_parse_is_case_insensitive() {
-        assert_eq!(Region::parse("gb").unwrap().iso_code(), "GB");
-        assert_eq!(Region::parse(" De ").unwrap().calling_code(), 49);
-        assert!(Region::parse("XX").is_none());
-        assert!("zz".parse::<Region>().is_err());
-        assert_eq!("ca".parse::<Region>().unwrap().trunk_prefix(), Some("1"));
-    }
-
-    #[test]
-    fn every_required_region_is_in_the_table() {
-        for code in [
-            "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO",
-            "DK", "FI", "PL", "PT", "CZ", "AU", "NZ", "IN", "JP", "BR", "MX", "ZA", "SG", "HK",
-            "IL",
-        ] {
-            let r = Region::parse(code).unwrap_or_else(|| panic!("{code} missing"));
-            assert!(is_calling_code(r.calling_code()), "{code}");
-        }
-    }
-
-    #[test]
-    fn calling_codes_are_prefix_free() {
-        let codes: Vec<u16> = (1..1000).filter(|&c| is_calling_code(c)).collect();
-        for &a in &codes {
-            for &b in &codes {
-                if a != b {
-                    let (sa, sb) = (a.to_string(), b.to_string());
-                    assert!(!sb.starts_with(&sa), "{sa} is a prefix of {sb}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn gb_spellings() {
-        assert_eq!(norm("+44 (0)20 7946 0958", None), "+442079460958");
-        assert_eq!(norm("0044 20 7946 0958", gb()), "+442079460958");
-        assert_eq!(norm("0044 (0)20 7946 0958", gb()), "+442079460958");
-        assert_eq!(norm("020 7946 0958", gb()), "+442079460958");
-        assert_eq!(norm("(020) 7946-0958", gb()), "+442079460958");
-        assert_eq!(
-            norm("+44\u{a0}20\u{a0}7946\u{a0}0958", None),
-            "+442079460958"
-        );
-    }
-
-    #[test]
-    fn nanp_spellings() {
-        assert_eq!(norm("+1 (555) 010-1234", None), "+15550101234");
-        assert_eq!(norm("1.555.010.1234", us()), "+15550101234");
-        assert_eq!(norm("555-010-1234", us()), "+15550101234");
-        assert_eq!(norm("011 44 20 7946 0958", us()), "+442079460958");
-        assert_eq!(norm("555/010/1234", Region::parse("CA")), "+15550101234");
-        assert_eq!(
-            norm("000 44 20 7946 0958", Region::parse("SG")),
-            "+442079460958"
-        );
-        assert_eq!(
-            norm("0011 44 20 7946 0958", Region::parse("AU")),
-            "+442079460958"
-        );
     }
 
     #[test]
@@ -1354,6 +1358,70 @@ mod tests {
             panic!("refused");
         };
         assert!(e.to_string().contains("5, 6, 7, 8, 9, 10 or 12"), "{e}");
+    }
+
+    #[test]
+    fn region_parse_is_case_insensitive() {
+        assert_eq!(Region::parse("gb").unwrap().iso_code(), "GB");
+        assert_eq!(Region::parse(" De ").unwrap().calling_code(), 49);
+        assert!(Region::parse("XX").is_none());
+        assert!("zz".parse::<Region>().is_err());
+        assert_eq!("ca".parse::<Region>().unwrap().trunk_prefix(), Some("1"));
+    }
+
+    #[test]
+    fn every_required_region_is_in_the_table() {
+        for code in [
+            "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO",
+            "DK", "FI", "PL", "PT", "CZ", "AU", "NZ", "IN", "JP", "BR", "MX", "ZA", "SG", "HK",
+            "IL",
+        ] {
+            let r = Region::parse(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert!(is_calling_code(r.calling_code()), "{code}");
+        }
+    }
+
+    #[test]
+    fn calling_codes_are_prefix_free() {
+        let codes: Vec<u16> = (1..1000).filter(|&c| is_calling_code(c)).collect();
+        for &a in &codes {
+            for &b in &codes {
+                if a != b {
+                    let (sa, sb) = (a.to_string(), b.to_string());
+                    assert!(!sb.starts_with(&sa), "{sa} is a prefix of {sb}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gb_spellings() {
+        assert_eq!(norm("+44 (0)20 7946 0958", None), "+442079460958");
+        assert_eq!(norm("0044 20 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("0044 (0)20 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("020 7946 0958", gb()), "+442079460958");
+        assert_eq!(norm("(020) 7946-0958", gb()), "+442079460958");
+        assert_eq!(
+            norm("+44\u{a0}20\u{a0}7946\u{a0}0958", None),
+            "+442079460958"
+        );
+    }
+
+    #[test]
+    fn nanp_spellings() {
+        assert_eq!(norm("+1 (555) 010-1234", None), "+15550101234");
+        assert_eq!(norm("1.555.010.1234", us()), "+15550101234");
+        assert_eq!(norm("555-010-1234", us()), "+15550101234");
+        assert_eq!(norm("011 44 20 7946 0958", us()), "+442079460958");
+        assert_eq!(norm("555/010/1234", Region::parse("CA")), "+15550101234");
+        assert_eq!(
+            norm("000 44 20 7946 0958", Region::parse("SG")),
+            "+442079460958"
+        );
+        assert_eq!(
+            norm("0011 44 20 7946 0958", Region::parse("AU")),
+            "+442079460958"
+        );
     }
 
     #[test]

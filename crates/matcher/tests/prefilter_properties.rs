@@ -25,6 +25,10 @@ const PHONES: &[(&str, &str)] = &[
     ("+4930123456", "DE"),
     ("+6561234567", "SG"),
     ("+33612345678", "FR"),
+    // Spelled nationally in a form the metadata rewrites: Argentina's `011 15 2345-6789`,
+    // Saint Kitts' seven-digit local number.
+    ("+5491123456789", "AR"),
+    ("+18692361234", "KN"),
 ];
 
 fn parse(input: &str) -> Identifier {
@@ -73,7 +77,7 @@ fn punctuate(digits: &str, seps: &[u8]) -> String {
 fn phone_text() -> impl Strategy<Value = String> {
     (
         0..PHONES.len(),
-        0u8..17,
+        0u8..18,
         prop::collection::vec(0u8..12, 1..6),
         any::<bool>(),
     )
@@ -109,6 +113,12 @@ fn phone_text() -> impl Strategy<Value = String> {
                 15 => format!("{} {}", punctuate(nsn, &seps), punctuate(digits, &seps)),
                 // Glued to ideographs.
                 16 => format!("电话{}号", punctuate(digits, &seps)),
+                // The national spelling the region's metadata rewrites (others: the NSN).
+                12 => match region.iso_code() {
+                    "AR" => format!("0{} 15 {}", &nsn[1..3], punctuate(&nsn[3..], &seps)),
+                    "KN" => punctuate(&nsn[3..], &seps),
+                    _ => punctuate(nsn, &seps),
+                },
                 // A `(0)` inside the number: dropped by an international reading.
                 _ => {
                     let cut = nsn.len() / 2 + usize::from(seps[0]) % 3;
@@ -281,6 +291,8 @@ fn matchers() -> Vec<Matcher> {
         Some("IE"),
         Some("CN"),
         Some("SG"),
+        Some("AR"),
+        Some("KN"),
     ]
     .iter()
     .map(|r| r.map(|r| Region::parse(r).unwrap()))
