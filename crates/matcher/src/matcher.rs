@@ -888,6 +888,8 @@ impl Matcher {
         }
         let mut hits: Vec<Hit> = Vec::new();
         let mut reported = Reported::default();
+        // The hits of the key just visited: a scalar value visited next is at the same path.
+        let mut key_hits: Option<(usize, usize)> = None;
         let walked = json::walk(raw, MAX_JSON_DEPTH, |visit| {
             let first = hits.len();
             self.match_text_once(visit.text, &mut reported, &mut |hit| {
@@ -901,6 +903,15 @@ impl Matcher {
                     path,
                 });
             });
+            match key_hits.take() {
+                Some((start, depth)) if !visit.key && depth == visit.frames.len() => {
+                    merge_member_hits(&mut hits, start, first);
+                }
+                _ => {}
+            }
+            if visit.key && first < hits.len() {
+                key_hits = Some((first, visit.frames.len()));
+            }
         });
         match walked {
             Ok(()) => ValueMatches {
@@ -952,7 +963,7 @@ impl Matcher {
         }
     }
 
-    /// Searches an already parsed JSON value (strings and integers, not keys), walking it
+    /// Searches an already parsed JSON value (object keys, strings and integers), walking it
     /// without recursion. Used to plan and verify erasure, where a value is at hand anyway.
     pub fn match_json(&self, value: &Value) -> Vec<Hit> {
         enum Step<'v> {
@@ -964,9 +975,35 @@ impl Matcher {
         let mut path: Vec<Step<'_>> = Vec::new();
         let mut stack: Vec<(&Value, usize, Option<Step<'_>>)> = vec![(value, 0, None)];
         let mut number_text = String::new();
+        let segments_of = |path: &[Step<'_>]| {
+            JsonPath::new(
+                path.iter()
+                    .map(|step| match step {
+                        Step::Key(k) => PathSegment::Key(k.to_string()),
+                        Step::Index(i) => PathSegment::Index(*i),
+                    })
+                    .collect(),
+            )
+        };
         while let Some((value, depth, step)) = stack.pop() {
             path.truncate(depth.saturating_sub(1));
+            let key = match step {
+                Some(Step::Key(k)) => Some(k),
+                _ => None,
+            };
             path.extend(step);
+            // A member's key is searched like a value, at the member's path.
+            let key_start = hits.len();
+            if let Some(key) = key {
+                self.match_text_once(key, &mut reported, &mut |hit| {
+                    hits.push(Hit {
+                        identifier: hit.identifier,
+                        variant: hit.variant,
+                        path: Some(segments_of(&path)),
+                    });
+                });
+            }
+            let value_start = hits.len();
             let text = match value {
                 Value::String(s) => s.as_str(),
                 Value::Number(n) if n.is_i64() || n.is_u64() => {
@@ -995,21 +1032,33 @@ impl Matcher {
                 _ => continue,
             };
             self.match_text_once(text, &mut reported, &mut |hit| {
-                let segments = path
-                    .iter()
-                    .map(|step| match step {
-                        Step::Key(k) => PathSegment::Key(k.to_string()),
-                        Step::Index(i) => PathSegment::Index(*i),
-                    })
-                    .collect();
                 hits.push(Hit {
                     identifier: hit.identifier,
                     variant: hit.variant,
-                    path: Some(JsonPath::new(segments)),
+                    path: Some(segments_of(&path)),
                 });
             });
+            merge_member_hits(&mut hits, key_start, value_start);
         }
         hits
+    }
+}
+
+/// One hit per identifier and path where a member's key (`hits[key..value]`) and its scalar
+/// value (`hits[value..]`) share the member's path: the exact one when either is exact.
+fn merge_member_hits(hits: &mut Vec<Hit>, key: usize, value: usize) {
+    let mut i = value;
+    while i < hits.len() {
+        let same = (key..value).find(|&k| hits[k].identifier == hits[i].identifier);
+        match same {
+            Some(k) => {
+                if hits[k].variant.is_possible() && !hits[i].variant.is_possible() {
+                    hits[k].variant = hits[i].variant;
+                }
+                hits.remove(i);
+            }
+            None => i += 1,
+        }
     }
 }
 
@@ -1591,13 +1640,30 @@ mod tests {
     }
 
     #[test]
-    fn match_value_decodes_escapes_and_ignores_keys() {
-        let m = matcher(&["john@pizza.com"], None);
+    fn match_value_decodes_escapes_and_searches_keys() {
+        let m = matcher(&["john@pizza.com", "+15550101234"], Some("US"));
         let found = m.match_value(r#"{"a":"john\u0040pizza.com"}"#);
         assert_eq!(found.hits.len(), 1);
         assert_eq!(found.hits[0].path.as_ref().unwrap().to_string(), "$.a");
-        let keys_only = m.match_value(r#"{"john@pizza.com":"x"}"#);
-        assert!(keys_only.hits.is_empty() && keys_only.parsed_as_json);
+        // A key is searched like a value; its hit is at the member's path.
+        let raw = r#"{"byAddress":{"john@pizza.com":{"n":1}},"byNumber":{"555-010-1234":"x"},"k":{"john\u0040pizza.com":"john@pizza.com"}}"#;
+        let found = m.match_value(raw);
+        let hits: Vec<(usize, String)> = found
+            .hits
+            .iter()
+            .map(|h| (h.identifier, h.path.as_ref().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            hits,
+            [
+                (0, "$.byAddress[\"john@pizza.com\"]".to_string()),
+                (1, "$.byNumber[\"555-010-1234\"]".to_string()),
+                (0, "$.k[\"john@pizza.com\"]".to_string()),
+            ],
+            "a key and its value holding the same identifier are one hit"
+        );
+        let value: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(m.match_json(&value), found.hits);
     }
 
     #[test]

@@ -264,6 +264,21 @@ fn value() -> impl Strategy<Value = String> {
                         .unwrap_or(whole.len());
                     whole[..cut].to_string()
                 }
+                // Identifiers as keys of a map (`byAddress`), of nested and scalar values.
+                5 => format!(
+                    "{{\"byAddress\":{{{}}},\"last\":{{{}: null}}}}",
+                    strings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| if i % 2 == 0 {
+                            format!("{k}: {{\"n\": {i}}}")
+                        } else {
+                            format!("{k}: {k}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    strings[strings.len() - 1]
+                ),
                 _ => format!(
                     "{{\"id\":\"fav-1\",\"contacts\":[{{\"displayName\":{},\"values\":{{\"odd key\":[{}]}}}}],\"notes\":{}}}",
                     strings[0],
@@ -341,6 +356,7 @@ fn generated_values_hold_hits_of_every_kind() {
     let strategy = value();
     let mut variants = std::collections::HashSet::new();
     let mut with_hits = 0;
+    let mut keyed = 0;
     for _ in 0..2000 {
         let raw = strategy.new_tree(&mut runner).unwrap().current();
         // Every region's matcher of all identifiers: digits without `+` are ambiguous
@@ -354,9 +370,21 @@ fn generated_values_hold_hits_of_every_kind() {
         if !hits.is_empty() {
             with_hits += 1;
         }
+        // Hits in a map keyed by identifiers: found in a key (`{"…": {"n": 0}}`) or in the
+        // key and value of one member.
+        keyed += hits
+            .iter()
+            .filter(|h| {
+                h.path.as_ref().is_some_and(|p| {
+                    let p = p.to_string();
+                    p.starts_with("$.byAddress[") && !p.ends_with(".n")
+                })
+            })
+            .count();
         variants.extend(hits.iter().map(|h| h.variant));
     }
     assert!(with_hits > 200, "{with_hits}");
+    assert!(keyed > 50, "{keyed}");
     for variant in [
         "exact",
         "case-insensitive",
