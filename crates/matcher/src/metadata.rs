@@ -229,8 +229,14 @@ pub(crate) fn national_rewrites(m: &phonenumber::metadata::Metadata) -> Vec<Nati
             out.push(rewrite);
         }
     }
-    // Longest prefix first, as a reader tries the most specific spelling first.
-    out.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+    // Longest prefix first, as a reader tries the most specific spelling first; by prefix
+    // within a length, so that a reading finds the rewrites of its digits by binary search.
+    out.sort_by(|a, b| {
+        b.prefix
+            .len()
+            .cmp(&a.prefix.len())
+            .then_with(|| a.prefix.cmp(&b.prefix))
+    });
     out
 }
 

@@ -169,7 +169,25 @@ impl Region {
     /// this region accepts, until `f` returns `true`; returns whether it did.
     pub(crate) fn any_rewritten(&self, digits: &[u8], mut f: impl FnMut(&[u8]) -> bool) -> bool {
         let mut buf = [0u8; 2 * MAX_READ_DIGITS];
-        self.national_rewrites.iter().any(|rewrite| {
+        // Sorted by prefix length (longest first), then by prefix: per length, the rewrites
+        // whose prefix starts `digits` are found by binary search (Argentina has hundreds,
+        // and a scan with its default region reads every run this way).
+        let mut rewrites = self.national_rewrites;
+        let mut candidates = std::iter::from_fn(move || loop {
+            let len = rewrites.first()?.prefix.len();
+            let (group, rest) =
+                rewrites.split_at(rewrites.partition_point(|r| r.prefix.len() == len));
+            rewrites = rest;
+            if let Some(head) = digits.get(..len) {
+                let start = group.partition_point(|r| r.prefix.as_bytes() < head);
+                let end = group.partition_point(|r| r.prefix.as_bytes() <= head);
+                if start < end {
+                    return Some(&group[start..end]);
+                }
+            }
+        })
+        .flatten();
+        candidates.any(|rewrite| {
             let Some(rest) = rewrite.rest(digits) else {
                 return false;
             };
@@ -1358,6 +1376,46 @@ mod tests {
             panic!("refused");
         };
         assert!(e.to_string().contains("5, 6, 7, 8, 9, 10 or 12"), "{e}");
+    }
+
+    #[test]
+    fn rewritten_readings_are_those_of_every_rewrite_that_fits() {
+        // The binary search by prefix finds what trying each rewrite in turn finds.
+        for iso in ["AR", "BR", "KN", "GA", "JP", "IM"] {
+            let region = Region::parse(iso).unwrap();
+            for seed in region.national_rewrites() {
+                for tail in ["23456789", "2345678", "234567", "5234567890"] {
+                    let digits = format!("{}{tail}", seed.prefix);
+                    let mut found = Vec::new();
+                    region.any_rewritten(digits.as_bytes(), |nsn| {
+                        found.push(nsn.to_vec());
+                        false
+                    });
+                    let linear: Vec<Vec<u8>> = region
+                        .national_rewrites()
+                        .iter()
+                        .filter_map(|r| {
+                            let rest = r.rest(digits.as_bytes())?;
+                            let nsn = [r.replacement.as_bytes(), rest].concat();
+                            region.accepts_nsn(&nsn).then_some(nsn)
+                        })
+                        .collect();
+                    assert_eq!(found, linear, "{iso} {digits}");
+                }
+            }
+        }
+        let ar = Region::parse("AR").unwrap();
+        let mut first = None;
+        ar.any_rewritten(b"0111523456789", |nsn| {
+            first = Some(nsn.to_vec());
+            true
+        });
+        assert_eq!(first.as_deref(), Some(&b"91123456789"[..]));
+        assert_eq!(
+            norm("011 15-2345-6789", Some(ar)),
+            "+5491123456789",
+            "Argentina's mobile number in its national spelling"
+        );
     }
 
     #[test]
