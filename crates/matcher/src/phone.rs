@@ -289,6 +289,83 @@ const fn region(
     }
 }
 
+/// A curated region's row with the rewrites of its national spellings.
+const fn with_rewrites(region: Region, national_rewrites: &'static [Rewrite]) -> Region {
+    Region {
+        national_rewrites,
+        ..region
+    }
+}
+
+/// A rewrite of a curated region that drops `prefix` before `rest_min..=rest_max` digits.
+const fn drop_prefix(prefix: &'static str, rest_min: u8, rest_max: u8) -> Rewrite {
+    Rewrite {
+        prefix,
+        replacement: "",
+        rest_min,
+        rest_max,
+    }
+}
+
+/// A rewrite of a curated region that keeps the whole number: `prefix` and `rest_min..=
+/// rest_max` more digits are a national number as written.
+const fn keep_whole(prefix: &'static str, rest_min: u8, rest_max: u8) -> Rewrite {
+    Rewrite {
+        prefix,
+        replacement: prefix,
+        rest_min,
+        rest_max,
+    }
+}
+
+/// Brazil: the trunk prefix `0` (or `90`) and a two-digit carrier code before a number of
+/// 10 or 11 digits (`0 21 11 92345-6789`), and `90` alone, as the metadata reads them.
+const BR_REWRITES: &[Rewrite] = &[
+    drop_prefix("9012", 10, 11),
+    drop_prefix("9014", 10, 11),
+    drop_prefix("9015", 10, 11),
+    drop_prefix("9021", 10, 11),
+    drop_prefix("9022", 10, 11),
+    drop_prefix("9023", 10, 11),
+    drop_prefix("9025", 10, 11),
+    drop_prefix("9031", 10, 11),
+    drop_prefix("9041", 10, 11),
+    drop_prefix("9043", 10, 11),
+    drop_prefix("9055", 10, 11),
+    drop_prefix("9065", 10, 11),
+    drop_prefix("9099", 10, 11),
+    drop_prefix("012", 10, 11),
+    drop_prefix("014", 10, 11),
+    drop_prefix("015", 10, 11),
+    drop_prefix("021", 10, 11),
+    drop_prefix("022", 10, 11),
+    drop_prefix("023", 10, 11),
+    drop_prefix("025", 10, 11),
+    drop_prefix("031", 10, 11),
+    drop_prefix("041", 10, 11),
+    drop_prefix("043", 10, 11),
+    drop_prefix("055", 10, 11),
+    drop_prefix("065", 10, 11),
+    drop_prefix("099", 10, 11),
+    drop_prefix("90", 0, u8::MAX),
+];
+
+/// Japan: the `003768` (`0037680`) prefix dropped, and `000[2569]` numbers kept whole.
+const JP_REWRITES: &[Rewrite] = &[
+    drop_prefix("0037680", 0, u8::MAX),
+    drop_prefix("003768", 0, u8::MAX),
+    keep_whole("0002", 4, 6),
+    keep_whole("0005", 4, 6),
+    keep_whole("0006", 4, 6),
+    keep_whole("0009", 4, 6),
+];
+
+/// Australia: the carrier prefixes `1831` and `1832` dropped.
+const AU_REWRITES: &[Rewrite] = &[
+    drop_prefix("1831", 0, u8::MAX),
+    drop_prefix("1832", 0, u8::MAX),
+];
+
 const INTL_00: &[&str] = &["00"];
 const TRUNK_0: Option<&str> = Some("0");
 /// NANP area codes start with 2–9, so a leading 0 or 1 is a typo or a trunk prefix.
@@ -360,13 +437,16 @@ const CURATED: [Region; 31] = [
     region("PL", 48, INTL_00, None, &[6, 7, 8, 9, 10], b""),
     region("PT", 351, INTL_00, None, &[9], b""),
     region("CZ", 420, INTL_00, None, &[9, 10, 11, 12], b""),
-    region(
-        "AU",
-        61,
-        &["0011"],
-        TRUNK_0,
-        &[5, 6, 7, 8, 9, 10, 12],
-        ZERO_NOT_FIRST,
+    with_rewrites(
+        region(
+            "AU",
+            61,
+            &["0011"],
+            TRUNK_0,
+            &[5, 6, 7, 8, 9, 10, 12],
+            ZERO_NOT_FIRST,
+        ),
+        AU_REWRITES,
     ),
     region(
         "NZ",
@@ -384,15 +464,21 @@ const CURATED: [Region; 31] = [
         &[8, 9, 10, 11, 12, 13],
         ZERO_NOT_FIRST,
     ),
-    region(
-        "JP",
-        81,
-        &["010"],
-        TRUNK_0,
-        &[8, 9, 10, 11, 12, 13],
-        ZERO_NOT_FIRST,
+    with_rewrites(
+        region(
+            "JP",
+            81,
+            &["010"],
+            TRUNK_0,
+            &[8, 9, 10, 11, 12, 13],
+            ZERO_NOT_FIRST,
+        ),
+        JP_REWRITES,
     ),
-    region("BR", 55, INTL_00, TRUNK_0, &[8, 9, 10, 11], ZERO_NOT_FIRST),
+    with_rewrites(
+        region("BR", 55, INTL_00, TRUNK_0, &[8, 9, 10, 11], ZERO_NOT_FIRST),
+        BR_REWRITES,
+    ),
     region("MX", 52, INTL_00, None, &[10], b""),
     region(
         "ZA",
@@ -1379,6 +1465,40 @@ mod tests {
     }
 
     #[test]
+    fn curated_regions_rewrite_national_spellings_as_the_metadata_does() {
+        // Written out so that a search need not read the metadata. China's carrier
+        // prefixes (several hundred `1xxxx`) are not: its national numbers are read with
+        // the trunk prefix only.
+        let metadata = crate::metadata::all_regions();
+        for curated in CURATED.iter().filter(|c| c.iso != "CN") {
+            let rules = metadata.iter().find(|r| r.iso == curated.iso).unwrap();
+            let written: Vec<(&str, &str, u8, u8)> = curated
+                .national_rewrites
+                .iter()
+                .map(|w| (w.prefix, w.replacement, w.rest_min, w.rest_max))
+                .collect();
+            let read: Vec<(&str, &str, u8, u8)> = rules
+                .national_rewrites
+                .iter()
+                .map(|w| {
+                    (
+                        w.prefix.as_str(),
+                        w.replacement.as_str(),
+                        w.rest_min,
+                        w.rest_max,
+                    )
+                })
+                .collect();
+            assert_eq!(written, read, "{}", curated.iso);
+        }
+        // A Brazilian mobile number behind a carrier code.
+        assert_eq!(
+            norm("0 21 11 92345-6789", Region::parse("BR")),
+            "+5511923456789"
+        );
+    }
+
+    #[test]
     fn rewritten_readings_are_those_of_every_rewrite_that_fits() {
         // The binary search by prefix finds what trying each rewrite in turn finds.
         for iso in ["AR", "BR", "KN", "GA", "JP", "IM"] {
@@ -1515,8 +1635,9 @@ mod tests {
             panic!("refused without a region");
         };
         assert!(valid_in.0.contains(&"GB"), "{valid_in:?}");
-        // A number valid nowhere: no region is named.
-        let Err(e) = normalize_phone("0999 9999 9999 99", None) else {
+        // A number valid nowhere: no region is named. (`0999 9999 9999 99` is one: a
+        // Brazilian mobile number behind carrier code 99.)
+        let Err(e) = normalize_phone("0100 0000 0000 00", None) else {
             panic!("refused");
         };
         assert_eq!(
