@@ -662,7 +662,7 @@ impl Matcher {
         };
         let digits = dialled.digits();
         // A national spelling the default region's metadata rewrites into the number.
-        if !dialled.has_plus() {
+        if !dialled.has_plus() && !self.rewritten.is_empty() {
             if let Some(ids) = DigitKey::of(&[digits]).and_then(|key| self.rewritten.get(&key)) {
                 for &id in ids {
                     report(id, MatchVariant::PhoneFormatted);
