@@ -1166,12 +1166,23 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'
                     split: false,
                 });
             }
-            if digits > phone::MAX_E164_DIGITS {
+            if digits > phone::MAX_E164_DIGITS && digits > one_number_digits(run, bracket) {
                 for_each_part(run, extension, &mut f);
             }
         }
         i = extension_end.unwrap_or(end).max(start + 1);
     }
+}
+
+/// The most digits `run` can have as one number as written: 15, and the `00` it starts
+/// with, and a `(0)` trunk marker an international spelling drops (`00 49 (0)…`). A run
+/// with more is read in parts too; one with no more is one number, so that a digit put in
+/// after the country code (`+46 (0) 0 20…`) is not read as a trunk prefix of a part.
+fn one_number_digits(run: &str, bracket: bool) -> usize {
+    let plus = run.starts_with('+');
+    let prefix_00 = !plus && run.bytes().filter(u8::is_ascii_digit).take(2).eq(*b"00");
+    let marker = (plus || prefix_00) && bracket && run.contains("(0)");
+    phone::MAX_E164_DIGITS + if prefix_00 { 2 } else { 0 } + usize::from(marker)
 }
 
 /// Calls `f` with each part of `run` (a run too long to be one number) that is a sequence of
@@ -1636,6 +1647,22 @@ mod tests {
                 ),
                 (0, "$[\"odd key\"].x".to_string(), MatchVariant::Exact),
             ]
+        );
+    }
+
+    #[test]
+    fn a_number_as_written_is_not_cut_into_parts() {
+        // 16 and 17 digits, but one number as written: behind `00`, or with `(0)` dropped.
+        // A part read alone would take the extra `0` for a trunk prefix.
+        let de = matcher(&["+49 700000000000"], None);
+        assert!(text_hits(&de, "00 49 07.00 00/0 00/0 00/0").is_empty());
+        let se = matcher(&["+46 200000000000"], None);
+        assert!(text_hits(&se, "+46 (0) 020.000 0.0 00000").is_empty());
+        // Two numbers in one run are still read in parts.
+        let us = matcher(&["+15550100002"], Some("US"));
+        assert_eq!(
+            text_hits(&us, "5550100001 5550100002"),
+            [(0, MatchVariant::SplitRun)]
         );
     }
 

@@ -388,7 +388,17 @@ proptest! {
         let (spelling, matcher_region) = spell(region, &mutated, &form, &seps, 0);
         let matcher = Matcher::new(vec![phone_identifier(region, &nsn)], matcher_region);
         let (raw, _) = embed(&format!("{before}{spelling}{after}"), &[], as_json);
-        prop_assert_eq!(hits_for_first(&matcher, &raw), vec![], "{} vs {}", spelling, nsn);
+        let hits = hits_for_first(&matcher, &raw);
+        // A digit more can make a 15-digit number's run longer than one number has (16
+        // digits besides a prefix and a `(0)` marker): it is then also read in parts, each a
+        // possible match (`split-run`), and the part without the extra digit is the number.
+        let digits = spelling.chars().filter(char::is_ascii_digit).count();
+        let beyond_one = digits > 15 + if matches!(form, Form::Prefix00 { .. }) { 2 } else { 0 }
+            + usize::from(spelling.contains("(0)"));
+        if insert && beyond_one && hits.iter().all(|(_, v)| *v == MatchVariant::SplitRun) {
+            return Ok(());
+        }
+        prop_assert_eq!(hits, vec![], "{} vs {}", spelling, nsn);
     }
 
     #[test]
