@@ -8,7 +8,9 @@
 use std::fmt;
 
 use crate::email::{normalize_email, EmailError};
-use crate::phone::{normalize_phone_reading, Dialled, PhoneError, PhoneNumber, Region};
+use crate::phone::{
+    normalize_phone_reading, Dialled, NumberReading, PhoneError, PhoneNumber, Region,
+};
 
 /// The fewest characters an identifier may have; shorter strings would match too much.
 pub const MIN_IDENTIFIER_CHARS: usize = 4;
@@ -117,6 +119,13 @@ impl Identifier {
     /// an address, or text.
     pub fn reading(&self) -> Reading {
         self.reading
+    }
+
+    /// For a phone identifier, what libphonenumber's metadata calls the number: its region
+    /// and type (`toll-free, AU`), for the report's `Identifiers:` line. Reads the metadata
+    /// on the first call; a search does not need it.
+    pub fn number_reading(&self) -> Option<NumberReading> {
+        self.phone.as_ref().map(PhoneNumber::metadata_reading)
     }
 
     /// A text identifier (`--match text`) for `value`, lower-cased.
@@ -433,6 +442,16 @@ mod tests {
             (t.kind(), t.reading()),
             (IdentifierKind::Text, Reading::Text)
         );
+    }
+
+    #[test]
+    fn a_phone_identifier_carries_the_metadata_reading() {
+        let toll_free = parse("+61 1800 123 456").unwrap();
+        let reading = toll_free.number_reading().unwrap();
+        assert_eq!(reading.to_string(), "toll-free, AU");
+        let national = parse_identifier("1800 123 456", &opts(Some("AU"), false)).unwrap();
+        assert_eq!(national, toll_free);
+        assert!(parse("john@pizza.com").unwrap().number_reading().is_none());
     }
 
     #[test]

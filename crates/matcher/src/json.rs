@@ -1,4 +1,5 @@
-//! A streaming JSON walker that visits every string value without building a tree.
+//! A streaming JSON walker that visits every object key and string value without building
+//! a tree.
 //!
 //! A scan matches every row of a large table, so parsing a setting into a `serde_json::Value`
 //! (one allocation per string) would dominate its cost. This walker borrows unescaped strings
@@ -32,6 +33,8 @@ pub(crate) struct Visit<'s, 'f, 'a> {
     pub(crate) text: &'s str,
     /// The containers around it, outermost first.
     pub(crate) frames: &'f [Frame<'a>],
+    /// Whether the text is an object key (its frames are its member's).
+    pub(crate) key: bool,
 }
 
 /// Builds the path of a visited value from its frames, decoding escaped keys.
@@ -54,9 +57,33 @@ pub(crate) fn path_of(frames: &[Frame<'_>]) -> JsonPath {
     JsonPath::new(segments)
 }
 
-/// Walks the JSON value in `src`, calling `visit` for every string value (not object keys)
-/// and every integer (phone numbers are sometimes stored as numbers). Fails on malformed
-/// input or nesting deeper than `max_depth`; the visitor may already have been called then.
+/// Hands an object member's key to the visitor, with the member's frames: a key is searched
+/// like a value, at the member's path (`{"byAddress": {"ann@example.org": {…}}}`).
+fn visit_key<'a>(
+    key: &'a str,
+    escaped: bool,
+    frames: &[Frame<'a>],
+    scratch: &mut String,
+    visit: &mut impl FnMut(Visit<'_, '_, 'a>),
+) {
+    let text = if escaped {
+        scratch.clear();
+        decode_escapes(key, scratch);
+        scratch.as_str()
+    } else {
+        key
+    };
+    visit(Visit {
+        text,
+        frames,
+        key: true,
+    });
+}
+
+/// Walks the JSON value in `src`, calling `visit` for every object key (before the
+/// member's value, with the member's frames), every string value and every integer (phone
+/// numbers are sometimes stored as numbers). Fails on malformed input or nesting deeper
+/// than `max_depth`; the visitor may already have been called then.
 pub(crate) fn walk<'a>(
     src: &'a str,
     max_depth: usize,
@@ -83,6 +110,7 @@ pub(crate) fn walk<'a>(
                     }
                     let (key, escaped) = walker.member_key()?;
                     frames.push(Frame::Object { key, escaped });
+                    visit_key(key, escaped, &frames, &mut scratch, &mut visit);
                     continue 'value;
                 }
             }
@@ -109,6 +137,7 @@ pub(crate) fn walk<'a>(
                 visit(Visit {
                     text,
                     frames: &frames,
+                    key: false,
                 });
             }
             b'-' | b'0'..=b'9' => {
@@ -117,6 +146,7 @@ pub(crate) fn walk<'a>(
                     visit(Visit {
                         text: raw,
                         frames: &frames,
+                        key: false,
                     });
                 }
             }
@@ -140,6 +170,8 @@ pub(crate) fn walk<'a>(
                     b',' => {
                         walker.skip_ws();
                         (*key, *escaped) = walker.member_key()?;
+                        let (key, escaped) = (*key, *escaped);
+                        visit_key(key, escaped, &frames, &mut scratch, &mut visit);
                         continue 'value;
                     }
                     b'}' => {
@@ -364,15 +396,24 @@ mod tests {
     }
 
     #[test]
-    fn visits_every_string_value_with_its_path() {
+    fn visits_every_key_and_string_value_with_its_path() {
         let got = collect(r#"{"id":"x","phones":[{"number":"1"},{"n":["a","b"]}],"odd key":{"k":"v"},"e":{},"f":[]}"#)
             .unwrap();
+        // A key is visited before its value, at the member's path.
         let want = [
+            ("$.id", "id"),
             ("$.id", "x"),
+            ("$.phones", "phones"),
+            ("$.phones[0].number", "number"),
             ("$.phones[0].number", "1"),
+            ("$.phones[1].n", "n"),
             ("$.phones[1].n[0]", "a"),
             ("$.phones[1].n[1]", "b"),
+            ("$[\"odd key\"]", "odd key"),
+            ("$[\"odd key\"].k", "k"),
             ("$[\"odd key\"].k", "v"),
+            ("$.e", "e"),
+            ("$.f", "f"),
         ];
         let want: Vec<(String, String)> = want
             .iter()
@@ -384,7 +425,13 @@ mod tests {
     #[test]
     fn decodes_escapes_in_values_and_keys() {
         let got = collect(r#"{"a\"b":"x\u0040y\n\ud83d\ude00\/"}"#).unwrap();
-        assert_eq!(got, [("$[\"a\\\"b\"]".to_string(), "x@y\n😀/".to_string())]);
+        assert_eq!(
+            got,
+            [
+                ("$[\"a\\\"b\"]".to_string(), "a\"b".to_string()),
+                ("$[\"a\\\"b\"]".to_string(), "x@y\n😀/".to_string())
+            ]
+        );
         let mut s = String::new();
         decode_escapes(r"\ud800x", &mut s);
         assert_eq!(s, "\u{FFFD}x");
@@ -447,7 +494,8 @@ mod tests {
         let doc = r#"{"a":[1,{"b":"c\u00e9"}],"d":"\\"}"#;
         let value: serde_json::Value = serde_json::from_str(doc).unwrap();
         assert_eq!(value["a"][1]["b"], "cé");
-        assert_eq!(collect(doc).unwrap()[1].1, "cé");
-        assert_eq!(collect(doc).unwrap()[2].1, "\\");
+        // Keys `a`, `b`, `d` come before their values.
+        assert_eq!(collect(doc).unwrap()[3].1, "cé");
+        assert_eq!(collect(doc).unwrap()[5].1, "\\");
     }
 }

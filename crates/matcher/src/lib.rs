@@ -40,5 +40,6 @@ pub use path::{JsonPath, PathSegment};
 pub use phone::{
     calling_code_len, is_calling_code, is_valid_number_of, normalize_phone,
     normalize_phone_reading, region_metadata_loaded, regions_where_valid, DigitList, LengthList,
-    PhoneError, PhoneNumber, Region, RegionList, UnknownRegion, MAX_E164_DIGITS, MIN_E164_DIGITS,
+    NumberReading, NumberType, PhoneError, PhoneNumber, Region, RegionList, UnknownRegion,
+    MAX_E164_DIGITS, MIN_E164_DIGITS,
 };

@@ -70,6 +70,11 @@ pub enum MatchVariant {
     /// (`5550100001 5550100002`): where one number ends and the next starts is a guess. A
     /// possible match.
     SplitRun,
+    /// The identifier's number read after one of two international prefixes of the default
+    /// region that both fit and both leave a possible number (`008 62…` in Indonesia is
+    /// `+62…` after `008` and `+86 2…` after `00`): which one was dialled is a guess. A
+    /// possible match.
+    AmbiguousPrefix,
 }
 
 impl MatchVariant {
@@ -88,6 +93,7 @@ impl MatchVariant {
             MatchVariant::AmbiguousWithoutPlus => "ambiguous-without-plus",
             MatchVariant::WithExtension => "with-extension",
             MatchVariant::SplitRun => "split-run",
+            MatchVariant::AmbiguousPrefix => "ambiguous-prefix",
         }
     }
 }
@@ -107,6 +113,7 @@ impl MatchVariant {
                 | MatchVariant::AmbiguousWithoutPlus
                 | MatchVariant::WithExtension
                 | MatchVariant::SplitRun
+                | MatchVariant::AmbiguousPrefix
         )
     }
 
@@ -221,6 +228,10 @@ pub struct Matcher {
     /// a possible match whenever the default region (if any) did not already read it as the
     /// subject's.
     nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
+    /// The national spellings of the default region that the metadata rewrites into an
+    /// identifier's number (Argentina's `011 15 2345-6789` for `+54 9 11 2345 6789`) →
+    /// identifiers: exact matches, read as the default region reads them.
+    rewritten: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher>,
     text: Option<TextSearcher>,
     /// Cheap exclusion before the JSON walk, see [`Matcher::may_match`].
     /// Built on the first value searched: its automatons cost more to build than a small
@@ -280,7 +291,7 @@ const PREFILTER_SAMPLE: u64 = 4096;
 const PHONE_TAIL_DIGITS: usize = 7;
 
 impl Prefilter {
-    fn new(identifiers: &[Identifier]) -> Prefilter {
+    fn new(identifiers: &[Identifier], tail_digits: usize) -> Prefilter {
         let mut domains = Vec::new();
         let mut tails = Vec::new();
         for id in identifiers {
@@ -293,7 +304,7 @@ impl Prefilter {
                 IdentifierKind::Phone => {
                     if let Some(number) = id.phone() {
                         let nsn = number.national_significant_number();
-                        tails.push(nsn[nsn.len().saturating_sub(PHONE_TAIL_DIGITS)..].to_string());
+                        tails.push(nsn[nsn.len().saturating_sub(tail_digits)..].to_string());
                     }
                 }
                 IdentifierKind::Text => {}
@@ -420,6 +431,10 @@ impl Matcher {
         let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
         let mut phones: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
         let mut nationals: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
+        let mut rewritten: HashMap<DigitKey, Vec<usize>, DigitKeyBuildHasher> = HashMap::default();
+        // The fewest digits a rewritten spelling keeps of a national number: the candidate
+        // pass looks for no more than these at the end of a run.
+        let mut shortest_rest = PHONE_TAIL_DIGITS;
         let mut texts = Vec::new();
         for (id, identifier) in identifiers.iter().enumerate() {
             match identifier.kind() {
@@ -438,10 +453,21 @@ impl Matcher {
                     let nsn = number.national_significant_number().as_bytes();
                     let mut keys = vec![DigitKey::of(&[nsn])];
                     // Every trunk prefix of every region of the calling code (`8 0…` in
-                    // Belarus, `0…` in the UK and in Jersey).
+                    // Belarus, `0…` in the UK and in Jersey), and every national spelling its
+                    // metadata rewrites into the number (`011 15…` in Argentina).
                     for region in Region::sharing_calling_code(number.calling_code()) {
                         for trunk in region.trunk_prefixes() {
                             keys.push(DigitKey::of(&[trunk.as_bytes(), nsn]));
+                        }
+                        for (spelling, rest) in rewritten_spellings(region, nsn) {
+                            shortest_rest = shortest_rest.min(rest);
+                            keys.push(spelling);
+                            if default_region == Some(region) {
+                                rewritten
+                                    .entry(spelling.expect("checked"))
+                                    .or_default()
+                                    .push(id);
+                            }
                         }
                     }
                     for key in keys.into_iter().flatten() {
@@ -475,7 +501,7 @@ impl Matcher {
             .map(|nsn| nsn.len())
             .min()
             .unwrap_or(PHONE_TAIL_DIGITS)
-            .min(PHONE_TAIL_DIGITS);
+            .min(shortest_rest);
         let phone_tails = nsns
             .iter()
             .filter_map(|nsn| DigitKey::of(&[&nsn.as_bytes()[nsn.len() - phone_tail_digits..]]))
@@ -486,6 +512,7 @@ impl Matcher {
             emails,
             phones,
             nationals,
+            rewritten,
             text,
             prefilter,
             phone_tails,
@@ -634,6 +661,14 @@ impl Matcher {
             _ => MatchVariant::AmbiguousWithoutPlus,
         };
         let digits = dialled.digits();
+        // A national spelling the default region's metadata rewrites into the number.
+        if !dialled.has_plus() && !self.rewritten.is_empty() {
+            if let Some(ids) = DigitKey::of(&[digits]).and_then(|key| self.rewritten.get(&key)) {
+                for &id in ids {
+                    report(id, MatchVariant::PhoneFormatted);
+                }
+            }
+        }
         let mut lookup_e164 = |parts: &[&[u8]], variant: MatchVariant| {
             let Some(key) = DigitKey::of(parts) else {
                 return;
@@ -655,8 +690,24 @@ impl Matcher {
             lookup_e164(&[digits], MatchVariant::Exact);
             return;
         }
+        // Two international prefixes that fit (`00` and `008`) and both leave a possible
+        // number make the reading a guess. Rare: most runs fit one prefix or none.
+        let via_prefix = if dialled
+            .after_international_prefixes(self.default_region)
+            .nth(1)
+            .is_some()
+            && dialled
+                .after_international_prefixes(self.default_region)
+                .filter(|rest| phone::is_possible_international(rest))
+                .nth(1)
+                .is_some()
+        {
+            MatchVariant::AmbiguousPrefix
+        } else {
+            MatchVariant::PhoneFormatted
+        };
         for rest in dialled.after_international_prefixes(self.default_region) {
-            lookup_e164(&[rest], MatchVariant::PhoneFormatted);
+            lookup_e164(&[rest], via_prefix);
         }
         if let Some(region) = self.default_region {
             let mut cc_buf = [0; 3];
@@ -694,7 +745,7 @@ impl Matcher {
         possible
             && self
                 .prefilter
-                .get_or_init(|| Prefilter::new(&self.identifiers))
+                .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
                 .may_match(bytes)
             && self.has_candidate_in_value(raw)
     }
@@ -837,6 +888,8 @@ impl Matcher {
         }
         let mut hits: Vec<Hit> = Vec::new();
         let mut reported = Reported::default();
+        // The hits of the key just visited: a scalar value visited next is at the same path.
+        let mut key_hits: Option<(usize, usize)> = None;
         let walked = json::walk(raw, MAX_JSON_DEPTH, |visit| {
             let first = hits.len();
             self.match_text_once(visit.text, &mut reported, &mut |hit| {
@@ -850,6 +903,15 @@ impl Matcher {
                     path,
                 });
             });
+            match key_hits.take() {
+                Some((start, depth)) if !visit.key && depth == visit.frames.len() => {
+                    merge_member_hits(&mut hits, start, first);
+                }
+                _ => {}
+            }
+            if visit.key && first < hits.len() {
+                key_hits = Some((first, visit.frames.len()));
+            }
         });
         match walked {
             Ok(()) => ValueMatches {
@@ -901,7 +963,7 @@ impl Matcher {
         }
     }
 
-    /// Searches an already parsed JSON value (strings and integers, not keys), walking it
+    /// Searches an already parsed JSON value (object keys, strings and integers), walking it
     /// without recursion. Used to plan and verify erasure, where a value is at hand anyway.
     pub fn match_json(&self, value: &Value) -> Vec<Hit> {
         enum Step<'v> {
@@ -913,9 +975,35 @@ impl Matcher {
         let mut path: Vec<Step<'_>> = Vec::new();
         let mut stack: Vec<(&Value, usize, Option<Step<'_>>)> = vec![(value, 0, None)];
         let mut number_text = String::new();
+        let segments_of = |path: &[Step<'_>]| {
+            JsonPath::new(
+                path.iter()
+                    .map(|step| match step {
+                        Step::Key(k) => PathSegment::Key(k.to_string()),
+                        Step::Index(i) => PathSegment::Index(*i),
+                    })
+                    .collect(),
+            )
+        };
         while let Some((value, depth, step)) = stack.pop() {
             path.truncate(depth.saturating_sub(1));
+            let key = match step {
+                Some(Step::Key(k)) => Some(k),
+                _ => None,
+            };
             path.extend(step);
+            // A member's key is searched like a value, at the member's path.
+            let key_start = hits.len();
+            if let Some(key) = key {
+                self.match_text_once(key, &mut reported, &mut |hit| {
+                    hits.push(Hit {
+                        identifier: hit.identifier,
+                        variant: hit.variant,
+                        path: Some(segments_of(&path)),
+                    });
+                });
+            }
+            let value_start = hits.len();
             let text = match value {
                 Value::String(s) => s.as_str(),
                 Value::Number(n) if n.is_i64() || n.is_u64() => {
@@ -944,22 +1032,54 @@ impl Matcher {
                 _ => continue,
             };
             self.match_text_once(text, &mut reported, &mut |hit| {
-                let segments = path
-                    .iter()
-                    .map(|step| match step {
-                        Step::Key(k) => PathSegment::Key(k.to_string()),
-                        Step::Index(i) => PathSegment::Index(*i),
-                    })
-                    .collect();
                 hits.push(Hit {
                     identifier: hit.identifier,
                     variant: hit.variant,
-                    path: Some(JsonPath::new(segments)),
+                    path: Some(segments_of(&path)),
                 });
             });
+            merge_member_hits(&mut hits, key_start, value_start);
         }
         hits
     }
+}
+
+/// One hit per identifier and path where a member's key (`hits[key..value]`) and its scalar
+/// value (`hits[value..]`) share the member's path: the exact one when either is exact.
+fn merge_member_hits(hits: &mut Vec<Hit>, key: usize, value: usize) {
+    let mut i = value;
+    while i < hits.len() {
+        let same = (key..value).find(|&k| hits[k].identifier == hits[i].identifier);
+        match same {
+            Some(k) => {
+                if hits[k].variant.is_possible() && !hits[i].variant.is_possible() {
+                    hits[k].variant = hits[i].variant;
+                }
+                hits.remove(i);
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// The national spellings `region`'s metadata rewrites into the national number `nsn`
+/// (`011 15 2345 6789` for `9 11 2345 6789` in Argentina), each with how many digits of `nsn`
+/// it ends with.
+fn rewritten_spellings(region: Region, nsn: &[u8]) -> Vec<(Option<DigitKey>, usize)> {
+    region
+        .national_rewrites()
+        .iter()
+        .filter_map(|rewrite| {
+            let rest = nsn.strip_prefix(rewrite.replacement.as_bytes())?;
+            let mut spelling = Vec::with_capacity(rewrite.prefix.len() + rest.len());
+            spelling.extend_from_slice(rewrite.prefix.as_bytes());
+            spelling.extend_from_slice(rest);
+            // Only a spelling the rewrite reads back as this very number.
+            (rewrite.rest(&spelling) == Some(rest))
+                .then(|| (DigitKey::of(&[&spelling]), rest.len()))
+        })
+        .filter(|(key, _)| key.is_some())
+        .collect()
 }
 
 /// A run of a text that could be one phone number, with its digits already read: the
@@ -1046,12 +1166,23 @@ pub(crate) fn for_each_phone_run<'t>(text: &'t str, mut f: impl FnMut(PhoneRun<'
                     split: false,
                 });
             }
-            if digits > phone::MAX_E164_DIGITS {
+            if digits > phone::MAX_E164_DIGITS && digits > one_number_digits(run, bracket) {
                 for_each_part(run, extension, &mut f);
             }
         }
         i = extension_end.unwrap_or(end).max(start + 1);
     }
+}
+
+/// The most digits `run` can have as one number as written: 15, and the `00` it starts
+/// with, and a `(0)` trunk marker an international spelling drops (`00 49 (0)…`). A run
+/// with more is read in parts too; one with no more is one number, so that a digit put in
+/// after the country code (`+46 (0) 0 20…`) is not read as a trunk prefix of a part.
+fn one_number_digits(run: &str, bracket: bool) -> usize {
+    let plus = run.starts_with('+');
+    let prefix_00 = !plus && run.bytes().filter(u8::is_ascii_digit).take(2).eq(*b"00");
+    let marker = (plus || prefix_00) && bracket && run.contains("(0)");
+    phone::MAX_E164_DIGITS + if prefix_00 { 2 } else { 0 } + usize::from(marker)
 }
 
 /// Calls `f` with each part of `run` (a run too long to be one number) that is a sequence of
@@ -1520,13 +1651,46 @@ mod tests {
     }
 
     #[test]
-    fn match_value_decodes_escapes_and_ignores_keys() {
-        let m = matcher(&["john@pizza.com"], None);
+    fn a_number_as_written_is_not_cut_into_parts() {
+        // 16 and 17 digits, but one number as written: behind `00`, or with `(0)` dropped.
+        // A part read alone would take the extra `0` for a trunk prefix.
+        let de = matcher(&["+49 700000000000"], None);
+        assert!(text_hits(&de, "00 49 07.00 00/0 00/0 00/0").is_empty());
+        let se = matcher(&["+46 200000000000"], None);
+        assert!(text_hits(&se, "+46 (0) 020.000 0.0 00000").is_empty());
+        // Two numbers in one run are still read in parts.
+        let us = matcher(&["+15550100002"], Some("US"));
+        assert_eq!(
+            text_hits(&us, "5550100001 5550100002"),
+            [(0, MatchVariant::SplitRun)]
+        );
+    }
+
+    #[test]
+    fn match_value_decodes_escapes_and_searches_keys() {
+        let m = matcher(&["john@pizza.com", "+15550101234"], Some("US"));
         let found = m.match_value(r#"{"a":"john\u0040pizza.com"}"#);
         assert_eq!(found.hits.len(), 1);
         assert_eq!(found.hits[0].path.as_ref().unwrap().to_string(), "$.a");
-        let keys_only = m.match_value(r#"{"john@pizza.com":"x"}"#);
-        assert!(keys_only.hits.is_empty() && keys_only.parsed_as_json);
+        // A key is searched like a value; its hit is at the member's path.
+        let raw = r#"{"byAddress":{"john@pizza.com":{"n":1}},"byNumber":{"555-010-1234":"x"},"k":{"john\u0040pizza.com":"john@pizza.com"}}"#;
+        let found = m.match_value(raw);
+        let hits: Vec<(usize, String)> = found
+            .hits
+            .iter()
+            .map(|h| (h.identifier, h.path.as_ref().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            hits,
+            [
+                (0, "$.byAddress[\"john@pizza.com\"]".to_string()),
+                (1, "$.byNumber[\"555-010-1234\"]".to_string()),
+                (0, "$.k[\"john@pizza.com\"]".to_string()),
+            ],
+            "a key and its value holding the same identifier are one hit"
+        );
+        let value: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(m.match_json(&value), found.hits);
     }
 
     #[test]

@@ -15,9 +15,15 @@ use std::str::FromStr;
 /// in front of the 15 digits E.164 allows. Anything longer cannot be one phone number.
 pub(crate) const MAX_DIALLED_DIGITS: usize = 19;
 
-/// The fewest digits of a whole international number (country code included): Niue's,
-/// Tokelau's and Saint Helena's numbers have 4 digits after a 3-digit country code.
-pub const MIN_E164_DIGITS: usize = 7;
+/// The most digits an identifier may be written with: the longest international prefix of
+/// the metadata (Australia's carrier-selecting `14xx0011`, 8 digits) in front of 15 digits.
+/// Stored runs longer than [`MAX_DIALLED_DIGITS`] are read in parts instead.
+const MAX_READ_DIGITS: usize = 23;
+
+/// The fewest digits of a whole international number (country code included): Iran's
+/// UANs have 4 digits after the 2-digit country code (Niue's, Tokelau's and Saint Helena's
+/// numbers have 4 after a 3-digit one).
+pub const MIN_E164_DIGITS: usize = 6;
 
 /// The most digits of a whole international number (country code included), set by E.164.
 pub const MAX_E164_DIGITS: usize = 15;
@@ -42,6 +48,29 @@ pub struct Region {
     trunk_prefixes: &'static [&'static str],
     nsn_lengths: &'static [u8],
     nsn_first_digit_not: &'static [u8],
+    /// National spellings the metadata rewrites into a national number (Argentina's
+    /// `011 15 …` for `9 11 …`), longest prefix first; none for the curated regions.
+    national_rewrites: &'static [Rewrite],
+}
+
+/// A national spelling rewritten into a national significant number: digits that start
+/// with `prefix` and have `rest_min..=rest_max` digits after it are `replacement` followed
+/// by those digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Rewrite {
+    pub(crate) prefix: &'static str,
+    pub(crate) replacement: &'static str,
+    pub(crate) rest_min: u8,
+    pub(crate) rest_max: u8,
+}
+
+impl Rewrite {
+    /// The digits after the prefix, when `digits` is such a spelling.
+    pub(crate) fn rest<'d>(&self, digits: &'d [u8]) -> Option<&'d [u8]> {
+        digits.strip_prefix(self.prefix.as_bytes()).filter(|rest| {
+            (usize::from(self.rest_min)..=usize::from(self.rest_max)).contains(&rest.len())
+        })
+    }
 }
 
 impl Region {
@@ -124,10 +153,52 @@ impl Region {
         self.trunk_prefixes
     }
 
-    /// The lengths the national significant number of a subscriber (geographic or mobile)
+    /// The lengths the national significant number of any type of number (geographic,
+    /// mobile, toll-free, premium-rate, shared-cost, VoIP, personal, pager, UAN, voicemail)
     /// may have in this region.
     pub fn nsn_lengths(&self) -> &'static [u8] {
         self.nsn_lengths
+    }
+
+    /// The national spellings the metadata rewrites into a national number.
+    pub(crate) fn national_rewrites(&self) -> &'static [Rewrite] {
+        self.national_rewrites
+    }
+
+    /// Calls `f` with each national number a rewrite of the metadata reads `digits` as, that
+    /// this region accepts, until `f` returns `true`; returns whether it did.
+    pub(crate) fn any_rewritten(&self, digits: &[u8], mut f: impl FnMut(&[u8]) -> bool) -> bool {
+        let mut buf = [0u8; 2 * MAX_READ_DIGITS];
+        // Sorted by prefix length (longest first), then by prefix: per length, the rewrites
+        // whose prefix starts `digits` are found by binary search (Argentina has hundreds,
+        // and a scan with its default region reads every run this way).
+        let mut rewrites = self.national_rewrites;
+        let mut candidates = std::iter::from_fn(move || loop {
+            let len = rewrites.first()?.prefix.len();
+            let (group, rest) =
+                rewrites.split_at(rewrites.partition_point(|r| r.prefix.len() == len));
+            rewrites = rest;
+            if let Some(head) = digits.get(..len) {
+                let start = group.partition_point(|r| r.prefix.as_bytes() < head);
+                let end = group.partition_point(|r| r.prefix.as_bytes() <= head);
+                if start < end {
+                    return Some(&group[start..end]);
+                }
+            }
+        })
+        .flatten();
+        candidates.any(|rewrite| {
+            let Some(rest) = rewrite.rest(digits) else {
+                return false;
+            };
+            let len = rewrite.replacement.len() + rest.len();
+            let Some(nsn) = buf.get_mut(..len) else {
+                return false;
+            };
+            nsn[..rewrite.replacement.len()].copy_from_slice(rewrite.replacement.as_bytes());
+            nsn[rewrite.replacement.len()..].copy_from_slice(rest);
+            self.accepts_nsn(nsn) && f(nsn)
+        })
     }
 
     /// Whether `nsn` (digits after the country code and any trunk prefix) can be a number of
@@ -214,8 +285,86 @@ const fn region(
         trunk_prefixes: trunk_list(trunk_prefix),
         nsn_lengths,
         nsn_first_digit_not,
+        national_rewrites: &[],
     }
 }
+
+/// A curated region's row with the rewrites of its national spellings.
+const fn with_rewrites(region: Region, national_rewrites: &'static [Rewrite]) -> Region {
+    Region {
+        national_rewrites,
+        ..region
+    }
+}
+
+/// A rewrite of a curated region that drops `prefix` before `rest_min..=rest_max` digits.
+const fn drop_prefix(prefix: &'static str, rest_min: u8, rest_max: u8) -> Rewrite {
+    Rewrite {
+        prefix,
+        replacement: "",
+        rest_min,
+        rest_max,
+    }
+}
+
+/// A rewrite of a curated region that keeps the whole number: `prefix` and `rest_min..=
+/// rest_max` more digits are a national number as written.
+const fn keep_whole(prefix: &'static str, rest_min: u8, rest_max: u8) -> Rewrite {
+    Rewrite {
+        prefix,
+        replacement: prefix,
+        rest_min,
+        rest_max,
+    }
+}
+
+/// Brazil: the trunk prefix `0` (or `90`) and a two-digit carrier code before a number of
+/// 10 or 11 digits (`0 21 11 92345-6789`), and `90` alone, as the metadata reads them.
+const BR_REWRITES: &[Rewrite] = &[
+    drop_prefix("9012", 10, 11),
+    drop_prefix("9014", 10, 11),
+    drop_prefix("9015", 10, 11),
+    drop_prefix("9021", 10, 11),
+    drop_prefix("9022", 10, 11),
+    drop_prefix("9023", 10, 11),
+    drop_prefix("9025", 10, 11),
+    drop_prefix("9031", 10, 11),
+    drop_prefix("9041", 10, 11),
+    drop_prefix("9043", 10, 11),
+    drop_prefix("9055", 10, 11),
+    drop_prefix("9065", 10, 11),
+    drop_prefix("9099", 10, 11),
+    drop_prefix("012", 10, 11),
+    drop_prefix("014", 10, 11),
+    drop_prefix("015", 10, 11),
+    drop_prefix("021", 10, 11),
+    drop_prefix("022", 10, 11),
+    drop_prefix("023", 10, 11),
+    drop_prefix("025", 10, 11),
+    drop_prefix("031", 10, 11),
+    drop_prefix("041", 10, 11),
+    drop_prefix("043", 10, 11),
+    drop_prefix("055", 10, 11),
+    drop_prefix("065", 10, 11),
+    drop_prefix("099", 10, 11),
+    drop_prefix("90", 0, u8::MAX),
+];
+
+/// Japan: the `003768` (`0037680`) prefix dropped, and `000[2569]` numbers kept whole.
+const JP_REWRITES: &[Rewrite] = &[
+    drop_prefix("0037680", 0, u8::MAX),
+    drop_prefix("003768", 0, u8::MAX),
+    keep_whole("0002", 4, 6),
+    keep_whole("0005", 4, 6),
+    keep_whole("0006", 4, 6),
+    keep_whole("0009", 4, 6),
+];
+
+/// Australia: the carrier prefixes `1831` and `1832` dropped.
+const AU_REWRITES: &[Rewrite] = &[
+    drop_prefix("1831", 0, u8::MAX),
+    drop_prefix("1832", 0, u8::MAX),
+];
 
 const INTL_00: &[&str] = &["00"];
 const TRUNK_0: Option<&str> = Some("0");
@@ -225,71 +374,153 @@ const NANP_NOT_FIRST: &[u8] = b"01";
 const ZERO_NOT_FIRST: &[u8] = b"0";
 
 /// Regions whose rules are written out here rather than read from the metadata: the
-/// numbering plans most contact centers serve, reviewed by hand (NSN lengths of geographic
-/// and mobile subscriber numbers, the numbers a data subject gives as their own), and kept
+/// numbering plans most contact centers serve, reviewed by hand (NSN lengths of every type
+/// of number the metadata describes: geographic, mobile, toll-free, premium-rate,
+/// shared-cost, VoIP, personal, pager, UAN and voicemail; a test checks that they cover the
+/// metadata's), and kept
 /// where they differ from the metadata's reading (Finland's international prefixes are
 /// the common ones; Brazil's carrier-selection prefixes are not read). Every other region
 /// comes from libphonenumber's metadata, see [`REGIONS`].
 const CURATED: [Region; 31] = [
     region("US", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
-    region("CA", 1, &["011"], Some("1"), &[10], NANP_NOT_FIRST),
-    region("GB", 44, INTL_00, TRUNK_0, &[9, 10], ZERO_NOT_FIRST),
-    region("IE", 353, INTL_00, TRUNK_0, &[7, 8, 9], ZERO_NOT_FIRST),
+    // Canada's 7-digit numbers are its UANs.
+    region("CA", 1, &["011"], Some("1"), &[7, 10], NANP_NOT_FIRST),
+    region("GB", 44, INTL_00, TRUNK_0, &[7, 9, 10], ZERO_NOT_FIRST),
+    region("IE", 353, INTL_00, TRUNK_0, &[7, 8, 9, 10], ZERO_NOT_FIRST),
     region(
         "DE",
         49,
         INTL_00,
         TRUNK_0,
-        &[6, 7, 8, 9, 10, 11, 12, 13],
+        &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
         ZERO_NOT_FIRST,
     ),
     region("FR", 33, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
     region("ES", 34, INTL_00, None, &[9], b""),
-    region("IT", 39, INTL_00, None, &[6, 7, 8, 9, 10, 11], b""),
-    region("NL", 31, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("IT", 39, INTL_00, None, &[6, 7, 8, 9, 10, 11, 12], b""),
+    region(
+        "NL",
+        31,
+        INTL_00,
+        TRUNK_0,
+        &[5, 6, 7, 8, 9, 10, 11],
+        ZERO_NOT_FIRST,
+    ),
     region("BE", 32, INTL_00, TRUNK_0, &[8, 9], ZERO_NOT_FIRST),
-    region("CH", 41, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
+    region("CH", 41, INTL_00, TRUNK_0, &[9, 12], ZERO_NOT_FIRST),
     region(
         "AT",
         43,
         INTL_00,
         TRUNK_0,
-        &[7, 8, 9, 10, 11, 12, 13],
+        &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
         ZERO_NOT_FIRST,
     ),
-    region("SE", 46, INTL_00, TRUNK_0, &[7, 8, 9, 10], ZERO_NOT_FIRST),
-    region("NO", 47, INTL_00, None, &[8], b""),
+    region(
+        "SE",
+        46,
+        INTL_00,
+        TRUNK_0,
+        &[6, 7, 8, 9, 10, 12],
+        ZERO_NOT_FIRST,
+    ),
+    region("NO", 47, INTL_00, None, &[5, 8], b""),
     region("DK", 45, INTL_00, None, &[8], b""),
     region(
         "FI",
         358,
         &["00", "990", "994", "999"],
         TRUNK_0,
-        &[6, 7, 8, 9, 10, 11],
+        &[5, 6, 7, 8, 9, 10, 11, 12],
         ZERO_NOT_FIRST,
     ),
-    region("PL", 48, INTL_00, None, &[9], b""),
+    region("PL", 48, INTL_00, None, &[6, 7, 8, 9, 10], b""),
     region("PT", 351, INTL_00, None, &[9], b""),
-    region("CZ", 420, INTL_00, None, &[9], b""),
-    region("AU", 61, &["0011"], TRUNK_0, &[9], ZERO_NOT_FIRST),
-    region("NZ", 64, INTL_00, TRUNK_0, &[8, 9, 10], ZERO_NOT_FIRST),
-    region("IN", 91, INTL_00, TRUNK_0, &[10], ZERO_NOT_FIRST),
-    region("JP", 81, &["010"], TRUNK_0, &[9, 10], ZERO_NOT_FIRST),
-    region("BR", 55, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
+    region("CZ", 420, INTL_00, None, &[9, 10, 11, 12], b""),
+    with_rewrites(
+        region(
+            "AU",
+            61,
+            &["0011"],
+            TRUNK_0,
+            &[5, 6, 7, 8, 9, 10, 12],
+            ZERO_NOT_FIRST,
+        ),
+        AU_REWRITES,
+    ),
+    region(
+        "NZ",
+        64,
+        INTL_00,
+        TRUNK_0,
+        &[5, 6, 7, 8, 9, 10],
+        ZERO_NOT_FIRST,
+    ),
+    region(
+        "IN",
+        91,
+        INTL_00,
+        TRUNK_0,
+        &[8, 9, 10, 11, 12, 13],
+        ZERO_NOT_FIRST,
+    ),
+    with_rewrites(
+        region(
+            "JP",
+            81,
+            &["010"],
+            TRUNK_0,
+            &[8, 9, 10, 11, 12, 13],
+            ZERO_NOT_FIRST,
+        ),
+        JP_REWRITES,
+    ),
+    with_rewrites(
+        region("BR", 55, INTL_00, TRUNK_0, &[8, 9, 10, 11], ZERO_NOT_FIRST),
+        BR_REWRITES,
+    ),
     region("MX", 52, INTL_00, None, &[10], b""),
-    region("ZA", 27, INTL_00, TRUNK_0, &[9], ZERO_NOT_FIRST),
-    region("SG", 65, &["000", "001", "002", "008"], None, &[8], b""),
-    region("HK", 852, &["001", "002", "009"], None, &[8], b""),
+    region(
+        "ZA",
+        27,
+        INTL_00,
+        TRUNK_0,
+        &[5, 6, 7, 8, 9, 10],
+        ZERO_NOT_FIRST,
+    ),
+    region(
+        "SG",
+        65,
+        &["000", "001", "002", "008"],
+        None,
+        &[8, 10, 11],
+        b"",
+    ),
+    region(
+        "HK",
+        852,
+        &["001", "002", "009"],
+        None,
+        &[5, 6, 7, 8, 9, 11],
+        b"",
+    ),
     region(
         "IL",
         972,
         &["00", "012", "013", "014", "018"],
         TRUNK_0,
-        &[8, 9],
+        &[7, 8, 9, 10, 11, 12],
         ZERO_NOT_FIRST,
     ),
-    region("RU", 7, &["810"], Some("8"), &[10], b""),
-    region("CN", 86, INTL_00, TRUNK_0, &[10, 11], ZERO_NOT_FIRST),
+    region("RU", 7, &["810"], Some("8"), &[10, 14], b""),
+    region(
+        "CN",
+        86,
+        INTL_00,
+        TRUNK_0,
+        &[7, 8, 9, 10, 11, 12],
+        ZERO_NOT_FIRST,
+    ),
 ];
 
 /// Set when [`REGIONS`] is built.
@@ -336,6 +567,17 @@ static REGIONS: std::sync::LazyLock<Vec<Region>> = std::sync::LazyLock::new(|| {
             ),
             nsn_lengths: leak(r.nsn_lengths),
             nsn_first_digit_not: leak(r.nsn_first_digit_not),
+            national_rewrites: leak(
+                r.national_rewrites
+                    .into_iter()
+                    .map(|w| Rewrite {
+                        prefix: Box::leak(w.prefix.into_boxed_str()),
+                        replacement: Box::leak(w.replacement.into_boxed_str()),
+                        rest_min: w.rest_min,
+                        rest_max: w.rest_max,
+                    })
+                    .collect(),
+            ),
         });
     }
     out
@@ -405,6 +647,129 @@ impl PhoneNumber {
     }
 }
 
+impl PhoneNumber {
+    /// What libphonenumber's metadata calls this number: the region it belongs to (of those
+    /// sharing its calling code) and its type, for the report to show. The metadata is read
+    /// (and its patterns compiled) on the first call, never on the scan path.
+    pub fn metadata_reading(&self) -> NumberReading {
+        let Ok(parsed) = phonenumber::parse(None, &self.e164) else {
+            return NumberReading {
+                region: None,
+                number_type: NumberType::Unknown,
+            };
+        };
+        let valid = phonenumber::is_valid(&parsed);
+        let region = parsed
+            .country()
+            .id()
+            .and_then(|id| Region::parse(id.as_ref()));
+        let number_type = if valid {
+            NumberType::of(parsed.number_type(&phonenumber::metadata::DATABASE))
+        } else {
+            NumberType::Unknown
+        };
+        NumberReading {
+            region: region.filter(|_| valid),
+            number_type,
+        }
+    }
+}
+
+/// A phone number as libphonenumber's metadata reads it, see
+/// [`PhoneNumber::metadata_reading`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NumberReading {
+    /// The region the number is valid in; `None` when the metadata knows no such number
+    /// (a fictional `+1 555 01xx` number, an unallocated range, a non-geographic code).
+    pub region: Option<Region>,
+    /// Its type; [`NumberType::Unknown`] when the metadata knows no such number.
+    pub number_type: NumberType,
+}
+
+impl fmt::Display for NumberReading {
+    /// `mobile, IE`; `toll-free, AU`; `not a number the metadata knows`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.number_type, self.region) {
+            (NumberType::Unknown, _) => f.write_str("not a number the metadata knows"),
+            (t, Some(region)) => write!(f, "{t}, {region}"),
+            (t, None) => write!(f, "{t}"),
+        }
+    }
+}
+
+/// The type of a phone number, by libphonenumber's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumberType {
+    /// A geographic (fixed-line) number.
+    FixedLine,
+    /// A mobile number.
+    Mobile,
+    /// A number the metadata cannot tell fixed-line from mobile (the NANP's).
+    FixedLineOrMobile,
+    /// A freephone number.
+    TollFree,
+    /// A premium-rate number.
+    PremiumRate,
+    /// A shared-cost number.
+    SharedCost,
+    /// A personal number, routed to another line.
+    Personal,
+    /// A VoIP number.
+    Voip,
+    /// A pager number.
+    Pager,
+    /// A universal access (company) number.
+    Uan,
+    /// A voicemail access number.
+    Voicemail,
+    /// Any other type, or a number the metadata does not know.
+    Unknown,
+}
+
+impl NumberType {
+    fn of(t: phonenumber::Type) -> NumberType {
+        use phonenumber::Type;
+        match t {
+            Type::FixedLine => NumberType::FixedLine,
+            Type::Mobile => NumberType::Mobile,
+            Type::FixedLineOrMobile => NumberType::FixedLineOrMobile,
+            Type::TollFree => NumberType::TollFree,
+            Type::PremiumRate => NumberType::PremiumRate,
+            Type::SharedCost => NumberType::SharedCost,
+            Type::PersonalNumber => NumberType::Personal,
+            Type::Voip => NumberType::Voip,
+            Type::Pager => NumberType::Pager,
+            Type::Uan => NumberType::Uan,
+            Type::Voicemail => NumberType::Voicemail,
+            _ => NumberType::Unknown,
+        }
+    }
+
+    /// A stable kebab-case name for reports: `fixed-line`, `toll-free`, `uan`...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberType::FixedLine => "fixed-line",
+            NumberType::Mobile => "mobile",
+            NumberType::FixedLineOrMobile => "fixed-line-or-mobile",
+            NumberType::TollFree => "toll-free",
+            NumberType::PremiumRate => "premium-rate",
+            NumberType::SharedCost => "shared-cost",
+            NumberType::Personal => "personal",
+            NumberType::Voip => "voip",
+            NumberType::Pager => "pager",
+            NumberType::Uan => "uan",
+            NumberType::Voicemail => "voicemail",
+            NumberType::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for NumberType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Never prints the digits: a phone number is personal data.
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -434,7 +799,7 @@ pub enum PhoneError {
         valid_in: RegionList,
     },
     /// International number of the wrong total length.
-    #[error("an international phone number has 7 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
+    #[error("an international phone number has 6 to 15 digits counting the country code, this one has {digits}; check for a missing or extra digit")]
     InternationalLength {
         /// Digits found after `+` or the international prefix.
         digits: usize,
@@ -575,7 +940,7 @@ pub(crate) fn is_phone_punctuation(c: char) -> bool {
 /// reading candidates in stored text allocates nothing.
 #[derive(Clone, Copy)]
 pub(crate) struct Dialled {
-    digits: [u8; MAX_DIALLED_DIGITS],
+    digits: [u8; MAX_READ_DIGITS],
     len: usize,
     plus: bool,
 }
@@ -596,7 +961,7 @@ impl Dialled {
     /// `0044 (0)20…`) is the trunk marker and is dropped.
     pub(crate) fn read(s: &str, region: Option<Region>) -> Result<Dialled, PhoneError> {
         let mut out = Dialled {
-            digits: [0; MAX_DIALLED_DIGITS],
+            digits: [0; MAX_READ_DIGITS],
             len: 0,
             plus: false,
         };
@@ -606,7 +971,7 @@ impl Dialled {
         while i < bytes.len() {
             let b = bytes[i];
             if b.is_ascii_digit() {
-                if out.len == MAX_DIALLED_DIGITS {
+                if out.len == MAX_READ_DIGITS {
                     return Err(PhoneError::TooManyDigits);
                 }
                 out.digits[out.len] = b;
@@ -706,10 +1071,19 @@ pub fn normalize_phone_reading(
             .strip_prefix(trunk.as_bytes())
             .filter(|rest| region.accepts_nsn(rest))
     });
-    let nsn = match after_trunk {
-        Some(nsn) => nsn,
-        None if region.accepts_nsn(digits) => digits,
-        None => {
+    // The metadata's rewrites of a national spelling (Argentina's `011 15 …`).
+    let mut rewritten: Option<Vec<u8>> = None;
+    if after_trunk.is_none() {
+        region.any_rewritten(digits, |nsn| {
+            rewritten = Some(nsn.to_vec());
+            true
+        });
+    }
+    let nsn = match (after_trunk, &rewritten) {
+        (Some(nsn), _) => nsn,
+        (None, Some(nsn)) => nsn.as_slice(),
+        (None, None) if region.accepts_nsn(digits) => digits,
+        (None, None) => {
             let found = match region.trunk_prefix {
                 Some(trunk) if digits.starts_with(trunk.as_bytes()) => digits.len() - trunk.len(),
                 _ => digits.len(),
@@ -747,10 +1121,32 @@ fn after_international_prefix(
     readings.sort_by_key(|(rest_len, _)| *rest_len);
     let mut valid = readings.iter().filter_map(|(_, r)| r.as_ref().ok());
     match (valid.next(), valid.next()) {
-        (Some(first), Some(second)) if first != second => Some(Err(PhoneError::AmbiguousPrefix)),
+        (Some(first), Some(second)) if first != second => {
+            // Both possible: the one number the metadata knows to exist, if only one is.
+            let mut existing = readings
+                .iter()
+                .filter_map(|(_, r)| r.as_ref().ok())
+                .filter(|n| is_valid_number(n));
+            match (existing.next(), existing.next()) {
+                (Some(only), None) => Some(Ok(only.clone())),
+                _ => Some(Err(PhoneError::AmbiguousPrefix)),
+            }
+        }
         (Some(first), _) => Some(Ok(first.clone())),
         (None, _) => readings.into_iter().next().map(|(_, r)| r),
     }
+}
+
+/// Whether the digits after an international prefix (or `+`) can be a number: a known
+/// calling code, and a national number of a length and first digit its regions have.
+pub(crate) fn is_possible_international(digits: &[u8]) -> bool {
+    international(digits).is_ok()
+}
+
+/// Whether libphonenumber's metadata knows `number` as a valid number of any region. For
+/// input checks only: its patterns are regular expressions.
+fn is_valid_number(number: &PhoneNumber) -> bool {
+    phonenumber::parse(None, number.e164()).is_ok_and(|parsed| phonenumber::is_valid(&parsed))
 }
 
 /// Builds the error for an NSN its region cannot have.
@@ -918,6 +1314,7 @@ pub(crate) fn reads_as_another_national_number(region: Region, digits: &[u8]) ->
         .filter_map(|trunk| digits.strip_prefix(trunk.as_bytes()))
         .any(other)
         || other(digits)
+        || region.any_rewritten(digits, other)
 }
 
 /// The calling code of a region as ASCII digits, for building keys.
@@ -976,6 +1373,169 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn curated_regions_accept_every_number_the_metadata_describes() {
+        // The curated rows are written out so that a search need not read the metadata;
+        // they must not refuse what it calls possible: every length of every type, and
+        // every example number.
+        let metadata = crate::metadata::all_regions();
+        for curated in &CURATED {
+            let rules = metadata.iter().find(|r| r.iso == curated.iso).unwrap();
+            for len in &rules.nsn_lengths {
+                assert!(curated.nsn_lengths.contains(len), "{} {len}", curated.iso);
+            }
+            // (An empty list from the metadata may be a pattern beyond its reading: the
+            // examples below check those regions.)
+            for &d in curated.nsn_first_digit_not {
+                if rules.nsn_first_digit_not.is_empty() {
+                    break;
+                }
+                assert!(
+                    rules.nsn_first_digit_not.contains(&d),
+                    "{} {d}",
+                    curated.iso
+                );
+            }
+            let meta = phonenumber::metadata::DATABASE
+                .by_id(curated.iso)
+                .expect("a region of the metadata");
+            let d = meta.descriptors();
+            for descriptor in [
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(example) = descriptor.example() {
+                    assert!(curated.accepts_nsn(example.as_bytes()), "{}", curated.iso);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_metadata_reading_names_region_and_type() {
+        let reading = |s: &str| normalize_phone(s, None).unwrap().metadata_reading();
+        let au = reading("+61 1800 123 456");
+        assert_eq!(
+            (au.region.map(|r| r.iso_code()), au.number_type),
+            (Some("AU"), NumberType::TollFree)
+        );
+        assert_eq!(au.to_string(), "toll-free, AU");
+        let ie = reading("+353 87 123 4567");
+        assert_eq!(ie.to_string(), "mobile, IE");
+        // A fictional number: no region, no type.
+        let fictional = reading("+1 555 010 1234");
+        assert_eq!(
+            (fictional.region, fictional.number_type),
+            (None, NumberType::Unknown)
+        );
+    }
+
+    #[test]
+    fn every_type_of_number_is_accepted() {
+        // Toll-free, premium-rate, shared-cost, UAN, pager and voicemail numbers were once
+        // refused for lengths their regions' subscriber numbers do not have.
+        for (input, region) in [
+            ("+61 1800 123 456", None),
+            ("1800 123 456", Some("AU")),
+            ("+1 310 1234", None),
+            ("+98 9990", None),
+            ("0800 123 4567", Some("GB")),
+        ] {
+            let region = region.map(|r| Region::parse(r).unwrap());
+            assert!(normalize_phone(input, region).is_ok(), "{input}");
+        }
+        // A number of no type of its region is still refused, with every length it has.
+        let Err(e) = normalize_phone("+61 1800 123 456 7", None) else {
+            panic!("refused");
+        };
+        assert!(e.to_string().contains("5, 6, 7, 8, 9, 10 or 12"), "{e}");
+    }
+
+    #[test]
+    fn curated_regions_rewrite_national_spellings_as_the_metadata_does() {
+        // Written out so that a search need not read the metadata. China's carrier
+        // prefixes (several hundred `1xxxx`) are not: its national numbers are read with
+        // the trunk prefix only.
+        let metadata = crate::metadata::all_regions();
+        for curated in CURATED.iter().filter(|c| c.iso != "CN") {
+            let rules = metadata.iter().find(|r| r.iso == curated.iso).unwrap();
+            let written: Vec<(&str, &str, u8, u8)> = curated
+                .national_rewrites
+                .iter()
+                .map(|w| (w.prefix, w.replacement, w.rest_min, w.rest_max))
+                .collect();
+            let read: Vec<(&str, &str, u8, u8)> = rules
+                .national_rewrites
+                .iter()
+                .map(|w| {
+                    (
+                        w.prefix.as_str(),
+                        w.replacement.as_str(),
+                        w.rest_min,
+                        w.rest_max,
+                    )
+                })
+                .collect();
+            assert_eq!(written, read, "{}", curated.iso);
+        }
+        // A Brazilian mobile number behind a carrier code.
+        assert_eq!(
+            norm("0 21 11 92345-6789", Region::parse("BR")),
+            "+5511923456789"
+        );
+    }
+
+    #[test]
+    fn rewritten_readings_are_those_of_every_rewrite_that_fits() {
+        // The binary search by prefix finds what trying each rewrite in turn finds.
+        for iso in ["AR", "BR", "KN", "GA", "JP", "IM"] {
+            let region = Region::parse(iso).unwrap();
+            for seed in region.national_rewrites() {
+                for tail in ["23456789", "2345678", "234567", "5234567890"] {
+                    let digits = format!("{}{tail}", seed.prefix);
+                    let mut found = Vec::new();
+                    region.any_rewritten(digits.as_bytes(), |nsn| {
+                        found.push(nsn.to_vec());
+                        false
+                    });
+                    let linear: Vec<Vec<u8>> = region
+                        .national_rewrites()
+                        .iter()
+                        .filter_map(|r| {
+                            let rest = r.rest(digits.as_bytes())?;
+                            let nsn = [r.replacement.as_bytes(), rest].concat();
+                            region.accepts_nsn(&nsn).then_some(nsn)
+                        })
+                        .collect();
+                    assert_eq!(found, linear, "{iso} {digits}");
+                }
+            }
+        }
+        let ar = Region::parse("AR").unwrap();
+        let mut first = None;
+        ar.any_rewritten(b"0111523456789", |nsn| {
+            first = Some(nsn.to_vec());
+            true
+        });
+        assert_eq!(first.as_deref(), Some(&b"91123456789"[..]));
+        assert_eq!(
+            norm("011 15-2345-6789", Some(ar)),
+            "+5491123456789",
+            "Argentina's mobile number in its national spelling"
+        );
     }
 
     #[test]
@@ -1075,8 +1635,9 @@ mod tests {
             panic!("refused without a region");
         };
         assert!(valid_in.0.contains(&"GB"), "{valid_in:?}");
-        // A number valid nowhere: no region is named.
-        let Err(e) = normalize_phone("0999 9999 9999 99", None) else {
+        // A number valid nowhere: no region is named. (`0999 9999 9999 99` is one: a
+        // Brazilian mobile number behind carrier code 99.)
+        let Err(e) = normalize_phone("0100 0000 0000 00", None) else {
             panic!("refused");
         };
         assert_eq!(

@@ -25,6 +25,10 @@ const PHONES: &[(&str, &str)] = &[
     ("+4930123456", "DE"),
     ("+6561234567", "SG"),
     ("+33612345678", "FR"),
+    // Spelled nationally in a form the metadata rewrites: Argentina's `011 15 2345-6789`,
+    // Saint Kitts' seven-digit local number.
+    ("+5491123456789", "AR"),
+    ("+18692361234", "KN"),
 ];
 
 fn parse(input: &str) -> Identifier {
@@ -73,7 +77,7 @@ fn punctuate(digits: &str, seps: &[u8]) -> String {
 fn phone_text() -> impl Strategy<Value = String> {
     (
         0..PHONES.len(),
-        0u8..17,
+        0u8..18,
         prop::collection::vec(0u8..12, 1..6),
         any::<bool>(),
     )
@@ -109,6 +113,12 @@ fn phone_text() -> impl Strategy<Value = String> {
                 15 => format!("{} {}", punctuate(nsn, &seps), punctuate(digits, &seps)),
                 // Glued to ideographs.
                 16 => format!("电话{}号", punctuate(digits, &seps)),
+                // The national spelling the region's metadata rewrites (others: the NSN).
+                12 => match region.iso_code() {
+                    "AR" => format!("0{} 15 {}", &nsn[1..3], punctuate(&nsn[3..], &seps)),
+                    "KN" => punctuate(&nsn[3..], &seps),
+                    _ => punctuate(nsn, &seps),
+                },
                 // A `(0)` inside the number: dropped by an international reading.
                 _ => {
                     let cut = nsn.len() / 2 + usize::from(seps[0]) % 3;
@@ -254,6 +264,21 @@ fn value() -> impl Strategy<Value = String> {
                         .unwrap_or(whole.len());
                     whole[..cut].to_string()
                 }
+                // Identifiers as keys of a map (`byAddress`), of nested and scalar values.
+                5 => format!(
+                    "{{\"byAddress\":{{{}}},\"last\":{{{}: null}}}}",
+                    strings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| if i % 2 == 0 {
+                            format!("{k}: {{\"n\": {i}}}")
+                        } else {
+                            format!("{k}: {k}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    strings[strings.len() - 1]
+                ),
                 _ => format!(
                     "{{\"id\":\"fav-1\",\"contacts\":[{{\"displayName\":{},\"values\":{{\"odd key\":[{}]}}}}],\"notes\":{}}}",
                     strings[0],
@@ -281,6 +306,8 @@ fn matchers() -> Vec<Matcher> {
         Some("IE"),
         Some("CN"),
         Some("SG"),
+        Some("AR"),
+        Some("KN"),
     ]
     .iter()
     .map(|r| r.map(|r| Region::parse(r).unwrap()))
@@ -329,6 +356,7 @@ fn generated_values_hold_hits_of_every_kind() {
     let strategy = value();
     let mut variants = std::collections::HashSet::new();
     let mut with_hits = 0;
+    let mut keyed = 0;
     for _ in 0..2000 {
         let raw = strategy.new_tree(&mut runner).unwrap().current();
         // Every region's matcher of all identifiers: digits without `+` are ambiguous
@@ -342,9 +370,21 @@ fn generated_values_hold_hits_of_every_kind() {
         if !hits.is_empty() {
             with_hits += 1;
         }
+        // Hits in a map keyed by identifiers: found in a key (`{"…": {"n": 0}}`) or in the
+        // key and value of one member.
+        keyed += hits
+            .iter()
+            .filter(|h| {
+                h.path.as_ref().is_some_and(|p| {
+                    let p = p.to_string();
+                    p.starts_with("$.byAddress[") && !p.ends_with(".n")
+                })
+            })
+            .count();
         variants.extend(hits.iter().map(|h| h.variant));
     }
     assert!(with_hits > 200, "{with_hits}");
+    assert!(keyed > 50, "{keyed}");
     for variant in [
         "exact",
         "case-insensitive",

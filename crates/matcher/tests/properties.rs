@@ -299,7 +299,22 @@ proptest! {
             Err(e) => return Err(TestCaseError::fail(e.to_string())),
         };
         let expected = phone_identifier(region, &nsn);
-        prop_assert_eq!(once.normalized(), expected.normalized());
+        if once.normalized() != expected.normalized() {
+            // `00` and a region's own prefix (`002`) both fit and give two possible numbers:
+            // the one libphonenumber's metadata knows to exist is read, when the other is not.
+            let exists = |e164: &str| {
+                phonenumber::parse(None, e164).is_ok_and(|n| phonenumber::is_valid(&n))
+            };
+            prop_assert!(
+                matches!(form, Form::Prefix00 { region: Some(_) } | Form::DiallerPrefix { .. })
+                    && exists(once.normalized())
+                    && !exists(expected.normalized()),
+                "{} read as {}, not {}",
+                spelling,
+                once.normalized(),
+                expected.normalized()
+            );
+        }
         let twice = parse_identifier(once.normalized(), &ParseOptions::default()).unwrap();
         prop_assert_eq!(once.normalized(), twice.normalized());
     }
@@ -373,7 +388,17 @@ proptest! {
         let (spelling, matcher_region) = spell(region, &mutated, &form, &seps, 0);
         let matcher = Matcher::new(vec![phone_identifier(region, &nsn)], matcher_region);
         let (raw, _) = embed(&format!("{before}{spelling}{after}"), &[], as_json);
-        prop_assert_eq!(hits_for_first(&matcher, &raw), vec![], "{} vs {}", spelling, nsn);
+        let hits = hits_for_first(&matcher, &raw);
+        // A digit more can make a 15-digit number's run longer than one number has (16
+        // digits besides a prefix and a `(0)` marker): it is then also read in parts, each a
+        // possible match (`split-run`), and the part without the extra digit is the number.
+        let digits = spelling.chars().filter(char::is_ascii_digit).count();
+        let beyond_one = digits > 15 + if matches!(form, Form::Prefix00 { .. }) { 2 } else { 0 }
+            + usize::from(spelling.contains("(0)"));
+        if insert && beyond_one && hits.iter().all(|(_, v)| *v == MatchVariant::SplitRun) {
+            return Ok(());
+        }
+        prop_assert_eq!(hits, vec![], "{} vs {}", spelling, nsn);
     }
 
     #[test]
