@@ -35,10 +35,16 @@ pub fn identifier_line(index: usize, id: &Identifier, show_identifier: bool) -> 
     let reading = match id.reading() {
         Reading::Email | Reading::Text => id.reading().to_string(),
         other => {
+            // What the numbering plan's metadata calls the number (`mobile, GB`,
+            // `toll-free, AU`), so a number read in the wrong region shows.
+            let plan = id
+                .number_reading()
+                .map(|r| format!("; {r}"))
+                .unwrap_or_default();
             if show_identifier {
-                other.to_string()
+                format!("{other}{plan}")
             } else {
-                format!("phone, {other}")
+                format!("phone, {other}{plan}")
             }
         }
     };
@@ -358,6 +364,10 @@ fn identifier_json(index: usize, id: &Identifier) -> Value {
             v["region_from"] = json!(if own { "identifier" } else { "default-region" });
         }
         Reading::Email | Reading::Text => {}
+    }
+    if let Some(r) = id.number_reading() {
+        v["number_type"] = json!(r.number_type.to_string());
+        v["number_region"] = json!(r.region.map(|g| g.iso_code().to_string()));
     }
     v
 }

@@ -225,3 +225,66 @@ async fn two_requests_of_a_batch_each_take_their_own_entry_and_never_a_shared_on
     s.emulator.shutdown().await;
     testkit::drop_keyspace(&s.keyspace).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_keyed_by_the_subjects_address_is_found_and_only_that_entry_is_erased() {
+    let s = seeded("nobody_keyed").await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"name":"by-address","byAddress":{"Zed.Subject@example.net":{"seen":3},"bo@example.org":{"seen":1}}}"#;
+    let key = write_setting(&s, "by-address", text).await;
+
+    // The search finds the address where it is only a key; the path never shows it.
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&["--search", ZED, "--format", "json"]));
+    let search = forget_me(&args).await;
+    assert_eq!(search.code, 0, "{}", search.stderr);
+    let report = search.json();
+    let hit = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["setting_key"] == "by-address")
+        .unwrap_or_else(|| panic!("the keyed entry was not found: {report}"));
+    assert_eq!(hit["json_path"], r#"$.byAddress["*"]"#, "{hit}");
+
+    // The erasure takes that entry only, and the verification and receipt say so.
+    let receipt = dir.path().join("receipt.json");
+    let run = forget_me_env(
+        &zed_args(&s, dir.path(), &["--receipt", receipt.to_str().unwrap()]),
+        &[PASSWORD_ENV],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.json()["cleanup"]["verified"],
+        serde_json::Value::Bool(true)
+    );
+    assert_eq!(
+        dump(&s.keyspace).await[&key],
+        r#"{"name":"by-address","byAddress":{"bo@example.org":{"seen":1}}}"#
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    assert_eq!(
+        r["verification"]["verified"],
+        serde_json::Value::Bool(true),
+        "{r}"
+    );
+    let location = r["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["setting_key"] == "by-address")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(location["action"], "rewritten", "{location}");
+    assert_eq!(
+        location["removed_paths"][0], r#"$.byAddress["*"]"#,
+        "{location}"
+    );
+    assert!(!std::fs::read_to_string(&receipt)
+        .unwrap()
+        .to_lowercase()
+        .contains("zed.subject"));
+    s.emulator.shutdown().await;
+    testkit::drop_keyspace(&s.keyspace).await;
+}

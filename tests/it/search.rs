@@ -477,6 +477,9 @@ async fn each_identifier_may_name_its_own_region() {
     assert_eq!(ids[0]["normalized"], "+442079460123", "{report}");
     assert_eq!(ids[0]["read_as"], "GB");
     assert_eq!(ids[0]["region_from"], "identifier");
+    // What the numbering plan's metadata calls it.
+    assert_eq!(ids[0]["number_type"], "fixed-line", "{report}");
+    assert_eq!(ids[0]["number_region"], "GB", "{report}");
     assert_eq!(ids[1]["normalized"], "+15550100001");
     assert_eq!(ids[1]["read_as"], "US");
     assert!(ids[2].get("read_as").is_none(), "{}", ids[2]);
@@ -493,8 +496,10 @@ async fn each_identifier_may_name_its_own_region() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     for line in [
         "Identifiers:",
-        "  #1 (phone, international)",
-        "  #2 (phone, read as GB, its own region)",
+        // The fictional +1 555 01xx numbers are in no numbering plan; London's is a
+        // geographic (fixed-line) number.
+        "  #1 (phone, international; not a number the metadata knows)",
+        "  #2 (phone, read as GB, its own region; fixed-line, GB)",
         "  #3 (e-mail)",
     ] {
         assert!(run.stdout.contains(line), "{line:?} in {}", run.stdout);
