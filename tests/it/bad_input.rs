@@ -473,7 +473,7 @@ async fn a_national_number_hint_names_no_region_it_does_not_fit() {
     assert!(!run.stderr.contains("4567"), "{}", run.stderr);
     // Digits that are a number nowhere: no region is named at all.
     refused(
-        &["--search", "0999 9999 9999 99"],
+        &["--search", "0999 9999 9999 9999"],
         "not a valid number of any",
     )
     .await;
