@@ -240,7 +240,7 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
         "4 March 2025, 10:20 UTC",
         "phone call",
         // The agent's address in a note (no --gws here, so the export knows no user names).
-        "[another e-mail address] promised John a call back",
+        "(withheld: another person's data) promised John a call back",
         "This is one entry of a list that also holds other people's contacts",
         // The controller's information, from the template.
         "Pizza Example Ltd",
@@ -321,8 +321,9 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     assert!(text.contains("DRAFT, NOT READY TO SEND"), "{text}");
     assert_eq!(doc.select(&sel("dd.missing")).count(), 11, "{text}");
     assert!(!text.contains("Pizza Example Ltd"));
+    // The agent's user name is an e-mail address: withheld like anybody else's.
     assert!(
-        text.contains("[one of our agents] promised John a call back"),
+        text.contains("(withheld: another person's data) promised John a call back"),
         "{text}"
     );
     let officer = std::fs::read_to_string(&draft).unwrap();
