@@ -173,7 +173,7 @@ pub(crate) fn for_each_candidate<'t>(text: &'t str, mut f: impl FnMut(Candidate<
             // An ideograph, kana or hangul right before ASCII may be a word written without
             // a space (`邮箱john@…`, "mailbox john@…") or part of an internationalized local
             // part: the address after it is only read by guessing, like after a symbol.
-            if is_weak_local_char(c) || (next_is_ascii && crate::matcher::is_unspaced_script(c)) {
+            if is_weak_local_char(c) || (next_is_ascii && crate::text::is_unspaced_script(c)) {
                 emit_local(&before[i + c.len_utf8()..], domain, true, &mut f);
             }
             if !is_local_char(c) && !is_weak_local_char(c) {

@@ -1312,22 +1312,7 @@ fn next_digit_or_plus(bytes: &[u8], from: usize) -> usize {
 /// ideographs, hiragana, katakana, and hangul syllables (Korean writes particles right after
 /// a number: `…0001입니다`).
 fn is_word_char(c: char) -> bool {
-    (c.is_alphanumeric() || c == '_') && !is_unspaced_script(c)
-}
-
-/// Han ideographs (with their extensions and compatibility forms), hiragana, katakana
-/// (with halfwidth forms) and hangul syllables.
-pub(crate) fn is_unspaced_script(c: char) -> bool {
-    matches!(c,
-        '\u{3005}'..='\u{3007}'
-        | '\u{3040}'..='\u{30ff}'
-        | '\u{31f0}'..='\u{31ff}'
-        | '\u{3400}'..='\u{4dbf}'
-        | '\u{4e00}'..='\u{9fff}'
-        | '\u{ac00}'..='\u{d7af}'
-        | '\u{f900}'..='\u{faff}'
-        | '\u{ff66}'..='\u{ff9f}'
-        | '\u{20000}'..='\u{3ffff}')
+    (c.is_alphanumeric() || c == '_') && !crate::text::is_unspaced_script(c)
 }
 
 #[cfg(test)]

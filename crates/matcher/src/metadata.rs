@@ -9,6 +9,14 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+/// The fewest digits of a whole international number (country code included): Iran's
+/// UANs have 4 digits after the 2-digit country code (Niue's, Tokelau's and Saint Helena's
+/// numbers have 4 after a 3-digit one).
+pub const MIN_E164_DIGITS: usize = 6;
+
+/// The most digits of a whole international number (country code included), set by E.164.
+pub const MAX_E164_DIGITS: usize = 15;
+
 /// More expansions of a prefix pattern than this, and the pattern is not expanded (the
 /// region's preferred prefix and `00` are used instead).
 const MAX_PREFIXES: usize = 256;
@@ -79,8 +87,7 @@ pub(crate) fn all_regions() -> Vec<RegionRules> {
             // shortest valid numbers of the metadata): Nigeria's metadata also lists longer
             // ones, Iran's shorter ones (short codes, never dialled from abroad).
             nsn_lengths.retain(|&len| {
-                (crate::phone::MIN_E164_DIGITS..=crate::phone::MAX_E164_DIGITS)
-                    .contains(&(usize::from(len) + cc_len))
+                (MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&(usize::from(len) + cc_len))
             });
             nsn_lengths.sort_unstable();
             nsn_lengths.dedup();

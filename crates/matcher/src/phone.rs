@@ -20,13 +20,8 @@ pub(crate) const MAX_DIALLED_DIGITS: usize = 19;
 /// Stored runs longer than [`MAX_DIALLED_DIGITS`] are read in parts instead.
 const MAX_READ_DIGITS: usize = 23;
 
-/// The fewest digits of a whole international number (country code included): Iran's
-/// UANs have 4 digits after the 2-digit country code (Niue's, Tokelau's and Saint Helena's
-/// numbers have 4 after a 3-digit one).
-pub const MIN_E164_DIGITS: usize = 6;
-
-/// The most digits of a whole international number (country code included), set by E.164.
-pub const MAX_E164_DIGITS: usize = 15;
+// The bounds of a whole international number: the metadata's tables are built with them.
+pub use crate::metadata::{MAX_E164_DIGITS, MIN_E164_DIGITS};
 
 /// The international prefix accepted in every region: ITU recommends it, and no region's
 /// national numbers start with it, so reading it as "international" never misreads a
