@@ -520,11 +520,9 @@ mod tests {
         assert_eq!((kept.len(), more), (7, 0));
     }
 
-    /// A setting holding the address 55,000 times: 100 hits kept, 54,900 counted; the totals
-    /// count them all.
-    #[test]
-    fn a_setting_holding_an_address_55000_times_keeps_100_hits_and_counts_the_rest() {
-        let layout = Layout::reference();
+    /// The row handler of the reference layout's table, searching for john.smith@pizza.com
+    /// into `collected`.
+    fn reference_handler(layout: &Layout, collected: Arc<Mutex<Collected>>) -> RowHandler {
         let table = &layout.tables[0];
         let plan = SearchPlan {
             keyspace: "ks",
@@ -541,7 +539,6 @@ mod tests {
             vec![parse_identifier("john.smith@pizza.com", &ParseOptions::default()).unwrap()],
             None,
         ));
-        let collected = Arc::new(Mutex::new(Collected::new(10, false)));
         let key_index: Vec<(String, usize)> = ["owner_id", "group_name", "setting_key"]
             .iter()
             .map(|c| {
@@ -549,14 +546,24 @@ mod tests {
                 (c.to_string(), i)
             })
             .collect();
-        let handler = layout_handler(
+        layout_handler(
             &TableName::new("ks", "settings"),
             table,
             key_index,
             &plan,
             matcher,
-            collected.clone(),
-        );
+            collected,
+        )
+    }
+
+    /// A setting holding the address 55,000 times: 100 hits kept, 54,900 counted; the totals
+    /// count them all.
+    #[test]
+    fn a_setting_holding_an_address_55000_times_keeps_100_hits_and_counts_the_rest() {
+        let layout = Layout::reference();
+        let table = &layout.tables[0];
+        let collected = Arc::new(Mutex::new(Collected::new(10, false)));
+        let handler = reference_handler(&layout, collected.clone());
         let copies = vec!["\"john.smith@pizza.com\""; 55_000].join(",");
         let value = format!(r#"{{"id":"fav-1","emailAddresses":[{copies}]}}"#);
         let owner = b"0123456789abcdef0123456789abcdef".as_slice();
@@ -592,37 +599,8 @@ mod tests {
     fn a_poisoned_collector_keeps_working() {
         let layout = Layout::reference();
         let table = &layout.tables[0];
-        let plan = SearchPlan {
-            keyspace: "ks",
-            layout_tables: &layout.tables,
-            group: None,
-            deep: false,
-            scan_only: false,
-            scan: ScanOptions::default(),
-            consistency_name: "LOCAL_ONE",
-            capture_values: false,
-            max_listed: DEFAULT_MAX_LISTED,
-        };
-        let matcher = Arc::new(Matcher::new(
-            vec![parse_identifier("john.smith@pizza.com", &ParseOptions::default()).unwrap()],
-            None,
-        ));
         let collected = Arc::new(Mutex::new(Collected::new(10, false)));
-        let key_index: Vec<(String, usize)> = ["owner_id", "group_name", "setting_key"]
-            .iter()
-            .map(|c| {
-                let i = table.columns().iter().position(|x| x == c).unwrap();
-                (c.to_string(), i)
-            })
-            .collect();
-        let handler = layout_handler(
-            &TableName::new("ks", "settings"),
-            table,
-            key_index,
-            &plan,
-            matcher,
-            collected.clone(),
-        );
+        let handler = reference_handler(&layout, collected.clone());
         let poisoner = collected.clone();
         let _ = std::thread::spawn(move || {
             let _guard = poisoner.lock().unwrap();
