@@ -437,10 +437,10 @@ async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
     }
 }
 
-/// The setting's stored text, read from Cassandra now (`None` when the row or its value is
-/// gone).
-async fn stored_text(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<String>, String> {
-    let stored = read_column(
+/// The setting's stored value, read from Cassandra now at the verification's consistency
+/// (`None` when the row or its value is gone).
+async fn read_stored(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<Vec<u8>>, String> {
+    read_column(
         eraser.store,
         &t.table.keyspace,
         &t.table.table,
@@ -449,8 +449,14 @@ async fn stored_text(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<St
         eraser.consistency,
     )
     .await
-    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
-    Ok(stored.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))
+}
+
+/// [`read_stored`] as text, for the planner.
+async fn stored_text(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<String>, String> {
+    Ok(read_stored(eraser, t)
+        .await?
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// What Cassandra holds for a setting now.
@@ -466,17 +472,7 @@ enum StoredText {
 /// Whether the setting's stored text, read from Cassandra now, holds an identifier (possible
 /// matches counted only when they are to be erased).
 async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<StoredText, String> {
-    let stored = read_column(
-        eraser.store,
-        &t.table.keyspace,
-        &t.table.table,
-        &t.value_column,
-        &t.row_key,
-        eraser.consistency,
-    )
-    .await
-    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))?;
-    Ok(match stored {
+    Ok(match read_stored(eraser, t).await? {
         None => StoredText::Absent,
         Some(bytes)
             if eraser
