@@ -99,6 +99,9 @@ fn other_spellings(n: usize) -> Vec<String> {
         "xjohn.smith@pizza.com".into(),
         "john.smith@pizza.com.au".into(),
         "john.smith+news@pizza.com".into(),
+        // The subject's address after a local-part symbol: another person's address.
+        "o'john.smith@pizza.com".into(),
+        "x=john.smith@pizza.com".into(),
         "+1 555 010 0002".into(),
         "555-010-0011".into(),
         // The subject's British national digits read as a Maine number: a possible match.
