@@ -13,8 +13,9 @@ use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::policies::load_balancing::DefaultPolicy;
 
+pub use crate::connect_error::{ConnectError, TlsFailure};
 use crate::probe::{probe_cql, ProbeError};
-pub use crate::tls::{ClientCertificate, TlsFailure, TlsOptions};
+pub use crate::tls::{ClientCertificate, TlsOptions};
 
 /// A Cassandra login. `Debug` hides the password.
 #[derive(Clone)]
@@ -64,39 +65,6 @@ impl ConnectOptions {
             allow_remote_dc: false,
         }
     }
-}
-
-/// Why a session could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The address does not serve CQL.
-    #[error(transparent)]
-    Probe(#[from] ProbeError),
-    /// The CA file could not be used.
-    #[error("cannot use the Cassandra CA file {path}: {reason}")]
-    CaFile {
-        /// Path as given.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// The client certificate or its key could not be used.
-    #[error("cannot use the Cassandra client certificate: {0}")]
-    ClientCert(String),
-    /// The TLS handshake with the node failed in a way the operator can act on.
-    #[error("{0}")]
-    Tls(TlsFailure),
-    /// Login refused or required.
-    #[error("Cassandra refused the login: {0}. Give a role with --cass-username and a password via --cass-password-file, the CASS_PASSWORD environment variable or the prompt")]
-    Auth(String),
-    /// Any other driver failure while connecting.
-    #[error("cannot open a CQL session to {hosts}: {reason}")]
-    Session {
-        /// Contact points.
-        hosts: String,
-        /// Driver message.
-        reason: String,
-    },
 }
 
 /// Opens a session after probing the contact points: a plain CQL exchange (for a clear

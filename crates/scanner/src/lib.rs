@@ -16,6 +16,7 @@
 //! callback. That keeps it testable on its own and keeps memory flat.
 
 pub mod connect;
+pub mod connect_error;
 pub mod discover;
 pub mod layout;
 pub mod names;
