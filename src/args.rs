@@ -394,7 +394,7 @@ pub struct Args {
     /// Write the man page or a shell completion script to standard output and exit (used by
     /// scripts/release).
     #[arg(long = "generate", value_name = "KIND", value_enum, hide = true)]
-    pub generate: Option<crate::generate::Kind>,
+    pub generate: Option<GenerateKind>,
 }
 
 /// How many copies of each token range the scan reads.
@@ -517,6 +517,20 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "false" | "no" | "n" | "0" | "off" => Ok(false),
         _ => Err("expected true or false (also yes/no, 1/0)".into()),
     }
+}
+
+/// What `--generate` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GenerateKind {
+    /// The man page, roff (`man ./gdpr_forget_me.1`).
+    Man,
+    /// The man page of the `requests` commands (`man ./gdpr_forget_me-requests.1`): they are
+    /// parsed apart from the main command line, so they have a page of their own.
+    ManRequests,
+    /// bash completion script.
+    CompleteBash,
+    /// zsh completion script (a `_gdpr_forget_me` function for a directory on `$fpath`).
+    CompleteZsh,
 }
 
 #[cfg(test)]

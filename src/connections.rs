@@ -9,9 +9,9 @@ use forgetme_scanner::{schema, Session};
 use gws_client::{GwsClient, GwsConfig};
 
 use crate::args::Args;
-use crate::failure::Failure;
 use crate::input::Inputs;
-use crate::report::UserNames;
+use forgetme_engine::Failure;
+use forgetme_printer::UserNames;
 
 use crate::secrets::{self, PasswordSources};
 

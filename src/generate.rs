@@ -5,24 +5,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, ValueEnum};
+use clap::CommandFactory;
 
-use crate::args::Args;
+use crate::args::{Args, GenerateKind as Kind};
 
-/// What `--generate` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// The man page, roff (`man ./gdpr_forget_me.1`).
-    Man,
-    /// The man page of the `requests` commands (`man ./gdpr_forget_me-requests.1`): they are
-    /// parsed apart from the main command line, so they have a page of their own.
-    ManRequests,
-    /// bash completion script.
-    CompleteBash,
-    /// zsh completion script (a `_gdpr_forget_me` function for a directory on `$fpath`).
-    CompleteZsh,
-}
-
+/// Writes the page or script of `kind` on standard output.
 pub fn print(kind: Kind) -> ExitCode {
     let mut out = Vec::new();
     let mut cmd = Args::command();

@@ -16,23 +16,15 @@ use gws_client::{parse_additional_headers, parse_gws_url};
 use gws_client::{HeaderName, HeaderValue, Url};
 
 use crate::args::{Args, MatchMode};
-use crate::files::{self, Existing};
+use forgetme_engine::files::{self, Existing};
 
 /// Largest `--search-file`: a million identifiers of 60 characters.
 const MAX_SEARCH_FILE: u64 = 64 * 1024 * 1024;
 /// Largest `--layout` file.
 const MAX_LAYOUT_FILE: u64 = 1024 * 1024;
 
-/// A refused input: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
-
-impl InputError {
-    fn new(msg: impl Into<String>) -> Self {
-        InputError(msg.into())
-    }
-}
+pub use forgetme_engine::batch::Batch;
+pub use forgetme_engine::InputError;
 
 /// The run, checked.
 #[derive(Debug)]
@@ -62,19 +54,6 @@ pub struct Inputs {
     pub batch: Option<Batch>,
     /// `--subject-template`: the controller's information for the subject's copy, checked.
     pub subject_template: Option<forgetme_access_export::template::SubjectTemplate>,
-}
-
-/// A checked batch of requests (`--requests`, `--out`).
-#[derive(Debug)]
-pub struct Batch {
-    /// The requests, in file order.
-    pub requests: Vec<forgetme_findings::requests::Request>,
-    /// For each identifier of the batch's one search: its request and its index there.
-    pub owner: Vec<(usize, usize)>,
-    /// Every request's identifiers, in request order.
-    pub identifiers: Vec<Identifier>,
-    /// `--out`: each request's folder is created under it.
-    pub out: PathBuf,
 }
 
 /// Largest request file read.
@@ -315,7 +294,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     }
     check_output_files(args)?;
     let subject_template = match &args.subject_template {
-        Some(p) => Some(crate::export::load_template(p)?),
+        Some(p) => Some(forgetme_engine::export_files::load_template(p)?),
         None => None,
     };
     let case = match &args.case {
@@ -384,7 +363,7 @@ fn check_output_files(args: &Args) -> Result<(), InputError> {
         return Ok(());
     }
     if let Some(p) = &args.export {
-        let paths = crate::export::ExportPaths::of(p).map_err(InputError)?;
+        let paths = forgetme_engine::export_files::ExportPaths::of(p).map_err(InputError)?;
         for path in paths.all() {
             files::check_output("--export", path, Existing::Replace)?;
         }

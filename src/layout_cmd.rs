@@ -12,8 +12,8 @@ use forgetme_scanner::discover::{analyze, sample, DEFAULT_SAMPLE};
 use forgetme_scanner::Session;
 
 use crate::args::Args;
-use crate::failure::Failure;
-use crate::files::{check_output as check_path, write_atomic, Existing};
+use forgetme_engine::files::{check_output as check_path, write_atomic, Existing};
+use forgetme_engine::Failure;
 
 /// The most rows a discovery may sample per table: it reads a sample, never a table.
 const MAX_SAMPLE: usize = 10_000;

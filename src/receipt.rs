@@ -1,84 +1,22 @@
 //! The erasure receipt at the command line: writing its files, reading one back, and
 //! `--recheck-receipt` (its checks live in [`forgetme_findings::receipt`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use forgetme_audit::AuditKey;
-use forgetme_erasure_receipt::{render_text, Receipt, SCHEMA};
+use forgetme_erasure_receipt::Receipt;
 use forgetme_findings::receipt::{check_against_log, unknown_subjects};
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session as CqlSession;
 
+use forgetme_engine::ledger::RunLedger;
+use forgetme_engine::receipt_files::read;
+
 use crate::args::Args;
-use crate::failure::Failure;
-use crate::files::{write_atomic, Existing};
 use crate::input::Inputs;
-use crate::report;
-
-/// What the receipt records of the run: the command line's options, where the run began in
-/// the audit log, who erased, the case, and the search the erasure was planned from.
-pub fn run_facts(
-    args: &Args,
-    started: &crate::audit_trail::RunStarted,
-    operator: &str,
-    case: Option<&str>,
-    outcome: &forgetme_findings::SearchOutcome,
-) -> forgetme_findings::receipt::RunFacts {
-    forgetme_findings::receipt::RunFacts {
-        started_at: started.at.clone(),
-        first_seq: started.first_seq,
-        operator: operator.to_string(),
-        keyspace: args.cass_keyspace.clone(),
-        consistency: args.verify_consistency.cql_name().to_string(),
-        data_center: args.local_dc.clone(),
-        case: case.map(str::to_string),
-        scan: forgetme_findings::receipt::scan_summary(outcome),
-        matched: outcome.found.clone(),
-        interrupted_runs: started.interrupted.clone(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-    }
-}
-
-/// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
-/// 0600. An existing receipt is never replaced: it is an earlier run's proof.
-pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
-    let text_path = path.with_extension("txt");
-    if text_path == path {
-        return Err(format!(
-            "--receipt {}: give a .json file name",
-            path.display()
-        ));
-    }
-    let json = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
-    write_atomic(path, json.as_bytes(), Existing::Refuse)?;
-    write_atomic(
-        &text_path,
-        render_text(receipt).as_bytes(),
-        Existing::Refuse,
-    )?;
-    Ok(text_path)
-}
-
-/// Reads a receipt file.
-pub fn read(path: &Path) -> Result<Receipt, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--recheck-receipt {}: cannot read it ({e})", path.display()))?;
-    let receipt: Receipt = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "--recheck-receipt {}: not an erasure receipt ({e})",
-            path.display()
-        )
-    })?;
-    if receipt.schema != SCHEMA {
-        return Err(format!(
-            "--recheck-receipt {}: schema {:?} is not {SCHEMA}",
-            path.display(),
-            receipt.schema
-        ));
-    }
-    Ok(receipt)
-}
+use forgetme_engine::Failure;
+use forgetme_printer::report;
 
 /// A receipt checked and ready to re-check: read, its subjects matched against the
 /// identifiers given (with the run's audit key), and, when the audit log is at hand, its
@@ -292,4 +230,31 @@ pub async fn run_recheck(
         }
         Ok(ExitCode::from(1))
     }
+}
+
+/// `--recheck-receipt FILE`: the re-check, recorded in the request ledger when the receipt
+/// names its case (or `--case` does).
+pub async fn recheck_mode(
+    session: &CqlSession,
+    args: &Args,
+    inputs: &Inputs,
+    prepared: PreparedRecheck,
+    mut ledger: Option<RunLedger>,
+) -> Result<ExitCode, Failure> {
+    let every_copy = args.copies() == forgetme_scanner::routing::Copies::Every;
+    let rechecked = ledger.as_ref().map(|_| prepared.receipt().clone());
+    let code = run_recheck(session, every_copy, args, inputs, prepared).await?;
+    if let (Some(l), Some(r), Some(path)) = (&mut ledger, &rechecked, &args.recheck_receipt) {
+        l.rechecked(r, path, code == ExitCode::SUCCESS);
+    }
+    let mut errors = Vec::new();
+    forgetme_engine::ledger::finish(ledger, &mut errors);
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if errors.is_empty() {
+        code
+    } else {
+        ExitCode::from(1)
+    })
 }

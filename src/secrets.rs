@@ -7,7 +7,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::input::InputError;
+use forgetme_engine::InputError;
 
 /// Largest password file read: a password is one line.
 const MAX_PASSWORD_FILE: u64 = 64 * 1024;
@@ -35,7 +35,7 @@ pub fn resolve(
     interactive_prompt: bool,
 ) -> Result<Option<String>, InputError> {
     if let Some(path) = src.file {
-        let text = crate::files::read_text_limited(
+        let text = forgetme_engine::files::read_text_limited(
             path,
             MAX_PASSWORD_FILE,
             &format!("{} {} (the password file)", src.file_flag, path.display()),

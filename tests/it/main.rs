@@ -23,6 +23,7 @@ mod hostile_gws;
 mod layout_discover;
 mod ledger;
 mod nobody_else;
+mod one_engine;
 mod output_files;
 mod possible_matches;
 mod proof_location;

@@ -91,6 +91,7 @@ impl AuditLog {
                 path: path.to_path_buf(),
                 link,
             })?;
+        tracing::debug!(events = report.events, "audit log chain checked");
         Ok(AuditLog {
             path: path.to_path_buf(),
             key: key.duplicate(),
@@ -100,6 +101,15 @@ impl AuditLog {
             seq: report.events,
             poisoned: false,
         })
+    }
+
+    /// Starts the next run in the same open log: later events carry `run_id`. A batch keeps
+    /// one log open for all its requests, each a run of its own, so the chain is read and
+    /// checked once, not once per request.
+    pub fn begin_run(&mut self, run_id: &str) -> Result<(), AuditError> {
+        check_run_id(run_id)?;
+        self.run = run_id.to_owned();
+        Ok(())
     }
 
     /// Appends one event and fsyncs (the event must be on disk BEFORE the change it announces

@@ -1,70 +1,33 @@
-//! The run's audit trail: opening the key and the log, the events that frame a run, and
-//! verifying a log's chain.
+//! A run's audit trail: the key and the log opened once (the chain checked once, under the
+//! log's lock), and the events that frame each run: `run_start`, `scan_complete` and, from
+//! [`crate::erasure`], `run_end`. A batch keeps the one log open and starts a run per request
+//! in it.
 
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 
 use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
 use forgetme_audit::{AuditEvent, AuditKey, AuditLog};
-use gws_client::GwsClient;
-
-use crate::args::Args;
-use crate::failure::Failure;
 use forgetme_matcher::Identifier;
 
-/// `--verify-audit-log FILE`: 0 intact, 1 broken, 2 unreadable.
-///
-/// The seals are checked with the key of `--audit-key` when that file exists; without it only
-/// the chain is checked, and the output says so (a rewrite that re-chains every later line is
-/// then not detected).
-pub fn verify_audit_log(
-    path: &std::path::Path,
-    key_path: &std::path::Path,
-) -> Result<ExitCode, Failure> {
-    let key = if key_path.exists() {
-        Some(AuditKey::load_existing(key_path).map_err(|e| Failure::Input(e.to_string()))?)
-    } else {
-        None
-    };
-    match forgetme_audit::verify_log(path, key.as_ref()) {
-        Ok(Ok(report)) => {
-            println!(
-                "audit log {} is intact: {} event(s), {} run(s), head {}",
-                path.display(),
-                report.events,
-                report.runs.len(),
-                report.head
-            );
-            if report.seals_checked {
-                println!(
-                    "every event's seal matches the audit key {} (fingerprint {})",
-                    key_path.display(),
-                    key.as_ref().map(AuditKey::fingerprint).unwrap_or_default()
-                );
-            } else {
-                println!(
-                    "seals NOT checked: no audit key at {} (give --audit-key FILE). Without it, \
-                     an edit followed by re-chaining every later line is not detected.",
-                    key_path.display()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(Err(broken)) => {
-            println!("audit log {} is BROKEN at {broken}", path.display());
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(Failure::Input(e.to_string())),
-    }
+use crate::failure::Failure;
+
+/// Where the audit log and its key are (`--audit-log`, `--audit-key`).
+#[derive(Clone, Debug)]
+pub struct AuditPlace {
+    /// The log.
+    pub log: PathBuf,
+    /// The HMAC key of its seals and subject refs.
+    pub key: PathBuf,
 }
 
-/// Opens the key and the log and checks the log's chain, then lets both go: a batch checks
-/// its log before the scan, and opens it once per erasure request after it.
-pub fn check_audit_log(args: &Args) -> Result<(), Failure> {
-    let key =
-        AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-    AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
-        .map(drop)
-        .map_err(|e| Failure::Input(e.to_string()))
+/// The audit key and the log, open for appending, their chain checked.
+pub struct AuditSession {
+    /// The key the seals and subject refs are made with.
+    pub key: AuditKey,
+    /// The log.
+    pub log: AuditLog,
+    /// The log's path, to look for interrupted runs in it.
+    path: PathBuf,
 }
 
 /// Where a run begins in the audit log, for its receipt.
@@ -77,86 +40,95 @@ pub struct RunStarted {
     pub interrupted: Vec<forgetme_audit::UnfinishedRun>,
 }
 
-/// Opens the key and the log, and records the run's start: who, where, what (identifiers as
-/// HMAC only), and the arguments without secrets.
-pub fn open_audit(
-    args: &Args,
-    identifiers: &[Identifier],
-    case: Option<&str>,
-    gws: &GwsClient,
-) -> Result<(AuditKey, AuditLog, RunStarted), Failure> {
-    let key_existed = std::fs::symlink_metadata(&args.audit_key).is_ok();
-    let log_existed = std::fs::symlink_metadata(&args.audit_log).is_ok();
-    let key =
-        AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-    let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
+/// Opens (or creates, saying where) the key and the log and checks the log's chain: a
+/// tampered, locked or unusable log stops the run before anything is read (exit 2).
+pub fn open(place: &AuditPlace) -> Result<AuditSession, Failure> {
+    let key_existed = std::fs::symlink_metadata(&place.key).is_ok();
+    let log_existed = std::fs::symlink_metadata(&place.log).is_ok();
+    let key = AuditKey::load_or_create(&place.key).map_err(|e| Failure::Input(e.to_string()))?;
+    let log = AuditLog::open(&place.log, &forgetme_audit::new_run_id(), &key)
         .map_err(|e| Failure::Input(e.to_string()))?;
     // A new key or log in the current folder is easy to lose track of: say where they are.
     if !key_existed {
         eprintln!(
             "note: created the audit key {} (mode 0600). Keep it with the log: without it the log's seals and the receipts cannot be checked. Pin one place for every run with --audit-key or GDPR_FORGET_ME_AUDIT_KEY.",
-            shown_path(&args.audit_key)
+            shown_path(&place.key)
         );
     }
     if !log_existed {
         eprintln!(
             "note: created the audit log {}. Pin one place for every run with --audit-log or GDPR_FORGET_ME_AUDIT_LOG.",
-            shown_path(&args.audit_log)
+            shown_path(&place.log)
         );
     }
-    let subjects: Vec<String> = identifiers
-        .iter()
-        .map(|i| key.subject_ref(i.normalized()))
-        .collect();
-    // A run of the same request killed mid-change leaves planned changes without results or
-    // an end: what it changed is not known to this run's search ("nothing to erase" may be
-    // its work), so this run says so, and its receipt and the ledger name that run.
-    let interrupted = forgetme_audit::unfinished_runs(&args.audit_log, &subjects, case)
-        .map_err(|e| Failure::Input(e.to_string()))?;
-    for r in &interrupted {
-        eprintln!(
-            "warning: the audit log holds an earlier run of this {} that never ended: run {} (started {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it planned and did not report may or may not have been done: this run's search shows what is stored now, and its receipt names that run.",
-            if case.is_some() && r.case.as_deref() == case { "case" } else { "subject" },
-            r.run_id,
-            r.started_at,
-            r.planned,
-            r.results
-        );
-    }
-    let started = RunStarted {
-        at: forgetme_audit::now_rfc3339(),
-        first_seq: log.head().1 + 1,
-        interrupted,
-    };
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
-    log.record(&RunStart {
-        tool: "gdpr_forget_me".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        operator: gws.username().into(),
-        host,
-        arguments: RunArguments {
-            cass_keyspace: args.cass_keyspace.clone(),
-            cass_hostname: args.cass_hostname.clone(),
-            cass_port: args.cass_port,
-            group_name: args.group_name.clone(),
-            layout: args.layout.as_ref().map(|p| p.display().to_string()),
-            deep: args.deep,
-            erase: format!("{:?}", args.erase).to_lowercase(),
-            gws: gws.base_url().as_str().into(),
-            default_region: args.default_region.clone(),
-            identifiers: identifiers.len(),
-        },
-        subjects,
-        case: case.map(str::to_string),
+    Ok(AuditSession {
+        key,
+        log,
+        path: place.log.clone(),
     })
-    .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
-    Ok((key, log, started))
+}
+
+/// What `run_start` records of the command line (no secret).
+pub type Arguments = RunArguments;
+
+impl AuditSession {
+    /// Starts a run of one request in the log and records its `run_start`: who, where, what
+    /// (identifiers as HMAC only), and the arguments without secrets. Earlier runs of the same
+    /// case or subjects that never ended are named on stderr and returned for the receipt.
+    pub fn begin_run(
+        &mut self,
+        arguments: RunArguments,
+        operator: &str,
+        identifiers: &[Identifier],
+        case: Option<&str>,
+    ) -> Result<RunStarted, Failure> {
+        self.log
+            .begin_run(&forgetme_audit::new_run_id())
+            .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+        let subjects: Vec<String> = identifiers
+            .iter()
+            .map(|i| self.key.subject_ref(i.normalized()))
+            .collect();
+        // A run of the same request killed mid-change leaves planned changes without results
+        // or an end: what it changed is not known to this run's search ("nothing to erase"
+        // may be its work), so this run says so, and its receipt and the ledger name that run.
+        let interrupted = forgetme_audit::unfinished_runs(&self.path, &subjects, case)
+            .map_err(|e| Failure::Input(e.to_string()))?;
+        for r in &interrupted {
+            eprintln!(
+                "warning: the audit log holds an earlier run of this {} that never ended: run {} (started {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it planned and did not report may or may not have been done: this run's search shows what is stored now, and its receipt names that run.",
+                if case.is_some() && r.case.as_deref() == case { "case" } else { "subject" },
+                r.run_id,
+                r.started_at,
+                r.planned,
+                r.results
+            );
+        }
+        let started = RunStarted {
+            at: forgetme_audit::now_rfc3339(),
+            first_seq: self.log.head().1 + 1,
+            interrupted,
+        };
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
+        self.log
+            .record(&RunStart {
+                tool: "gdpr_forget_me".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                operator: operator.into(),
+                host,
+                arguments,
+                subjects,
+                case: case.map(str::to_string),
+            })
+            .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
+        Ok(started)
+    }
 }
 
 /// An absolute form of a path for a note on stderr (as given when it cannot be resolved).
-fn shown_path(path: &std::path::Path) -> String {
+fn shown_path(path: &Path) -> String {
     std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
         .display()

@@ -8,8 +8,8 @@ use forgetme_access_export::subject::SubjectCopy;
 use forgetme_access_export::template::SubjectTemplate;
 use forgetme_access_export::{html, subject_html, AccessExport};
 
+use crate::failure::InputError;
 use crate::files::{read_text_limited, write_atomic, Existing};
-use crate::input::InputError;
 
 /// Every file an export writes: the officer's record (`x.json`, `x.html`) and the data
 /// subject's copy (`x.subject.html`, `x.subject.json`), all named after `--export x.json`.

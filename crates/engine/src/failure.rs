@@ -9,8 +9,6 @@
 
 use std::process::ExitCode;
 
-use crate::input::InputError;
-
 /// Exit code of a run whose erasure the operator declined at the prompt: nothing was erased.
 pub const EXIT_DECLINED: u8 = 3;
 
@@ -70,7 +68,10 @@ pub fn print_json_error(kind: &str, exit_code: u8, message: &str) {
     let doc = serde_json::json!({
         "error": {"kind": kind, "exit_code": exit_code, "message": message}
     });
-    println!(
+    use std::io::Write as _;
+    // A closed stdout drops the document; the message is on stderr too.
+    let _ = writeln!(
+        std::io::stdout(),
         "{}",
         serde_json::to_string_pretty(&doc).expect("a JSON value serializes")
     );
@@ -89,6 +90,18 @@ pub fn wants_json(raw: &[std::ffi::OsString]) -> bool {
         }
     }
     false
+}
+
+/// A refused input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+impl InputError {
+    /// A refusal with this message.
+    pub fn new(msg: impl Into<String>) -> Self {
+        InputError(msg.into())
+    }
 }
 
 impl From<InputError> for Failure {

@@ -10,7 +10,7 @@ use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::input::InputError;
+use crate::failure::InputError;
 
 /// How an output file may be treated when it exists already.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,90 @@
+//! A batch's closing table: one line per request (text) or one JSON document, naming requests
+//! by their ids and counts, never by an identifier.
+
+use std::io::Write;
+use std::path::Path;
+
+use forgetme_findings::requests::RequestAction;
+use serde::Serialize;
+
+use crate::report::terminal_safe;
+
+/// What happened to one request of a batch, as its line in the table shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestLine {
+    /// The request's id.
+    pub id: String,
+    /// Its folder under `--out`.
+    #[serde(skip)]
+    pub folder: String,
+    /// What the request asked for.
+    pub action: RequestAction,
+    /// Its settings and agents in the search.
+    pub settings: u64,
+    pub agents: u64,
+    /// Whether its share of the search was complete.
+    pub complete: bool,
+    /// Whether its access export was written (`None`: none was asked for).
+    #[serde(rename = "export_written")]
+    pub export: Option<bool>,
+    /// What its erasure did, in a few words (`None`: none was asked for).
+    pub erasure: Option<String>,
+    /// Whether the request was answered completely.
+    #[serde(rename = "answered")]
+    pub ok: bool,
+    /// Whether its erasure was declined at the prompt.
+    pub declined: bool,
+}
+
+/// `--format json`: the table as one JSON document.
+pub fn to_json(lines: &[RequestLine], out: &Path) -> serde_json::Value {
+    let requests: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| {
+            let mut v = serde_json::to_value(l).expect("a request line serializes");
+            v["folder"] = out.join(&l.folder).display().to_string().into();
+            v
+        })
+        .collect();
+    let not_answered = lines.iter().filter(|l| !l.ok).count();
+    serde_json::json!({
+        "out": out.display().to_string(),
+        "requests": requests,
+        "answered": lines.len() - not_answered,
+        "not_answered": not_answered,
+    })
+}
+
+/// The table in text: a line per request, then how many were answered.
+pub fn write_text(w: &mut dyn Write, lines: &[RequestLine], out: &Path) -> std::io::Result<()> {
+    writeln!(w, "Requests answered into {}:", out.display())?;
+    for a in lines {
+        let export = match a.export {
+            None => "",
+            Some(true) => "  export written",
+            Some(false) => "  export NOT written",
+        };
+        let erasure = a
+            .erasure
+            .as_deref()
+            .map(|e| format!("  erasure: {e}"))
+            .unwrap_or_default();
+        let line = format!(
+            "  {}  {}  {} setting(s) of {} agent(s)  {}{export}{erasure}",
+            a.id,
+            a.action.as_str(),
+            a.settings,
+            a.agents,
+            if a.complete { "complete" } else { "INCOMPLETE" },
+        );
+        writeln!(w, "{}", terminal_safe(&line))?;
+    }
+    let failed = lines.iter().filter(|a| !a.ok).count();
+    writeln!(
+        w,
+        "{} request(s): {} answered completely, {} not (see above and each request's summary.json).",
+        lines.len(),
+        lines.len() - failed,
+        failed
+    )
+}

@@ -1,0 +1,124 @@
+//! The request ledger as the `requests` commands print it: the list as a table, one request
+//! as a page. Subjects appear as HMAC subject refs only; free text is made printable.
+
+use forgetme_matcher::printable;
+use forgetme_request_ledger::{Details, Outcome, Status, Summary};
+
+/// A step's status as the ledger's lines say it.
+pub fn status_text(status: Status, outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Ok => status.as_str().to_string(),
+        other => format!("{} {}", status.as_str(), other.as_str().to_uppercase()),
+    }
+}
+
+/// How many days a request has left, or that it is answered or overdue.
+pub fn days_text(s: &Summary) -> String {
+    if s.answered {
+        "answered".to_string()
+    } else if s.overdue {
+        format!("OVERDUE by {} day(s)", -s.days_left)
+    } else {
+        format!("{} day(s) left", s.days_left)
+    }
+}
+
+/// The list as a table.
+pub fn list_text(list: &[Summary]) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    if list.is_empty() {
+        t.push_str("No requests in the ledger.\n");
+        return t;
+    }
+    let width = list.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    let _ = writeln!(
+        t,
+        "{:width$}  {:10}  {:10}  {:22}  {:20}  {:10}  NEXT RE-CHECK",
+        "ID", "RECEIVED", "DEADLINE", "DAYS LEFT", "STATUS", "PURGE"
+    );
+    for s in list {
+        let _ = writeln!(
+            t,
+            "{:width$}  {:10}  {:10}  {:22}  {:20}  {:10}  {}",
+            s.id,
+            s.received,
+            s.deadline,
+            days_text(s),
+            status_text(s.status, s.outcome),
+            s.purge_after
+                .as_deref()
+                .map(|p| p.get(..10).unwrap_or(p))
+                .unwrap_or("-"),
+            s.next_recheck_due.as_deref().unwrap_or("-"),
+        );
+    }
+    let overdue = list.iter().filter(|s| s.overdue).count();
+    if overdue > 0 {
+        let _ = writeln!(t, "{overdue} request(s) OVERDUE.");
+    }
+    t
+}
+
+/// One request as a page.
+pub fn show_text(d: &Details) -> String {
+    use std::fmt::Write;
+    let s = &d.summary;
+    let mut t = String::new();
+    let _ = writeln!(t, "Request {}", s.id);
+    let _ = writeln!(
+        t,
+        "received {}  deadline {}  ({}){}",
+        s.received,
+        s.deadline,
+        days_text(s),
+        if d.created_by == "run" {
+            "  [added by a run: received is the day of that run]"
+        } else {
+            ""
+        }
+    );
+    for e in &d.extensions {
+        let _ = writeln!(
+            t,
+            "extended by {} month(s) on {}: {}",
+            e.months,
+            e.recorded_at.get(..10).unwrap_or(&e.recorded_at),
+            printable(&e.reason)
+        );
+    }
+    let _ = writeln!(t, "status {}", status_text(s.status, s.outcome));
+    let _ = writeln!(
+        t,
+        "purge date {}  next re-check due {}",
+        s.purge_after.as_deref().unwrap_or("-"),
+        s.next_recheck_due.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(t, "subjects ({}):", d.subject_refs.len());
+    for r in &d.subject_refs {
+        let _ = writeln!(t, "  {}  (audit key {})", r.subject_ref, r.key_fingerprint);
+    }
+    let _ = writeln!(t, "history:");
+    if d.history.is_empty() {
+        let _ = writeln!(t, "  (no run yet)");
+    }
+    for e in &d.history {
+        let _ = writeln!(
+            t,
+            "  {}  {:20}  {}{}",
+            e.at,
+            status_text(e.status, e.outcome),
+            printable(&e.detail),
+            e.run_id
+                .as_deref()
+                .map(|r| format!("  [run {}]", printable(r)))
+                .unwrap_or_default()
+        );
+        for (what, p) in [("receipt", &e.receipt), ("export", &e.export)] {
+            if let Some(p) = p {
+                let _ = writeln!(t, "      {what} {}", printable(p));
+            }
+        }
+    }
+    t
+}

@@ -1,0 +1,16 @@
+//! Printing for `gdpr_forget_me`, apart from what is printed (as `grep-printer` is apart from
+//! `grep-searcher`): the search report ([`report`]), an erasure's report ([`erasure_report`])
+//! the per-request table of a batch ([`batch_table`]) and the request ledger's list and
+//! pages ([`ledger_report`]). Every function writes to a
+//! `Write` or returns a JSON value: the caller decides where it goes, so each is testable on
+//! a buffer.
+//!
+//! Stored data may hold control characters and terminal escapes: every stored field goes
+//! through [`report::printable`], and whole texts through [`report::terminal_safe`].
+
+pub mod batch_table;
+pub mod erasure_report;
+pub mod ledger_report;
+pub mod report;
+
+pub use report::{printable, terminal_safe, UserNames};

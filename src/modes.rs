@@ -1,0 +1,414 @@
+//! The command line's modes, one short function each: a search (single request or batch),
+//! a receipt's re-check and a layout's discovery. Each turns the checked arguments into the
+//! library's values, connects, and hands the work to the request engine
+//! (`forgetme_engine`); printing is `forgetme_printer`'s.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use forgetme_engine::audit_trail::{self, AuditPlace, AuditSession};
+use forgetme_engine::erasure::ErasurePolicy;
+use forgetme_engine::request::{self, Answer, Engine, Erasure, ReceiptPlace, Request};
+use forgetme_engine::{batch, Failure, RunSettings};
+use forgetme_findings::erasure_plan::{DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
+use forgetme_findings::{search as scan_keyspace, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
+use forgetme_matcher::{ErasureOptions, Matcher};
+use forgetme_printer::{batch_table, erasure_report, report, UserNames};
+use forgetme_scanner::scan::{ScanOptions, ScanProgress};
+use forgetme_scanner::Session;
+use gws_client::GwsClient;
+
+use crate::args::{Args, EraseMode, Format};
+use crate::input::Inputs;
+use crate::{connections, layout_cmd, progress, prompt, receipt, requests};
+
+/// A search: checks everything that needs no I/O, connects, scans once, and answers the one
+/// request or every request of the batch.
+pub async fn search(args: Args) -> Result<ExitCode, Failure> {
+    let inputs = crate::input::check(&args)?;
+    if args.cleanup && !args.yes && !std::io::stdin().is_terminal() {
+        return Err(Failure::Input(
+            "--cleanup asks for confirmation at the terminal, and there is none: review a search first, then add --yes to erase without asking".into(),
+        ));
+    }
+    print_input_notes(&inputs);
+    let prepared_recheck = match &args.recheck_receipt {
+        Some(path) => Some(receipt::prepare_recheck(&args, &inputs, path)?),
+        None => None,
+    };
+    // The request ledger (--case, or the case a re-checked receipt names), before anything is
+    // read: a ledger that cannot be used is bad input.
+    let ledger = requests::open_for_run(
+        &args,
+        &inputs,
+        prepared_recheck
+            .as_ref()
+            .and_then(|p| p.receipt().case.as_deref()),
+        prepared_recheck.as_ref().map(|p| p.audit_log()),
+    )?;
+    let cass_credentials = connections::cassandra_credentials(&args)?;
+    if args.layout_discover {
+        layout_cmd::check_output(&args)?;
+        let session = connections::open_session(&args, &inputs, cass_credentials).await?;
+        return layout_cmd::discover(&session, &args).await;
+    }
+    let gws_config = connections::gws_config(&args, &inputs)?;
+    let session = Arc::new(connections::open_session(&args, &inputs, cass_credentials).await?);
+    if let Some(prepared) = prepared_recheck {
+        return receipt::recheck_mode(&session, &args, &inputs, prepared, ledger).await;
+    }
+    let layout_tables = connections::check_schema(&session, &args, &inputs).await?;
+    connections::check_datacenters(&session, &args)?;
+    // GWS is checked before the scan so that a wrong password or a non-admin account fails
+    // in seconds, not after a long scan.
+    let gws = match (gws_config, &inputs.gws) {
+        (Some(cfg), _) => Some(connections::open_gws(cfg, args.cleanup).await?),
+        (None, Some((url, _))) => {
+            connections::check_gws_answers(&args, url).await?;
+            None
+        }
+        (None, None) => None,
+    };
+    // The audit log is opened (and its chain checked) once, before the scan, so a tampered
+    // or locked log stops the run before it has done anything; a batch's requests are runs
+    // of their own in it.
+    let mut audit = match (&gws, args.cleanup) {
+        (Some(_), true) => Some(audit_trail::open(&AuditPlace {
+            log: args.audit_log.clone(),
+            key: args.audit_key.clone(),
+        })?),
+        _ => None,
+    };
+    if let Some(b) = &inputs.batch {
+        // The batch's ledger place is checked now too, before anything is read.
+        let first = &b.requests[0];
+        forgetme_engine::ledger::open_for_request(
+            &requests::ledger_place(&args),
+            &first.id,
+            &first.identifiers,
+            first.stored_region,
+            &[],
+            None,
+        )?;
+    }
+    let outcome = scan(&args, &inputs, &session, &layout_tables).await?;
+    let names = match &gws {
+        Some(client) => {
+            let budget = std::time::Duration::from_secs(args.gws_names_budget);
+            connections::user_names(client, &outcome, budget).await
+        }
+        None => UserNames::new(),
+    };
+    let settings = run_settings(&args, gws.as_ref());
+    let confirm = prompt::confirm_at_terminal;
+    let engine = Engine {
+        settings: &settings,
+        session: &session,
+        gws: gws.as_ref(),
+        layout: &inputs.layout,
+        names: &names,
+        template: inputs.subject_template.as_ref(),
+        confirm: &confirm,
+    };
+    match &inputs.batch {
+        Some(b) => answer_batch(&args, &engine, b, &outcome, audit.as_mut()).await,
+        None => answer_single(&args, &inputs, &engine, &outcome, audit.as_mut(), ledger).await,
+    }
+}
+
+/// Notes on how the input was read, on stderr before anything is read.
+fn print_input_notes(inputs: &Inputs) {
+    if inputs.pasted_csrf_dropped {
+        eprintln!(
+            "note: the X-CSRF-HEADER/X-CSRF-TOKEN pair in --gws_additional_headers is not sent: the tool does its own CSRF handshake with GWS and uses the fresh token"
+        );
+    }
+    for (index, region) in &inputs.unknown_in_region {
+        eprintln!(
+            "note: identifier #{}, read as {region}, is not a number of {region}'s numbering plan (fictional, mistyped, or another country's): check its region, or write it as +<country code><number>",
+            index + 1
+        );
+    }
+    if inputs.duplicates > 0 {
+        eprintln!(
+            "note: {} identifier(s) were the same as an earlier one once normalized; each is searched once",
+            inputs.duplicates
+        );
+    }
+}
+
+/// The command line's settings as the engine takes them.
+fn run_settings(args: &Args, gws: Option<&GwsClient>) -> RunSettings {
+    RunSettings {
+        keyspace: args.cass_keyspace.clone(),
+        verify_consistency_name: args.verify_consistency.cql_name().to_string(),
+        local_dc: args.local_dc.clone(),
+        erase: args.cleanup,
+        policy: ErasurePolicy {
+            yes: args.yes,
+            options: ErasureOptions {
+                force_whole_setting: args.erase == EraseMode::Setting,
+                erase_possible: args.erase_possible_matches,
+            },
+            verify_consistency: args.verify_consistency.to_driver(),
+            max_settings: args.max_erase.unwrap_or(DEFAULT_MAX_SETTINGS),
+            max_agents: args.max_erase_agents.unwrap_or(DEFAULT_MAX_AGENTS),
+        },
+        audit_arguments: forgetme_audit::contract::RunArguments {
+            cass_keyspace: args.cass_keyspace.clone(),
+            cass_hostname: args.cass_hostname.clone(),
+            cass_port: args.cass_port,
+            group_name: args.group_name.clone(),
+            layout: args.layout.as_ref().map(|p| p.display().to_string()),
+            deep: args.deep,
+            erase: format!("{:?}", args.erase).to_lowercase(),
+            gws: gws
+                .map(|g| g.base_url().as_str().into())
+                .unwrap_or_default(),
+            default_region: args.default_region.clone(),
+            identifiers: 0,
+        },
+    }
+}
+
+/// The one scan of the run, with its progress display.
+async fn scan(
+    args: &Args,
+    inputs: &Inputs,
+    session: &Arc<Session>,
+    layout_tables: &[forgetme_scanner::layout::TableLayout],
+) -> Result<SearchOutcome, Failure> {
+    let progress = Arc::new(ScanProgress::default());
+    let plan = SearchPlan {
+        keyspace: &args.cass_keyspace,
+        layout_tables,
+        group: inputs.group.as_deref(),
+        deep: args.deep,
+        scan_only: args.scan_only,
+        // A batch keeps the values it matched: each request matches them again with its own
+        // identifiers (forgetme_findings::requests::rematch). A cleanup keeps them too: its
+        // confirmation says what each change will remove.
+        capture_values: args.export.is_some() || inputs.batch.is_some() || args.cleanup,
+        // An erasure plan allowed N settings must be able to see N settings.
+        max_listed: (args.max_listed.map(|n| n as usize))
+            .unwrap_or(DEFAULT_MAX_LISTED)
+            .max(args.max_erase.unwrap_or(0)),
+        consistency_name: args.consistency.cql_name(),
+        scan: ScanOptions {
+            routing: forgetme_scanner::routing::Routing {
+                local_dc: args.local_dc.clone(),
+                allow_remote_dc: args.allow_remote_dc,
+                copies: args.copies(),
+            },
+            consistency: args.consistency.to_driver(),
+            page_size: args.page_size,
+            concurrency: args
+                .concurrency
+                .map(|c| c as usize)
+                .unwrap_or_else(forgetme_scanner::scan::default_concurrency),
+            max_rows_per_second: args
+                .max_rows_per_second
+                .and_then(std::num::NonZeroU32::new)
+                .map(|n| Arc::new(forgetme_scanner::scan::RowRate::new(n))),
+            ..ScanOptions::default()
+        },
+    };
+    let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
+    let display = progress::ProgressDisplay::start(progress.clone(), !args.no_progress);
+    let outcome = scan_keyspace(session.clone(), &plan, matcher, progress).await;
+    display.finish();
+    outcome.map_err(Failure::Run)
+}
+
+/// A batch: every request answered by the engine, then the table.
+async fn answer_batch(
+    args: &Args,
+    engine: &Engine<'_>,
+    b: &batch::Batch,
+    outcome: &SearchOutcome,
+    audit: Option<&mut AuditSession>,
+) -> Result<ExitCode, Failure> {
+    let place = requests::ledger_place(args);
+    let answered = batch::answer(engine, b, &place, outcome, audit).await?;
+    match args.format {
+        Format::Text => {
+            let mut text = Vec::new();
+            let _ = batch_table::write_text(&mut text, &answered.lines, &b.out);
+            print!("{}", String::from_utf8_lossy(&text));
+        }
+        Format::Json => println!("{:#}", batch_table::to_json(&answered.lines, &b.out)),
+    }
+    for e in &answered.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(ExitCode::from(answered.exit_code()))
+}
+
+/// A single run: the one request answered by the engine, then its report on stdout.
+async fn answer_single(
+    args: &Args,
+    inputs: &Inputs,
+    engine: &Engine<'_>,
+    outcome: &SearchOutcome,
+    audit: Option<&mut AuditSession>,
+    mut ledger: Option<forgetme_engine::ledger::RunLedger>,
+) -> Result<ExitCode, Failure> {
+    let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
+    let spec = Request {
+        case: inputs.case.as_deref(),
+        matcher: &matcher,
+        others: None,
+        export: args.export.clone(),
+        erase: args.cleanup,
+        receipt: match &args.receipt {
+            Some(p) => ReceiptPlace::At(p.clone()),
+            None => ReceiptPlace::BesideAuditLog(args.audit_log.clone()),
+        },
+    };
+    let answer = request::answer(engine, &spec, outcome, audit, ledger.as_mut()).await?;
+    say_files_written(&answer);
+    // Files that could not be written are reported after the report, which is printed
+    // whatever happens (it may be the only record of what was erased).
+    let mut file_errors = answer.file_errors();
+    if let Err(e) = print_report(args, inputs, outcome, engine.names, &answer) {
+        report_not_written(e, &mut file_errors);
+    }
+    forgetme_engine::ledger::finish(ledger, &mut file_errors);
+    for e in &file_errors {
+        eprintln!("error: {e}");
+    }
+    Ok(ExitCode::from(match answer.exit_code() {
+        0 if !file_errors.is_empty() => 1,
+        code => code,
+    }))
+}
+
+/// Where the export and the receipt of a single run went, and the export's notes.
+fn say_files_written(answer: &Answer) {
+    if let Some(Ok(written)) = &answer.export {
+        eprintln!(
+            "Access export written: the officer's record {} and {}; the data subject's copy {} (and {}).",
+            written.paths.json.display(),
+            written.paths.html.display(),
+            written.paths.subject_html.display(),
+            written.paths.subject_json.display()
+        );
+        for note in &written.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    if let Erasure::Done(d) = &answer.erasure {
+        if let Ok((json, text)) = &d.receipt {
+            eprintln!(
+                "Erasure receipt written to {} (readable copy {}).",
+                json.display(),
+                text.display()
+            );
+        }
+    }
+}
+
+/// A report that could not be written to stdout. A closed stdout (`| head`: its reader has
+/// what it wanted) is said on stderr and the run ends with its own status; any other failure
+/// (a full disk behind a redirection) is a file that could not be written, exit 1. Either
+/// way the run goes on to finish its ledger entry: its audit log and receipt are already
+/// written.
+fn report_not_written(e: std::io::Error, file_errors: &mut Vec<String>) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        eprintln!(
+            "note: stdout was closed before the report was written (a pipe whose reader ended, such as | head); the audit log, the receipt and the request ledger are complete"
+        );
+    } else {
+        file_errors.push(format!("the report was NOT written to stdout: {e}"));
+    }
+}
+
+/// Prints the text or JSON report of a single run on stdout.
+fn print_report(
+    args: &Args,
+    inputs: &Inputs,
+    outcome: &SearchOutcome,
+    names: &UserNames,
+    answer: &Answer,
+) -> std::io::Result<()> {
+    let done = match &answer.erasure {
+        Erasure::Done(d) if d.acted => Some((&d.results, &d.verification)),
+        _ => None,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Text => {
+            // Rendered first, then made terminal-safe: stored data may hold control characters.
+            let mut text = Vec::new();
+            report::write_text(
+                &mut text,
+                outcome,
+                &inputs.identifiers,
+                names,
+                std::io::stdout().is_terminal(),
+            )?;
+            match (done, &answer.erasure) {
+                (Some((results, verification)), _) => erasure_report::write_text(
+                    &mut text,
+                    results,
+                    verification,
+                    names,
+                    outcome.complete(),
+                )?,
+                (None, Erasure::Refused(size)) => writeln!(
+                    text,
+                    "Cleanup: REFUSED, nothing changed: the plan holds {} setting(s) of {} agent(s), more than allowed (--max-erase, --max-erase-agents).",
+                    size.settings, size.agents
+                )?,
+                (None, Erasure::Declined) => writeln!(
+                    text,
+                    "Cleanup: declined at the confirmation prompt; nothing was erased."
+                )?,
+                (None, Erasure::Done(_)) => writeln!(text, "Cleanup: nothing to erase.")?,
+                (None, _) => {}
+            }
+            stdout.write_all(report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes())?;
+        }
+        Format::Json => {
+            let mut doc = report::to_json(outcome, &inputs.identifiers, names);
+            if let Some(cleanup) = cleanup_json(done, &answer.erasure, outcome.complete()) {
+                doc["cleanup"] = cleanup;
+            }
+            serde_json::to_writer_pretty(&mut stdout, &doc).map_err(std::io::Error::from)?;
+            writeln!(stdout)?;
+        }
+    }
+    stdout.flush()
+}
+
+/// The JSON report's `cleanup` object, when the run erases.
+fn cleanup_json(
+    done: Option<(
+        &Vec<forgetme_cleanup::SettingResult>,
+        &forgetme_cleanup::Verification,
+    )>,
+    erasure: &Erasure,
+    complete: bool,
+) -> Option<serde_json::Value> {
+    let empty = forgetme_cleanup::Verification::default();
+    Some(match (done, erasure) {
+        (Some((results, verification)), _) => {
+            erasure_report::to_json(results, verification, complete)
+        }
+        (None, Erasure::Refused(size)) => serde_json::json!({
+            "refused": "too_large",
+            "planned_settings": size.settings,
+            "planned_agents": size.agents,
+            "possible_only_settings": size.possible_only,
+            "erased": 0,
+        }),
+        (None, Erasure::Declined) => {
+            let mut v = erasure_report::to_json(&[], &empty, complete);
+            v["declined"] = serde_json::Value::Bool(true);
+            v
+        }
+        (None, Erasure::Done(_)) => erasure_report::to_json(&[], &empty, complete),
+        (None, _) => return None,
+    })
+}
