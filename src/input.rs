@@ -26,6 +26,9 @@ const MAX_LAYOUT_FILE: u64 = 1024 * 1024;
 pub use forgetme_engine::batch::Batch;
 pub use forgetme_engine::InputError;
 
+/// `--gws URL` and the extra headers sent with every request.
+pub type GwsTarget = (Url, Vec<(HeaderName, HeaderValue)>);
+
 /// The run, checked.
 #[derive(Debug)]
 pub struct Inputs {
@@ -45,7 +48,7 @@ pub struct Inputs {
     /// `--group_name`.
     pub group: Option<String>,
     /// GWS URL and extra headers, when `--gws` is given.
-    pub gws: Option<(Url, Vec<(HeaderName, HeaderValue)>)>,
+    pub gws: Option<GwsTarget>,
     /// Whether a pasted CSRF handshake was dropped from `--gws_additional_headers`.
     pub pasted_csrf_dropped: bool,
     /// `--case`: the request's ticket reference, checked.
@@ -158,6 +161,51 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         Some(path) => Some(read_batch(args, path, region, options.allow_text)?),
         None => None,
     };
+    let (identifiers, duplicates) = identifiers(args, &options, batch.as_ref())?;
+    let unknown_in_region = unknown_in_region(&identifiers);
+
+    let layout = layout(args)?;
+    check_group_name(args)?;
+
+    let contact_points = contact_points(args)?;
+
+    let (gws, pasted_csrf_dropped) = gws(args)?;
+
+    check_combinations(args, gws.is_some())?;
+    check_tls_files(args)?;
+    check_output_files(args)?;
+    let subject_template = match &args.subject_template {
+        Some(p) => Some(forgetme_engine::export_files::load_template(p)?),
+        None => None,
+    };
+    let case = match &args.case {
+        Some(case) => Some(check_case(case, &identifiers, region)?),
+        None => None,
+    };
+
+    Ok(Inputs {
+        case,
+        batch,
+        identifiers,
+        duplicates,
+        unknown_in_region,
+        region,
+        layout,
+        contact_points,
+        group: args.group_name.clone(),
+        gws,
+        pasted_csrf_dropped,
+        subject_template,
+    })
+}
+
+/// The identifiers of `--search` and `--search-file` (or the batch's), parsed, distinct, with
+/// how many were the same as an earlier one once normalized.
+fn identifiers(
+    args: &Args,
+    options: &ParseOptions,
+    batch: Option<&Batch>,
+) -> Result<(Vec<Identifier>, usize), InputError> {
     let mut raw: Vec<(String, String)> = args
         .search
         .iter()
@@ -175,16 +223,18 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     let parsed = raw
         .iter()
         .map(|(origin, value)| {
-            parse_identifier(value, &options).map_err(|e| InputError::new(format!("{origin}: {e}")))
+            parse_identifier(value, options).map_err(|e| InputError::new(format!("{origin}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (identifiers, duplicates) = match &batch {
+    Ok(match batch {
         Some(b) => (b.identifiers.clone(), 0),
         None => distinct(parsed),
-    };
-    let unknown_in_region = unknown_in_region(&identifiers);
+    })
+}
 
-    let layout = match &args.layout {
+/// `--layout FILE`, read and checked; the reference layout without it.
+fn layout(args: &Args) -> Result<Layout, InputError> {
+    Ok(match &args.layout {
         Some(path) => {
             let shown = path.display().to_string();
             let text =
@@ -192,8 +242,11 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             Layout::from_toml(&text, &shown).map_err(|e| InputError::new(e.to_string()))?
         }
         None => Layout::reference(),
-    };
+    })
+}
 
+/// `--group_name` must be a URI-safe group name: it goes into GWS's URLs.
+fn check_group_name(args: &Args) -> Result<(), InputError> {
     if let Some(g) = &args.group_name {
         let ok = !g.is_empty()
             && g.bytes()
@@ -204,7 +257,11 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             ));
         }
     }
+    Ok(())
+}
 
+/// `--cass_hostname` (comma-separated) and `--cass_port` as contact points.
+fn contact_points(args: &Args) -> Result<Vec<String>, InputError> {
     let contact_points = args
         .cass_hostname
         .split(',')
@@ -223,7 +280,11 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
             "--cass_hostname is empty; give a Cassandra host name such as localhost",
         ));
     }
+    Ok(contact_points)
+}
 
+/// `--gws URL` and `--gws_additional_headers`, checked; whether a pasted CSRF pair was dropped.
+fn gws(args: &Args) -> Result<(Option<GwsTarget>, bool), InputError> {
     let additional = match &args.gws_additional_headers {
         Some(json) => parse_additional_headers(json).map_err(|e| InputError::new(e.to_string()))?,
         None => Default::default(),
@@ -240,9 +301,13 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         }
         None => None,
     };
+    Ok((gws, pasted_csrf_dropped))
+}
 
+/// Flags that do not go together.
+fn check_combinations(args: &Args, has_gws: bool) -> Result<(), InputError> {
     if args.cleanup {
-        if gws.is_none() {
+        if !has_gws {
             return Err(InputError::new(
                 "--cleanup true erases through the GWS API: give --gws URL (e.g. --gws http://127.0.0.1:8090) and --gws_username of an admin",
             ));
@@ -274,6 +339,11 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         )),
         _ => {}
     }
+    Ok(())
+}
+
+/// The TLS files named must be there (and the GWS CA file readable as PEM).
+fn check_tls_files(args: &Args) -> Result<(), InputError> {
     for (flag, path) in [
         ("--cass-ca-file", &args.cass_ca_file),
         ("--cass-cert", &args.cass_cert),
@@ -292,30 +362,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     if let Some(p) = &args.gws_ca_file {
         gws_client::load_ca_file(p).map_err(|e| InputError::new(format!("--gws-ca-file: {e}")))?;
     }
-    check_output_files(args)?;
-    let subject_template = match &args.subject_template {
-        Some(p) => Some(forgetme_engine::export_files::load_template(p)?),
-        None => None,
-    };
-    let case = match &args.case {
-        Some(case) => Some(check_case(case, &identifiers, region)?),
-        None => None,
-    };
-
-    Ok(Inputs {
-        case,
-        batch,
-        identifiers,
-        duplicates,
-        unknown_in_region,
-        region,
-        layout,
-        contact_points,
-        group: args.group_name.clone(),
-        gws,
-        pasted_csrf_dropped,
-        subject_template,
-    })
+    Ok(())
 }
 
 /// At most this many national numbers are checked against their region's numbering plan:

@@ -14,7 +14,8 @@ use forgetme_engine::{batch, Failure, RunSettings};
 use forgetme_findings::erasure_plan::{DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
 use forgetme_findings::{search as scan_keyspace, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
 use forgetme_matcher::{ErasureOptions, Matcher};
-use forgetme_printer::{batch_table, erasure_report, report, UserNames};
+use forgetme_printer::run_report::{Cleanup, RunReport};
+use forgetme_printer::{batch_table, UserNames};
 use forgetme_scanner::scan::{ScanOptions, ScanProgress};
 use forgetme_scanner::Session;
 use gws_client::GwsClient;
@@ -53,6 +54,7 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
         let session = connections::open_session(&args, &inputs, cass_credentials).await?;
         return layout_cmd::discover(&session, &args).await;
     }
+    // The GWS password is read (or refused) before anything is connected.
     let gws_config = connections::gws_config(&args, &inputs)?;
     let session = Arc::new(connections::open_session(&args, &inputs, cass_credentials).await?);
     if let Some(prepared) = prepared_recheck {
@@ -60,43 +62,12 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
     }
     let layout_tables = connections::check_schema(&session, &args, &inputs).await?;
     connections::check_datacenters(&session, &args)?;
-    // GWS is checked before the scan so that a wrong password or a non-admin account fails
-    // in seconds, not after a long scan.
-    let gws = match (gws_config, &inputs.gws) {
-        (Some(cfg), _) => Some(connections::open_gws(cfg, args.cleanup).await?),
-        (None, Some((url, _))) => {
-            connections::check_gws_answers(&args, url).await?;
-            None
-        }
-        (None, None) => None,
-    };
-    // The audit log is opened (and its chain checked) once, before the scan, so a tampered
-    // or locked log stops the run before it has done anything; a batch's requests are runs
-    // of their own in it.
-    let mut audit = match (&gws, args.cleanup) {
-        (Some(_), true) => Some(audit_trail::open(&AuditPlace {
-            log: args.audit_log.clone(),
-            key: args.audit_key.clone(),
-        })?),
-        _ => None,
-    };
-    if let Some(b) = &inputs.batch {
-        // The batch's ledger place is checked now too, before anything is read.
-        let first = &b.requests[0];
-        forgetme_engine::ledger::open_for_request(
-            &requests::ledger_place(&args),
-            &first.id,
-            &first.identifiers,
-            first.stored_region,
-            &[],
-            None,
-        )?;
-    }
+    let (gws, mut audit) = open_gws_and_audit(&args, &inputs, gws_config).await?;
     let outcome = scan(&args, &inputs, &session, &layout_tables).await?;
     let names = match &gws {
         Some(client) => {
             let budget = std::time::Duration::from_secs(args.gws_names_budget);
-            connections::user_names(client, &outcome, budget).await
+            forgetme_engine::names::user_names(client, &outcome, budget).await
         }
         None => UserNames::new(),
     };
@@ -115,6 +86,46 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
         Some(b) => answer_batch(&args, &engine, b, &outcome, audit.as_mut()).await,
         None => answer_single(&args, &inputs, &engine, &outcome, audit.as_mut(), ledger).await,
     }
+}
+
+/// GWS (checked before the scan, so that a wrong password or a non-admin account fails in
+/// seconds, not after a long scan) and, when the run erases, the audit log.
+async fn open_gws_and_audit(
+    args: &Args,
+    inputs: &Inputs,
+    gws_config: Option<gws_client::GwsConfig>,
+) -> Result<(Option<GwsClient>, Option<AuditSession>), Failure> {
+    let gws = match (gws_config, &inputs.gws) {
+        (Some(cfg), _) => Some(connections::open_gws(cfg, args.cleanup).await?),
+        (None, Some((url, _))) => {
+            connections::check_gws_answers(args, url).await?;
+            None
+        }
+        (None, None) => None,
+    };
+    // The audit log is opened (and its chain checked) once, before the scan, so a tampered
+    // or locked log stops the run before it has done anything; a batch's requests are runs
+    // of their own in it.
+    let audit = match (&gws, args.cleanup) {
+        (Some(_), true) => Some(audit_trail::open(&AuditPlace {
+            log: args.audit_log.clone(),
+            key: args.audit_key.clone(),
+        })?),
+        _ => None,
+    };
+    if let Some(b) = &inputs.batch {
+        // The batch's ledger place is checked now too, before anything is read.
+        let first = &b.requests[0];
+        forgetme_engine::ledger::open_for_request(
+            &requests::ledger_place(args),
+            &first.id,
+            &first.identifiers,
+            first.stored_region,
+            &[],
+            None,
+        )?;
+    }
+    Ok((gws, audit))
 }
 
 /// Notes on how the input was read, on stderr before anything is read.
@@ -332,83 +343,30 @@ fn print_report(
     names: &UserNames,
     answer: &Answer,
 ) -> std::io::Result<()> {
-    let done = match &answer.erasure {
-        Erasure::Done(d) if d.acted => Some((&d.results, &d.verification)),
-        _ => None,
+    let cleanup = match &answer.erasure {
+        Erasure::Done(d) if d.acted => Cleanup::Done(&d.results, &d.verification),
+        Erasure::Done(_) => Cleanup::NothingToErase,
+        Erasure::Refused(size) => Cleanup::Refused(size),
+        Erasure::Declined => Cleanup::Declined,
+        Erasure::NotAsked | Erasure::NotRun => Cleanup::NotAsked,
+    };
+    let report = RunReport {
+        outcome,
+        identifiers: &inputs.identifiers,
+        names,
+        cleanup,
     };
     let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Text => {
-            // Rendered first, then made terminal-safe: stored data may hold control characters.
-            let mut text = Vec::new();
-            report::write_text(
-                &mut text,
-                outcome,
-                &inputs.identifiers,
-                names,
-                std::io::stdout().is_terminal(),
-            )?;
-            match (done, &answer.erasure) {
-                (Some((results, verification)), _) => erasure_report::write_text(
-                    &mut text,
-                    results,
-                    verification,
-                    names,
-                    outcome.complete(),
-                )?,
-                (None, Erasure::Refused(size)) => writeln!(
-                    text,
-                    "Cleanup: REFUSED, nothing changed: the plan holds {} setting(s) of {} agent(s), more than allowed (--max-erase, --max-erase-agents).",
-                    size.settings, size.agents
-                )?,
-                (None, Erasure::Declined) => writeln!(
-                    text,
-                    "Cleanup: declined at the confirmation prompt; nothing was erased."
-                )?,
-                (None, Erasure::Done(_)) => writeln!(text, "Cleanup: nothing to erase.")?,
-                (None, _) => {}
-            }
-            stdout.write_all(report::terminal_safe(&String::from_utf8_lossy(&text)).as_bytes())?;
+            let text = report.to_text(std::io::stdout().is_terminal());
+            stdout.write_all(text.as_bytes())?;
         }
         Format::Json => {
-            let mut doc = report::to_json(outcome, &inputs.identifiers, names);
-            if let Some(cleanup) = cleanup_json(done, &answer.erasure, outcome.complete()) {
-                doc["cleanup"] = cleanup;
-            }
-            serde_json::to_writer_pretty(&mut stdout, &doc).map_err(std::io::Error::from)?;
+            serde_json::to_writer_pretty(&mut stdout, &report.to_json())
+                .map_err(std::io::Error::from)?;
             writeln!(stdout)?;
         }
     }
     stdout.flush()
-}
-
-/// The JSON report's `cleanup` object, when the run erases.
-fn cleanup_json(
-    done: Option<(
-        &Vec<forgetme_cleanup::SettingResult>,
-        &forgetme_cleanup::Verification,
-    )>,
-    erasure: &Erasure,
-    complete: bool,
-) -> Option<serde_json::Value> {
-    let empty = forgetme_cleanup::Verification::default();
-    Some(match (done, erasure) {
-        (Some((results, verification)), _) => {
-            erasure_report::to_json(results, verification, complete)
-        }
-        (None, Erasure::Refused(size)) => serde_json::json!({
-            "refused": "too_large",
-            "planned_settings": size.settings,
-            "planned_agents": size.agents,
-            "possible_only_settings": size.possible_only,
-            "erased": 0,
-        }),
-        (None, Erasure::Declined) => {
-            let mut v = erasure_report::to_json(&[], &empty, complete);
-            v["declined"] = serde_json::Value::Bool(true);
-            v
-        }
-        (None, Erasure::Done(_)) => erasure_report::to_json(&[], &empty, complete),
-        (None, _) => return None,
-    })
 }

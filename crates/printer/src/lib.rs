@@ -1,9 +1,9 @@
 //! Printing for `gdpr_forget_me`, apart from what is printed (as `grep-printer` is apart from
-//! `grep-searcher`): the search report ([`report`]), an erasure's report ([`erasure_report`])
-//! the per-request table of a batch ([`batch_table`]) and the request ledger's list and
-//! pages ([`ledger_report`]). Every function writes to a
-//! `Write` or returns a JSON value: the caller decides where it goes, so each is testable on
-//! a buffer.
+//! `grep-searcher`): a single run's report ([`run_report`]), made of the search report
+//! ([`report`]) and an erasure's report ([`erasure_report`]); the per-request table of a
+//! batch ([`batch_table`]); the request ledger's list and pages ([`ledger_report`]). Every
+//! function writes to a `Write` or returns a value: the caller decides where it goes, so each
+//! is testable on a buffer.
 //!
 //! Stored data may hold control characters and terminal escapes: every stored field goes
 //! through [`report::printable`], and whole texts through [`report::terminal_safe`].
@@ -12,5 +12,6 @@ pub mod batch_table;
 pub mod erasure_report;
 pub mod ledger_report;
 pub mod report;
+pub mod run_report;
 
 pub use report::{printable, terminal_safe, UserNames};
