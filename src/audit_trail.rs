@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
+use forgetme_audit::signing::SigningKey;
 use forgetme_audit::{AuditEvent, AuditKey, AuditLog};
 use gws_client::GwsClient;
 
@@ -62,6 +63,7 @@ pub fn verify_audit_log(
 pub fn check_audit_log(args: &Args) -> Result<(), Failure> {
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    signing_key(args)?;
     AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
         .map(drop)
         .map_err(|e| Failure::Input(e.to_string()))
@@ -75,6 +77,25 @@ pub struct RunStarted {
     pub first_seq: u64,
     /// Earlier runs of the same case or subjects that planned changes and never ended.
     pub interrupted: Vec<forgetme_audit::UnfinishedRun>,
+    /// The key the run's receipt is signed with, loaded before anything is changed.
+    pub signer: SigningKey,
+}
+
+/// The signing key beside the audit key, created (with a note saying to publish its public
+/// key) when there is none. Loaded before anything is changed, so a key that cannot be used
+/// stops the run before the erasure, not after it.
+fn signing_key(args: &Args) -> Result<SigningKey, Failure> {
+    let (key, created) = forgetme_audit::signing::keyfile::load_or_create(&args.audit_key)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if created {
+        eprintln!(
+            "note: created the receipt signing key {} (mode 0600, key {}). Keep it with the audit key; publish its public key for whoever checks receipts: gdpr_forget_me signing-key public --audit-key {}",
+            shown_path(&forgetme_audit::signing::keyfile::signing_key_path(&args.audit_key)),
+            key.public_key().key_id(),
+            shown_path(&args.audit_key)
+        );
+    }
+    Ok(key)
 }
 
 /// Opens the key and the log, and records the run's start: who, where, what (identifiers as
@@ -89,6 +110,7 @@ pub fn open_audit(
     let log_existed = std::fs::symlink_metadata(&args.audit_log).is_ok();
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    let signer = signing_key(args)?;
     let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
         .map_err(|e| Failure::Input(e.to_string()))?;
     // A new key or log in the current folder is easy to lose track of: say where they are.
@@ -127,6 +149,7 @@ pub fn open_audit(
         at: forgetme_audit::now_rfc3339(),
         first_seq: log.head().1 + 1,
         interrupted,
+        signer,
     };
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())

@@ -221,7 +221,7 @@ async fn answer_one(
             .await
             .and_then(|r| {
                 left_stored = r.left_stored.len();
-                let w = receipt::write(&r, &path);
+                let w = receipt::write(&r, &path, &started.signer);
                 if w.is_ok() {
                     ledger.erased(&r, &path);
                 }

@@ -360,7 +360,7 @@ async fn run(args: Args) -> Result<ExitCode, Failure> {
             )
             .await;
             let written = built.and_then(|r| {
-                let written = receipt::write(&r, &path);
+                let written = receipt::write(&r, &path, &started.signer);
                 if let (Some(l), Ok(_)) = (&mut ledger, &written) {
                     l.erased(&r, &path);
                 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use forgetme_audit::AuditKey;
 use forgetme_erasure_receipt::{render_text, Receipt, SCHEMA};
-use forgetme_findings::receipt::{check_against_log, unknown_subjects};
+use forgetme_findings::receipt::{check_against_log, unknown_subjects, SignatureCheck};
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session as CqlSession;
 
@@ -40,9 +40,14 @@ pub fn run_facts(
     }
 }
 
-/// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
-/// 0600. An existing receipt is never replaced: it is an earlier run's proof.
-pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
+/// Writes the receipt as JSON, signed with `signer`, and its text rendering beside it
+/// (`.txt`), each atomically and 0600. An existing receipt is never replaced: it is an earlier
+/// run's proof.
+pub fn write(
+    receipt: &Receipt,
+    path: &Path,
+    signer: &forgetme_audit::signing::SigningKey,
+) -> Result<PathBuf, String> {
     let text_path = path.with_extension("txt");
     if text_path == path {
         return Err(format!(
@@ -50,8 +55,7 @@ pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
             path.display()
         ));
     }
-    let json = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
-    write_atomic(path, json.as_bytes(), Existing::Refuse)?;
+    write_atomic(path, &receipt.signed_file(signer), Existing::Refuse)?;
     write_atomic(
         &text_path,
         render_text(receipt).as_bytes(),
@@ -139,6 +143,25 @@ pub fn prepare_recheck(
             path.display()
         ))
     })?;
+    // The signature, when there is one, with the public keys beside the audit key: a signed
+    // receipt whose file changed in any byte is refused like one whose seal does not match.
+    let file = std::fs::read(path).map_err(|e| {
+        Failure::Input(format!(
+            "--recheck-receipt {}: cannot read it ({e})",
+            path.display()
+        ))
+    })?;
+    let signature = match forgetme_findings::receipt::check_signature(&file, &args.audit_key) {
+        Ok(SignatureCheck::Verified { key_id }) => format!("; its signature verifies with signing key {key_id}"),
+        Ok(SignatureCheck::Unsigned) => "; it is not signed (written before receipts were signed)".to_string(),
+        Ok(SignatureCheck::UnknownKey { key_id }) => format!("; its signing key {key_id} is not beside the audit key, so its signature was NOT checked (check it with verify-receipt and the published public key)"),
+        Err(e) => {
+            return Err(Failure::Input(format!(
+                "--recheck-receipt {}: {e}. A receipt that is not as it was written proves nothing; re-check the receipt the erasure run wrote",
+                path.display()
+            )))
+        }
+    };
     if r.locations.is_empty() && r.verification.checked > 0 {
         return Err(Failure::Input(format!(
             "--recheck-receipt {}: the receipt lists no location, yet its verification read {} back: it is not as the erasure run wrote it",
@@ -187,7 +210,7 @@ pub fn prepare_recheck(
                 args.audit_log.display(),
                 r.audit.log
             );
-            "the audit key (the audit log was not at hand)".to_string()
+            format!("the audit key (the audit log was not at hand){signature}")
         }
         Some(log) => {
             let bad = |why: String| {
@@ -199,7 +222,7 @@ pub fn prepare_recheck(
             };
             check_against_log(&r, &log, &key).map_err(bad)?;
             format!(
-                "the audit key and audit log {} (events {} to {}, seals checked)",
+                "the audit key and audit log {} (events {} to {}, seals checked){signature}",
                 log.display(),
                 r.audit.first_seq,
                 r.audit.last_seq
