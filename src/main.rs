@@ -53,6 +53,7 @@ mod receipt;
 mod report;
 mod requests;
 mod secrets;
+mod verify_receipt;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -82,6 +83,9 @@ fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if requests::is_requests_command(&raw) {
         return requests::main(&raw);
+    }
+    if verify_receipt::is_command(&raw) {
+        return verify_receipt::main(&raw);
     }
     let raw = match layout_cmd::rewrite(raw) {
         Ok(raw) => raw,
