@@ -110,7 +110,6 @@ pub fn open_audit(
     let log_existed = std::fs::symlink_metadata(&args.audit_log).is_ok();
     let key =
         AuditKey::load_or_create(&args.audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-    let signer = signing_key(args)?;
     let mut log = AuditLog::open(&args.audit_log, &forgetme_audit::new_run_id(), &key)
         .map_err(|e| Failure::Input(e.to_string()))?;
     // A new key or log in the current folder is easy to lose track of: say where they are.
@@ -126,6 +125,7 @@ pub fn open_audit(
             shown_path(&args.audit_log)
         );
     }
+    let signer = signing_key(args)?;
     let subjects: Vec<String> = identifiers
         .iter()
         .map(|i| key.subject_ref(i.normalized()))
