@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use forgetme_audit::AuditKey;
 use forgetme_erasure_receipt::{render_text, Receipt, SCHEMA};
-use forgetme_findings::receipt::{check_against_log, unknown_subjects, SignatureCheck};
+use forgetme_findings::receipt::{
+    check_against_log, unknown_subjects, SignatureCheck, SignatureError,
+};
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session as CqlSession;
 
@@ -155,7 +157,8 @@ pub fn prepare_recheck(
         Ok(SignatureCheck::Verified { key_id }) => format!("; its signature verifies with signing key {key_id}"),
         Ok(SignatureCheck::Unsigned) => "; it is not signed (written before receipts were signed)".to_string(),
         Ok(SignatureCheck::UnknownKey { key_id }) => format!("; its signing key {key_id} is not beside the audit key, so its signature was NOT checked (check it with verify-receipt and the published public key)"),
-        Err(e) => {
+        Err(SignatureError::Keys(e)) => return Err(Failure::Input(e)),
+        Err(SignatureError::Invalid(e)) => {
             return Err(Failure::Input(format!(
                 "--recheck-receipt {}: {e}. A receipt that is not as it was written proves nothing; re-check the receipt the erasure run wrote",
                 path.display()

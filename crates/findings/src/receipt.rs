@@ -328,19 +328,29 @@ pub enum SignatureCheck {
     },
 }
 
+/// Why a receipt's signature could not be accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The signing keys beside the audit key cannot be read (permissions, a link, a
+    /// malformed file): nothing was said about the receipt.
+    Keys(String),
+    /// The receipt is signed and its signature does not hold: it changed after it was signed.
+    Invalid(String),
+}
+
 /// Checks the signature of a receipt's file bytes, when it has one, with the public keys kept
 /// beside the audit key (the current signing key's and the retired ones). A signature that
 /// does not hold (the file changed after it was signed) is an error.
-pub fn check_signature(file: &[u8], audit_key: &Path) -> Result<SignatureCheck, String> {
+pub fn check_signature(file: &[u8], audit_key: &Path) -> Result<SignatureCheck, SignatureError> {
     use forgetme_audit::signing::{keyfile, verify_document, Invalid};
     let keys = keyfile::public_keys(audit_key)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| SignatureError::Keys(e.to_string()))?
         .all();
     match verify_document(file, &keys) {
         Ok(v) => Ok(SignatureCheck::Verified { key_id: v.key_id }),
         Err(Invalid::Unsigned) => Ok(SignatureCheck::Unsigned),
         Err(Invalid::UnknownKey { key_id, .. }) => Ok(SignatureCheck::UnknownKey { key_id }),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(SignatureError::Invalid(e.to_string())),
     }
 }
 
