@@ -49,6 +49,7 @@ mod receipt;
 mod requests;
 mod secrets;
 mod verify_log;
+mod verify_receipt;
 
 use std::process::ExitCode;
 
@@ -67,6 +68,9 @@ fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if requests::is_requests_command(&raw) {
         return requests::main(&raw);
+    }
+    if verify_receipt::is_command(&raw) {
+        return verify_receipt::main(&raw);
     }
     let raw = match layout_cmd::rewrite(raw) {
         Ok(raw) => raw,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use forgetme_audit::AuditKey;
 use forgetme_erasure_receipt::Receipt;
-use forgetme_findings::receipt::{check_against_log, unknown_subjects};
+use forgetme_findings::receipt::{
+    check_against_log, unknown_subjects, SignatureCheck, SignatureError,
+};
 use forgetme_matcher::Matcher;
 use forgetme_scanner::Session as CqlSession;
 
@@ -77,6 +79,26 @@ pub fn prepare_recheck(
             path.display()
         ))
     })?;
+    // The signature, when there is one, with the public keys beside the audit key: a signed
+    // receipt whose file changed in any byte is refused like one whose seal does not match.
+    let file = std::fs::read(path).map_err(|e| {
+        Failure::Input(format!(
+            "--recheck-receipt {}: cannot read it ({e})",
+            path.display()
+        ))
+    })?;
+    let signature = match forgetme_findings::receipt::check_signature(&file, &args.audit_key) {
+        Ok(SignatureCheck::Verified { key_id }) => format!("; its signature verifies with signing key {key_id}"),
+        Ok(SignatureCheck::Unsigned) => "; it is not signed (written before receipts were signed)".to_string(),
+        Ok(SignatureCheck::UnknownKey { key_id }) => format!("; its signing key {key_id} is not beside the audit key, so its signature was NOT checked (check it with verify-receipt and the published public key)"),
+        Err(SignatureError::Keys(e)) => return Err(Failure::Input(e)),
+        Err(SignatureError::Invalid(e)) => {
+            return Err(Failure::Input(format!(
+                "--recheck-receipt {}: {e}. A receipt that is not as it was written proves nothing; re-check the receipt the erasure run wrote",
+                path.display()
+            )))
+        }
+    };
     if r.locations.is_empty() && r.verification.checked > 0 {
         return Err(Failure::Input(format!(
             "--recheck-receipt {}: the receipt lists no location, yet its verification read {} back: it is not as the erasure run wrote it",
@@ -125,7 +147,7 @@ pub fn prepare_recheck(
                 args.audit_log.display(),
                 r.audit.log
             );
-            "the audit key (the audit log was not at hand)".to_string()
+            format!("the audit key (the audit log was not at hand){signature}")
         }
         Some(log) => {
             let bad = |why: String| {
@@ -137,7 +159,7 @@ pub fn prepare_recheck(
             };
             check_against_log(&r, &log, &key).map_err(bad)?;
             format!(
-                "the audit key and audit log {} (events {} to {}, seals checked)",
+                "the audit key and audit log {} (events {} to {}, seals checked){signature}",
                 log.display(),
                 r.audit.first_seq,
                 r.audit.last_seq

@@ -31,6 +31,7 @@ mod release_info;
 mod requests_batch;
 mod search;
 mod security;
+mod signed_receipt;
 mod subject_copy;
 mod terminal;
 mod throttle;

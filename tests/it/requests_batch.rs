@@ -164,6 +164,12 @@ async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
     assert_eq!(receipt["case"], "DSR-2026-0002");
     assert_eq!(receipt["subjects"].as_array().unwrap().len(), 2);
     assert_eq!(receipt["verification"]["verified"], true);
+    // A batch's receipt is signed like a single run's, with the key beside the audit key.
+    let keys = forgetme_audit::signing::keyfile::public_keys(&dir.path().join("audit.key"))
+        .unwrap()
+        .all();
+    let signed = std::fs::read(emma.join("receipt.json")).unwrap();
+    forgetme_audit::signing::verify_document(&signed, &keys).expect("a signed receipt");
 
     // The ledger: both requests, with the received dates of the file.
     let mut list_args = strings(&["requests", "list", "--format", "json", "--audit-log"]);

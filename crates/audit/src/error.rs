@@ -65,6 +65,41 @@ pub enum AuditError {
         path: PathBuf,
     },
 
+    /// The signing key file can be read or written by group or others: anyone who can read
+    /// it can sign receipts in the controller's name.
+    #[error("signing key `{}` is accessible to group or others (mode {mode:03o}); anyone who can read it can sign erasure receipts in your name. Run `chmod 600 {}` and try again", .path.display(), .path.display())]
+    SigningKeyPermissions {
+        /// The key file (or the list of retired public keys beside it).
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// A signing key file, or the list of retired public keys, is not in its format.
+    #[error("`{}` is not a signing key file of this tool ({why}); restore it from your backup, or move it away and run `gdpr_forget_me signing-key rotate` to start a new key", .path.display())]
+    SigningKeyMalformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it (never key material).
+        why: String,
+    },
+
+    /// There is no signing key beside the audit key yet.
+    #[error("there is no signing key at `{}` (beside the audit key); the first erasure run creates it, or create it now with `gdpr_forget_me signing-key rotate --audit-key {}`", .path.display(), .audit_key.display())]
+    NoSigningKey {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// The audit key it belongs beside.
+        audit_key: PathBuf,
+    },
+
+    /// A rotation left its new key file behind, or another rotation is running.
+    #[error("`{}` exists: another `signing-key rotate` is running, or one was interrupted before it finished (the current key is unchanged). When none is running, remove that file and rotate again", .path.display())]
+    RotationLeftover {
+        /// The new key file that was not moved into place.
+        path: PathBuf,
+    },
+
     /// The existing log fails verification, so appending would extend a chain that cannot be
     /// trusted.
     #[error("audit log `{}` fails verification at {link}. It may have been edited, truncated or reordered, or a write was interrupted. Nothing was appended: keep the file unchanged as evidence, investigate it with --verify-audit-log, and start a new log with --audit-log NEW_FILE", .path.display())]

@@ -33,6 +33,7 @@ mod fsutil;
 mod key;
 mod log;
 mod reference;
+pub mod signing;
 
 pub use chain::{
     segment_digest, segment_summary, unfinished_runs, verify_bytes, verify_chain, verify_log,

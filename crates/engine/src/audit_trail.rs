@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
+use forgetme_audit::signing::SigningKey;
 use forgetme_audit::{AuditEvent, AuditKey, AuditLog};
 use forgetme_matcher::Identifier;
 
@@ -26,6 +27,8 @@ pub struct AuditSession {
     pub key: AuditKey,
     /// The log.
     pub log: AuditLog,
+    /// The key the runs' receipts are signed with, loaded before anything is changed.
+    pub signer: SigningKey,
     /// The log's path, to look for interrupted runs in it.
     path: PathBuf,
 }
@@ -61,11 +64,30 @@ pub fn open(place: &AuditPlace) -> Result<AuditSession, Failure> {
             shown_path(&place.log)
         );
     }
+    let signer = signing_key(&place.key)?;
     Ok(AuditSession {
         key,
         log,
+        signer,
         path: place.log.clone(),
     })
+}
+
+/// The signing key beside the audit key, created (with a note saying to publish its public
+/// key) when there is none. Loaded before anything is changed, so a key that cannot be used
+/// stops the run before the erasure, not after it.
+fn signing_key(audit_key: &Path) -> Result<SigningKey, Failure> {
+    let (key, created) = forgetme_audit::signing::keyfile::load_or_create(audit_key)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if created {
+        eprintln!(
+            "note: created the receipt signing key {} (mode 0600, key {}). Keep it with the audit key; publish its public key for whoever checks receipts: gdpr_forget_me signing-key public --audit-key {}",
+            shown_path(&forgetme_audit::signing::keyfile::signing_key_path(audit_key)),
+            key.public_key().key_id(),
+            shown_path(audit_key)
+        );
+    }
+    Ok(key)
 }
 
 /// What `run_start` records of the command line (no secret).

@@ -32,9 +32,14 @@ pub fn run_facts(
     }
 }
 
-/// Writes the receipt as JSON and its text rendering beside it (`.txt`), each atomically and
-/// 0600. An existing receipt is never replaced: it is an earlier run's proof.
-pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
+/// Writes the receipt as JSON, signed with `signer`, and its text rendering beside it
+/// (`.txt`), each atomically and 0600. An existing receipt is never replaced: it is an earlier
+/// run's proof.
+pub fn write(
+    receipt: &Receipt,
+    path: &Path,
+    signer: &forgetme_audit::signing::SigningKey,
+) -> Result<PathBuf, String> {
     let text_path = path.with_extension("txt");
     if text_path == path {
         return Err(format!(
@@ -42,8 +47,7 @@ pub fn write(receipt: &Receipt, path: &Path) -> Result<PathBuf, String> {
             path.display()
         ));
     }
-    let json = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
-    write_atomic(path, json.as_bytes(), Existing::Refuse)?;
+    write_atomic(path, &receipt.signed_file(signer), Existing::Refuse)?;
     write_atomic(
         &text_path,
         render_text(receipt).as_bytes(),

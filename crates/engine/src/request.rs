@@ -332,7 +332,7 @@ async fn erase(
     .await
     .and_then(|r| {
         left_stored = r.left_stored.len();
-        let written = receipt_files::write(&r, &path);
+        let written = receipt_files::write(&r, &path, &audit.signer);
         if let (Some(l), Ok(_)) = (ledger.as_deref_mut(), &written) {
             l.erased(&r, &path);
         }

@@ -7,6 +7,9 @@
 //!   a person to read.
 //! - [`disk`]: what happens after the erasure on disk: when tombstones and overwritten values
 //!   become purgeable (`gc_grace_seconds`), and which snapshots still hold old data.
+//! - [`Receipt::signed_file`]: the file written, signed with the Ed25519 signing key kept beside
+//!   the audit key, so that anyone holding the public key can check it
+//!   (`forgetme_audit::signing`; `gdpr_forget_me verify-receipt`).
 //! - [`recheck`]: reads every listed location again later and says whether the subject's data
 //!   has come back (a restored backup, a replica that missed the delete).
 //!
@@ -114,6 +117,17 @@ impl Receipt {
     pub fn seal_with(&mut self, key: &forgetme_audit::AuditKey) {
         self.seal = None;
         self.seal = Some(key.receipt_seal(&self.canonical()));
+    }
+
+    /// The receipt's file: the receipt signed with `key` (its Ed25519 signing key), as pretty
+    /// canonical JSON with the `signature` block
+    /// ([`forgetme_audit::signing::SigningKey::sign_document`]). The seal stays inside what is
+    /// signed: the seal is for the audit key's holder, the signature for anyone with the
+    /// public key.
+    pub fn signed_file(&self, key: &forgetme_audit::signing::SigningKey) -> Vec<u8> {
+        let value = serde_json::to_value(self).expect("a receipt serializes");
+        key.sign_document(&value)
+            .expect("a receipt is a JSON object without a signature member")
     }
 
     /// Checks the seal with the audit key.

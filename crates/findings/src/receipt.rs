@@ -309,6 +309,51 @@ pub fn check_against_log(receipt: &Receipt, log: &Path, key: &AuditKey) -> Resul
     Ok(())
 }
 
+/// What a re-check learnt from a receipt's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Signed, and the signature verifies with this key beside the audit key (current or
+    /// retired).
+    Verified {
+        /// The key that signed it.
+        key_id: String,
+    },
+    /// No signature: written before receipts were signed (the seal still vouches for it).
+    Unsigned,
+    /// Signed with a key that is neither the signing key beside the audit key nor a retired
+    /// one (a signing key lost and made anew): the signature could not be checked here.
+    UnknownKey {
+        /// The key the receipt names.
+        key_id: String,
+    },
+}
+
+/// Why a receipt's signature could not be accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The signing keys beside the audit key cannot be read (permissions, a link, a
+    /// malformed file): nothing was said about the receipt.
+    Keys(String),
+    /// The receipt is signed and its signature does not hold: it changed after it was signed.
+    Invalid(String),
+}
+
+/// Checks the signature of a receipt's file bytes, when it has one, with the public keys kept
+/// beside the audit key (the current signing key's and the retired ones). A signature that
+/// does not hold (the file changed after it was signed) is an error.
+pub fn check_signature(file: &[u8], audit_key: &Path) -> Result<SignatureCheck, SignatureError> {
+    use forgetme_audit::signing::{keyfile, verify_document, Invalid};
+    let keys = keyfile::public_keys(audit_key)
+        .map_err(|e| SignatureError::Keys(e.to_string()))?
+        .all();
+    match verify_document(file, &keys) {
+        Ok(v) => Ok(SignatureCheck::Verified { key_id: v.key_id }),
+        Err(Invalid::Unsigned) => Ok(SignatureCheck::Unsigned),
+        Err(Invalid::UnknownKey { key_id, .. }) => Ok(SignatureCheck::UnknownKey { key_id }),
+        Err(e) => Err(SignatureError::Invalid(e.to_string())),
+    }
+}
+
 /// How many of `normalized` identifiers are not among a receipt's `subjects` (their HMACs
 /// with `key` are not among those refs).
 pub fn unknown_subjects<'a>(

@@ -1,0 +1,270 @@
+//! `gdpr_forget_me verify-receipt` and `gdpr_forget_me signing-key`: checking a signed
+//! erasure receipt with public keys alone, and publishing and rotating the signing key.
+//!
+//! Thin: the signatures, the canonical form and the key files are
+//! `forgetme_audit::signing`'s. These commands need no Cassandra, no GWS, no audit log and,
+//! for `verify-receipt`, no secret at all.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use forgetme_audit::signing::{keyfile, parse_public_keys, verify_document, PublicKey};
+use forgetme_audit::signing::{Invalid, PUBLIC_KEY_PREFIX};
+use serde_json::Value;
+
+use forgetme_engine::files::{write_atomic, Existing};
+use forgetme_engine::Failure;
+
+/// Largest public-key list read.
+const MAX_KEY_LIST: u64 = 1 << 20;
+
+/// Whether the command line is one of these commands.
+pub fn is_command(raw: &[OsString]) -> bool {
+    raw.get(1)
+        .is_some_and(|a| a == "verify-receipt" || a == "signing-key")
+}
+
+/// Signed erasure receipts: check one with the public key alone, publish the public key,
+/// rotate the signing key.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gdpr_forget_me",
+    bin_name = "gdpr_forget_me",
+    max_term_width = 100,
+    after_help = "Exit codes of verify-receipt: 0 valid; 1 invalid (signature mismatch, key mismatch, unsigned, changed); 2 bad input (a file that cannot be read, a key in the wrong format). Of signing-key: 0 done; 2 bad input or a key file that cannot be used."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a signed erasure receipt with public key(s) alone: no secret, no Cassandra, no
+    /// audit log. Valid means: signed by one of the keys given, and not a byte of the file
+    /// changed since.
+    VerifyReceipt {
+        /// The receipt (the .json file the erasure run wrote).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// A published public key: a file as `signing-key public` writes it (one or more
+        /// keys), or the key itself (`gdpr-forget-me-ed25519:...`). Repeat it to give keys
+        /// of earlier years: the receipt names the key that signed it.
+        #[arg(long = "public-key", value_name = "KEY", required = true)]
+        public_key: Vec<String>,
+    },
+    /// The receipt signing key kept beside the audit key (FILE.signing).
+    SigningKey {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// Print the public keys to publish: the current signing key's and every retired one's.
+    Public {
+        /// The audit key the signing key sits beside.
+        #[arg(
+            long = "audit-key",
+            value_name = "FILE",
+            env = "GDPR_FORGET_ME_AUDIT_KEY",
+            default_value = "gdpr_forget_me.audit.key"
+        )]
+        audit_key: PathBuf,
+        /// Write them to FILE instead of stdout.
+        #[arg(long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make a new signing key (or the first); the old key's public half is kept as retired,
+    /// so receipts it signed still verify. Publish the keys again afterwards.
+    Rotate {
+        /// The audit key the signing key sits beside.
+        #[arg(
+            long = "audit-key",
+            value_name = "FILE",
+            env = "GDPR_FORGET_ME_AUDIT_KEY",
+            default_value = "gdpr_forget_me.audit.key"
+        )]
+        audit_key: PathBuf,
+    },
+}
+
+/// Runs `verify-receipt` or `signing-key` (clap's own errors exit 2).
+pub fn main(raw: &[OsString]) -> ExitCode {
+    let cli = match Cli::try_parse_from(raw) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let done = match cli.command {
+        Command::VerifyReceipt { file, public_key } => verify(&file, &public_key),
+        Command::SigningKey {
+            action: KeyAction::Public { audit_key, out },
+        } => public(&audit_key, out.as_deref()),
+        Command::SigningKey {
+            action: KeyAction::Rotate { audit_key },
+        } => rotate(&audit_key),
+    };
+    done.unwrap_or_else(|f| f.report(false))
+}
+
+/// The keys of every `--public-key`, each a file or a key's text.
+fn trusted_keys(given: &[String]) -> Result<Vec<PublicKey>, Failure> {
+    let mut keys = Vec::new();
+    for g in given {
+        let parsed = if g.starts_with(PUBLIC_KEY_PREFIX) {
+            parse_public_keys(g).map_err(|e| {
+                Failure::Input(format!(
+                    "--public-key {g}: {e}; give the key as `signing-key public` prints it"
+                ))
+            })?
+        } else {
+            let text = read_limited(g).map_err(|e| {
+                Failure::Input(format!(
+                    "--public-key {g}: cannot read it ({e}); give the file of published public keys (`gdpr_forget_me signing-key public --out FILE`), or the key itself ({PUBLIC_KEY_PREFIX}...)"
+                ))
+            })?;
+            parse_public_keys(&text).map_err(|e| {
+                Failure::Input(format!(
+                    "--public-key {g} is not a list of public keys of this tool: {e}. Expected lines `{PUBLIC_KEY_PREFIX}<44 base64 characters>` as `gdpr_forget_me signing-key public` writes them (a PEM or hex key is not read)"
+                ))
+            })?
+        };
+        for k in parsed {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn read_limited(path: &str) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_KEY_LIST)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// `verify-receipt FILE --public-key KEY...`: 0 valid, 1 invalid, 2 bad input.
+fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Failure> {
+    let keys = trusted_keys(public_keys)?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        Failure::Input(format!(
+            "{}: cannot read the receipt ({e}); give the path of the receipt's .json file",
+            file.display()
+        ))
+    })?;
+    match verify_document(&bytes, &keys) {
+        Ok(v) => {
+            println!(
+                "VALID: {} is signed by key {} and not a byte of it changed since it was signed.",
+                file.display(),
+                v.key_id
+            );
+            for line in summary(&v.document) {
+                println!("  {line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("INVALID: {}: {e}", file.display());
+            if e == Invalid::Unsigned {
+                println!(
+                    "  Only the holder of the audit key can check an unsigned receipt (gdpr_forget_me --recheck-receipt FILE --audit-key KEY ...)."
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// What a valid receipt states, in a few lines (made printable: it is the file's text).
+fn summary(doc: &Value) -> Vec<String> {
+    let s = |v: &Value| forgetme_printer::terminal_safe(v.as_str().unwrap_or("?"));
+    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+    let mut out = vec![format!(
+        "{}: run {}, {} .. {}, keyspace {}",
+        s(&doc["schema"]),
+        s(&doc["run_id"]),
+        s(&doc["started_at"]),
+        s(&doc["finished_at"]),
+        s(&doc["keyspace"])
+    )];
+    if doc["schema"] == forgetme_erasure_receipt::SCHEMA {
+        let verified = doc["verification"]["verified"] == Value::Bool(true);
+        let left = count(&doc["left_stored"]);
+        out.push(format!(
+            "it states: {} location(s) handled, {left} matched setting(s) still stored, verification {}",
+            count(&doc["locations"]),
+            match (verified, left) {
+                (true, 0) => "VERIFIED".to_string(),
+                (true, _) => "VERIFIED for the settings erased, NOT COMPLETE".to_string(),
+                (false, _) => "NOT VERIFIED".to_string(),
+            }
+        ));
+    }
+    out
+}
+
+/// `signing-key public`: the keys to publish, on stdout or in `--out`.
+fn public(audit_key: &std::path::Path, out: Option<&std::path::Path>) -> Result<ExitCode, Failure> {
+    let keys = keyfile::public_keys(audit_key).map_err(|e| Failure::Input(e.to_string()))?;
+    if keys.current.is_none() && keys.retired.is_empty() {
+        return Err(Failure::Input(
+            forgetme_audit::AuditError::NoSigningKey {
+                path: keyfile::signing_key_path(audit_key),
+                audit_key: audit_key.to_path_buf(),
+            }
+            .to_string(),
+        ));
+    }
+    match out {
+        None => print!("{}", keys.to_text()),
+        Some(path) => {
+            write_atomic(path, keys.to_text().as_bytes(), Existing::Replace)
+                .map_err(Failure::Input)?;
+            eprintln!(
+                "Public key(s) written to {}: {} key(s). Publish the file; a receipt is checked with gdpr_forget_me verify-receipt RECEIPT.json --public-key {}",
+                path.display(),
+                keys.all().len(),
+                path.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `signing-key rotate`: a new key beside an existing audit key.
+fn rotate(audit_key: &std::path::Path) -> Result<ExitCode, Failure> {
+    // A mistyped --audit-key must not start a stray key somewhere else.
+    if !audit_key.is_file() {
+        return Err(Failure::Input(format!(
+            "there is no audit key at {}: give --audit-key FILE, the audit key of your erasure runs (the signing key is kept beside it)",
+            audit_key.display()
+        )));
+    }
+    let r = keyfile::rotate(audit_key, &forgetme_audit::now_rfc3339())
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    match &r.retired {
+        Some(old) => println!(
+            "Signing key rotated: receipts are signed with key {} from now on. Key {} is retired: its private key is gone, its public key is kept in {} and still published, so the receipts it signed still verify.",
+            r.current.key_id(),
+            old.key_id(),
+            keyfile::retired_keys_path(audit_key).display()
+        ),
+        None => println!(
+            "Signing key created: receipts are signed with key {}.",
+            r.current.key_id()
+        ),
+    }
+    println!(
+        "Publish the public keys again: gdpr_forget_me signing-key public --audit-key {} --out FILE",
+        audit_key.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
