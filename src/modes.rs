@@ -35,7 +35,7 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
     }
     print_input_notes(&inputs);
     let prepared_recheck = match &args.recheck_receipt {
-        Some(path) => Some(receipt::prepare_recheck(&args, &inputs, path)?),
+        Some(path) => Some(receipt::prepare(&args, &inputs, path)?),
         None => None,
     };
     // The request ledger (--case, or the case a re-checked receipt names), before anything is

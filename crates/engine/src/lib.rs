@@ -37,6 +37,7 @@ pub mod files;
 pub mod ledger;
 pub mod names;
 pub mod receipt_files;
+pub mod recheck;
 pub mod request;
 
 pub use failure::{Failure, InputError, EXIT_DECLINED, EXIT_UNREACHABLE};

@@ -1,7 +1,8 @@
 //! Printing for `gdpr_forget_me`, apart from what is printed (as `grep-printer` is apart from
 //! `grep-searcher`): a single run's report ([`run_report`]), made of the search report
 //! ([`report`]) and an erasure's report ([`erasure_report`]); the per-request table of a
-//! batch ([`batch_table`]); the request ledger's list and pages ([`ledger_report`]). Every
+//! batch ([`batch_table`]); the request ledger's list and pages ([`ledger_report`]); a receipt's re-check
+//! ([`recheck_report`]). Every
 //! function writes to a `Write` or returns a value: the caller decides where it goes, so each
 //! is testable on a buffer.
 //!
@@ -11,6 +12,7 @@
 pub mod batch_table;
 pub mod erasure_report;
 pub mod ledger_report;
+pub mod recheck_report;
 pub mod report;
 pub mod run_report;
 
