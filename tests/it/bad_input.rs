@@ -241,6 +241,7 @@ async fn unknown_keyspace_and_unreachable_gws_are_refused_before_the_scan() {
 
     // A keyspace that exists, and a GWS that is gone: cleanup is refused before scanning.
     let keyspace = testkit::unique_keyspace("bad_gws");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let emulator = testkit::start_emulator(&keyspace).await;
     let url = emulator.base_url();
     emulator.shutdown().await;
@@ -273,7 +274,6 @@ async fn unknown_keyspace_and_unreachable_gws_are_refused_before_the_scan() {
         !audit.exists(),
         "nothing is recorded for a run that never started"
     );
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 #[tokio::test]

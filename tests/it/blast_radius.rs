@@ -66,7 +66,6 @@ async fn a_plan_above_the_limit_is_refused_before_anything_changes() {
         run.stderr
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +107,6 @@ async fn the_default_limit_refuses_a_search_that_is_too_broad() {
         .count();
     assert_eq!(deletes, 0);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// The first agent the seeder gave personal favorites.
@@ -253,7 +251,6 @@ async fn a_search_broader_than_the_listing_is_counted_and_never_erased_or_export
     assert_eq!(report["truncated"], false);
     assert_eq!(report["cleanup"]["erased"], 30, "{}", report["cleanup"]);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,5 +325,4 @@ async fn stored_keys_cannot_write_lines_or_escapes_into_any_output() {
         .iter()
         .any(|l| l["setting_key"] == hostile));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

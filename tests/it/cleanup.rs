@@ -183,7 +183,6 @@ async fn cleanup_erases_exactly_the_subject_and_proves_it() {
     assert_eq!(run.code, 2, "{}", run.stderr);
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,7 +227,6 @@ async fn erase_setting_mode_deletes_whole_settings_but_never_a_shared_list() {
     assert_eq!(shared, 1, "the seed has one shared list of recents");
     assert_eq!(after.len(), before.len() - (touched.len() - shared));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,7 +292,6 @@ async fn wrong_password_non_admin_and_missing_confirmation_change_nothing() {
                 .is_empty()
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,7 +321,6 @@ async fn a_password_on_the_command_line_works_with_a_warning() {
     let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
     assert!(!log.contains(testkit::ADMIN_PASSWORD));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// The log with line `n` (1-based) changed by `edit` and every hash from there on recomputed
@@ -461,7 +457,6 @@ async fn a_setting_gws_does_not_show_is_not_called_gone() {
     let run = forget_me_env(&args, &[PASSWORD_ENV]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A setting holding the address 5,000 times: the report lists 100 of its hits and counts the
@@ -561,5 +556,4 @@ async fn a_setting_holding_the_address_5000_times_lists_100_hits_counts_the_rest
     );
     assert!(again["unlisted_hits"].as_array().unwrap().is_empty());
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -151,7 +151,6 @@ async fn a_group_delete_in_place_of_one_setting_fails_loudly() {
     assert!(txt.contains("COLLATERAL DAMAGE"), "{txt}");
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// Waits until the emulator has injected `n` faults (the request is then in flight).
@@ -209,7 +208,6 @@ async fn an_agent_writing_meanwhile_is_reported_not_counted_as_damage() {
         .collect();
     assert_eq!(changed, [&json!(others[0])], "{cleanup}");
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,5 +262,4 @@ async fn a_contact_written_back_under_a_new_key_is_not_verified() {
     assert!(v.contains("\"found_elsewhere\":[{"), "{v}");
     assert!(v.contains("\"verified\":false"), "{v}");
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -170,7 +170,6 @@ async fn changed_settings_are_skipped_gone_ones_counted_and_sessions_renewed() {
     );
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,7 +200,6 @@ async fn verification_notices_a_copy_that_came_back() {
     );
     assert!(!v.verified());
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// The statement printed for a row GWS cannot erase removes exactly that row whatever its key
@@ -209,6 +207,7 @@ async fn verification_notices_a_copy_that_came_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_printed_delete_statement_removes_exactly_one_row() {
     let keyspace = testkit::unique_keyspace("cql_delete");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let session = testkit::cassandra_session(None).await;
     testkit::create_keyspace(
         &session,
@@ -268,5 +267,4 @@ async fn the_printed_delete_statement_removes_exactly_one_row() {
         .collect();
     want.sort();
     assert_eq!(left, want);
-    testkit::drop_keyspace(&keyspace).await;
 }

@@ -168,7 +168,6 @@ async fn the_export_holds_exactly_the_seeded_values_and_its_page_escapes_them() 
         assert!(!other_page.contains(subject), "{subject} on the other page");
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +193,6 @@ async fn an_export_of_nothing_says_so_with_the_scan_behind_it() {
         .unwrap()
         .contains("found no data"));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,7 +363,6 @@ async fn the_receipt_proves_the_erasure_without_personal_data_and_rechecks_later
     assert!(run.stdout.contains("DATA IS BACK"), "{}", run.stdout);
     assert!(run.stdout.contains(&k.2), "{}", run.stdout);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// An erasure with both identifiers, with its receipt at `DIR/receipt.json`.
@@ -428,7 +425,6 @@ async fn a_recheck_must_cover_every_subject_of_the_receipt() {
     );
     assert!(!run.stdout.contains("clean"), "{}", run.stdout);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// Every receipt is sealed with the audit key. With its audit log moved away (so only the key
@@ -485,7 +481,6 @@ async fn an_edited_cut_or_repointed_receipt_is_refused_by_its_seal_without_its_l
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("clean"), "{}", run.stdout);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// The seeded corporate favorite holds the first subject: a contact-center setting this tool
@@ -556,5 +551,4 @@ async fn a_corporate_favorite_left_holding_the_subject_is_in_the_receipt_with_wh
         "{doc}"
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -269,5 +269,4 @@ async fn a_closed_stdout_never_panics_and_the_audit_log_receipt_and_ledger_are_f
     );
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -75,7 +75,6 @@ async fn export_for_london_subject(prefix: &str, values: &[(&str, Value)]) -> Ex
         officer: serde_json::from_str(&read(&path)).unwrap(),
         stderr: run.stderr,
     };
-    testkit::drop_keyspace(&s.keyspace).await;
     out
 }
 
@@ -268,5 +267,4 @@ async fn a_record_holding_two_requests_of_a_batch_is_in_neither_requesters_files
             .sum();
         assert_eq!(n, 1, "{officer}");
     }
-    testkit::drop_keyspace(&s.keyspace).await;
 }

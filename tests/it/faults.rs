@@ -137,7 +137,6 @@ async fn transient_gws_faults_are_retried_and_the_cleanup_still_succeeds() {
         .all(|r| r.has_body));
     assert_exactly(&s.keyspace, &want).await;
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,7 +231,6 @@ async fn a_setting_that_keeps_failing_is_counted_the_others_are_erased_and_a_rer
     assert_eq!(cleanup["erased"].as_u64().unwrap() as usize, victims.len());
     assert_exactly(&s.keyspace, &want).await;
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,7 +267,6 @@ async fn a_seeded_share_of_failing_requests_never_loses_or_leaves_anything() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_exactly(&s.keyspace, &want).await;
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -418,7 +415,6 @@ async fn a_cleanup_killed_halfway_is_finished_by_a_second_run() {
     );
     assert_exactly(&s.keyspace, &want).await;
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -673,7 +669,6 @@ async fn cassandra_gone_mid_scan_is_exit_1_with_unread_ranges_and_a_rerun_finds_
     assert!(report["scanned"]["rows"].as_u64().unwrap() >= 1500);
     drop(proxy);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A row callback that panics ends only the task reading that split: the scan reports that
@@ -685,6 +680,8 @@ async fn a_panicked_split_reports_its_own_range_unread() {
     use std::collections::HashMap;
 
     let keyspace = testkit::unique_keyspace("fault_panic");
+
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let admin = testkit::cassandra_session(None).await;
     testkit::create_keyspace(
         &admin,
@@ -770,7 +767,6 @@ async fn a_panicked_split_reports_its_own_range_unread() {
         }
     }
     assert!(!seen.contains("row-17"));
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 /// A GWS that stalls every user lookup: the names are asked for 8 at a time under one budget
@@ -846,5 +842,4 @@ async fn stalling_user_name_lookups_end_within_one_budget_not_one_timeout_per_ag
     );
     s.emulator.faults().clear();
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -45,6 +45,7 @@ async fn the_draft_of_a_packed_thrift_era_keyspace_searches_erases_and_proves() 
     let emulator = gws_emulator::start(config).await.unwrap();
     let data = testkit::seed_small(&emulator, &subjects()).await;
     let s = Seeded {
+        dropped_at_end: testkit::KeyspaceGuard::new(&keyspace),
         keyspace,
         emulator,
         data,

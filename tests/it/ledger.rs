@@ -247,7 +247,6 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
         assert!(!lower.contains(needle), "{needle} is in the ledger file");
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test]
@@ -378,7 +377,6 @@ async fn a_recheck_records_beside_the_receipts_audit_log_not_in_the_working_fold
         &("re-checked".to_string(), "ok".to_string())
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A run killed mid-change leaves `run_start`, `scan_complete` and `planned` in the audit log
@@ -465,5 +463,4 @@ async fn a_run_killed_mid_change_is_named_by_the_next_runs_stderr_receipt_and_le
     assert!(detail.contains(&killed), "{detail}");
     assert!(detail.contains("planned 2 change(s)"), "{detail}");
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

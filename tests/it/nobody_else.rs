@@ -55,7 +55,6 @@ async fn a_category_member_is_cut_out_and_every_other_byte_stays() {
   {"name":"Bo","phone":"+1 555 010 2222"}]}]}"#
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +88,6 @@ async fn a_record_holding_another_persons_record_is_left_for_review() {
         assert!(!log.contains(leaked), "{leaked} in the audit log");
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +122,6 @@ async fn an_identifier_in_an_object_key_on_a_hits_path_stays_out_of_every_file()
         );
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +175,6 @@ async fn a_writer_that_puts_the_subject_back_after_the_rewrite_is_seen_and_undon
     // The tool's rewrite, the other writer's, and the tool's second rewrite.
     assert_eq!(puts, 3, "the rewrite was not planned again");
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +219,6 @@ async fn two_requests_of_a_batch_each_take_their_own_entry_and_never_a_shared_on
         "a shared entry must stay for review"
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,5 +281,4 @@ async fn a_map_keyed_by_the_subjects_address_is_found_and_only_that_entry_is_era
         .to_lowercase()
         .contains("zed.subject"));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -277,8 +277,6 @@ async fn one_request_alone_and_in_a_batch_leaves_the_same_files_events_and_exit_
     // The formats themselves, pinned.
     assert_golden("one_request.audit.json", &Value::Array(events(&a)));
     assert_golden("one_request.receipt.json", &receipt(&a));
-    testkit::drop_keyspace(&alone.keyspace).await;
-    testkit::drop_keyspace(&batch.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,8 +307,6 @@ async fn a_cleanup_refused_as_too_large_still_exports_and_exits_alike_both_ways(
         &Value::Array(events(&a)),
         &Value::Array(events(&b)),
     );
-    testkit::drop_keyspace(&alone.keyspace).await;
-    testkit::drop_keyspace(&batch.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,5 +352,4 @@ async fn a_batch_checks_its_audit_log_once_not_once_per_request() {
     let text = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
     assert_eq!(text.matches("\"run_start\"").count(), 4);
     assert_eq!(text.matches("\"run_end\"").count(), 4);
-    testkit::drop_keyspace(&s.keyspace).await;
 }

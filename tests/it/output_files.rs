@@ -173,5 +173,4 @@ async fn an_export_is_created_private_whatever_existed_and_a_receipt_is_never_re
     assert!(run.stderr.contains("never overwritten"), "{}", run.stderr);
     assert_eq!(std::fs::read(&receipt).unwrap(), first);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

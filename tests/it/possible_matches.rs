@@ -117,7 +117,6 @@ async fn a_national_number_without_region_is_possible_and_not_erased() {
         "fav-us-stranger"
     ));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// The case: `+1 617 555 0123` had 1 hit without a region and 0 with
@@ -199,7 +198,6 @@ async fn a_region_loses_nothing_that_no_region_finds() {
     assert!(has_key(&after, &owner, "fav-boston-national"));
     assert!(!has_key(&after, &owner, "fav-boston-intl"));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,7 +276,6 @@ async fn unusual_spellings_are_found_and_erased() {
     }
     assert_eq!(report["cleanup"]["verified"], Value::Bool(true));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,5 +325,4 @@ async fn a_duplicate_key_holding_the_identifier_is_erasable() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(!has_key(&dump(&s.keyspace).await, &owner, "fav-dup3"));
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

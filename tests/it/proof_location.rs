@@ -124,7 +124,6 @@ async fn a_pinned_audit_place_a_case_and_a_receipt_for_nothing_to_erase() {
     assert_eq!(recheck.code, 0, "{}\n{}", recheck.stdout, recheck.stderr);
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test]

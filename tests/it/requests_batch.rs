@@ -192,7 +192,6 @@ async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
     let again = forget_me_env(&args, &[PASSWORD_ENV]).await;
     assert_eq!(again.code, 2, "{}", again.stderr);
     assert!(again.stderr.contains("exists already"), "{}", again.stderr);
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A request file with bad lines is refused whole, each bad line named, before anything is
@@ -358,7 +357,6 @@ async fn a_partly_failed_batch_erasure_shows_in_the_ledger_and_the_next_batch_fi
             assert!(!value.contains("john.smith@pizza.com"), "{key:?}");
         }
     }
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A batch without `--cleanup true` exports an erasure request but does not erase it: the
@@ -418,7 +416,6 @@ async fn an_erasure_request_run_without_cleanup_is_not_answered() {
     assert_eq!(by_id("DSR-NC-1")["status"], "erased", "{listed}");
     assert_eq!(by_id("DSR-NC-1")["outcome"], "failed", "{listed}");
     assert_eq!(by_id("DSR-NC-2")["answered"], true, "{listed}");
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A request received "tomorrow" refuses the whole batch before anything is read, created or
@@ -508,5 +505,4 @@ async fn a_batch_export_reads_every_copy_by_default() {
     assert!(!summary.contains("ONE replica"), "{summary}");
     let export = std::fs::read_to_string(out.join("DSR-CP-1/export.json")).unwrap();
     assert!(!export.contains("ONE replica"), "{export}");
-    testkit::drop_keyspace(&s.keyspace).await;
 }

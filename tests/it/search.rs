@@ -70,7 +70,6 @@ async fn email_is_found_exactly_where_it_was_planted_in_any_case() {
         every["coverage"]
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +91,6 @@ async fn near_miss_addresses_and_numbers_are_not_found() {
         );
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +135,6 @@ async fn phone_is_found_in_every_spelling_with_and_without_region() {
         assert_eq!(&found(&run.json()), want, "{args:?}");
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +161,6 @@ async fn many_identifiers_are_searched_in_one_pass() {
     want.extend(planted(&s.data, 1, "phone"));
     assert_eq!(found(&report), want);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +194,6 @@ async fn group_name_limits_the_search_and_unknown_groups_are_refused() {
     assert!(run.stderr.contains("--group_name"), "{}", run.stderr);
     assert_eq!(run.json()["error"]["kind"], "bad_input", "no report");
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,12 +243,12 @@ async fn deep_scan_reports_other_tables_as_not_deletable() {
         plain["matches"].as_array().unwrap().len() + 1
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thrift_style_table_is_searched_through_a_layout_file() {
     let keyspace = testkit::unique_keyspace("search_layout");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let session = testkit::cassandra_session(None).await;
     testkit::create_keyspace(
         &session,
@@ -388,7 +383,6 @@ contact_center_owner = "CC"
     .await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("column9"), "{}", run.stderr);
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,7 +443,6 @@ async fn the_originals_first_example_runs_unchanged_but_for_the_port() {
         run.stdout
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// Each identifier of a search file may name its own region (`GB:020…`, `us:555…`), which
@@ -516,5 +509,4 @@ async fn each_identifier_may_name_its_own_region() {
         run.stdout
     );
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -91,6 +91,7 @@ async fn tls_to_gws_is_verified_unless_told_otherwise() {
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
     let keyspace = testkit::unique_keyspace("sec_tls_gws");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let emulator = testkit::start_emulator(&keyspace).await;
     let https = tls_terminator(emulator.addr().to_string(), &pki.localhost).await;
     let url = format!("https://localhost:{}", https.port());
@@ -153,7 +154,6 @@ async fn tls_to_gws_is_verified_unless_told_otherwise() {
     );
 
     emulator.shutdown().await;
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,6 +163,7 @@ async fn tls_to_cassandra_is_verified_and_never_panics() {
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
     let keyspace = testkit::unique_keyspace("sec_tls_cass");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let emulator = testkit::start_emulator(&keyspace).await;
     let tls = tls_terminator(testkit::cassandra_addr(), &pki.loopback_ip).await;
     let port = tls.port().to_string();
@@ -218,7 +219,6 @@ async fn tls_to_cassandra_is_verified_and_never_panics() {
     assert_eq!(run.json()["error"]["kind"], "unreachable", "no report");
 
     emulator.shutdown().await;
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,7 +679,6 @@ value = "v"
         }
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,6 +688,7 @@ value = "v"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_emulator_endpoint_requires_authentication_and_sessions_stay_with_their_user() {
     let keyspace = testkit::unique_keyspace("sec_emu");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
     let emu = testkit::start_emulator(&keyspace).await;
     let a1 = testkit::user_id(&testkit::agent_user(1));
     let a2 = testkit::user_id(&testkit::agent_user(2));
@@ -809,7 +809,6 @@ async fn every_emulator_endpoint_requires_authentication_and_sessions_stay_with_
 
     assert_eq!(dump(&keyspace).await, before, "nothing changed");
     emu.shutdown().await;
-    testkit::drop_keyspace(&keyspace).await;
 }
 
 /// The GWS session cookie, the CSRF token, the admin password and the Authorization header
@@ -874,6 +873,5 @@ async fn the_gws_session_cookie_and_credentials_never_reach_debug_or_trace_logs(
             assert!(!err.contains(header), "{filter}: stderr names {header:?}");
         }
         s.emulator.shutdown().await;
-        testkit::drop_keyspace(&s.keyspace).await;
     }
 }

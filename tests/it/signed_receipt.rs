@@ -195,7 +195,6 @@ async fn a_real_receipt_verifies_with_the_public_key_alone_and_with_no_other() {
         assert!(!run.stdout.contains("VALID"), "{what}: {}", run.stdout);
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// Any byte of a real receipt changed, to any other value, fails: checked in the library over
@@ -273,7 +272,6 @@ async fn a_real_receipt_fails_after_any_byte_of_it_changes() {
         );
     }
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// After a rotation the old receipt names the retired key and still verifies with the
@@ -386,5 +384,4 @@ async fn rotation_keeps_old_receipts_verifiable_and_the_recheck_checks_the_signa
     assert!(run.stderr.contains("not byte for byte"), "{}", run.stderr);
     assert!(!run.stdout.contains("clean"), "{}", run.stdout);
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

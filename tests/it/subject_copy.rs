@@ -337,7 +337,6 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     }
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 /// A bad template is refused before anything is read: these runs point at a port where

@@ -132,5 +132,4 @@ async fn the_operator_is_asked_for_the_password_and_for_confirmation() {
     assert!(!run.stdout.contains(testkit::ADMIN_PASSWORD));
     assert!(dump(&s.keyspace).await.len() < before.len());
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }

@@ -79,7 +79,6 @@ async fn a_capped_scan_takes_the_time_its_cap_implies_and_finds_the_same() {
     assert_eq!(found(&wide.json()), found(&free));
 
     s.emulator.shutdown().await;
-    testkit::drop_keyspace(&s.keyspace).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -191,6 +191,54 @@ pub async fn create_keyspace(session: &Session, keyspace: &str, tables: &[&str])
     }
 }
 
+/// A test's keyspace, dropped when the guard is: at the end of the test whether it passed or
+/// failed, so repeated runs do not pile up schema in the shared node and no test has to
+/// remember a cleanup line. `FORGETME_KEEP_KEYSPACES=1` keeps them, to look at a failure.
+#[derive(Debug)]
+pub struct KeyspaceGuard {
+    name: String,
+}
+
+impl KeyspaceGuard {
+    /// Guards `name`, which must be a test keyspace's name.
+    pub fn new(name: &str) -> Self {
+        assert!(
+            gws_emulator::store::is_valid_keyspace(name),
+            "not a keyspace name: {name:?}"
+        );
+        KeyspaceGuard {
+            name: name.to_string(),
+        }
+    }
+
+    /// The keyspace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for KeyspaceGuard {
+    fn drop(&mut self) {
+        if std::env::var_os("FORGETME_KEEP_KEYSPACES").is_some() {
+            return;
+        }
+        // Drop cannot await, and the test's own runtime may be shutting down: the DROP runs
+        // on a thread of its own with a runtime of its own, and is waited for.
+        let name = std::mem::take(&mut self.name);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the keyspace's drop");
+            runtime.block_on(drop_keyspace(&name));
+        })
+        .join();
+        if dropped.is_err() && !std::thread::panicking() {
+            panic!("the test keyspace could not be dropped (see the message above)");
+        }
+    }
+}
+
 /// Drops a test keyspace, so repeated runs do not pile up schema in the shared node.
 pub async fn drop_keyspace(keyspace: &str) {
     assert!(

@@ -95,6 +95,8 @@ pub struct Seeded {
     pub keyspace: String,
     pub emulator: RunningEmulator,
     pub data: SeededData,
+    /// Drops the keyspace when the test ends (declared last: after the emulator stops).
+    pub dropped_at_end: testkit::KeyspaceGuard,
 }
 
 /// Creates a keyspace, starts the emulator on it and seeds the demo subjects.
@@ -103,6 +105,7 @@ pub async fn seeded(prefix: &str) -> Seeded {
     let emulator = testkit::start_emulator(&keyspace).await;
     let data = testkit::seed_small(&emulator, &subjects()).await;
     Seeded {
+        dropped_at_end: testkit::KeyspaceGuard::new(&keyspace),
         keyspace,
         emulator,
         data,
