@@ -41,6 +41,7 @@ mod audit_trail;
 mod batch;
 mod cleanup;
 mod connections;
+mod disk_check_cmd;
 mod export;
 mod failure;
 mod files;
@@ -82,6 +83,9 @@ fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if requests::is_requests_command(&raw) {
         return requests::main(&raw);
+    }
+    if disk_check_cmd::is_disk_check(&raw) {
+        return disk_check_cmd::main(&raw);
     }
     let raw = match layout_cmd::rewrite(raw) {
         Ok(raw) => raw,
