@@ -14,6 +14,7 @@ mod cassandra_tls;
 mod cleanup;
 mod cluster;
 mod collateral;
+mod disk_check;
 mod erasure_races;
 mod evidence;
 mod exit_codes;

@@ -9,6 +9,32 @@ use std::path::{Path, PathBuf};
 use crate::compress::Compressor;
 use crate::stream::StreamMatcher;
 
+/// Where the bytes of a file go, in order: the stream searched.
+pub trait Sink {
+    fn push(&mut self, bytes: &[u8]);
+    fn finish(&mut self);
+}
+
+impl Sink for StreamMatcher<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        StreamMatcher::push(self, bytes)
+    }
+    fn finish(&mut self) {
+        StreamMatcher::finish(self)
+    }
+}
+
+/// A sink that hands each piece to a function (for tools and tests that look at the
+/// decompressed stream itself).
+pub struct FnSink<F: FnMut(&[u8])>(pub F);
+
+impl<F: FnMut(&[u8])> Sink for FnSink<F> {
+    fn push(&mut self, bytes: &[u8]) {
+        (self.0)(bytes)
+    }
+    fn finish(&mut self) {}
+}
+
 /// Bytes read from disk at a time for files read as they are.
 const BLOCK: usize = 1 << 20;
 
@@ -46,11 +72,7 @@ pub struct ReadInfo {
 pub type Problem = String;
 
 /// Reads `path` in `format` into `sink`.
-pub fn read_file(
-    path: &Path,
-    format: &Format,
-    sink: &mut StreamMatcher<'_>,
-) -> Result<ReadInfo, Problem> {
+pub fn read_file(path: &Path, format: &Format, sink: &mut dyn Sink) -> Result<ReadInfo, Problem> {
     match format {
         Format::CompressedData { info, digest } => {
             compressed_data(path, info, digest.as_deref(), sink)
@@ -90,11 +112,7 @@ fn io_problem(path: &Path, e: io::Error) -> Problem {
 }
 
 /// Streams a whole file into `sink`, and every byte read into `seen` (checksums).
-fn raw_stream(
-    file: &mut File,
-    sink: &mut StreamMatcher<'_>,
-    seen: &mut dyn FnMut(&[u8]),
-) -> io::Result<()> {
+fn raw_stream(file: &mut File, sink: &mut dyn Sink, seen: &mut dyn FnMut(&[u8])) -> io::Result<()> {
     let mut buf = vec![0u8; BLOCK];
     loop {
         let n = match file.read(&mut buf) {
@@ -234,7 +252,7 @@ fn compressed_data(
     path: &Path,
     info_path: &Path,
     digest: Option<&Path>,
-    sink: &mut StreamMatcher<'_>,
+    sink: &mut dyn Sink,
 ) -> Result<ReadInfo, Problem> {
     let info_file = open(info_path)?;
     let mut meta = Be(BufReader::with_capacity(64 << 10, info_file));
@@ -294,7 +312,11 @@ fn compressed_data(
             ));
         }
         let want = (ci.data_length - uncompressed).min(ci.chunk_length as u64) as usize;
-        if body.len() >= ci.max_compressed_length {
+        if body.is_empty() {
+            // A writer can end with an empty chunk (seen after a Deflate compaction): it
+            // holds nothing.
+            out.clear();
+        } else if body.len() >= ci.max_compressed_length {
             // Stored uncompressed, padded.
             out.clear();
             out.extend_from_slice(&body[..want.min(body.len())]);
@@ -331,7 +353,7 @@ fn plain_data(
     path: &Path,
     crc: Option<&Path>,
     digest: Option<&Path>,
-    sink: &mut StreamMatcher<'_>,
+    sink: &mut dyn Sink,
 ) -> Result<ReadInfo, Problem> {
     let mut info = ReadInfo::default();
     let mut file = open(path)?;
@@ -432,7 +454,7 @@ fn params(json: &[u8], what: &str) -> Result<Params, Problem> {
 /// uncompressed segment holds the mutations' bytes as they are and is read whole; in a
 /// compressed one each section is `i32 next section offset, i32 CRC, i32 uncompressed
 /// length` and one compressed block.
-fn commit_log(path: &Path, sink: &mut StreamMatcher<'_>) -> Result<ReadInfo, Problem> {
+fn commit_log(path: &Path, sink: &mut dyn Sink) -> Result<ReadInfo, Problem> {
     let mut file = open(path)?;
     let mut head = Be(BufReader::with_capacity(64 << 10, &mut file));
     let bad = |e: io::Error| format!("commit log header: {e}");
@@ -497,7 +519,7 @@ fn commit_log(path: &Path, sink: &mut StreamMatcher<'_>) -> Result<ReadInfo, Pro
 /// `i32 version, i64 timestamp, i64 + i64 host id, i32 length, i32 CRC, JSON parameters,
 /// i32 CRC`; then the hints as they are, or blocks of `i32 uncompressed length, i32
 /// compressed length` and the compressed bytes.
-fn hints(path: &Path, sink: &mut StreamMatcher<'_>) -> Result<ReadInfo, Problem> {
+fn hints(path: &Path, sink: &mut dyn Sink) -> Result<ReadInfo, Problem> {
     let mut file = open(path)?;
     let mut head = Be(BufReader::with_capacity(64 << 10, &mut file));
     let bad = |e: io::Error| format!("hints header: {e}");
