@@ -15,6 +15,7 @@ mod cleanup;
 mod cluster;
 mod collateral;
 mod disk_check;
+mod disk_check_cluster;
 mod erasure_races;
 mod evidence;
 mod exit_codes;

@@ -205,8 +205,18 @@ impl<'m> StreamMatcher<'m> {
     }
 
     fn each_hit_valid(&self, run: &[u8], hit: &mut impl FnMut(usize)) {
-        let strip_first = may_be_binary(run[0], b"{[\"");
-        let strip_last = run.len() > 1 && may_be_binary(run[run.len() - 1], b"}]\"");
+        let n = run.len();
+        // A binary byte at an edge matters only when it glues onto what follows it (an
+        // address or a number), or when, without it, the run is a JSON value whose escapes
+        // the JSON walk would decode (without escapes, the text search of the whole run finds
+        // every spelling the walk finds: quotes bound a candidate as a string's ends do).
+        let escapes = || memchr::memchr(b'\\', run).is_some();
+        let strip_first = n > 1
+            && may_be_binary(run[0], b"{[\"")
+            && (glues(run[1]) || (matches!(run[1], b'{' | b'[') && escapes()));
+        let strip_last = n > 1
+            && may_be_binary(run[n - 1], b"}]\"")
+            && (glues(run[n - 2]) || (matches!(run[n - 2], b'}' | b']') && escapes()));
         let mut search = |bytes: &[u8]| {
             if bytes.len() >= self.min_run {
                 for h in self.matcher.match_bytes(bytes).hits {
@@ -219,10 +229,10 @@ impl<'m> StreamMatcher<'m> {
             search(&run[1..]);
         }
         if strip_last {
-            search(&run[..run.len() - 1]);
+            search(&run[..n - 1]);
         }
-        if strip_first && strip_last && run.len() > 2 {
-            search(&run[1..run.len() - 1]);
+        if strip_first && strip_last && n > 2 {
+            search(&run[1..n - 1]);
         }
     }
 }
@@ -232,12 +242,34 @@ fn may_be_binary(b: u8, value_edges: &[u8]) -> bool {
     (0x21..0x7f).contains(&b) && !value_edges.contains(&b)
 }
 
+/// Whether a character can be part of an e-mail address or a phone number's spelling, so
+/// that a binary byte next to it would glue onto it: letters, digits, the local part's
+/// symbols (braces aside), a phone number's punctuation, and any non-ASCII character (an
+/// internationalized address).
+fn glues(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80 || b"!#$%&'*+-/=?^_`|~.()@".contains(&b)
+}
+
 /// The index of the first separator at or after `from`, or `data.len()`.
 fn find_separator(data: &[u8], from: usize) -> usize {
-    data[from..]
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    // Eight bytes at a time while all of them are printable ASCII (0x20..=0x7E), which no
+    // separator is: most of a value's text.
+    while i + 8 <= data.len() {
+        let x = u64::from_le_bytes(data[i..i + 8].try_into().expect("8 bytes"));
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del_or_high = (x.wrapping_add(ONES) | x) & HIGH;
+        if below_space | del_or_high != 0 {
+            break;
+        }
+        i += 8;
+    }
+    data[i..]
         .iter()
         .position(|&b| SEPARATOR[b as usize])
-        .map_or(data.len(), |p| from + p)
+        .map_or(data.len(), |p| i + p)
 }
 
 #[cfg(test)]
