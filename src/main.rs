@@ -38,6 +38,7 @@ macro_rules! eprint {
 
 mod args;
 mod connections;
+mod disk_check_cmd;
 mod generate;
 mod input;
 mod layout_cmd;
@@ -71,6 +72,9 @@ fn main() -> ExitCode {
     }
     if verify_receipt::is_command(&raw) {
         return verify_receipt::main(&raw);
+    }
+    if disk_check_cmd::is_disk_check(&raw) {
+        return disk_check_cmd::main(&raw);
     }
     let raw = match layout_cmd::rewrite(raw) {
         Ok(raw) => raw,

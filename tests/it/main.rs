@@ -14,6 +14,8 @@ mod cassandra_tls;
 mod cleanup;
 mod cluster;
 mod collateral;
+mod disk_check;
+mod disk_check_cluster;
 mod erasure_races;
 mod evidence;
 mod exit_codes;
