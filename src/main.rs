@@ -1,7 +1,10 @@
-//! `gdpr_forget_me`: the command-line tool. Thin by design: it parses arguments, checks them,
-//! wires the library crates together (scanner, matcher, GWS client) and prints.
+//! `gdpr_forget_me`: the command-line tool. Thin by design: it parses arguments, checks them
+//! ([`input`]), turns them into the library's values, and runs one short function per mode
+//! ([`modes`]: a search, single or batch; [`receipt`]: a re-check; the `requests`,
+//! `verify-receipt`, `signing-key`, `disk-check` and `layout discover` commands). A request is
+//! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`.
 //!
-//! Exit codes (see [`failure`]): 0 the run completed; 1 the scan was incomplete or something
+//! Exit codes (see `forgetme_engine::failure`): 0 the run completed; 1 the scan was incomplete or something
 //! failed; 2 bad input, refused before anything was read or changed; 3 the operator declined
 //! the erasure at the prompt, so nothing was erased (the report is printed all the same); 4
 //! Cassandra could not be reached, so nothing was read.
