@@ -114,33 +114,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8], existing: Existing) -> Result<(),
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let (tmp, mut file) =
-        create_temp(&dir, &name).map_err(|e| format!("cannot write {shown}: {e}"))?;
-    let cleanup = |e: String| {
-        let _ = std::fs::remove_file(&tmp);
-        e
-    };
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| cleanup(format!("cannot write {shown}: {e}")))?;
-    drop(file);
+    // A new private (0600) file with a random name beside the target, created exclusively
+    // (never through a symlink), removed again if anything below fails.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
     match existing {
-        Existing::Refuse => {
-            // link() never replaces an existing file, so a receipt written meanwhile by
-            // another run stays.
-            std::fs::hard_link(&tmp, path).map_err(|e| {
-                cleanup(if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    format!("{shown} exists already and is never overwritten: nothing was written")
-                } else {
-                    format!("cannot write {shown}: {e}")
-                })
-            })?;
-            let _ = std::fs::remove_file(&tmp);
-        }
-        Existing::Replace | Existing::Append => {
-            std::fs::rename(&tmp, path)
-                .map_err(|e| cleanup(format!("cannot write {shown}: {e}")))?;
-        }
+        // A hard link never replaces an existing file, so a receipt written meanwhile by
+        // another run stays.
+        Existing::Refuse => tmp.persist_noclobber(path).map(drop).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                format!("{shown} exists already and is never overwritten: nothing was written")
+            } else {
+                format!("cannot write {shown}: {}", e.error)
+            }
+        })?,
+        Existing::Replace | Existing::Append => tmp
+            .persist(path)
+            .map(drop)
+            .map_err(|e| format!("cannot write {shown}: {}", e.error))?,
     }
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(&dir) {
@@ -185,40 +182,6 @@ pub fn sync_filesystem(dir: &Path) -> Result<(), String> {
     {
         d.sync_all().map_err(|e| format!("{}: {e}", dir.display()))
     }
-}
-
-/// Creates a new private temporary file beside the target (never through a symlink).
-fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let mut last = None;
-    for _ in 0..16 {
-        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand_u64()));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        match options.open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary name")))
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
 }
 
 /// Reads a text file of at most `limit` bytes; `what` names it in errors (e.g.
