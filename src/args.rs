@@ -254,7 +254,7 @@ pub struct Args {
     #[arg(long = "format", value_enum, default_value = "text")]
     pub format: Format,
 
-    /// Do not draw the progress bar.
+    /// Show no progress (a bar on a terminal, otherwise a plain line on stderr every 10 s).
     #[arg(long = "no-progress")]
     pub no_progress: bool,
 

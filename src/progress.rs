@@ -1,4 +1,5 @@
-//! A progress bar on stderr while scanning, drawn only when stderr is a terminal.
+//! Progress on stderr while scanning: a bar when stderr is a terminal; otherwise (cron, CI,
+//! `nohup`, a log file) a plain line every [`PLAIN_EVERY`], so a long scan never looks hung.
 
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
@@ -10,7 +11,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinHandle;
 
 /// How far back the current rate looks.
-const RATE_WINDOW: Duration = Duration::from_secs(3);
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+
+/// How often the plain progress line is written when stderr is not a terminal.
+pub const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
 /// Rows per second between the oldest and newest sample.
 fn recent_rate(window: &std::collections::VecDeque<(Instant, u64)>) -> f64 {
@@ -37,16 +41,30 @@ fn status_line(rows: u64, now: f64, average: f64, cap: u64, failed: u64) -> Stri
     format!("{rows} rows, {now:.0} rows/s{cap}, {average:.0} on average{failed}")
 }
 
+/// The plain progress line: time so far, ranges done, and the status.
+fn plain_line(elapsed: Duration, done: u64, total: u64, status: &str) -> String {
+    let secs = elapsed.as_secs();
+    format!(
+        "progress: {:02}:{:02}:{:02} scanning, {done}/{total} ranges, {status}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// A running progress display; [`ProgressDisplay::finish`] clears it.
 pub struct ProgressDisplay {
     task: Option<(JoinHandle<()>, ProgressBar)>,
 }
 
 impl ProgressDisplay {
-    /// Starts drawing `progress` unless disabled or stderr is not a terminal.
+    /// Starts showing `progress` unless disabled: a bar on a terminal, plain lines elsewhere.
     pub fn start(progress: Arc<ScanProgress>, enabled: bool) -> ProgressDisplay {
-        if !enabled || !std::io::stderr().is_terminal() {
+        if !enabled {
             return ProgressDisplay { task: None };
+        }
+        if !std::io::stderr().is_terminal() {
+            return ProgressDisplay::plain(progress, PLAIN_EVERY);
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         // Until the scan has planned its ranges there is nothing to count: a spinner, not
@@ -92,6 +110,40 @@ impl ProgressDisplay {
         }
     }
 
+    /// A line on stderr every `every`: ranges done, rows, rates. No bar, no escape code.
+    fn plain(progress: Arc<ScanProgress>, every: Duration) -> ProgressDisplay {
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            let mut last = (started, 0u64);
+            loop {
+                tokio::time::sleep(every).await;
+                let now = Instant::now();
+                let rows = progress.rows.load(Ordering::Relaxed);
+                let recent =
+                    rows.saturating_sub(last.1) as f64 / now.duration_since(last.0).as_secs_f64();
+                last = (now, rows);
+                eprintln!(
+                    "{}",
+                    plain_line(
+                        now.duration_since(started),
+                        progress.splits_done.load(Ordering::Relaxed),
+                        progress.splits_total.load(Ordering::Relaxed),
+                        &status_line(
+                            rows,
+                            recent,
+                            rows as f64 / now.duration_since(started).as_secs_f64(),
+                            progress.max_rows_per_second.load(Ordering::Relaxed),
+                            progress.splits_failed.load(Ordering::Relaxed),
+                        ),
+                    )
+                );
+            }
+        });
+        ProgressDisplay {
+            task: Some((task, ProgressBar::hidden())),
+        }
+    }
+
     /// Stops and clears the bar.
     pub fn finish(self) {
         if let Some((task, bar)) = self.task {
@@ -115,6 +167,21 @@ mod tests {
             status_line(10, 5.0, 5.0, 0, 2),
             "10 rows, 5 rows/s, 5 on average  2 FAILED"
         );
+    }
+
+    #[test]
+    fn the_plain_line_says_time_ranges_and_rows_without_escapes() {
+        let line = plain_line(
+            Duration::from_secs(3725),
+            12,
+            64,
+            &status_line(120000, 5000.0, 4000.0, 0, 0),
+        );
+        assert_eq!(
+            line,
+            "progress: 01:02:05 scanning, 12/64 ranges, 120000 rows, 5000 rows/s, 4000 on average"
+        );
+        assert!(!line.contains('\x1b'));
     }
 
     #[test]

@@ -102,3 +102,49 @@ async fn a_cap_of_zero_or_nonsense_is_refused_with_exit_2() {
         );
     }
 }
+
+/// Without a terminal (cron, CI, `nohup`), a long scan says how far it is every few seconds
+/// on stderr, in plain lines; under a cap, the rate it shows keeps to the cap (rows are
+/// counted once paid for, not when a split has read its page ahead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_scan_without_a_terminal_prints_plain_progress_at_the_capped_rate() {
+    let s = seeded("throttle_plain").await;
+    let (free, _) = search_json(&s.keyspace, &[]).await;
+    let rows = free.json()["scanned"]["rows"].as_u64().expect("rows");
+    // About 13 s: one plain line at 10 s.
+    let cap = (rows / 13).max(1);
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--max-rows-per-second",
+        &cap.to_string(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    assert!(!lines.is_empty(), "no progress line:\n{}", run.stderr);
+    for line in &lines {
+        assert!(
+            line.contains(" scanning, ") && line.contains(" ranges, "),
+            "{line}"
+        );
+        assert!(!line.contains('\x1b'), "{line:?}");
+        assert!(!line.contains("john.smith"), "{line}");
+        // "<n> on average": within 5% of the cap (the bucket's first tenth of a second is
+        // free).
+        let average: f64 = line
+            .split(", ")
+            .find_map(|p| p.strip_suffix(" on average"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no average in {line}"));
+        assert!(
+            average <= cap as f64 * 1.05,
+            "the line shows {average} rows/s on average under a cap of {cap}: {line}"
+        );
+    }
+}

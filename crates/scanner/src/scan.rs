@@ -590,10 +590,12 @@ async fn read_split(
             page_rows += 1;
         }
         rows += page_rows;
-        progress.rows.fetch_add(page_rows, Ordering::Relaxed);
         if let Some(rate) = &opts.max_rows_per_second {
             rate.pay(page_rows).await;
         }
+        // Counted once paid for: under a cap, the progress shows the rate the cap allows, not
+        // the pages each split has read ahead of paying (they showed 7-15% above the cap).
+        progress.rows.fetch_add(page_rows, Ordering::Relaxed);
         match next.into_paging_control_flow() {
             ControlFlow::Break(()) => return Ok(rows),
             ControlFlow::Continue(state) => paging = state,
