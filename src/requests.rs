@@ -361,6 +361,16 @@ mod tests {
             (&["requests", "add", "DSR-1"][..], "--received"),
             (
                 &[
+                    "requests",
+                    "add",
+                    "ann.lee@customer.test",
+                    "--received",
+                    "2026-11-02",
+                ][..],
+                "never use it as the case or request id",
+            ),
+            (
+                &[
                     "requests", "extend", "DSR-1", "--months", "3", "--reason", "x",
                 ][..],
                 "1..=2",

@@ -9,6 +9,23 @@ pub const MAX_REFERENCE_LEN: usize = 64;
 /// [`MAX_REFERENCE_LEN`] letters, digits and `- _ . : / #`. Whether it holds one of the run's
 /// identifiers is checked by the caller, who knows them.
 pub fn check_reference(id: &str) -> Result<(), String> {
+    // The commonest mistake has its own message: the person's e-mail address or phone number
+    // given as the request's id. It would put the identifier into the ledger, the audit log
+    // and every file name of the request.
+    // Only text the ticket charset refuses anyway gets it (a `+`, a space or a parenthesis in
+    // a number): digits and dashes alone are a common ticket format and stay allowed.
+    let digits = id.bytes().filter(u8::is_ascii_digit).count();
+    let phone_like = digits >= 7
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" +-.()/".contains(&b))
+        && id.bytes().any(|b| b" +()".contains(&b));
+    if id.contains('@') || phone_like {
+        return Err(
+            "this looks like the person's e-mail address or phone number: never use it as the case or request id, it would go into the ledger, the audit log and file names. Use the ticket number of your request tracker (e.g. DSR-2026-0042)"
+                .into(),
+        );
+    }
     let charset_ok = id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.:/#".contains(&b));
@@ -38,6 +55,15 @@ mod tests {
             "é",
         ] {
             assert!(check_reference(bad).is_err(), "{bad:?}");
+        }
+        // The person's identifiers get a message of their own.
+        for identifier in [
+            "ann.lee@customer.test",
+            "+44 20 7946 0000",
+            "(555) 010-0001",
+        ] {
+            let e = check_reference(identifier).unwrap_err();
+            assert!(e.contains("never use it as the case or request id"), "{e}");
         }
     }
 }
