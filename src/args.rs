@@ -464,6 +464,7 @@ const EXIT_CODES: &str = "Exit codes:
   2  bad input, refused before anything was read or changed (also a plan above --max-erase)
   3  the erasure was declined at the confirmation prompt; nothing was erased
   4  could not connect to Cassandra (no node answered, spoke CQL or completed TLS); nothing was read
+A batch (--requests) ends with its most serious request's code: 1 before 2 before 3.
 With --format json, a run that stops with an error prints {\"error\": {kind, exit_code, message}}
 on stdout (the message is also on stderr).";
 
