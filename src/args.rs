@@ -528,7 +528,11 @@ pub enum GenerateKind {
     /// The man page of the `requests` commands (`man ./gdpr_forget_me-requests.1`): they are
     /// parsed apart from the main command line, so they have a page of their own.
     ManRequests,
-    /// bash completion script.
+    /// The man page of `verify-receipt` and `signing-key` (`gdpr_forget_me-verify-receipt.1`).
+    ManVerifyReceipt,
+    /// The man page of `disk-check` (`gdpr_forget_me-disk-check.1`).
+    ManDiskCheck,
+    /// bash completion script, every command included.
     CompleteBash,
     /// zsh completion script (a `_gdpr_forget_me` function for a directory on `$fpath`).
     CompleteZsh,

@@ -40,6 +40,12 @@ struct Cli {
     command: Command,
 }
 
+/// The command line of `verify-receipt` and `signing-key`, for the man page and completions.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a signed erasure receipt with public key(s) alone: no secret, no Cassandra, no
