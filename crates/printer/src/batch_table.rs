@@ -69,12 +69,16 @@ pub fn write_text(w: &mut dyn Write, lines: &[RequestLine], out: &Path) -> std::
             .as_deref()
             .map(|e| format!("  erasure: {e}"))
             .unwrap_or_default();
+        // Corporate favorites belong to no agent: "1 setting(s) of 0 agent(s)" read oddly.
+        let whose = match a.agents {
+            0 if a.settings > 0 => ", none an agent's".to_string(),
+            n => format!(" of {n} agent(s)"),
+        };
         let line = format!(
-            "  {}  {}  {} setting(s) of {} agent(s)  {}{export}{erasure}",
+            "  {}  {}  {} setting(s){whose}  {}{export}{erasure}",
             a.id,
             a.action.as_str(),
             a.settings,
-            a.agents,
             if a.complete { "complete" } else { "INCOMPLETE" },
         );
         writeln!(w, "{}", terminal_safe(&line))?;
@@ -87,4 +91,40 @@ pub fn write_text(w: &mut dyn Write, lines: &[RequestLine], out: &Path) -> std::
         lines.len() - failed,
         failed
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(settings: u64, agents: u64) -> RequestLine {
+        RequestLine {
+            id: "DSR-1".into(),
+            folder: "DSR-1".into(),
+            action: RequestAction::Export,
+            settings,
+            agents,
+            complete: true,
+            export: Some(true),
+            erasure: None,
+            ok: true,
+            declined: false,
+        }
+    }
+
+    #[test]
+    fn settings_of_no_agent_are_said_as_such() {
+        let mut out = Vec::new();
+        write_text(&mut out, &[line(1, 0), line(3, 2)], Path::new("/a")).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("1 setting(s), none an agent's  complete"),
+            "{text}"
+        );
+        assert!(
+            text.contains("3 setting(s) of 2 agent(s)  complete"),
+            "{text}"
+        );
+        assert!(!text.contains("of 0 agent(s)"), "{text}");
+    }
 }

@@ -201,10 +201,10 @@ pub fn write_text(
         let possible = outcome.found.iter().filter(|f| f.possible).count();
         writeln!(
             out,
-            "Found {} hit(s) in {} setting(s)/row(s) of {} agent(s), for {} of {} identifier(s); {} hit(s) erasable, {} of them possible match(es).",
+            "Found {} hit(s) in {} setting(s)/row(s){}, for {} of {} identifier(s); {} hit(s) erasable, {} of them possible match(es).",
             totals.hits,
             totals.settings,
-            totals.agents,
+            of_agents(totals.agents),
             matched_ids.len(),
             ids.len(),
             erasable,
@@ -292,6 +292,15 @@ fn unlisted_hits_json(outcome: &SearchOutcome) -> Vec<Value> {
 }
 
 /// `54900` as `54,900`.
+/// ` of N agent(s)`, or, when no setting is an agent's (corporate favorites only), `, none an
+/// agent's`: "of 0 agent(s)" read oddly.
+fn of_agents(agents: u64) -> String {
+    match agents {
+        0 => ", none an agent's".to_string(),
+        n => format!(" of {n} agent(s)"),
+    }
+}
+
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
