@@ -47,6 +47,7 @@ mod input;
 mod layout_cmd;
 mod logging;
 mod modes;
+mod places;
 mod progress;
 mod prompt;
 mod receipt;

@@ -34,6 +34,8 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
         ));
     }
     print_input_notes(&inputs);
+    // One audit key and ledger per user unless chosen otherwise, checked before anything.
+    crate::places::check(&args)?;
     let prepared_recheck = match &args.recheck_receipt {
         Some(path) => Some(receipt::prepare(&args, &inputs, path)?),
         None => None,

@@ -26,6 +26,7 @@ mod layout_discover;
 mod ledger;
 mod nobody_else;
 mod one_engine;
+mod one_place;
 mod output_files;
 mod possible_matches;
 mod proof_location;

@@ -54,7 +54,11 @@ pub async fn forget_me_in(
         .env_remove("CASS_PASSWORD")
         .env_remove("CASS_USERNAME")
         .env_remove("GDPR_FORGET_ME_AUDIT_LOG")
-        .env_remove("GDPR_FORGET_ME_AUDIT_KEY");
+        .env_remove("GDPR_FORGET_ME_AUDIT_KEY")
+        // Each run remembers its audit place in a file of its own (a test that follows one
+        // user across runs gives GDPR_FORGET_ME_PLACES itself), never in the developer's
+        // home.
+        .env("GDPR_FORGET_ME_PLACES", own_places_file());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -64,6 +68,13 @@ pub async fn forget_me_in(
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A file name of its own for one run's remembered audit place (see src/places.rs).
+fn own_places_file() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("forgetme-places-{}-{n}", std::process::id()))
 }
 
 /// Runs `gdpr_forget_me` with `args`.
