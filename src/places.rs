@@ -3,7 +3,7 @@
 //! second key and ledger in whatever folder it was started from, and split the request
 //! history in two without a word.
 //!
-//! The first place a run creates its audit key in is remembered in a one-line file
+//! The first place a run creates its audit key in by default (nothing pinned) is remembered in a one-line file
 //! (`GDPR_FORGET_ME_PLACES`, else `$XDG_CONFIG_HOME/gdpr-forget-me/place`, else
 //! `~/.config/gdpr-forget-me/place`). A later run that would create a new key at the default
 //! place (no `--audit-log`/`--audit-key` and no environment variable naming one) while the
@@ -72,7 +72,10 @@ pub fn check(args: &Args) -> Result<(), Failure> {
             )))
         }
         Some(first) if first.is_file() => Ok(()),
-        // The first key of this user (or the remembered one is gone): remember this place.
+        // A place given on purpose is the user's choice for that run, not their default.
+        _ if !at_default_place(args) => Ok(()),
+        // The first key this user makes at the default place (or the remembered one is gone):
+        // remember where.
         _ => {
             if let Some(parent) = record.parent() {
                 let _ = std::fs::create_dir_all(parent);
