@@ -127,7 +127,8 @@ struct Gen<'r> {
 
 impl Gen<'_> {
     fn ws(&mut self) -> &'static str {
-        *self.rng.pick(&["", "", " ", "\n  "])
+        const SPACES: [&str; 4] = ["", "", " ", "\n  "];
+        SPACES[self.rng.below(SPACES.len())]
     }
 
     fn string(s: &str) -> String {
