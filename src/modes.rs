@@ -77,7 +77,7 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
     let confirm = prompt::confirm_at_terminal;
     let engine = Engine {
         settings: &settings,
-        session: &session,
+        session: &*session,
         gws: gws.as_ref(),
         layout: &inputs.layout,
         names: &names,

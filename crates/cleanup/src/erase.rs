@@ -9,11 +9,11 @@ use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_matcher::{
     plan_erasure, redacted_path, ErasureOptions, ErasurePlan, Matcher, PlanContext,
 };
-use forgetme_scanner::read::read_column;
 use forgetme_scanner::{Consistency, Session};
-use gws_client::{GwsClient, GwsError};
+use gws_client::GwsClient;
 
 use crate::partition::{snapshot, Collateral};
+use crate::ports::{SettingsApi, SettingsStore};
 use crate::target::SettingTarget;
 
 /// What happened to one setting.
@@ -135,10 +135,11 @@ pub struct SettingResult {
     pub collateral: Collateral,
 }
 
-/// Everything an erasure run needs.
-pub struct Eraser<'a> {
+/// Everything an erasure run needs. GWS and Cassandra are behind [`SettingsApi`] and
+/// [`SettingsStore`]; the tool runs with the GWS client and the CQL session (the defaults).
+pub struct Eraser<'a, G = GwsClient, S = Session> {
     /// Admin session on GWS.
-    pub gws: &'a GwsClient,
+    pub gws: &'a G,
     /// The run's identifiers.
     pub matcher: &'a Matcher,
     /// The identifiers of the other requests of the same batch (none for a single run): a
@@ -151,15 +152,15 @@ pub struct Eraser<'a> {
     /// Whole-setting or record-level erasure.
     pub options: ErasureOptions,
     /// Cassandra, to read each touched group before and after its change.
-    pub store: &'a Session,
+    pub store: &'a S,
     /// Consistency of those reads (the verification's, QUORUM by default).
     pub consistency: Consistency,
 }
 
 /// Erases every target in order. An audit failure stops the run (nothing may change
 /// unrecorded); a GWS failure marks that target failed and the run goes on.
-pub async fn erase_all(
-    eraser: &mut Eraser<'_>,
+pub async fn erase_all<G: SettingsApi, S: SettingsStore>(
+    eraser: &mut Eraser<'_, G, S>,
     targets: &[SettingTarget],
 ) -> Result<Vec<SettingResult>, String> {
     let mut key_attributes: HashMap<(String, String), Option<String>> = HashMap::new();
@@ -219,7 +220,7 @@ pub async fn erase_all(
 
 /// A setting's place for the audit log. The setting key is a name chosen by Workspace; in the
 /// rare case it holds an identifier itself, it is recorded as an HMAC like the identifiers.
-fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> SettingPlace {
+fn audit_place<G, S>(eraser: &Eraser<'_, G, S>, t: &SettingTarget) -> SettingPlace {
     let key_is_personal = eraser.matcher.is_match_text(&t.setting_key);
     SettingPlace {
         table: t.table.to_string(),
@@ -241,7 +242,7 @@ fn audit_place(eraser: &Eraser<'_>, t: &SettingTarget) -> SettingPlace {
 
 /// Collateral findings for the audit log: setting keys only (an HMAC for a key that holds an
 /// identifier), never values.
-fn collateral_record(eraser: &Eraser<'_>, c: &Collateral) -> CollateralRecord {
+fn collateral_record<G, S>(eraser: &Eraser<'_, G, S>, c: &Collateral) -> CollateralRecord {
     let name = |k: &String| {
         if eraser.matcher.is_match_text(k) {
             eraser.audit_key.subject_ref(k)
@@ -258,8 +259,8 @@ fn collateral_record(eraser: &Eraser<'_>, c: &Collateral) -> CollateralRecord {
 
 /// Erases one target; returns the outcome and, when a change was sent, what happened to the
 /// rest of its group.
-async fn erase_one(
-    eraser: &Eraser<'_>,
+async fn erase_one<G: SettingsApi, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
     t: &SettingTarget,
     key_attributes: &mut HashMap<(String, String), Option<String>>,
 ) -> (Outcome, Collateral) {
@@ -294,8 +295,8 @@ async fn erase_one(
     (outcome, collateral)
 }
 
-async fn change_one(
-    eraser: &Eraser<'_>,
+async fn change_one<G: SettingsApi, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
     t: &SettingTarget,
     key_attributes: &mut HashMap<(String, String), Option<String>>,
 ) -> Outcome {
@@ -419,17 +420,16 @@ const MAX_EDIT_ATTEMPTS: usize = 3;
 /// GWS says the setting is gone (its re-read lacks it, or it answered "not found"). Only
 /// Cassandra can confirm that: a row GWS does not show (a value that is not JSON, written by
 /// something else) is still there, and calling it gone would be a false erasure.
-async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
+async fn confirm_gone<G, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
+    t: &SettingTarget,
+) -> Outcome {
     match stored_text_matches(eraser, t).await {
         Ok(StoredText::Absent) => Outcome::AlreadyGone,
         Ok(StoredText::NoMatch) => Outcome::SkippedChanged,
         Ok(StoredText::Matches) => Outcome::NotErased {
             reason: "GWS does not show this setting; it is still stored in Cassandra with the identifier, so it could not be erased through GWS".into(),
-            delete_cql: crate::cql::delete_row_statement(
-                eraser.store,
-                &t.table,
-                &t.row_key,
-            ),
+            delete_cql: eraser.store.delete_row_statement(&t.table, &t.row_key),
         },
         Err(e) => Outcome::Failed(format!(
             "GWS does not show this setting, and Cassandra could not be read to confirm it is gone: {e}"
@@ -439,21 +439,22 @@ async fn confirm_gone(eraser: &Eraser<'_>, t: &SettingTarget) -> Outcome {
 
 /// The setting's stored value, read from Cassandra now at the verification's consistency
 /// (`None` when the row or its value is gone).
-async fn read_stored(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<Vec<u8>>, String> {
-    read_column(
-        eraser.store,
-        &t.table.keyspace,
-        &t.table.table,
-        &t.value_column,
-        &t.row_key,
-        eraser.consistency,
-    )
-    .await
-    .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))
+async fn read_stored<G, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
+    t: &SettingTarget,
+) -> Result<Option<Vec<u8>>, String> {
+    eraser
+        .store
+        .stored_value(t, eraser.consistency)
+        .await
+        .map_err(|e| format!("cannot read the stored setting from Cassandra: {e}"))
 }
 
 /// [`read_stored`] as text, for the planner.
-async fn stored_text(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<Option<String>, String> {
+async fn stored_text<G, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
+    t: &SettingTarget,
+) -> Result<Option<String>, String> {
     Ok(read_stored(eraser, t)
         .await?
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
@@ -471,7 +472,10 @@ enum StoredText {
 
 /// Whether the setting's stored text, read from Cassandra now, holds an identifier (possible
 /// matches counted only when they are to be erased).
-async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<StoredText, String> {
+async fn stored_text_matches<G, S: SettingsStore>(
+    eraser: &Eraser<'_, G, S>,
+    t: &SettingTarget,
+) -> Result<StoredText, String> {
     Ok(match read_stored(eraser, t).await? {
         None => StoredText::Absent,
         Some(bytes)
@@ -488,8 +492,8 @@ async fn stored_text_matches(eraser: &Eraser<'_>, t: &SettingTarget) -> Result<S
     })
 }
 
-fn describe(e: &GwsError) -> String {
-    e.to_string()
+fn describe(e: &crate::ports::ApiError) -> String {
+    e.describe().to_string()
 }
 
 #[cfg(test)]

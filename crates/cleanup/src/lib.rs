@@ -10,6 +10,9 @@
 //! - [`partition`]: a target's whole group read straight from Cassandra, to catch collateral
 //!   damage (a neighbour that vanished across a change) and to search the group afterwards.
 //! - [`cql`]: the `DELETE` statement for one row, for a setting GWS cannot erase.
+//! - [`ports`]: what an erasure asks of GWS ([`SettingsApi`]) and reads from Cassandra
+//!   ([`SettingsStore`]); [`gws`] and [`cassandra`] implement them for the GWS client and the
+//!   CQL session, and tests may put in-memory fakes in their place.
 //! - [`verify`]: afterwards, re-scan every touched group from Cassandra at a strong
 //!   consistency and confirm no identifier remains in any of its settings.
 //!
@@ -24,13 +27,17 @@
 //!   not show but Cassandra still holds is reported not erased, with the CQL statement that
 //!   removes it ([`cql`]). One failure does not stop the others.
 
+pub mod cassandra;
 pub mod cql;
 pub mod erase;
+pub mod gws;
 pub mod partition;
+pub mod ports;
 pub mod target;
 pub mod verify;
 
 pub use erase::{demote_claims_verification_refutes, erase_all, Eraser, Outcome, SettingResult};
 pub use partition::Collateral;
+pub use ports::{ApiError, SettingsApi, SettingsStore};
 pub use target::SettingTarget;
 pub use verify::{verify_targets, Verification};

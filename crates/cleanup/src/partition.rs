@@ -15,20 +15,13 @@
 //! holds personal data.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
-use forgetme_scanner::names::quote;
 use forgetme_scanner::read::RawValue;
-use forgetme_scanner::{Consistency, Session, TableName};
-use scylla::deserialize::row::ColumnIterator;
-use scylla::response::PagingState;
-use scylla::statement::unprepared::Statement;
+use forgetme_scanner::{Consistency, TableName};
 use sha2::{Digest, Sha256};
 
+use crate::ports::SettingsStore;
 use crate::target::SettingTarget;
-
-/// Rows per page when reading a partition.
-const PAGE_SIZE: i32 = 500;
 
 /// A row of a partition, identified by its clustering key's stored bytes.
 pub type RowId = Vec<Vec<u8>>;
@@ -40,109 +33,6 @@ pub struct PartitionId {
     pub table: TableName,
     /// The partition-key columns with their stored bytes.
     pub key: Vec<(String, RawValue)>,
-}
-
-/// The shape of the partition query for one target.
-struct Query {
-    partition: PartitionId,
-    clustering: Vec<String>,
-    value_column: String,
-    own_row: RowId,
-}
-
-fn query_for(session: &Session, t: &SettingTarget) -> Result<Query, String> {
-    let state = session.get_cluster_state();
-    let table = state
-        .get_keyspace(&t.table.keyspace)
-        .and_then(|k| k.tables.get(&t.table.table))
-        .ok_or_else(|| format!("table {} is not in the schema", t.table))?;
-    let value_of = |column: &str| {
-        t.row_key
-            .iter()
-            .find(|(c, _)| c == column)
-            .map(|(_, v)| v.clone())
-            .ok_or_else(|| format!("the row key has no column {column}"))
-    };
-    let key = table
-        .partition_key
-        .iter()
-        .map(|c| value_of(c).map(|v| (c.clone(), v)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let own_row = table
-        .clustering_key
-        .iter()
-        .map(|c| value_of(c).map(|v| v.0))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Query {
-        partition: PartitionId {
-            table: t.table.clone(),
-            key,
-        },
-        clustering: table.clustering_key.clone(),
-        value_column: t.value_column.clone(),
-        own_row,
-    })
-}
-
-/// The partition a target lives in.
-pub fn partition_of(session: &Session, t: &SettingTarget) -> Result<PartitionId, String> {
-    query_for(session, t).map(|q| q.partition)
-}
-
-/// Calls `on_row` with each row of the partition: its clustering key and its value.
-async fn read_rows(
-    session: &Session,
-    q: &Query,
-    consistency: Consistency,
-    mut on_row: impl FnMut(RowId, Option<&[u8]>),
-) -> Result<(), String> {
-    let mut selected: Vec<String> = q.clustering.iter().map(|c| quote(c)).collect();
-    selected.push(quote(&q.value_column));
-    let conditions: Vec<String> = q
-        .partition
-        .key
-        .iter()
-        .map(|(c, _)| format!("{} = ?", quote(c)))
-        .collect();
-    let cql = format!(
-        "SELECT {} FROM {}.{} WHERE {}",
-        selected.join(", "),
-        quote(&q.partition.table.keyspace),
-        quote(&q.partition.table.table),
-        conditions.join(" AND ")
-    );
-    let mut statement = Statement::new(cql);
-    statement.set_consistency(consistency);
-    statement.set_page_size(PAGE_SIZE);
-    let values: Vec<&RawValue> = q.partition.key.iter().map(|(_, v)| v).collect();
-    let mut paging = PagingState::start();
-    let clustering = q.clustering.len();
-    loop {
-        let (result, next) = session
-            .query_single_page(statement.clone(), &values, paging)
-            .await
-            .map_err(|e| e.to_string())?;
-        let rows = result.into_rows_result().map_err(|e| e.to_string())?;
-        for row in rows.rows::<ColumnIterator>().map_err(|e| e.to_string())? {
-            let row = row.map_err(|e| e.to_string())?;
-            let mut id = Vec::with_capacity(clustering);
-            let mut value = None;
-            for (i, col) in row.enumerate() {
-                let col = col.map_err(|e| e.to_string())?;
-                let bytes = col.slice.map(|s| s.as_slice());
-                if i < clustering {
-                    id.push(bytes.unwrap_or_default().to_vec());
-                } else {
-                    value = bytes;
-                }
-            }
-            on_row(id, value);
-        }
-        match next.into_paging_control_flow() {
-            ControlFlow::Break(()) => return Ok(()),
-            ControlFlow::Continue(state) => paging = state,
-        }
-    }
 }
 
 /// A row's name for reports: its clustering key as text (hex for bytes that are not UTF-8).
@@ -176,21 +66,19 @@ fn digest(value: Option<&[u8]>) -> [u8; 32] {
 }
 
 /// Reads the target's partition and remembers every row.
-pub async fn snapshot(
-    session: &Session,
+pub async fn snapshot<S: SettingsStore>(
+    store: &S,
     t: &SettingTarget,
     consistency: Consistency,
 ) -> Result<Snapshot, String> {
-    let q = query_for(session, t)?;
+    let own_row = store.own_row(t)?;
     let mut rows = BTreeMap::new();
-    read_rows(session, &q, consistency, |id, value| {
-        rows.insert(id, digest(value));
-    })
-    .await?;
-    Ok(Snapshot {
-        rows,
-        own_row: q.own_row,
-    })
+    store
+        .partition_rows(t, consistency, |id, value| {
+            rows.insert(id, digest(value));
+        })
+        .await?;
+    Ok(Snapshot { rows, own_row })
 }
 
 /// What happened to the rows of a partition, other than the target, across one change.
@@ -258,27 +146,22 @@ pub struct PartitionScan {
 }
 
 /// Reads every row of the target's partition and returns the rows for which `is_match` holds.
-pub async fn scan_partition(
-    session: &Session,
+pub async fn scan_partition<S: SettingsStore>(
+    store: &S,
     t: &SettingTarget,
     consistency: Consistency,
-    mut is_match: impl FnMut(&[u8]) -> bool,
+    mut is_match: impl FnMut(&[u8]) -> bool + Send,
 ) -> Result<PartitionScan, String> {
-    let q = query_for(session, t)?;
     let mut scan = PartitionScan::default();
-    read_rows(session, &q, consistency, |id, value| {
-        scan.rows += 1;
-        if value.is_some_and(&mut is_match) {
-            scan.matching.push(id);
-        }
-    })
-    .await?;
+    store
+        .partition_rows(t, consistency, |id, value| {
+            scan.rows += 1;
+            if value.is_some_and(&mut is_match) {
+                scan.matching.push(id);
+            }
+        })
+        .await?;
     Ok(scan)
-}
-
-/// The target's own row id (its clustering key), to tell it from other rows of a partition.
-pub fn own_row(session: &Session, t: &SettingTarget) -> Result<RowId, String> {
-    query_for(session, t).map(|q| q.own_row)
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use forgetme_matcher::Matcher;
-use forgetme_scanner::{Consistency, Session};
+use forgetme_scanner::Consistency;
 
-use crate::partition::{own_row, partition_of, row_label, scan_partition, PartitionId, RowId};
+use crate::partition::{row_label, scan_partition, PartitionId, RowId};
+use crate::ports::SettingsStore;
 use crate::target::SettingTarget;
 
 /// What the verification found.
@@ -44,8 +45,8 @@ impl Verification {
 /// Re-scans the partition of every target and matches every row in it. Possible matches
 /// (a national number read without a region) count only when `include_possible` is set, as
 /// in the erasure itself.
-pub async fn verify_targets(
-    session: &Session,
+pub async fn verify_targets<S: SettingsStore>(
+    store: &S,
     targets: &[SettingTarget],
     matcher: &Matcher,
     consistency: Consistency,
@@ -55,14 +56,17 @@ pub async fn verify_targets(
     // Targets grouped by partition, each with its own row id.
     let mut partitions: BTreeMap<PartitionId, Vec<(usize, RowId)>> = BTreeMap::new();
     for (i, t) in targets.iter().enumerate() {
-        match partition_of(session, t).and_then(|p| Ok((p, own_row(session, t)?))) {
+        match store
+            .partition_of(t)
+            .and_then(|p| Ok((p, store.own_row(t)?)))
+        {
             Ok((p, row)) => partitions.entry(p).or_default().push((i, row)),
             Err(e) => v.unreadable.push((i, e)),
         }
     }
     for members in partitions.values() {
         let first = members[0].0;
-        let scan = scan_partition(session, &targets[first], consistency, |bytes| {
+        let scan = scan_partition(store, &targets[first], consistency, |bytes| {
             matcher
                 .match_bytes(bytes)
                 .hits

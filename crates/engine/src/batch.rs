@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use forgetme_cleanup::{SettingsApi, SettingsStore};
+use forgetme_findings::receipt::DiskFacts;
 use forgetme_findings::requests::{rematch, split_outcome, Request as BatchRequest};
 use forgetme_findings::SearchOutcome;
 use forgetme_matcher::{Identifier, Matcher};
@@ -61,13 +63,17 @@ impl BatchAnswer {
 /// Answers every request of the batch from the one search. `audit` is the batch's audit log,
 /// open (its chain checked once) when the batch erases: each erasure request is a run of its
 /// own in it.
-pub async fn answer(
-    engine: &Engine<'_>,
+pub async fn answer<G, S>(
+    engine: &Engine<'_, G, S>,
     batch: &Batch,
     ledger_place: &LedgerPlace,
     outcome: &SearchOutcome,
     mut audit: Option<&mut AuditSession>,
-) -> Result<BatchAnswer, Failure> {
+) -> Result<BatchAnswer, Failure>
+where
+    G: SettingsApi,
+    S: SettingsStore + DiskFacts,
+{
     let parts = split_outcome(outcome, &batch.owner, batch.requests.len()).map_err(Failure::Run)?;
     std::fs::create_dir_all(&batch.out)
         .map_err(|e| Failure::Run(format!("--out {}: {e}", batch.out.display())))?;
@@ -100,14 +106,18 @@ pub async fn answer(
     })
 }
 
-async fn answer_one(
-    engine: &Engine<'_>,
+async fn answer_one<G, S>(
+    engine: &Engine<'_, G, S>,
     batch: &Batch,
     book: &BatchLedger,
     request: &BatchRequest,
     part: SearchOutcome,
     audit: Option<&mut AuditSession>,
-) -> Result<(RequestLine, u8, RunLedger), Failure> {
+) -> Result<(RequestLine, u8, RunLedger), Failure>
+where
+    G: SettingsApi,
+    S: SettingsStore + DiskFacts,
+{
     let folder = batch.out.join(&request.folder);
     // Its own identifiers; stored numbers read with the run's --default-region, never with
     // the request's region (which read its identifiers only).

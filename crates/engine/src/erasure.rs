@@ -8,7 +8,8 @@ use forgetme_audit::contract::{
 };
 use forgetme_audit::{AuditKey, AuditLog};
 use forgetme_cleanup::{
-    erase_all, verify_targets, Eraser, SettingResult, SettingTarget, Verification,
+    erase_all, verify_targets, Eraser, SettingResult, SettingTarget, SettingsApi, SettingsStore,
+    Verification,
 };
 use forgetme_matcher::{ErasureOptions, Identifier, Matcher};
 use forgetme_printer::UserNames;
@@ -82,12 +83,13 @@ pub enum CleanupRun {
     Done(Vec<SettingResult>, Verification),
 }
 
-/// Everything the erasure phase of one request needs.
-pub struct CleanupContext<'a> {
+/// Everything the erasure phase of one request needs (GWS and Cassandra behind
+/// `forgetme_cleanup`'s traits; the GWS client and the CQL session by default).
+pub struct CleanupContext<'a, G = GwsClient, S = Session> {
     /// Cassandra, for the verification read.
-    pub session: &'a Session,
+    pub session: &'a S,
     /// GWS admin session.
-    pub gws: &'a GwsClient,
+    pub gws: &'a G,
     /// The request's identifiers.
     pub matcher: &'a Matcher,
     /// In a batch, the other requests' identifiers: a record holding one is never erased
@@ -106,8 +108,8 @@ pub struct CleanupContext<'a> {
 }
 
 /// Lists, confirms, erases, verifies, and records each step, then writes `run_end`.
-pub async fn run(
-    ctx: &CleanupContext<'_>,
+pub async fn run<G: SettingsApi, S: SettingsStore>(
+    ctx: &CleanupContext<'_, G, S>,
     log: &mut AuditLog,
     outcome: &SearchOutcome,
 ) -> Result<CleanupRun, Failure> {
@@ -157,7 +159,7 @@ pub async fn run(
             targets: &targets,
             size: &size,
             names: ctx.names,
-            gws: ctx.gws.base_url().as_str(),
+            gws: ctx.gws.base_url(),
             identifiers: ctx.matcher.identifiers(),
             preview: &|t: &SettingTarget| {
                 let key = forgetme_findings::found::ValueKey {
@@ -254,7 +256,7 @@ pub async fn run(
 }
 
 /// The `run_end` of a plan refused as too large.
-fn refused_end(complete: bool, size: &PlanSize, ctx: &CleanupContext<'_>) -> RunEnd {
+fn refused_end<G, S>(complete: bool, size: &PlanSize, ctx: &CleanupContext<'_, G, S>) -> RunEnd {
     RunEnd {
         outcome: RunOutcome::RefusedTooLarge,
         complete,

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use forgetme_access_export::template::SubjectTemplate;
-use forgetme_cleanup::{SettingResult, Verification};
+use forgetme_cleanup::{SettingResult, SettingsApi, SettingsStore, Verification};
 use forgetme_findings::erasure_plan::{erasure_verified, succeeded, PlanSize};
+use forgetme_findings::receipt::DiskFacts;
 use forgetme_findings::SearchOutcome;
 use forgetme_matcher::Matcher;
 use forgetme_printer::UserNames;
@@ -22,13 +23,17 @@ use crate::{receipt_files, RunSettings};
 
 /// What every request of a run shares: the settings, the connections, the agents' names and
 /// the operator's confirmation.
-pub struct Engine<'a> {
+///
+/// GWS and Cassandra are behind `forgetme_cleanup`'s [`SettingsApi`] and [`SettingsStore`]
+/// (and the receipt's [`DiskFacts`]): the tool runs with the GWS client and the CQL session
+/// (the defaults), tests with in-memory fakes.
+pub struct Engine<'a, G = GwsClient, S = Session> {
     /// The command line's settings.
     pub settings: &'a RunSettings,
     /// Cassandra, for the verification and the receipt's read-backs.
-    pub session: &'a Session,
+    pub session: &'a S,
     /// The GWS admin session; `None` when the run does not erase.
-    pub gws: Option<&'a GwsClient>,
+    pub gws: Option<&'a G>,
     /// The layout the scan read with.
     pub layout: &'a Layout,
     /// The agents' user names, for listings.
@@ -193,13 +198,17 @@ impl Answer {
 /// `audit` is the run's open audit log: needed when the request erases (it was opened, and its
 /// chain checked, before the scan). An audit log that cannot be written stops the request with
 /// an error (nothing may change unrecorded); a file that cannot be written is in the answer.
-pub async fn answer(
-    engine: &Engine<'_>,
+pub async fn answer<G, S>(
+    engine: &Engine<'_, G, S>,
     request: &Request<'_>,
     part: &SearchOutcome,
     audit: Option<&mut AuditSession>,
     mut ledger: Option<&mut RunLedger>,
-) -> Result<Answer, Failure> {
+) -> Result<Answer, Failure>
+where
+    G: SettingsApi,
+    S: SettingsStore + DiskFacts,
+{
     if let Some(l) = ledger.as_deref_mut() {
         l.searched(part);
     }
@@ -229,8 +238,8 @@ pub async fn answer(
 
 /// The access export: the officer's record and the subject's copy, cut to the request's own
 /// records. A search that listed only part of its hits writes none (it would be partial).
-fn export(
-    engine: &Engine<'_>,
+fn export<G, S>(
+    engine: &Engine<'_, G, S>,
     request: &Request<'_>,
     part: &SearchOutcome,
     path: &Path,
@@ -262,13 +271,17 @@ fn export(
 
 /// The erasure step: the audit run, the plan under the policy, the changes and their
 /// verification, then the receipt.
-async fn erase(
-    engine: &Engine<'_>,
+async fn erase<G, S>(
+    engine: &Engine<'_, G, S>,
     request: &Request<'_>,
     part: &SearchOutcome,
     audit: &mut AuditSession,
     mut ledger: Option<&mut RunLedger>,
-) -> Result<Erasure, Failure> {
+) -> Result<Erasure, Failure>
+where
+    G: SettingsApi,
+    S: SettingsStore + DiskFacts,
+{
     let gws = engine
         .gws
         .ok_or_else(|| Failure::Run("an erasure needs --gws".into()))?;

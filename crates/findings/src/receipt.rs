@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use forgetme_audit::{AuditKey, AuditLog, EventKind};
 use forgetme_cleanup::{Outcome, SettingResult, SettingTarget, Verification};
-use forgetme_erasure_receipt::disk::disk_report;
+use forgetme_erasure_receipt::disk::DiskReport;
 use forgetme_erasure_receipt::{
     AuditSegment, Location, Receipt, ScanSummary, VerificationSummary, SCHEMA,
 };
@@ -14,6 +14,26 @@ use forgetme_matcher::Matcher;
 use forgetme_scanner::Session;
 
 use crate::found::SearchOutcome;
+
+/// Where a receipt reads what remains on disk: each touched table's `gc_grace_seconds` and
+/// the snapshots of those tables. The store an erasure read from answers it (the CQL session
+/// by querying the node's schema and `system_views.snapshots`), so a receipt can be built
+/// against an in-memory store too.
+pub trait DiskFacts: Sync {
+    /// The disk facts of `tables` (`(keyspace, table)`), for an erasure at `erased_at` (Unix
+    /// seconds).
+    fn disk_report(
+        &self,
+        tables: &[(String, String)],
+        erased_at: i64,
+    ) -> impl std::future::Future<Output = DiskReport> + Send;
+}
+
+impl DiskFacts for Session {
+    async fn disk_report(&self, tables: &[(String, String)], erased_at: i64) -> DiskReport {
+        forgetme_erasure_receipt::disk::disk_report(self, tables, erased_at).await
+    }
+}
 
 /// What the receipt needs to know about the run, gathered before and after it.
 pub struct RunFacts {
@@ -57,7 +77,7 @@ pub fn scan_summary(outcome: &SearchOutcome) -> ScanSummary {
 /// Builds the receipt after `run_end` has been written.
 #[allow(clippy::too_many_arguments)]
 pub async fn build(
-    session: &Session,
+    store: &impl DiskFacts,
     facts: &RunFacts,
     log: &AuditLog,
     key: &AuditKey,
@@ -127,7 +147,7 @@ pub async fn build(
                 facts.scan.complete,
             ),
         },
-        disk: disk_report(session, &tables, now).await,
+        disk: store.disk_report(&tables, now).await,
         seal: None,
     };
     receipt.seal_with(key);
