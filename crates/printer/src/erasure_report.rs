@@ -3,9 +3,11 @@
 
 use std::io::Write;
 
+use forgetme_cleanup::Outcome;
 use forgetme_cleanup::{SettingResult, SettingTarget, Verification};
 use forgetme_findings::erasure_plan::tally;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::report::{printable, user_label, UserNames};
 
@@ -22,7 +24,6 @@ pub fn write_text(
     names: &UserNames,
     scan_complete: bool,
 ) -> std::io::Result<()> {
-    use forgetme_cleanup::Outcome;
     writeln!(out)?;
     for r in results {
         let t = &r.target;
@@ -178,67 +179,221 @@ pub fn write_text(
     Ok(())
 }
 
-/// The `cleanup` object of the JSON report.
+/// The `cleanup` object of the JSON report (`docs/output.md`).
+#[derive(Debug, Serialize)]
+pub struct CleanupJson<'a> {
+    pub erased: usize,
+    pub already_gone: usize,
+    pub skipped_changed: usize,
+    pub not_erased: usize,
+    pub failed: usize,
+    pub claimed_still_stored: usize,
+    pub collateral_damage: usize,
+    pub changed_meanwhile: usize,
+    /// [`Verdict::Verified`] as `true`: every change read back, nothing left, nothing else
+    /// damaged, the search complete.
+    pub verified: bool,
+    pub verification: VerificationJson<'a>,
+    pub settings: Vec<SettingJson<'a>>,
+}
+
+/// What the verification read.
+#[derive(Debug, Serialize)]
+pub struct VerificationJson<'a> {
+    pub partitions: usize,
+    pub rows: u64,
+    pub found_elsewhere: Vec<PlaceJson<'a>>,
+}
+
+/// A place of a setting, as the reports name it (no value).
+#[derive(Debug, Serialize)]
+pub struct PlaceJson<'a> {
+    pub table: String,
+    pub user_id: &'a str,
+    pub group: &'a str,
+    pub setting_key: &'a str,
+}
+
+/// One setting of the erasure and what happened to it.
+#[derive(Debug, Serialize)]
+pub struct SettingJson<'a> {
+    #[serde(flatten)]
+    pub place: PlaceJson<'a>,
+    pub outcome: &'static str,
+    pub still_matching: bool,
+    pub possible_match: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral: Option<&'a forgetme_cleanup::Collateral>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_paths: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cql: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cql_error: Option<&'a str>,
+}
+
+/// What an erasure proves, in one word: the same verdict the report, the audit log's
+/// `run_end` and the receipt give (`forgetme_findings::erasure_plan::erasure_verified`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every change read back gone, nothing left, nothing else damaged, the search complete.
+    Verified,
+    /// A setting still holds an identifier, one could not be read, a change failed, other
+    /// data was damaged, or the search missed a range.
+    NotVerified,
+    /// Nothing failed, and a person must decide on records that also hold someone else.
+    NeedsReview,
+}
+
+impl Verdict {
+    /// The verdict of these results.
+    pub fn of(
+        results: &[SettingResult],
+        verification: &Verification,
+        scan_complete: bool,
+    ) -> Verdict {
+        if forgetme_findings::erasure_plan::erasure_verified(results, verification, scan_complete) {
+            Verdict::Verified
+        } else if results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::NeedsReview { .. }) || r.outcome.erased())
+            && verification.verified()
+            && scan_complete
+        {
+            Verdict::NeedsReview
+        } else {
+            Verdict::NotVerified
+        }
+    }
+}
+
+const CLAIMED_REASON: &str = "GWS answered that it erased this setting, yet the verification read it back holding an identifier: still stored";
+
+impl<'a> CleanupJson<'a> {
+    /// The `cleanup` object of these results.
+    pub fn new(
+        results: &'a [SettingResult],
+        verification: &'a Verification,
+        scan_complete: bool,
+    ) -> CleanupJson<'a> {
+        let s = tally(results);
+        let place = |r: &'a SettingResult, key: &'a str| PlaceJson {
+            table: r.target.table.to_string(),
+            user_id: &r.target.user_id,
+            group: &r.target.group,
+            setting_key: key,
+        };
+        CleanupJson {
+            erased: s.erased,
+            already_gone: s.already_gone,
+            skipped_changed: s.skipped_changed,
+            not_erased: s.not_erased,
+            failed: s.failed,
+            claimed_still_stored: s.claimed_still_stored,
+            collateral_damage: s.collateral_damage,
+            changed_meanwhile: s.changed_meanwhile,
+            verified: Verdict::of(results, verification, scan_complete) == Verdict::Verified,
+            verification: VerificationJson {
+                partitions: verification.partitions,
+                rows: verification.rows,
+                found_elsewhere: verification
+                    .elsewhere
+                    .iter()
+                    .map(|(i, key)| place(&results[*i], key))
+                    .collect(),
+            },
+            settings: results
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    setting_json(
+                        place(r, &r.target.setting_key),
+                        r,
+                        verification.still_matching.contains(&i),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+fn setting_json<'a>(
+    place: PlaceJson<'a>,
+    r: &'a SettingResult,
+    still_matching: bool,
+) -> SettingJson<'a> {
+    let mut v = SettingJson {
+        place,
+        outcome: r.outcome.as_str(),
+        still_matching,
+        possible_match: r.target.possible,
+        collateral: (!r.collateral.is_empty()).then_some(&r.collateral),
+        removed_paths: None,
+        error: None,
+        claimed: None,
+        reason: None,
+        records: None,
+        cql: None,
+        cql_error: None,
+    };
+    match &r.outcome {
+        Outcome::Rewritten { removed } => v.removed_paths = Some(removed),
+        Outcome::Failed(e) => v.error = Some(e),
+        Outcome::ClaimedStillStored { claimed } => {
+            v.claimed = Some(claimed);
+            v.reason = Some(CLAIMED_REASON);
+        }
+        Outcome::NeedsReview { reason, records } => {
+            v.reason = Some(reason);
+            v.records = Some(records);
+        }
+        Outcome::NotErased { reason, delete_cql } => {
+            v.reason = Some(reason);
+            match delete_cql {
+                Ok(cql) => v.cql = Some(cql),
+                Err(e) => v.cql_error = Some(e),
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
+/// The `cleanup` object as a JSON value.
 pub fn to_json(
     results: &[SettingResult],
     verification: &Verification,
     scan_complete: bool,
 ) -> Value {
-    let s = tally(results);
-    json!({
-        "erased": s.erased,
-        "already_gone": s.already_gone,
-        "skipped_changed": s.skipped_changed,
-        "not_erased": s.not_erased,
-        "failed": s.failed,
-        "claimed_still_stored": s.claimed_still_stored,
-        "collateral_damage": s.collateral_damage,
-        "changed_meanwhile": s.changed_meanwhile,
-        "verified": forgetme_findings::erasure_plan::erasure_verified(results, verification, scan_complete),
-        "verification": {
-            "partitions": verification.partitions,
-            "rows": verification.rows,
-            "found_elsewhere": verification.elsewhere.iter().map(|(i, key)| json!({
-                "table": results[*i].target.table.to_string(),
-                "user_id": results[*i].target.user_id,
-                "group": results[*i].target.group,
-                "setting_key": key,
-            })).collect::<Vec<_>>(),
-        },
-        "settings": results.iter().enumerate().map(|(i, r)| {
-            let mut v = json!({
-                "table": r.target.table.to_string(),
-                "user_id": r.target.user_id,
-                "group": r.target.group,
-                "setting_key": r.target.setting_key,
-                "outcome": r.outcome.as_str(),
-                "still_matching": verification.still_matching.contains(&i),
-                "possible_match": r.target.possible,
-            });
-            if !r.collateral.is_empty() {
-                v["collateral"] = json!(r.collateral);
-            }
-            match &r.outcome {
-                forgetme_cleanup::Outcome::Rewritten { removed } => v["removed_paths"] = json!(removed),
-                forgetme_cleanup::Outcome::Failed(e) => v["error"] = json!(e),
-                forgetme_cleanup::Outcome::ClaimedStillStored { claimed } => {
-                    v["claimed"] = json!(claimed);
-                    v["reason"] = json!("GWS answered that it erased this setting, yet the verification read it back holding an identifier: still stored");
-                }
-                forgetme_cleanup::Outcome::NeedsReview { reason, records } => {
-                    v["reason"] = json!(reason);
-                    v["records"] = json!(records);
-                }
-                forgetme_cleanup::Outcome::NotErased { reason, delete_cql } => {
-                    v["reason"] = json!(reason);
-                    match delete_cql {
-                        Ok(cql) => v["cql"] = json!(cql),
-                        Err(e) => v["cql_error"] = json!(e),
-                    }
-                }
-                _ => {}
-            }
-            v
-        }).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(CleanupJson::new(results, verification, scan_complete))
+        .expect("the cleanup object serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_needs_a_complete_search_and_a_clean_read_back() {
+        let clean = Verification::default();
+        assert_eq!(Verdict::of(&[], &clean, true), Verdict::Verified);
+        assert_eq!(Verdict::of(&[], &clean, false), Verdict::NotVerified);
+        let unreadable = Verification {
+            unreadable: vec![(0, "timeout".into())],
+            ..Verification::default()
+        };
+        assert_eq!(Verdict::of(&[], &unreadable, true), Verdict::NotVerified);
+        let doc = to_json(&[], &clean, true);
+        assert_eq!(doc["verified"], true);
+        assert_eq!(doc["settings"], serde_json::json!([]));
+    }
 }
