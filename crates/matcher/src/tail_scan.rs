@@ -384,8 +384,11 @@ fn read_back(text: &[u8], end: usize, tail: usize) -> Back {
                 return Back::Tail(value);
             }
             scale *= 10;
-        } else if b == b'(' && text[i..].starts_with(b"(0)") {
-            // A reading may drop this `(0)`, and then other digits are the last ones.
+        } else if (b == b')' && text[..=i].ends_with(b"(0)"))
+            || (b == b'(' && text[i..].starts_with(b"(0)"))
+        {
+            // A reading may drop this `(0)`, and then other digits are the last ones. Seen
+            // from its `)`: its `0` may be the last of the tail's digits (`… (0)456789`).
             return Back::Unsure;
         } else if is_run_punctuation(b) {
             continue;
@@ -573,6 +576,11 @@ mod tests {
     fn leaves_what_it_cannot_read_to_the_exact_pass() {
         let never = |_| false;
         assert_eq!(find_tail(b"+44 20 7946 (0)958", 7, never), TailScan::Unsure);
+        // The `(0)`'s own digit would complete the tail.
+        assert_eq!(
+            find_tail(b"+54 91123 (0)456789", 7, never),
+            TailScan::Unsure
+        );
         assert_eq!(
             find_tail("+1 555 010\u{a0}1234".as_bytes(), 7, never),
             TailScan::Unsure
