@@ -97,6 +97,17 @@ pub enum Command {
         #[arg(long = "format", value_enum, default_value = "text")]
         format: LedgerFormat,
     },
+    /// What falls due within the next days: deadlines (overdue first), the end of the first
+    /// month (tell the person of an extension by then), receipt re-checks, purge checks. Exit
+    /// 0 when nothing is due, 1 when something is (for a cron job).
+    Due {
+        /// How many days ahead to look.
+        #[arg(long = "within", value_name = "DAYS", default_value_t = 7)]
+        within: u32,
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "text")]
+        format: LedgerFormat,
+    },
     /// One request and its whole history.
     Show {
         /// The request id.
@@ -146,10 +157,46 @@ pub fn main(raw: &[OsString]) -> ExitCode {
             e.exit();
         }
     };
+    if let Command::Due { within, format } = &args.command {
+        return match due(&args, today_utc(), *within, *format) {
+            Ok(code) => code,
+            Err(f) => f.report(json),
+        };
+    }
     match run(&args, today_utc()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(json),
     }
+}
+
+/// `requests due`: what falls due within `within` days (deadlines, extension decisions,
+/// receipt re-checks, purge checks), overdue first. Exit 0 when nothing is, 1 when something
+/// is: a cron job mails its output then.
+fn due(
+    args: &RequestsArgs,
+    today: Date,
+    within: u32,
+    format: LedgerFormat,
+) -> Result<ExitCode, Failure> {
+    let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
+    let ledger = Ledger::open_existing(&path).map_err(failure)?;
+    let list = ledger.list(today).map_err(failure)?;
+    let items = forgetme_request_ledger::due(&list, today, i64::from(within));
+    match format {
+        LedgerFormat::Json => print_json(&serde_json::json!({
+            "ledger": path.display().to_string(),
+            "today": format_date(today),
+            "within_days": within,
+            "due": items,
+            "overdue": items.iter().filter(|d| d.overdue()).count(),
+        })),
+        LedgerFormat::Text => print!("{}", ledger_report::due_text(&items, within)),
+    }
+    Ok(if items.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
@@ -193,6 +240,7 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
                 LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
             }
         }
+        Command::Due { .. } => unreachable!("answered by due()"),
         Command::Show { id, format } => {
             let ledger = Ledger::open_existing(&path).map_err(failure)?;
             let Some(details) = ledger.show(id, today).map_err(failure)? else {

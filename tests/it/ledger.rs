@@ -464,3 +464,44 @@ async fn a_run_killed_mid_change_is_named_by_the_next_runs_stderr_receipt_and_le
     assert!(detail.contains("planned 2 change(s)"), "{detail}");
     s.emulator.shutdown().await;
 }
+
+/// `requests due`: what falls due in the next days, overdue first, with an exit status a cron
+/// job can act on (0 nothing due, 1 something is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_due_lists_what_falls_due_and_exits_1_for_cron() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = String::from_utf8(
+        std::process::Command::new("date")
+            .args(["-u", "+%F"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let run = requests(dir.path(), &["add", "DSR-NEW", "--received", &today]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Received today: nothing due today, the end of its first month within 31 days.
+    let run = requests(dir.path(), &["due", "--within", "0"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Nothing is due"), "{}", run.stdout);
+    let run = requests(dir.path(), &["due", "--within", "31"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("DSR-NEW") && run.stdout.contains("first month"),
+        "{}",
+        run.stdout
+    );
+
+    // A request received long ago and never answered is overdue, listed first.
+    let run = requests(dir.path(), &["add", "DSR-OLD", "--received", "2026-01-05"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = requests(dir.path(), &["due", "--format", "json"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["due"][0]["id"], "DSR-OLD", "{doc}");
+    assert_eq!(doc["due"][0]["kind"], "deadline");
+    assert!(doc["due"][0]["days_left"].as_i64().unwrap() < 0);
+    assert_eq!(doc["overdue"], 1);
+}

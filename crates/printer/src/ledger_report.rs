@@ -2,7 +2,7 @@
 //! as a page. Subjects appear as HMAC subject refs only; free text is made printable.
 
 use forgetme_matcher::printable;
-use forgetme_request_ledger::{Details, Outcome, Status, Summary};
+use forgetme_request_ledger::{Details, Due, DueKind, Outcome, Status, Summary};
 
 /// A step's status as the ledger's lines say it.
 pub fn status_text(status: Status, outcome: Outcome) -> String {
@@ -120,5 +120,47 @@ pub fn show_text(d: &Details) -> String {
             }
         }
     }
+    t
+}
+
+/// `requests due`: one line per thing due, overdue first, and what to do about it.
+pub fn due_text(items: &[Due], within: u32) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    if items.is_empty() {
+        let _ = writeln!(t, "Nothing is due in the next {within} day(s).");
+        return t;
+    }
+    let width = items.iter().map(|d| d.id.len()).max().unwrap_or(2).max(2);
+    for d in items {
+        let when = if d.overdue() {
+            format!("OVERDUE by {} day(s)", -d.days_left)
+        } else if d.days_left == 0 {
+            "today".to_string()
+        } else {
+            format!("in {} day(s)", d.days_left)
+        };
+        let what = match d.kind {
+            DueKind::Deadline => "answer the request (deadline)",
+            DueKind::ExtensionDecision => {
+                "end of the first month: answer, or extend and tell the person why (requests extend)"
+            }
+            DueKind::Recheck => "re-check the erasure receipt (--recheck-receipt)",
+            DueKind::PurgeCheck => "purgeable from disk: check the nodes (disk-check) and purge",
+        };
+        let _ = writeln!(
+            t,
+            "{:width$}  {}  {:22}  {what}",
+            printable(&d.id),
+            d.date,
+            when
+        );
+    }
+    let overdue = items.iter().filter(|d| d.overdue()).count();
+    let _ = writeln!(
+        t,
+        "{} item(s) due in the next {within} day(s), {overdue} of them OVERDUE.",
+        items.len()
+    );
     t
 }

@@ -19,6 +19,7 @@
 
 pub mod checks;
 pub mod dates;
+pub mod due;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use time::Date;
 
 pub use checks::{check_reason, check_request_id};
 pub use dates::{add_months, format_date, parse_date, today_utc};
+pub use due::{due, Due, DueKind};
 
 /// The most a deadline may be extended, in months (Art. 12(3): "by two further months").
 pub const MAX_EXTENSION_MONTHS: u32 = 2;
