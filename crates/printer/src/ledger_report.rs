@@ -143,7 +143,7 @@ pub fn due_text(items: &[Due], within: u32) -> String {
         let what = match d.kind {
             DueKind::Deadline => "answer the request (deadline)",
             DueKind::ExtensionDecision => {
-                "end of the first month: answer, or extend and tell the person why (requests extend)"
+                "deadline, end of the first month: answer, or extend and tell the person why (requests extend)"
             }
             DueKind::Recheck => "re-check the erasure receipt (--recheck-receipt)",
             DueKind::PurgeCheck => "purgeable from disk: check the nodes (disk-check) and purge",

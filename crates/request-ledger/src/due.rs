@@ -14,8 +14,8 @@ use crate::Summary;
 pub enum DueKind {
     /// The request's answer (Art. 12(3)): not answered yet.
     Deadline,
-    /// The last month of the first one without an extension: the person must be told of an
-    /// extension within the first month, with its reasons, or the request answered in it.
+    /// The deadline of a request not extended, while it can still be: by the end of the first
+    /// month the request is answered, or extended and the person told why (Art. 12(3)).
     ExtensionDecision,
     /// A receipt re-check (`--recheck-receipt`): the erased data must still be gone.
     Recheck,
@@ -63,15 +63,14 @@ pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
             continue;
         };
         if !s.answered {
-            if let Some(deadline) = parse_date(&s.deadline) {
+            // Not extended, the deadline is the end of the first month, and until it passes
+            // the request may still be extended: that decision is what is due. Afterwards (or
+            // once extended) only the deadline is.
+            let first_month_end = crate::dates::add_months(received, 1);
+            if s.extended_months == 0 && (first_month_end - today).whole_days() >= 0 {
+                push(&s.id, DueKind::ExtensionDecision, first_month_end);
+            } else if let Some(deadline) = parse_date(&s.deadline) {
                 push(&s.id, DueKind::Deadline, deadline);
-            }
-            if s.extended_months == 0 {
-                // The first month ends at the deadline when not extended.
-                let first_month_end = crate::dates::add_months(received, 1);
-                if (first_month_end - today).whole_days() >= 0 {
-                    push(&s.id, DueKind::ExtensionDecision, first_month_end);
-                }
             }
         }
         if let Some(recheck) = s.next_recheck_due.as_deref().and_then(parse_date) {
