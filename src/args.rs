@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use forgetme_access_export::words::Language;
 
 /// Find, report and (with --cleanup true) erase a data subject's e-mail address or phone
 /// number from Genesys GWS settings: Workspace personal favorites and recent contacts.
@@ -309,8 +310,19 @@ pub struct Args {
     /// source, rights, the right to complain, contact) for the subject's copy, as a TOML file
     /// filled in once (templates/subject-copy.toml is the example). Without it the copy says
     /// NOT FILLED IN where that information goes.
+    ///
+    /// One template per language: repeat the flag to answer in several (each file says its
+    /// `language`; templates/subject-copy.de.toml is the German example). A copy is written
+    /// with the template of its language (--language, or a request's `language`).
     #[arg(long = "subject-template", value_name = "FILE", requires = "export")]
-    pub subject_template: Option<PathBuf>,
+    pub subject_template: Vec<PathBuf>,
+
+    /// The language of the subject's copy: en (default) or de. Its headings, labels and
+    /// explanations come from that language's template. In a batch, each request's
+    /// `language` says it instead.
+    #[arg(long = "language", value_name = "LANG", default_value = "en",
+          value_parser = parse_language, requires = "export", conflicts_with = "requests")]
+    pub language: Language,
 
     /// Where to write the erasure receipt of a cleanup (JSON; a .txt rendering beside it).
     /// Default: gdpr_forget_me.receipt.<run id>.json beside the audit log.
@@ -509,6 +521,11 @@ impl ConsistencyArg {
             ConsistencyArg::All => "ALL",
         }
     }
+}
+
+/// `--language`: a language the subject's copy has words in.
+fn parse_language(s: &str) -> Result<Language, String> {
+    Language::parse(s).ok_or_else(|| format!("expected one of {}", Language::codes()))
 }
 
 /// The original accepted `--cleanup true`; accept the usual spellings of a boolean.

@@ -16,6 +16,7 @@ use gws_client::{parse_additional_headers, parse_gws_url};
 use gws_client::{HeaderName, HeaderValue, Url};
 
 use crate::args::{Args, MatchMode};
+use forgetme_access_export::words::Language;
 use forgetme_engine::files::{self, Existing};
 
 /// Largest `--search-file`: a million identifiers of 60 characters.
@@ -55,8 +56,9 @@ pub struct Inputs {
     pub case: Option<String>,
     /// `--requests`: the batch, checked (its identifiers are [`Inputs::identifiers`]).
     pub batch: Option<Batch>,
-    /// `--subject-template`: the controller's information for the subject's copy, checked.
-    pub subject_template: Option<forgetme_access_export::template::SubjectTemplate>,
+    /// `--subject-template`: the controller's information for the subject's copy, one per
+    /// language, checked; and that every copy's language has one when any was given.
+    pub subject_templates: forgetme_access_export::template::Templates,
 }
 
 /// Largest request file read.
@@ -174,10 +176,19 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
     check_combinations(args, gws.is_some())?;
     check_tls_files(args)?;
     check_output_files(args)?;
-    let subject_template = match &args.subject_template {
-        Some(p) => Some(forgetme_engine::export_files::load_template(p)?),
-        None => None,
+    // The language of every copy the run writes: the single run's, or each exporting
+    // request's, with where it was asked for (for the message).
+    let languages: Vec<(Language, String)> = match &batch {
+        Some(b) => b
+            .requests
+            .iter()
+            .filter(|r| r.action.exports())
+            .map(|r| (r.language, format!("request {} (line {})", r.id, r.line)))
+            .collect(),
+        None => vec![(args.language, format!("--language {}", args.language))],
     };
+    let subject_templates =
+        forgetme_engine::export_files::load_templates(&args.subject_template, languages)?;
     let case = match &args.case {
         Some(case) => Some(check_case(case, &identifiers, region)?),
         None => None,
@@ -195,7 +206,7 @@ pub fn check(args: &Args) -> Result<Inputs, InputError> {
         group: args.group_name.clone(),
         gws,
         pasted_csrf_dropped,
-        subject_template,
+        subject_templates,
     })
 }
 

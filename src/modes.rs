@@ -81,7 +81,7 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
         gws: gws.as_ref(),
         layout: &inputs.layout,
         names: &names,
-        template: inputs.subject_template.as_ref(),
+        templates: &inputs.subject_templates,
         confirm: &confirm,
     };
     match &inputs.batch {
@@ -273,6 +273,7 @@ async fn answer_single(
         matcher: &matcher,
         others: None,
         export: args.export.clone(),
+        language: args.language,
         erase: args.cleanup,
         receipt: match &args.receipt {
             Some(p) => ReceiptPlace::At(p.clone()),

@@ -506,3 +506,97 @@ async fn a_batch_export_reads_every_copy_by_default() {
     let export = std::fs::read_to_string(out.join("DSR-CP-1/export.json")).unwrap();
     assert!(!export.contains("ONE replica"), "{export}");
 }
+
+/// One request in German, one in English, in one batch: each subject's copy is in its
+/// request's language, with that language's template, and names its request's id and the day
+/// it answers on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_request_gets_its_copy_in_its_own_language_with_its_reference() {
+    let s = seeded("batch_language").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id":"DSR-EN-1","identifiers":["john.smith@pizza.com"],"action":"export"}"#,
+            r#"{"id":"DSR-DE-2","identifiers":["emma.jones@pizza.co.uk"],"language":"de","action":"export"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--no-progress",
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+        "--subject-template",
+        filled_template(dir.path(), "de").to_str().unwrap(),
+        "--subject-template",
+        filled_template(dir.path(), "en").to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    let page_text = |id: &str| {
+        let page = std::fs::read_to_string(out.join(id).join("export.subject.html")).unwrap();
+        let doc = scraper::Html::parse_document(&page);
+        let text: String = doc.root_element().text().collect();
+        (page, text)
+    };
+    let copy_of = |id: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(out.join(id).join("export.subject.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let (en_copy, de_copy) = (copy_of("DSR-EN-1"), copy_of("DSR-DE-2"));
+    let today = &en_copy["generated_at"].as_str().unwrap()[..10];
+    for (copy, id, language) in [(&en_copy, "DSR-EN-1", "en"), (&de_copy, "DSR-DE-2", "de")] {
+        assert_eq!(copy["reference"], id);
+        assert_eq!(copy["language"], language);
+        assert_eq!(copy["answered_on"], today);
+        assert!(!copy["records"].as_array().unwrap().is_empty(), "{copy}");
+    }
+
+    let (page, text) = page_text("DSR-EN-1");
+    assert!(page.contains("<html lang=\"en\">"));
+    for shown in [
+        "Your request: DSR-EN-1",
+        "Answered on ",
+        "From Acme Test Stores plc",
+        "What we hold about you",
+    ] {
+        assert!(text.contains(shown), "{shown:?}:\n{text}");
+    }
+    assert!(
+        !text.contains("Acme Testmarkt") && !text.contains("Ihre"),
+        "{text}"
+    );
+
+    let (page, text) = page_text("DSR-DE-2");
+    assert!(page.contains("<html lang=\"de\">"));
+    for shown in [
+        "Ihre Anfrage: DSR-DE-2",
+        "Beantwortet am ",
+        "Von Acme Testmarkt GmbH",
+        "Was wir über Sie gespeichert haben",
+        "emma.jones@pizza.co.uk",
+    ] {
+        assert!(text.contains(shown), "{shown:?}:\n{text}");
+    }
+    for english in crate::subject_copy::english_words() {
+        assert!(!text.contains(&english), "English {english:?}:\n{text}");
+    }
+    assert!(!text.contains("Acme Test Stores"), "{text}");
+    // Neither copy holds the other request's id or person.
+    assert!(!text.contains("DSR-EN-1") && !text.contains("john.smith"));
+    let (_, text) = page_text("DSR-EN-1");
+    assert!(!text.contains("DSR-DE-2") && !text.contains("emma.jones"));
+}

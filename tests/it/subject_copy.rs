@@ -13,6 +13,10 @@ use crate::common::*;
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/subject-copy.toml");
+const TEMPLATE_DE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/subject-copy.de.toml"
+);
 
 /// What a script planted in a stored value would do if it ran: add `#pwned`, set the title.
 const SCRIPT: &str = "<script>document.body.appendChild(document.createElement('div')).id='pwned';document.title='PWNED'</script>";
@@ -50,6 +54,11 @@ struct Rendered {
 
 /// Loads a local page in headless Chromium, network off, and dumps the DOM.
 async fn render(browser: &Path, page: &Path) -> Rendered {
+    render_with(browser, page, &[]).await
+}
+
+/// [`render`] with more arguments for Chromium (a window size).
+async fn render_with(browser: &Path, page: &Path, extra: &[&str]) -> Rendered {
     let profile = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(browser);
     cmd.args([
@@ -66,6 +75,7 @@ async fn render(browser: &Path, page: &Path) -> Rendered {
         "--virtual-time-budget=2000",
     ])
     .arg(format!("--user-data-dir={}", profile.path().display()))
+    .args(extra)
     .arg("--dump-dom")
     .arg(format!("file://{}", page.display()))
     .stdin(std::process::Stdio::null())
@@ -123,6 +133,147 @@ async fn browser_runs_scripts_and_reports_blocked_ones(browser: &Path, dir: &Pat
     );
 }
 
+/// The shipped English words of the copy that differ from the German ones, cut at their
+/// placeholders, each piece of at least five letters: none may be on a German copy.
+pub fn english_words() -> Vec<String> {
+    use forgetme_access_export::words::{Language, Words};
+    let en = serde_json::to_value(Words::shipped(Language::En)).unwrap();
+    let de = serde_json::to_value(Words::shipped(Language::De)).unwrap();
+    let mut out = Vec::new();
+    let mut add = |text: &str, german: &str| {
+        if text == german {
+            return;
+        }
+        for piece in text.split(['{', '}']).step_by(2) {
+            let piece = piece.trim_matches(|c: char| !c.is_alphanumeric());
+            if piece.chars().filter(|c| c.is_alphabetic()).count() >= 5 {
+                out.push(piece.to_string());
+            }
+        }
+    };
+    for (key, value) in en.as_object().unwrap() {
+        match value {
+            Value::String(text) => add(text, de[key].as_str().unwrap()),
+            Value::Array(texts) => {
+                for (i, t) in texts.iter().enumerate() {
+                    add(t.as_str().unwrap(), de[key][i].as_str().unwrap());
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(out.len() > 60, "{out:?}");
+    out
+}
+
+/// Measures, in the browser, how a page lays out at a width: its width, whether the page scrolls
+/// sideways, the values (`.record dd .v`) that take more than one line, those wider than their
+/// cell that the cell does not scroll to, and the labels that stand beside their value rather
+/// than above it. The page itself runs no script (its policy allows none): this runs on a copy
+/// of it, without the policy, with the measuring script as a file beside it (`extra_style`
+/// added after the page's own, for the control).
+const MEASURE: &str = r#"(function () {
+  var out = {width: window.innerWidth, page_width: document.documentElement.scrollWidth,
+             values: 0, wrapped: [], cut: [], beside: []};
+  document.querySelectorAll('.record dd .v').forEach(function (v) {
+    out.values += 1;
+    if (v.getClientRects().length !== 1) out.wrapped.push(v.textContent);
+    var dd = v.parentElement;
+    if (dd.scrollWidth > dd.clientWidth + 1 && getComputedStyle(dd).overflowX !== 'auto')
+      out.cut.push(v.textContent);
+  });
+  document.querySelectorAll('.record dt').forEach(function (dt) {
+    var dd = dt.nextElementSibling;
+    if (dd.getBoundingClientRect().top < dt.getBoundingClientRect().bottom - 1)
+      out.beside.push(dt.textContent);
+  });
+  parent.postMessage(JSON.stringify(out), '*');
+})();"#;
+
+/// The page that holds the measured page in a frame of the width measured (Chromium's
+/// window is at least 500 px wide; a frame's viewport is what the page's media queries
+/// see), and writes what the frame measured into its own DOM for `--dump-dom`.
+const FRAME_LISTENER: &str = r#"window.addEventListener('message', function (e) {
+  var pre = document.createElement('pre');
+  pre.id = 'layout';
+  pre.textContent = e.data;
+  document.body.appendChild(pre);
+});"#;
+
+async fn layout_at(browser: &Path, page: &Path, width: u32, extra_style: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(page).unwrap();
+    let csp_start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let csp_end = csp_start + html[csp_start..].find('>').unwrap() + 1;
+    let measured = format!("{}{}", &html[..csp_start], &html[csp_end..])
+        .replace("</head>", &format!("{extra_style}</head>"))
+        .replace("</body>", "<script src=\"measure.js\"></script></body>");
+    std::fs::write(dir.path().join("measure.js"), MEASURE).unwrap();
+    std::fs::write(dir.path().join("page.html"), measured).unwrap();
+    std::fs::write(dir.path().join("listen.js"), FRAME_LISTENER).unwrap();
+    let frame = dir.path().join("frame.html");
+    std::fs::write(
+        &frame,
+        format!(
+            "<!DOCTYPE html><html><head><title>frame</title></head><body style=\"margin:0\"><script src=\"listen.js\"></script><iframe src=\"page.html\" width=\"{width}\" height=\"800\" style=\"border:0;display:block\"></iframe></body></html>"
+        ),
+    )
+    .unwrap();
+    let window = format!("--window-size={},900", width.max(500) + 40);
+    let r = render_with(browser, &frame, &[&window]).await;
+    let doc = scraper::Html::parse_document(&r.dom);
+    let sel = scraper::Selector::parse("#layout").unwrap();
+    let json: String = doc
+        .select(&sel)
+        .next()
+        .unwrap_or_else(|| {
+            panic!(
+                "the measuring script did not run:\n{}\n{}",
+                r.dom, r.console
+            )
+        })
+        .text()
+        .collect();
+    serde_json::from_str(&json).unwrap()
+}
+
+/// At a phone's width (375 px) the labels stand above their values, no value is broken across
+/// lines, and the page does not scroll sideways; at a desktop width the labels stand beside
+/// their values. A control with the old style (a label column, values broken anywhere) shows
+/// that the measurement sees a broken value.
+async fn check_phone_width(browser: &Path, page: &Path) {
+    let phone = layout_at(browser, page, 375, "").await;
+    assert_eq!(phone["width"], 375, "the window is a phone's: {phone}");
+    assert!(phone["values"].as_u64().unwrap() > 10, "{phone}");
+    assert_eq!(
+        phone["wrapped"],
+        json!([]),
+        "values broken across lines: {phone}"
+    );
+    assert_eq!(phone["cut"], json!([]), "values cut off: {phone}");
+    assert_eq!(
+        phone["beside"],
+        json!([]),
+        "labels beside their values: {phone}"
+    );
+    assert!(phone["page_width"].as_u64().unwrap() <= 375, "{phone}");
+    let desktop = layout_at(browser, page, 880, "").await;
+    assert_eq!(desktop["width"], 880, "{desktop}");
+    assert_eq!(desktop["wrapped"], json!([]), "{desktop}");
+    assert!(
+        !desktop["beside"].as_array().unwrap().is_empty(),
+        "{desktop}"
+    );
+    let old = "<style>dl{display:grid!important;grid-template-columns:12em 1fr!important}.v{white-space:normal!important;overflow-wrap:anywhere}</style>";
+    let control = layout_at(browser, page, 375, old).await;
+    assert!(
+        !control["wrapped"].as_array().unwrap().is_empty(),
+        "control: the old style breaks values at 375 px, and the measurement must see it: {control}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() {
     let Some(browser) = chromium() else { return };
@@ -167,6 +318,7 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     }
 
     let path = dir.path().join("request.json");
+    let template = filled_template(dir.path(), "en");
     let mut args = cass_args(&s.keyspace);
     args.extend(strings(&[
         "--search",
@@ -179,7 +331,13 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
         "--export",
         path.to_str().unwrap(),
         "--subject-template",
-        TEMPLATE,
+        template.to_str().unwrap(),
+        "--case",
+        "DSR-2026-0042",
+        "--audit-log",
+        dir.path().join("audit.jsonl").to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
     ]));
     let run = forget_me(&args).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -243,12 +401,122 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
         "(withheld: another person's data) promised John a call back",
         "This is one entry of a list that also holds other people's contacts",
         // The controller's information, from the template.
-        "Pizza Example Ltd",
-        "Information Commissioner's Office",
+        "From Acme Test Stores plc, 2 High Street, Leeds LS1 1AA.",
+        "Acme test text for complaint.",
     ] {
         assert!(text.contains(shown), "{shown:?} is not shown:\n{text}");
     }
     assert!(!text.contains("NOT FILLED IN") && !text.contains("DRAFT"));
+
+    // The request it answers and the day, on the page and in the JSON; no internal id.
+    let today = &officer["generated_at"].as_str().unwrap()[..10];
+    assert_eq!(copy["reference"], "DSR-2026-0042");
+    assert_eq!(copy["answered_on"], today);
+    assert_eq!(copy["language"], "en");
+    let reference: String = doc
+        .select(&sel("#reference"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(reference, "Your request: DSR-2026-0042");
+    let answered: String = doc
+        .select(&sel("#answered-on"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert!(
+        answered.starts_with("Answered on ") && answered.contains(&today[..4]),
+        "{answered}"
+    );
+
+    // On a phone: labels above values, no value broken mid-address or mid-number.
+    check_phone_width(&browser, &page).await;
+
+    // The same request answered in German (--language de), with the German template given
+    // beside the English one: German words throughout, none of the English ones left.
+    let de_path = dir.path().join("de.json");
+    let template_de = filled_template(dir.path(), "de");
+    let mut args = cass_args(&s.keyspace);
+    args.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+        "--no-progress",
+        "--export",
+        de_path.to_str().unwrap(),
+        "--language",
+        "de",
+        "--subject-template",
+        template.to_str().unwrap(),
+        "--subject-template",
+        template_de.to_str().unwrap(),
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let de_copy: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("de.subject.json")).unwrap())
+            .unwrap();
+    let r = render(&browser, &dir.path().join("de.subject.html")).await;
+    let de_doc = scraper::Html::parse_document(&r.dom);
+    let de_text: String = de_doc.root_element().text().collect();
+    assert!(r.dom.contains("<html lang=\"de\">"), "{}", r.dom);
+    let title: String = de_doc
+        .select(&sel("title"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(title, "Ihre personenbezogenen Daten: eine Kopie für Sie");
+    let headings: Vec<String> = de_doc
+        .select(&sel("h3"))
+        .map(|h| h.text().collect())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Persönliche Favoriten unserer Mitarbeitenden (3)",
+            "Letzte Kontakte unserer Mitarbeitenden (3)",
+            "Gemeinsame Favoriten unseres Kundenservice (1)"
+        ]
+    );
+    for shown in [
+        "Von Acme Testmarkt GmbH, Hauptstraße 1, 10115 Berlin.",
+        "4. März 2025, 10:20 UTC",
+        "Anruf",
+        "(zurückgehalten: Daten einer anderen Person) promised John a call back",
+        "Dies ist ein Eintrag einer Liste",
+        "Acme-Testtext Nummer 9.",
+        "Was wir über Sie gespeichert haben",
+        "Über diese Verarbeitung",
+    ] {
+        assert!(
+            de_text.contains(shown),
+            "{shown:?} is not shown:\n{de_text}"
+        );
+    }
+    for english in english_words() {
+        assert!(
+            !de_text.contains(&english),
+            "English {english:?} on the German copy:\n{de_text}"
+        );
+        assert!(
+            !de_copy.to_string().contains(&english),
+            "English {english:?} in the German copy's JSON"
+        );
+    }
+    assert_eq!(de_copy["language"], "de");
+    assert_eq!(de_copy["reference"], Value::Null, "no --case, no reference");
+    assert_eq!(de_copy["asked_about"][0]["kind"], "E-Mail-Adresse");
+    assert!(de_copy["kinds_of_data"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("E-Mail-Adresse")));
+    assert_eq!(de_copy["records"].as_array().unwrap().len(), 7);
 
     // What the person never sees, in the rendered page (text and attributes) or the JSON:
     // the agents, the keyspace and table, groups, setting keys, paths, other people.
@@ -320,7 +588,7 @@ async fn the_subject_sees_their_own_details_and_nothing_internal_in_a_browser() 
     let text: String = doc.root_element().text().collect();
     assert!(text.contains("DRAFT, NOT READY TO SEND"), "{text}");
     assert_eq!(doc.select(&sel("dd.missing")).count(), 11, "{text}");
-    assert!(!text.contains("Pizza Example Ltd"));
+    assert!(!text.contains("Acme Test Stores"));
     // The agent's user name is an e-mail address: withheld like anybody else's.
     assert!(
         text.contains("(withheld: another person's data) promised John a call back"),
@@ -382,6 +650,140 @@ async fn a_missing_or_incomplete_template_is_refused_before_anything_is_read() {
         run.stderr
     );
     assert!(!export.exists());
+
+    // The example as shipped, and the example with only `controller` filled in: refused,
+    // naming each field still the example's (the fictional company's contact, DPO and
+    // supervisory authority would go to the person).
+    for (example, language) in [(TEMPLATE, "en"), (TEMPLATE_DE, "de")] {
+        let run = run_with(PathBuf::from(example)).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("still holding the example's text: controller, contact, dpo, purposes, recipients, transfers, retention, source, automated_decisions, rights, complaint"),
+            "{language}: {}",
+            run.stderr
+        );
+    }
+    let only_controller = dir.path().join("only-controller.toml");
+    let text = std::fs::read_to_string(TEMPLATE).unwrap();
+    let controller = text
+        .lines()
+        .find(|l| l.starts_with("controller = "))
+        .unwrap();
+    std::fs::write(
+        &only_controller,
+        text.replace(
+            controller,
+            "controller = \"Acme Stores plc, 2 High Street, Leeds\"",
+        ),
+    )
+    .unwrap();
+    let run = run_with(only_controller).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("example's text: contact, dpo, purposes, recipients, transfers, retention, source, automated_decisions, rights, complaint (")
+            && run.stderr.contains("write your own"),
+        "{}",
+        run.stderr
+    );
+    assert!(!export.exists());
+
+    // A copy in German needs a template in German when templates are given; a language the
+    // copy has no words in is refused.
+    let english = filled_template(dir.path(), "en");
+    let base = strings(&[
+        "--cass_hostname",
+        "127.0.0.1",
+        "--cass_port",
+        "1",
+        "--search",
+        "a@b.com",
+        "--export",
+        export.to_str().unwrap(),
+        "--subject-template",
+        english.to_str().unwrap(),
+    ]);
+    let run = forget_me(&[base.clone(), strings(&["--language", "de"])].concat()).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no --subject-template in language de")
+            && run.stderr.contains("templates/subject-copy.de.toml"),
+        "{}",
+        run.stderr
+    );
+    let run = forget_me(&[base.clone(), strings(&["--language", "fr"])].concat()).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("en, de"), "{}", run.stderr);
+    // Two templates in one language.
+    let run = forget_me(
+        &[
+            base.clone(),
+            strings(&["--subject-template", english.to_str().unwrap()]),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("one template per language"),
+        "{}",
+        run.stderr
+    );
+    // The German template alone, and an English copy.
+    let german = filled_template(dir.path(), "de");
+    let mut args = base.clone();
+    let at = args.len() - 1;
+    args[at] = german.to_str().unwrap().to_string();
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no --subject-template in language en"),
+        "{}",
+        run.stderr
+    );
+
+    // A batch: a request in German with only the English template, and a language the copy
+    // has no words in, each refused with its line.
+    let requests = dir.path().join("requests.csv");
+    std::fs::write(
+        &requests,
+        "id,identifiers,language,action\nL-1,a@b.com,en,export\nL-2,c@d.com,de,export\nL-3,e@f.com,de,search\n",
+    )
+    .unwrap();
+    let batch = |file: &Path| {
+        strings(&[
+            "--cass_hostname",
+            "127.0.0.1",
+            "--cass_port",
+            "1",
+            "--requests",
+            file.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--subject-template",
+            english.to_str().unwrap(),
+        ])
+    };
+    let run = forget_me(&batch(&requests)).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("request L-2 (line 3): no --subject-template in language de"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        &requests,
+        "id,identifiers,language,action\nL-1,a@b.com,en,export\nL-2,c@d.com,fr,export\n",
+    )
+    .unwrap();
+    let run = forget_me(&batch(&requests)).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("line 3: `language` must be one of en, de"),
+        "{}",
+        run.stderr
+    );
 
     // --subject-template without --export.
     let run = forget_me(&strings(&[

@@ -8,7 +8,8 @@
 //! - [`subject`]: the data subject's copy, built from the officer's record: in plain words,
 //!   the person's own details only, no employee and no internal place.
 //! - [`subject_html`]: the subject's copy as the page handed to the person.
-//! - [`template`]: the controller's Art. 15(1)/(2) information, filled in once.
+//! - [`template`]: the controller's Art. 15(1)/(2) information, filled in once per language.
+//! - [`words`]: the subject's copy's own words in each language, from the templates.
 //!
 //! An export with no items is a statement too ("we hold nothing"), so it always carries the
 //! scan's completeness, and an incomplete scan says plainly that no statement is possible.
@@ -19,6 +20,7 @@ pub mod html;
 pub mod subject;
 pub mod subject_html;
 pub mod template;
+pub mod words;
 
 use serde::Serialize;
 use serde_json::Value;

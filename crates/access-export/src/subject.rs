@@ -20,6 +20,10 @@
 //! in a field nobody knows is kept as "Other detail" unless it looks like an internal id (a
 //! long run of hex digits). The agent's user name and id are replaced in every text kept.
 //! Each of the item's subject records is one record of the copy.
+//!
+//! The copy answers one request: it carries the request's reference (`--case`, a batch's
+//! request id) and the date it answers on, and it is written in the request's language, with
+//! the words of that language's template ([`crate::words`]).
 
 use std::collections::BTreeSet;
 
@@ -27,16 +31,24 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::template::SubjectTemplate;
+use crate::words::{fill, Language, Words};
 use crate::{AccessExport, ExportItem, OwnerType};
 
 /// The schema name of the subject's copy as JSON.
 pub const SUBJECT_SCHEMA: &str = "gdpr-forget-me/subject-copy/v1";
 
-/// What replaces an agent's user name or id inside a text shown to the person.
-pub const AGENT_REDACTED: &str = "[one of our agents]";
-
-/// What replaces, in a note, an e-mail address that is not one searched for.
-pub const OTHER_ADDRESS: &str = "[another e-mail address]";
+/// Which request a copy answers, in which language, with which controller's information.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CopyFor<'a> {
+    /// The request's reference (`--case`, a batch's request id); checked like every
+    /// reference, so it never holds an identifier.
+    pub reference: Option<&'a str>,
+    /// The language the copy is written in.
+    pub language: Language,
+    /// The controller's template in that language; `None`: the copy is a draft that says
+    /// where the information is missing.
+    pub information: Option<&'a SubjectTemplate>,
+}
 
 /// The subject's copy.
 #[derive(Clone, Debug, Serialize)]
@@ -45,6 +57,13 @@ pub struct SubjectCopy {
     pub schema: &'static str,
     /// When the export was made (RFC 3339, UTC).
     pub generated_at: String,
+    /// The request this copy answers: its reference (a ticket number, never an identifier),
+    /// when the run was given one.
+    pub reference: Option<String>,
+    /// The date the copy answers on (`YYYY-MM-DD`, UTC): the day it was made.
+    pub answered_on: String,
+    /// The language the copy is written in (`en`, `de`).
+    pub language: Language,
     /// Whether every stored record was read. A copy from an incomplete search says so.
     pub search_complete: bool,
     /// The details the person gave, as searched.
@@ -61,6 +80,9 @@ pub struct SubjectCopy {
     /// The controller's Art. 15(1)/(2) information; `None` when no template was given, and
     /// the copy then shows that it is not filled in.
     pub information: Option<SubjectTemplate>,
+    /// The copy's own words, in its language.
+    #[serde(skip)]
+    pub words: Words,
 }
 
 /// One identifier the person gave.
@@ -88,28 +110,22 @@ pub enum RecordKind {
 
 impl RecordKind {
     /// The heading of this kind's records.
-    pub fn heading(self) -> &'static str {
+    pub fn heading(self, w: &Words) -> &str {
         match self {
-            RecordKind::PersonalFavorite => "Personal favorites saved by our agents",
-            RecordKind::RecentContact => "Recent contacts saved by our agents",
-            RecordKind::CorporateFavorite => "Corporate favorites of our contact center",
-            RecordKind::Other => "Other records of our contact center",
+            RecordKind::PersonalFavorite => &w.personal_favorites,
+            RecordKind::RecentContact => &w.recent_contacts,
+            RecordKind::CorporateFavorite => &w.corporate_favorites,
+            RecordKind::Other => &w.other_records,
         }
     }
 
     /// One sentence saying what such a record is.
-    pub fn description(self) -> &'static str {
+    pub fn description(self, w: &Words) -> &str {
         match self {
-            RecordKind::PersonalFavorite => {
-                "A personal favorite is a contact card that one of our agents saved in their own list of favorites, to reach you quickly."
-            }
-            RecordKind::RecentContact => {
-                "A recent contact is kept by the contact-center software of one of our agents after a call, e-mail or chat with you, so the agent can reach you again."
-            }
-            RecordKind::CorporateFavorite => {
-                "A corporate favorite is a contact card our contact center shares with all its agents."
-            }
-            RecordKind::Other => "Another record of our contact-center software that holds your details.",
+            RecordKind::PersonalFavorite => &w.personal_favorite_about,
+            RecordKind::RecentContact => &w.recent_contact_about,
+            RecordKind::CorporateFavorite => &w.corporate_favorite_about,
+            RecordKind::Other => &w.other_record_about,
         }
     }
 }
@@ -137,11 +153,39 @@ pub struct Record {
 /// A labelled detail and its values as stored (dates: as a reader reads them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Detail {
-    /// Plain label, e.g. `Phone number`.
+    /// Plain label in the copy's language, e.g. `Phone number`.
     pub label: String,
     /// The values, each once.
     pub values: Vec<String>,
+    /// Whether its values are prose (a note, another detail) that may wrap between words;
+    /// other values (addresses, numbers, names, dates) are never broken across lines.
+    #[serde(skip)]
+    pub prose: bool,
 }
+
+/// The keys of details and dates: the English labels, which [`Words::label`] turns into
+/// the copy's language.
+pub(crate) mod labels {
+    pub const NAME: &str = "Name";
+    pub const FIRST_NAME: &str = "First name";
+    pub const MIDDLE_NAME: &str = "Middle name";
+    pub const LAST_NAME: &str = "Last name";
+    pub const COMPANY: &str = "Company";
+    pub const JOB_TITLE: &str = "Job title";
+    pub const EMAIL: &str = "E-mail address";
+    pub const PHONE: &str = "Phone number";
+    pub const ADDRESS: &str = "Address";
+    pub const CATEGORY: &str = "Category";
+    pub const CHANNEL: &str = "How we were in contact";
+    pub const LANGUAGE: &str = "Language";
+    pub const NOTE: &str = "Note";
+    pub const OTHER: &str = "Other detail";
+    pub const LAST_USED: &str = "Last used";
+    pub const SAVED: &str = "Saved";
+    pub const CHANGED: &str = "Last changed";
+    pub const DATE: &str = "Date";
+}
+use labels::*;
 
 /// Labels of details, in the order a record shows them.
 const LABELS: &[&str] = &[
@@ -160,25 +204,6 @@ const LABELS: &[&str] = &[
     NOTE,
     OTHER,
 ];
-const NAME: &str = "Name";
-const FIRST_NAME: &str = "First name";
-const MIDDLE_NAME: &str = "Middle name";
-const LAST_NAME: &str = "Last name";
-const COMPANY: &str = "Company";
-const JOB_TITLE: &str = "Job title";
-const EMAIL: &str = "E-mail address";
-const PHONE: &str = "Phone number";
-const ADDRESS: &str = "Address";
-const CATEGORY: &str = "Category";
-const CHANNEL: &str = "How we were in contact";
-const LANGUAGE: &str = "Language";
-const NOTE: &str = "Note";
-const OTHER: &str = "Other detail";
-
-const LAST_USED: &str = "Last used";
-const SAVED: &str = "Saved";
-const CHANGED: &str = "Last changed";
-const DATE: &str = "Date";
 const DATE_LABELS: &[&str] = &[LAST_USED, SAVED, CHANGED, DATE];
 
 /// What a field's name says it holds.
@@ -302,6 +327,7 @@ fn classify(key: &str) -> Field {
 struct Context<'a> {
     identifiers: &'a [(String, String)],
     employee: Vec<&'a str>,
+    words: &'a Words,
 }
 
 impl Context<'_> {
@@ -348,7 +374,7 @@ impl Context<'_> {
                 && address[at - start + 1..].contains('.')
                 && !self.holds_identifier(address)
             {
-                out.push_str(OTHER_ADDRESS);
+                out.push_str(&self.words.other_address);
             } else {
                 out.push_str(&rest[start..end.max(at + 1)]);
             }
@@ -358,13 +384,20 @@ impl Context<'_> {
         out
     }
 
-    /// The text with the agent's user name and id replaced.
+    /// The text with the agent's user name and id replaced, and other people's withheld
+    /// details marked in the copy's language.
     fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        let mut out = self.localize(text);
         for who in &self.employee {
-            out = replace_ignore_case(&out, who, AGENT_REDACTED);
+            out = replace_ignore_case(&out, who, &self.words.agent);
         }
         out
+    }
+
+    /// The text with the marker of another person's withheld detail ([`crate::WITHHELD`],
+    /// put in by the cut) in the copy's language.
+    fn localize(&self, text: &str) -> String {
+        text.replace(crate::WITHHELD, &self.words.withheld)
     }
 }
 
@@ -477,7 +510,10 @@ impl Collector {
                     return;
                 }
                 match field {
-                    Field::Detail(CHANNEL) => self.details.push((CHANNEL, channel(&text))),
+                    Field::Detail(CHANNEL) => {
+                        let text = channel(ctx.words, &ctx.localize(&text));
+                        self.details.push((CHANNEL, text));
+                    }
                     Field::Detail(NOTE) => {
                         let text = ctx.others_addresses_out(&ctx.scrub(&text));
                         self.details.push((NOTE, text));
@@ -487,7 +523,11 @@ impl Collector {
                         if let Some(t) = parse_date(scalar) {
                             self.latest = self.latest.max(Some(t.unix_timestamp()));
                         }
-                        self.dates.push((label, readable_date(scalar)));
+                        let shown = match parse_date(scalar) {
+                            Some(_) => readable_date(scalar, ctx.words),
+                            None => ctx.localize(&text),
+                        };
+                        self.dates.push((label, shown));
                     }
                     Field::Internal | Field::Unknown => {
                         if ctx.holds_identifier(&text) {
@@ -502,11 +542,11 @@ impl Collector {
         }
     }
 
-    fn into_record(self, kind: RecordKind, in_shared_list: bool) -> Record {
+    fn into_record(self, words: &Words, kind: RecordKind, in_shared_list: bool) -> Record {
         Record {
             kind,
-            details: grouped(self.details, LABELS),
-            dates: grouped(self.dates, DATE_LABELS),
+            details: grouped(words, self.details, LABELS),
+            dates: grouped(words, self.dates, DATE_LABELS),
             in_shared_list,
             withheld: 0,
             latest: self.latest,
@@ -515,18 +555,19 @@ impl Collector {
 }
 
 /// Workspace's media type in words: `voice` is a phone call.
-fn channel(stored: &str) -> String {
+fn channel(w: &Words, stored: &str) -> String {
     match stored.trim().to_lowercase().as_str() {
-        "voice" | "phone" | "call" => "phone call".into(),
-        "email" | "e-mail" | "mail" => "e-mail".into(),
-        "chat" | "webchat" => "chat".into(),
-        "sms" => "text message (SMS)".into(),
+        "voice" | "phone" | "call" => w.phone_call.clone(),
+        "email" | "e-mail" | "mail" => w.email_message.clone(),
+        "chat" | "webchat" => w.chat.clone(),
+        "sms" => w.sms.clone(),
         _ => stored.to_string(),
     }
 }
 
-/// Values grouped by label in the order of `order`, each value once.
-fn grouped(pairs: Vec<(&'static str, String)>, order: &[&str]) -> Vec<Detail> {
+/// Values grouped by label in the order of `order`, each value once, labelled in the copy's
+/// language.
+fn grouped(words: &Words, pairs: Vec<(&'static str, String)>, order: &[&str]) -> Vec<Detail> {
     order
         .iter()
         .filter_map(|label| {
@@ -538,24 +579,46 @@ fn grouped(pairs: Vec<(&'static str, String)>, order: &[&str]) -> Vec<Detail> {
                 .filter(|v| seen.insert(v.clone()))
                 .collect();
             (!values.is_empty()).then(|| Detail {
-                label: label.to_string(),
+                label: words.label(label).to_string(),
                 values,
+                prose: [NOTE, OTHER].contains(label),
             })
         })
         .collect()
 }
 
-/// A stored date as a person reads it: `24 January 2024, 06:03 UTC` from RFC 3339 text or
-/// from seconds or milliseconds since 1970; anything else as stored.
-pub fn readable_date(v: &Value) -> String {
+/// A stored date as a person reads it, in the copy's language: `24 January 2024, 06:03 UTC`
+/// from RFC 3339 text or from seconds or milliseconds since 1970; anything else as stored.
+pub fn readable_date(v: &Value, w: &Words) -> String {
     match parse_date(v) {
-        Some(t) => format!(
-            "{} {} {}, {:02}:{:02} UTC",
-            t.day(),
-            t.month(),
-            t.year(),
-            t.hour(),
-            t.minute()
+        Some(t) => fill(
+            &w.date_time,
+            &[
+                ("day", &t.day().to_string()),
+                ("month", &w.months[usize::from(u8::from(t.month())) - 1]),
+                ("year", &t.year().to_string()),
+                ("hour", &format!("{:02}", t.hour())),
+                ("minute", &format!("{:02}", t.minute())),
+            ],
+        ),
+        None => match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// A stored date's day as a person reads it, in the copy's language (`30 November 2026`);
+/// anything else as stored.
+pub fn readable_day(v: &Value, w: &Words) -> String {
+    match parse_date(v) {
+        Some(t) => fill(
+            &w.day,
+            &[
+                ("day", &t.day().to_string()),
+                ("month", &w.months[usize::from(u8::from(t.month())) - 1]),
+                ("year", &t.year().to_string()),
+            ],
         ),
         None => match v {
             Value::String(s) => s.clone(),
@@ -617,7 +680,7 @@ fn records_of(ctx: &Context, item: &ExportItem) -> Vec<Record> {
                 Value::Object(m) => c.object(ctx, m, None),
                 other => c.value(ctx, Field::Unknown, other),
             }
-            let mut r = c.into_record(kind, shared);
+            let mut r = c.into_record(ctx.words, kind, shared);
             r.withheld = part.withheld;
             r
         })
@@ -625,9 +688,17 @@ fn records_of(ctx: &Context, item: &ExportItem) -> Vec<Record> {
 }
 
 impl SubjectCopy {
-    /// Builds the subject's copy from the officer's record, with the controller's information
-    /// when given.
-    pub fn from_export(export: &AccessExport, information: Option<SubjectTemplate>) -> SubjectCopy {
+    /// Builds the subject's copy from the officer's record, for one request, in its language,
+    /// with the controller's information when given (a template in the copy's language).
+    pub fn from_export(export: &AccessExport, request: &CopyFor) -> SubjectCopy {
+        let information = request.information.cloned();
+        let language = information
+            .as_ref()
+            .map_or(request.language, |t| t.language);
+        let words = information
+            .as_ref()
+            .map_or_else(|| Words::shipped(language).clone(), |t| t.words.clone());
+        let w = &words;
         let identifiers: Vec<(String, String)> = export
             .identifiers
             .iter()
@@ -643,6 +714,7 @@ impl SubjectCopy {
             let ctx = Context {
                 identifiers: &identifiers,
                 employee,
+                words: w,
             };
             records.extend(records_of(&ctx, item));
         }
@@ -661,79 +733,88 @@ impl SubjectCopy {
         });
         let mut kinds: Vec<String> = Vec::new();
         for label in LABELS.iter().filter(|l| **l != OTHER) {
+            let label = w.label(label);
             if records
                 .iter()
-                .any(|r| r.details.iter().any(|d| d.label == *label))
+                .any(|r| r.details.iter().any(|d| d.label == label))
             {
-                kinds.push(label.to_lowercase());
+                kinds.push(if w.lowercase_kinds {
+                    label.to_lowercase()
+                } else {
+                    label.to_string()
+                });
             }
         }
         if records.iter().any(|r| !r.dates.is_empty()) {
-            kinds.push("when a record was used or saved".into());
+            kinds.push(w.kind_dates.clone());
         }
         if records
             .iter()
-            .any(|r| r.details.iter().any(|d| d.label == OTHER))
+            .any(|r| r.details.iter().any(|d| d.label == w.other))
         {
-            kinds.push("other details stored with your contact".into());
+            kinds.push(w.kind_other_details.clone());
         }
-        let scope = "This copy covers the contact lists of our contact-center software: the favorites and recent contacts our agents save, and the favorites our contact center shares with them.";
         let under_review: usize = export
             .items
             .iter()
             .map(|i| i.records_of_another_request)
             .sum();
         let withheld: usize = records.iter().map(|r| r.withheld).sum();
-        let mut summary = if !export.scan.complete {
-            format!("{scope} Our search could not read every stored record, so this copy is NOT complete.")
+        let mut summary = vec![w.scope.clone()];
+        summary.push(if !export.scan.complete {
+            w.summary_incomplete.clone()
         } else if records.is_empty() && under_review == 0 {
-            format!("{scope} We searched every stored record and found none that holds the details you gave us.")
+            w.summary_none.clone()
         } else {
-            format!(
-                "{scope} We searched every stored record and found {} that hold{} your details.",
-                plural(records.len(), "record", "records"),
-                if records.len() == 1 { "s" } else { "" }
-            )
-        };
+            Words::count(records.len(), &w.summary_found_one, &w.summary_found_many)
+        });
         if withheld > 0 {
-            summary.push_str(&format!(
-                " The records hold {} of other people (their e-mail addresses or phone numbers), withheld to protect them: each shows as \"{}\".",
-                plural(withheld, "detail", "details"),
-                crate::WITHHELD
-            ));
+            let text = Words::count(withheld, &w.summary_withheld_one, &w.summary_withheld_many);
+            summary.push(fill(&text, &[("withheld", &w.withheld)]));
         }
         if under_review > 0 {
-            summary.push_str(&format!(
-                " {} that also {} another person's request {} being reviewed by hand and {} not in this copy; we will answer about {} separately.",
-                plural(under_review, "record", "records"),
-                if under_review == 1 { "concerns" } else { "concern" },
-                if under_review == 1 { "is" } else { "are" },
-                if under_review == 1 { "is" } else { "are" },
-                if under_review == 1 { "it" } else { "them" },
+            summary.push(Words::count(
+                under_review,
+                &w.summary_review_one,
+                &w.summary_review_many,
             ));
         }
+        // The reference is checked where it is given (`--case`, a request file), never to
+        // hold an identifier; one that fails the reference rule anyway is left out.
+        let reference = request
+            .reference
+            .filter(|r| forgetme_audit::check_reference(r).is_ok())
+            .map(str::to_string);
         SubjectCopy {
             schema: SUBJECT_SCHEMA,
             generated_at: export.generated_at.clone(),
+            reference,
+            answered_on: export
+                .generated_at
+                .get(..10)
+                .unwrap_or_default()
+                .to_string(),
+            language,
             search_complete: export.scan.complete,
             asked_about: export
                 .identifiers
                 .iter()
                 .map(|i| AskedAbout {
                     kind: match i.kind.as_str() {
-                        "email" => EMAIL,
-                        "phone" => PHONE,
-                        _ => "Text",
+                        "email" => &w.email,
+                        "phone" => &w.phone,
+                        _ => &w.text,
                     }
-                    .to_string(),
+                    .clone(),
                     value: i.normalized.clone(),
                 })
                 .collect(),
-            summary,
+            summary: summary.join(" "),
             kinds_of_data: kinds,
             records,
             records_under_review: under_review,
             information,
+            words,
         }
     }
 }
@@ -748,6 +829,9 @@ mod tests {
     use super::*;
     use crate::{subject_html, ExportIdentifier, ExportScan, FoundAt, SubjectPart};
     use serde_json::json;
+
+    const AGENT_REDACTED: &str = "[one of our agents]";
+    const OTHER_ADDRESS: &str = "[another e-mail address]";
 
     /// Internal strings the person's copy must never show.
     const AGENT_ID: &str = "2fabcff5bb132f1d2b4d7bf954e8a713";
@@ -907,7 +991,7 @@ mod tests {
 
     #[test]
     fn each_seeded_shape_becomes_a_plain_record_of_its_kind() {
-        let copy = SubjectCopy::from_export(&export(seeded_items(), true), None);
+        let copy = SubjectCopy::from_export(&export(seeded_items(), true), &CopyFor::default());
         let kinds: Vec<RecordKind> = copy.records.iter().map(|r| r.kind).collect();
         use RecordKind::*;
         assert_eq!(
@@ -981,7 +1065,7 @@ mod tests {
         items[3].value["savedByUser"] = json!(AGENT_NAME);
         items[3].value["notes"] = json!(format!("called back by {AGENT_NAME} ({AGENT_ID})"));
         items[3].value["crmRef"] = json!("9f3c2a1b7d6e5f40");
-        let copy = SubjectCopy::from_export(&export(items, true), None);
+        let copy = SubjectCopy::from_export(&export(items, true), &CopyFor::default());
         let json = serde_json::to_string(&copy).unwrap();
         let page = subject_html::render(&copy);
         for text in [&json, &page] {
@@ -1007,7 +1091,7 @@ mod tests {
             json!({"id": "k1", "userName": "John.Smith@pizza.com", "contactId": "0 555 010 0001"}),
             0,
         )];
-        let copy = SubjectCopy::from_export(&export(items, true), None);
+        let copy = SubjectCopy::from_export(&export(items, true), &CopyFor::default());
         assert_eq!(
             detail(&copy.records[0], OTHER).unwrap(),
             &["0 555 010 0001", "John.Smith@pizza.com"]
@@ -1024,7 +1108,7 @@ mod tests {
                    "created": 1_700_000_000_000_i64}),
             0,
         )];
-        let copy = SubjectCopy::from_export(&export(items, true), None);
+        let copy = SubjectCopy::from_export(&export(items, true), &CopyFor::default());
         let r = &copy.records[0];
         assert_eq!(r.kind, RecordKind::PersonalFavorite);
         assert_eq!(detail(r, PHONE).unwrap(), &["+1 555 010 0001"]);
@@ -1042,7 +1126,7 @@ mod tests {
                    "notes": "Write to John.Smith@Pizza.com, cc his wife (mary@example.org) or agent7@pizza.com."}),
             0,
         )];
-        let copy = SubjectCopy::from_export(&export(items, true), None);
+        let copy = SubjectCopy::from_export(&export(items, true), &CopyFor::default());
         assert_eq!(
             detail(&copy.records[0], NOTE).unwrap(),
             &[format!(
@@ -1067,11 +1151,69 @@ mod tests {
 
     #[test]
     fn an_incomplete_search_or_nothing_found_is_said_in_plain_words() {
-        let copy = SubjectCopy::from_export(&export(vec![], true), None);
+        let copy = SubjectCopy::from_export(&export(vec![], true), &CopyFor::default());
         assert!(copy.summary.contains("found none"), "{}", copy.summary);
-        let copy = SubjectCopy::from_export(&export(vec![], false), None);
+        let copy = SubjectCopy::from_export(&export(vec![], false), &CopyFor::default());
         assert!(copy.summary.contains("NOT complete"), "{}", copy.summary);
         assert!(!copy.summary.contains("found none"));
         assert!(subject_html::render(&copy).contains("id=\"incomplete\""));
+    }
+
+    /// A German copy: labels, dates, the channel, the kinds of data, the summary, the
+    /// withheld marker and the agent's stand-in in German; the reference and the day kept.
+    #[test]
+    fn a_german_copy_says_everything_of_its_own_in_german() {
+        let mut items = seeded_items();
+        items[3].value["notes"] = json!(format!("called back by {AGENT_ID}"));
+        items[3].value["handledBy"] = json!(crate::WITHHELD);
+        let request = CopyFor {
+            reference: Some("DSR-2026-0042"),
+            language: Language::De,
+            information: None,
+        };
+        let copy = SubjectCopy::from_export(&export(items, true), &request);
+        assert_eq!(copy.language, Language::De);
+        assert_eq!(copy.reference.as_deref(), Some("DSR-2026-0042"));
+        assert_eq!(copy.answered_on, &copy.generated_at[..10]);
+        let recent = copy
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::RecentContact && !r.in_shared_list)
+            .unwrap();
+        let value = |label: &str| {
+            recent
+                .details
+                .iter()
+                .chain(&recent.dates)
+                .find(|d| d.label == label)
+                .map(|d| d.values.clone())
+        };
+        assert_eq!(value("Wie wir in Kontakt waren").unwrap(), ["Anruf"]);
+        assert_eq!(
+            value("Zuletzt genutzt").unwrap(),
+            ["6. Januar 2024, 20:10 UTC"]
+        );
+        assert_eq!(
+            value("Notiz").unwrap(),
+            ["called back by [eine Mitarbeiterin oder ein Mitarbeiter]"]
+        );
+        assert_eq!(
+            value("Weitere Angabe").unwrap(),
+            ["(zurückgehalten: Daten einer anderen Person)"]
+        );
+        assert_eq!(copy.asked_about[0].kind, "E-Mail-Adresse");
+        assert!(copy.kinds_of_data.contains(&"Telefonnummer".to_string()));
+        assert!(
+            copy.summary.contains("5 Einträge gefunden"),
+            "{}",
+            copy.summary
+        );
+        // A reference that breaks the reference rule is never shown.
+        let request = CopyFor {
+            reference: Some("john.smith@pizza.com"),
+            ..request
+        };
+        let copy = SubjectCopy::from_export(&export(vec![], true), &request);
+        assert_eq!(copy.reference, None);
     }
 }

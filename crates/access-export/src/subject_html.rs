@@ -10,17 +10,29 @@ use std::fmt::Write;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
+use serde_json::Value;
+
 use crate::html::escape;
-use crate::subject::{plural, RecordKind, SubjectCopy};
+use crate::subject::{plural, readable_day, RecordKind, SubjectCopy};
 use crate::template::SubjectTemplate;
+use crate::words::{fill, Words};
 
 /// The page's only style sheet; the CSP names its hash.
+///
+/// On a wide screen a record's labels stand in a column beside their values; on a narrow one
+/// (a phone, up to 36em) above them, so the values get the whole width. A value (an address,
+/// a number, a name, a date) is never broken across lines: a value wider than its cell
+/// scrolls in that cell, the page itself never scrolls sideways. Prose (a note, the
+/// controller's text) wraps between words, and inside a word only when the word alone is
+/// wider than the screen.
 const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:48em;padding:0 1em;line-height:1.45;color:#222}\
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #bbb}h3{margin-bottom:.3em}\
 .record{border:1px solid #ccc;border-radius:4px;padding:.6em 1em;margin:.8em 0}\
-dl{display:grid;grid-template-columns:12em 1fr;gap:.2em 1em;margin:.3em 0}dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere}\
-.what,.note,.when{color:#555}.draft{border:3px solid #b00;background:#fee;color:#900;padding:.6em 1em;font-weight:bold}\
-.missing{color:#b00;font-weight:bold}.info dd p{margin:0 0 .5em 0}";
+dl{display:grid;grid-template-columns:minmax(6em,12em) minmax(0,1fr);gap:.2em 1em;margin:.3em 0}dt{font-weight:bold}dd{margin:0;min-width:0}\
+.record dd{overflow-x:auto}.v{white-space:nowrap}.t,.info dd{overflow-wrap:break-word}\
+.what,.note,.when,.reference{color:#555}.draft{border:3px solid #b00;background:#fee;color:#900;padding:.6em 1em;font-weight:bold}\
+.missing{color:#b00;font-weight:bold}.info dd p{margin:0 0 .5em 0}\
+@media (max-width:36em){body{margin:1em auto}h1{font-size:1.35em}.record{padding:.5em .7em}dl{display:block}dt{margin-top:.45em}}";
 
 /// The Content-Security-Policy of the page.
 pub fn content_security_policy() -> String {
@@ -30,58 +42,73 @@ pub fn content_security_policy() -> String {
     )
 }
 
-/// What the page says in place of each piece of the controller's information when no
-/// template was given: the officer must see that the copy is not ready.
-pub const NOT_FILLED_IN: &str = "NOT FILLED IN: the controller's information was not given to this run (--subject-template FILE). Do not send this copy as it is.";
-
 /// Where a heading's text comes from in the template (`None`: an optional field left out).
 type FromTemplate = fn(&SubjectTemplate) -> Option<&str>;
 
-/// Renders the page.
+/// Renders the page, in the copy's language.
 pub fn render(c: &SubjectCopy) -> String {
+    let w = &c.words;
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Your personal data: a copy for you</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        content_security_policy()
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        c.language.code(),
+        content_security_policy(),
+        escape(&w.title)
     );
     if c.information.is_none() {
         let _ = writeln!(
             h,
-            "<p class=\"draft\" id=\"not-filled-in\">DRAFT, NOT READY TO SEND: the controller's information about this processing is not filled in (give the controller's template with --subject-template FILE).</p>"
+            "<p class=\"draft\" id=\"not-filled-in\">{}</p>",
+            escape(&w.draft_banner)
         );
     }
     if !c.search_complete {
         let _ = writeln!(
             h,
-            "<p class=\"draft\" id=\"incomplete\">INCOMPLETE: the search could not read every stored record. This copy is not a complete answer; search again before sending it.</p>"
+            "<p class=\"draft\" id=\"incomplete\">{}</p>",
+            escape(&w.incomplete_banner)
         );
     }
-    let _ = writeln!(h, "<h1>Your personal data: a copy for you</h1>");
-    if let Some(t) = &c.information {
-        let _ = writeln!(h, "<p>From {}.</p>", escape(&t.controller));
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&w.title));
+    if let Some(reference) = &c.reference {
+        let _ = writeln!(
+            h,
+            "<p class=\"reference\" id=\"reference\">{}</p>",
+            escape(&fill(&w.reference, &[("reference", reference)]))
+        );
     }
     let _ = writeln!(
         h,
-        "<p>You asked us what personal data we hold about you (Article 15 of the General Data Protection Regulation). We searched for:</p>\n<ul class=\"asked\">"
+        "<p class=\"when\" id=\"answered-on\">{}</p>",
+        escape(&fill(
+            &w.answered_on,
+            &[(
+                "date",
+                &readable_day(&Value::String(c.generated_at.clone()), w)
+            )]
+        ))
     );
+    if let Some(t) = &c.information {
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            escape(&fill(&w.from, &[("controller", &t.controller)]))
+        );
+    }
+    let _ = writeln!(h, "<p>{}</p>\n<ul class=\"asked\">", escape(&w.asked));
     for a in &c.asked_about {
         let _ = writeln!(h, "<li>{}: {}</li>", escape(&a.kind), escape(&a.value));
     }
     let _ = writeln!(h, "</ul>\n<p class=\"summary\">{}</p>", escape(&c.summary));
-    let _ = writeln!(
-        h,
-        "<p class=\"when\">Made on {}.</p>",
-        escape(&date_only(&c.generated_at))
-    );
 
-    let _ = writeln!(h, "<h2>What we hold about you</h2>");
+    let _ = writeln!(h, "<h2>{}</h2>", escape(&w.held_heading));
     if c.records.is_empty() {
-        let _ = writeln!(h, "<p>No record.</p>");
+        let _ = writeln!(h, "<p>{}</p>", escape(&w.no_record));
     }
     let mut kind: Option<RecordKind> = None;
     for r in &c.records {
@@ -91,23 +118,29 @@ pub fn render(c: &SubjectCopy) -> String {
             let _ = writeln!(
                 h,
                 "<h3>{} ({})</h3>\n<p class=\"what\">{}</p>",
-                escape(r.kind.heading()),
+                escape(r.kind.heading(w)),
                 n,
-                escape(r.kind.description())
+                escape(r.kind.description(w))
             );
         }
         let _ = writeln!(h, "<section class=\"record\">\n<dl>");
         if r.details.is_empty() {
-            let _ = writeln!(h, "<dt>Details</dt><dd>none that can be shown</dd>");
+            let _ = writeln!(
+                h,
+                "<dt>{}</dt><dd><span class=\"t\">{}</span></dd>",
+                escape(&w.details),
+                escape(&w.no_details)
+            );
         }
         for d in r.details.iter().chain(&r.dates) {
+            let class = if d.prose { "t" } else { "v" };
             let _ = writeln!(
                 h,
                 "<dt>{}</dt><dd>{}</dd>",
                 escape(&d.label),
                 d.values
                     .iter()
-                    .map(|v| escape(v))
+                    .map(|v| format!("<span class=\"{class}\">{}</span>", escape(v)))
                     .collect::<Vec<_>>()
                     .join("<br>")
             );
@@ -116,54 +149,50 @@ pub fn render(c: &SubjectCopy) -> String {
         if r.withheld > 0 {
             let _ = writeln!(
                 h,
-                "<p class=\"note\">{} withheld: {} another person's data.</p>",
-                escape(&crate::subject::plural(
+                "<p class=\"note\">{}</p>",
+                escape(&Words::count(
                     r.withheld,
-                    "other person's detail",
-                    "other people's details"
-                )),
-                if r.withheld == 1 { "it is" } else { "they are" }
+                    &w.record_withheld_one,
+                    &w.record_withheld_many
+                ))
             );
         }
         if r.in_shared_list {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">This is one entry of a list that also holds other people's contacts; those are not shown.</p>"
-            );
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&w.shared_list));
         }
         let _ = writeln!(h, "</section>");
     }
 
-    let _ = writeln!(h, "<h2>About this processing</h2>\n<dl class=\"info\">");
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<dl class=\"info\">",
+        escape(&w.processing_heading)
+    );
     let kinds = if c.kinds_of_data.is_empty() {
-        "None found.".to_string()
+        w.none_found.clone()
     } else {
-        let mut s = c.kinds_of_data.join(", ");
-        if let Some(first) = s.get(..1) {
-            s = first.to_uppercase() + &s[1..];
-        }
-        s + "."
+        let s = c.kinds_of_data.join(", ");
+        let mut chars = s.chars();
+        let first = chars.next().map(|f| f.to_uppercase().collect::<String>());
+        first.unwrap_or_default() + chars.as_str() + "."
     };
     // (label, the template's text, or None for the kinds of data, which the records give)
     let rows: [(&str, Option<FromTemplate>); 12] = [
-        ("Who is responsible", Some(|t| Some(&t.controller))),
-        ("How to reach us", Some(|t| Some(&t.contact))),
-        ("Data protection officer", Some(|t| t.dpo.as_deref())),
-        ("Why we hold it", Some(|t| Some(&t.purposes))),
-        ("What kinds of data", None),
-        ("Who receives it", Some(|t| Some(&t.recipients))),
+        (&w.info_controller, Some(|t| Some(&t.controller))),
+        (&w.info_contact, Some(|t| Some(&t.contact))),
+        (&w.info_dpo, Some(|t| t.dpo.as_deref())),
+        (&w.info_purposes, Some(|t| Some(&t.purposes))),
+        (&w.info_kinds, None),
+        (&w.info_recipients, Some(|t| Some(&t.recipients))),
+        (&w.info_transfers, Some(|t| Some(&t.transfers))),
+        (&w.info_retention, Some(|t| Some(&t.retention))),
+        (&w.info_source, Some(|t| Some(&t.source))),
         (
-            "Transfers outside the country",
-            Some(|t| Some(&t.transfers)),
-        ),
-        ("How long we keep it", Some(|t| Some(&t.retention))),
-        ("Where it came from", Some(|t| Some(&t.source))),
-        (
-            "Automated decisions",
+            &w.info_automated_decisions,
             Some(|t| Some(&t.automated_decisions)),
         ),
-        ("Your rights", Some(|t| Some(&t.rights))),
-        ("Your right to complain", Some(|t| Some(&t.complaint))),
+        (&w.info_rights, Some(|t| Some(&t.rights))),
+        (&w.info_complaint, Some(|t| Some(&t.complaint))),
     ];
     for (label, from_template) in rows {
         let text = match (from_template, &c.information) {
@@ -189,7 +218,7 @@ pub fn render(c: &SubjectCopy) -> String {
                     h,
                     "<dt>{}</dt><dd class=\"missing\">{}</dd>",
                     escape(label),
-                    escape(NOT_FILLED_IN)
+                    escape(&w.not_filled_in)
                 );
             }
         }
@@ -207,16 +236,6 @@ fn paragraphs(text: &str) -> String {
         .collect()
 }
 
-/// `2026-11-30T01:32:30.657Z` -> `30 November 2026`; anything else as it is.
-fn date_only(rfc3339: &str) -> String {
-    let v = serde_json::Value::String(rfc3339.to_string());
-    let full = crate::subject::readable_date(&v);
-    match full.split_once(',') {
-        Some((day, _)) if full != rfc3339 => day.to_string(),
-        _ => rfc3339.to_string(),
-    }
-}
-
 /// How many records, in words, for a caller's message.
 pub fn count(c: &SubjectCopy) -> String {
     plural(c.records.len(), "record", "records")
@@ -226,11 +245,16 @@ pub fn count(c: &SubjectCopy) -> String {
 mod tests {
     use super::*;
     use crate::subject::{Detail, Record};
+    use crate::words::Language;
 
     fn copy(information: Option<SubjectTemplate>, value: &str) -> SubjectCopy {
+        let language = information.as_ref().map_or(Language::En, |t| t.language);
         SubjectCopy {
             schema: crate::subject::SUBJECT_SCHEMA,
             generated_at: "2026-11-30T01:32:30.657Z".into(),
+            reference: Some("DSR-2026-0042".into()),
+            answered_on: "2026-11-30".into(),
+            language,
             search_complete: true,
             asked_about: vec![],
             summary: "s".into(),
@@ -240,6 +264,7 @@ mod tests {
                 details: vec![Detail {
                     label: "Name".into(),
                     values: vec![value.into()],
+                    prose: false,
                 }],
                 dates: vec![],
                 in_shared_list: false,
@@ -247,12 +272,16 @@ mod tests {
                 latest: None,
             }],
             records_under_review: 0,
+            words: Words::shipped(language).clone(),
             information,
         }
     }
 
     fn template() -> SubjectTemplate {
-        SubjectTemplate::parse(include_str!("../../../templates/subject-copy.toml")).unwrap()
+        SubjectTemplate::parse_allowing_example(include_str!(
+            "../../../templates/subject-copy.toml"
+        ))
+        .unwrap()
     }
 
     #[test]
@@ -266,7 +295,7 @@ mod tests {
         // Only the page's own elements, none of them with a URL.
         let known = [
             "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "p", "h1", "h2", "h3",
-            "ul", "li", "section", "dl", "dt", "dd", "br",
+            "ul", "li", "section", "dl", "dt", "dd", "br", "span",
         ];
         for tag in page.split('<').skip(1) {
             let name: String = tag
@@ -326,7 +355,8 @@ mod tests {
         let page = render(&copy(None, "x"));
         assert!(page.contains("id=\"not-filled-in\""));
         // Every field of the template but the derived kinds of data, the DPO included.
-        assert_eq!(page.matches(&escape(NOT_FILLED_IN)).count(), 11, "{page}");
+        let not_filled_in = &Words::shipped(Language::En).not_filled_in;
+        assert_eq!(page.matches(&escape(not_filled_in)).count(), 11, "{page}");
         let page = render(&copy(Some(template()), "x"));
         assert!(!page.contains("NOT FILLED IN"));
         assert!(!page.contains("not-filled-in"));
@@ -340,5 +370,80 @@ mod tests {
         t.dpo = None;
         let page = render(&copy(Some(t), "x"));
         assert!(!page.contains("Data protection officer"));
+    }
+
+    #[test]
+    fn the_page_names_the_request_and_the_day_it_answers_on() {
+        let page = render(&copy(Some(template()), "x"));
+        assert!(
+            page.contains(
+                "<p class=\"reference\" id=\"reference\">Your request: DSR-2026-0042</p>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(">Answered on 30 November 2026.</p>"),
+            "{page}"
+        );
+        let mut c = copy(Some(template()), "x");
+        c.reference = None;
+        let page = render(&c);
+        assert!(!page.contains("id=\"reference\""), "{page}");
+    }
+
+    /// Every word of the German page is the German template's: none of the English words is
+    /// left (the stored values and the controller's text aside).
+    #[test]
+    fn a_german_page_has_german_words_only() {
+        let de = SubjectTemplate::parse_allowing_example(include_str!(
+            "../../../templates/subject-copy.de.toml"
+        ))
+        .unwrap();
+        let mut c = copy(Some(de), "Hans Muster");
+        c.search_complete = false;
+        c.records[0].withheld = 2;
+        c.records[0].in_shared_list = true;
+        let page = render(&c);
+        assert!(page.contains("<html lang=\"de\">"));
+        assert!(page.contains("Beantwortet am 30. November 2026."), "{page}");
+        assert!(page.contains("Ihre Anfrage: DSR-2026-0042"), "{page}");
+        assert!(page.contains("Persönliche Favoriten unserer Mitarbeitenden (1)"));
+        let en = Words::shipped(Language::En);
+        let de = Words::shipped(Language::De);
+        for (english, german) in [
+            (&en.title, &de.title),
+            (&en.held_heading, &de.held_heading),
+            (&en.processing_heading, &de.processing_heading),
+            (&en.shared_list, &de.shared_list),
+            (&en.incomplete_banner, &de.incomplete_banner),
+            (&en.info_complaint, &de.info_complaint),
+        ] {
+            assert!(page.contains(&escape(german)), "{german}");
+            assert!(!page.contains(&escape(english)), "{english}");
+        }
+        for english in [
+            "Your ",
+            "What we hold",
+            "Answered",
+            "withheld",
+            "Who ",
+            "How ",
+        ] {
+            assert!(!page.contains(english), "{english} on the German page");
+        }
+    }
+
+    /// Labels above values on a narrow screen, values never broken mid-value: the style says
+    /// so (tests/it/subject_copy.rs measures it in a browser at 375 px).
+    #[test]
+    fn values_do_not_break_and_labels_go_above_them_on_a_phone() {
+        assert!(!STYLE.contains("anywhere"), "{STYLE}");
+        assert!(STYLE.contains(".v{white-space:nowrap}"));
+        assert!(STYLE.contains("@media (max-width:36em){") && STYLE.contains("dl{display:block}"));
+        let page = render(&copy(Some(template()), "john.smith@pizza.com"));
+        assert!(
+            page.contains("<dd><span class=\"v\">john.smith@pizza.com</span></dd>"),
+            "{page}"
+        );
     }
 }

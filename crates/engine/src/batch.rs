@@ -159,6 +159,7 @@ where
         matcher: &matcher,
         others: (!others.identifiers().is_empty()).then_some(&others),
         export: request.action.exports().then(|| folder.join("export.json")),
+        language: request.language,
         erase: request.action == forgetme_findings::requests::RequestAction::Erase,
         receipt: ReceiptPlace::At(folder.join("receipt.json")),
     };

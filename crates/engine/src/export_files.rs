@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use forgetme_access_export::subject::SubjectCopy;
-use forgetme_access_export::template::SubjectTemplate;
+use forgetme_access_export::subject::{CopyFor, SubjectCopy};
+use forgetme_access_export::template::{SubjectTemplate, Templates};
+use forgetme_access_export::words::Language;
 use forgetme_access_export::{html, subject_html, AccessExport};
 
 use crate::failure::InputError;
@@ -65,12 +66,32 @@ impl ExportPaths {
 const MAX_TEMPLATE_FILE: u64 = 64 * 1024;
 
 /// Reads and checks the controller's template (`--subject-template`), before anything else is
-/// read: a missing file, a missing or empty field, or a field the template does not know is
-/// refused with what to fix.
+/// read: a missing file, a missing or empty field, a field the template does not know, a
+/// language not shipped, or a field still holding the example's text is refused with what to
+/// fix.
 pub fn load_template(path: &Path) -> Result<SubjectTemplate, InputError> {
     let what = format!("--subject-template {}", path.display());
     let text = read_text_limited(path, MAX_TEMPLATE_FILE, &what)?;
     SubjectTemplate::parse(&text).map_err(|e| InputError(format!("{what}: {e}")))
+}
+
+/// Reads and checks every template given (one per language), and that each language a copy
+/// will be written in (`languages`) has one when any was given.
+pub fn load_templates(
+    paths: &[PathBuf],
+    languages: impl IntoIterator<Item = (Language, String)>,
+) -> Result<Templates, InputError> {
+    let mut all = Templates::default();
+    for path in paths {
+        let t = load_template(path)?;
+        all.add(t)
+            .map_err(|e| InputError(format!("--subject-template {}: {e}", path.display())))?;
+    }
+    for (language, whose) in languages {
+        all.check_language(language)
+            .map_err(|e| InputError(format!("{whose}: {e}")))?;
+    }
+    Ok(all)
 }
 
 /// What [`write`] wrote, and what the officer should know before sending the subject's copy.
@@ -83,14 +104,25 @@ pub struct Written {
 
 /// Writes the officer's record and the subject's copy, each file atomically, new and readable
 /// by its owner only (0600) whatever existed at the path before; a symlink at any path is
-/// refused.
+/// refused. The copy answers the request `reference` (`--case`, a batch's request id) in
+/// `language`, with the template of that language.
 pub fn write(
     export: &AccessExport,
     json_path: &Path,
-    template: Option<&SubjectTemplate>,
+    templates: &Templates,
+    reference: Option<&str>,
+    language: Language,
 ) -> Result<Written, String> {
     let paths = ExportPaths::of(json_path)?;
-    let copy = SubjectCopy::from_export(export, template.cloned());
+    let template = templates.get(language);
+    let copy = SubjectCopy::from_export(
+        export,
+        &CopyFor {
+            reference,
+            language,
+            information: template,
+        },
+    );
     let json = serde_json::to_string_pretty(export).map_err(|e| e.to_string())?;
     let subject_json = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
     write_atomic(&paths.json, json.as_bytes(), Existing::Replace)?;
@@ -110,6 +142,12 @@ pub fn write(
         Existing::Replace,
     )?;
     let mut notes = Vec::new();
+    if template.is_none() && !templates.is_empty() {
+        // Checked before the scan; a copy without its language's template is never sent.
+        return Err(format!(
+            "no --subject-template in language {language} for the subject's copy"
+        ));
+    }
     if template.is_none() {
         notes.push(format!(
             "the subject's copy {} says NOT FILLED IN where the controller's information goes (Art. 15(1)): give --subject-template FILE (templates/subject-copy.toml is the example) before sending it",

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use forgetme_access_export::template::SubjectTemplate;
+use forgetme_access_export::template::Templates;
+use forgetme_access_export::words::Language;
 use forgetme_cleanup::{SettingResult, SettingsApi, SettingsStore, Verification};
 use forgetme_findings::erasure_plan::{erasure_verified, succeeded, PlanSize};
 use forgetme_findings::receipt::DiskFacts;
@@ -38,8 +39,9 @@ pub struct Engine<'a, G = GwsClient, S = Session> {
     pub layout: &'a Layout,
     /// The agents' user names, for listings.
     pub names: &'a UserNames,
-    /// The controller's information for the subject's copy (`--subject-template`).
-    pub template: Option<&'a SubjectTemplate>,
+    /// The controller's information for the subject's copy, one per language
+    /// (`--subject-template`); none: the copy is a draft.
+    pub templates: &'a Templates,
     /// Asks the operator before an erasure (unless `--yes`).
     pub confirm: Confirm<'a>,
 }
@@ -64,6 +66,8 @@ pub struct Request<'a> {
     pub others: Option<&'a Matcher>,
     /// Where its access export goes, when it asks for one.
     pub export: Option<PathBuf>,
+    /// The language of the subject's copy (`--language`, a request's `language`).
+    pub language: Language,
     /// Whether it asks for an erasure (done when the run erases, `--cleanup true`).
     pub erase: bool,
     /// Where its receipt goes.
@@ -262,7 +266,7 @@ fn export<G, S>(
         request.matcher,
         request.others,
     );
-    let written = export_files::write(&e, path, engine.template);
+    let written = export_files::write(&e, path, engine.templates, request.case, request.language);
     if let Some(l) = ledger {
         l.exported(written.is_ok().then_some(path), part);
     }

@@ -131,13 +131,14 @@ async fn run(
     let settings = settings(policy);
     let names = UserNames::new();
     let layout = Layout::reference();
+    let no_templates = forgetme_access_export::template::Templates::default();
     let engine = Engine {
         settings: &settings,
         session: store,
         gws: Some(gws),
         layout: &layout,
         names: &names,
-        template: None,
+        templates: &no_templates,
         confirm,
     };
     let receipt_path: PathBuf = dir.path().join("receipt.json");
@@ -146,6 +147,7 @@ async fn run(
         matcher: &matcher,
         others: None,
         export: None,
+        language: Default::default(),
         erase: true,
         receipt: ReceiptPlace::At(receipt_path.clone()),
     };
@@ -454,13 +456,14 @@ async fn a_store_that_cannot_be_read_before_the_change_changes_nothing() {
     let mut audit = ok(audit_trail::open(&place));
     let settings = settings(yes());
     let (names, layout) = (UserNames::new(), Layout::reference());
+    let no_templates = forgetme_access_export::template::Templates::default();
     let engine = Engine {
         settings: &settings,
         session: &store,
         gws: Some(&gws),
         layout: &layout,
         names: &names,
-        template: None,
+        templates: &no_templates,
         confirm: &never,
     };
     let request = Request {
@@ -468,6 +471,7 @@ async fn a_store_that_cannot_be_read_before_the_change_changes_nothing() {
         matcher: &matcher,
         others: None,
         export: None,
+        language: Default::default(),
         erase: true,
         receipt: ReceiptPlace::At(dir.path().join("receipt.json")),
     };

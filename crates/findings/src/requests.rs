@@ -2,8 +2,8 @@
 //! its own.
 //!
 //! A request file (JSON Lines or CSV, docs/requests.md) names, per line, one request: its id,
-//! the identifiers of one person, optionally a region for their national numbers and the date
-//! it was received, and what to do (`search`, `export` or `erase`). [`parse_requests`] checks
+//! the identifiers of one person, optionally a region for their national numbers, the date
+//! it was received and the language of the person's copy, and what to do (`search`, `export` or `erase`). [`parse_requests`] checks
 //! every line before anything is read, and refuses the whole file with each bad line's
 //! number. After the one scan, [`split_outcome`] gives each request the hits of its own
 //! identifiers only: one person's data never reaches another request's files.
@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
+use forgetme_access_export::words::Language;
 use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions, Region};
 use serde::Deserialize;
 
@@ -75,6 +76,8 @@ pub struct Request {
     pub stored_region: Option<Region>,
     /// When the request was received (`YYYY-MM-DD`), if given.
     pub received: Option<String>,
+    /// The language of the person's copy (`en` when not given).
+    pub language: Language,
     /// What to do.
     pub action: RequestAction,
 }
@@ -114,7 +117,8 @@ impl fmt::Display for RequestError {
 pub enum RequestFormat {
     /// One JSON object per line.
     JsonLines,
-    /// A header line `id,identifiers,region,received,action`, then one request per line;
+    /// A header line `id,identifiers,region,received,language,action` (region, received and
+    /// language may be left out), then one request per line;
     /// several identifiers are separated by `;`.
     Csv,
 }
@@ -152,6 +156,8 @@ struct RawRequest {
     region: Option<String>,
     #[serde(default)]
     received: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
     action: String,
 }
 
@@ -287,13 +293,23 @@ fn classify_json_error(e: &serde_json::Error) -> String {
         })
     };
     if let Some(f) = field("unknown field `") {
-        format!("{f}; the fields are id, identifiers, region, received, action")
+        format!("{f}; the fields are id, identifiers, region, received, language, action")
     } else if let Some(f) = field("missing field `") {
         f
     } else {
         format!("{:?} error at column {}", e.classify(), e.column())
     }
 }
+
+/// The columns of a CSV request file.
+const COLUMNS: [&str; 6] = [
+    "id",
+    "identifiers",
+    "region",
+    "received",
+    "language",
+    "action",
+];
 
 fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
     let mut reader = csv::ReaderBuilder::new()
@@ -309,7 +325,7 @@ fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
     let mut columns: HashMap<String, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let name = h.to_ascii_lowercase();
-        if !["id", "identifiers", "region", "received", "action"].contains(&name.as_str()) {
+        if !COLUMNS.contains(&name.as_str()) {
             // A file without its header line has a request as its first line: its cells are
             // identifiers, so only a plain word-like column name is repeated.
             let plain = !h.is_empty()
@@ -321,7 +337,7 @@ fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
                 "an unknown column".to_string()
             };
             return header_error(format!(
-                "{shown} in the header; the first line must name the columns: id, identifiers, region, received, action"
+                "{shown} in the header; the first line must name the columns: id, identifiers, region, received, language, action"
             ));
         }
         if columns.insert(name.clone(), i).is_some() {
@@ -361,6 +377,7 @@ fn csv_lines(text: &str) -> Vec<(usize, Result<RawRequest, String>)> {
                             .collect(),
                         region: opt("region"),
                         received: opt("received"),
+                        language: opt("language"),
                         action: get("action").to_string(),
                     }),
                 ));
@@ -422,6 +439,19 @@ pub fn parse_requests(
                 }
             },
         };
+        let language = match raw.language.as_deref().map(str::trim) {
+            None | Some("") => Language::default(),
+            Some(code) => match Language::parse(code) {
+                Some(l) => l,
+                None => {
+                    errors.push(err(format!(
+                        "`language` must be one of {} (the language of the person's copy)",
+                        Language::codes()
+                    )));
+                    continue;
+                }
+            },
+        };
         if raw.identifiers.is_empty() {
             errors.push(err(
                 "`identifiers` is empty; give the person's e-mail addresses and phone numbers"
@@ -466,6 +496,7 @@ pub fn parse_requests(
             region,
             stored_region: default_region,
             received,
+            language,
             action,
         });
     }
@@ -805,6 +836,43 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].line, 2);
         assert!(errors[0].message.contains("in the future"), "{errors:?}");
+    }
+
+    #[test]
+    fn the_language_of_the_copy_is_en_by_default_and_checked_with_its_line() {
+        let jsonl = [
+            r#"{"id":"L-1","identifiers":["ann@example.com"],"action":"export"}"#,
+            r#"{"id":"L-2","identifiers":["bob@example.com"],"language":"de","action":"export"}"#,
+            r#"{"id":"L-3","identifiers":["cem@example.com"],"language":"EN","action":"export"}"#,
+        ]
+        .join("\n");
+        let csv = "id,identifiers,language,action\nL-1,ann@example.com,,export\nL-2,bob@example.com,de,export\nL-3,cem@example.com, EN ,export\n";
+        for (text, format) in [
+            (&jsonl[..], RequestFormat::JsonLines),
+            (csv, RequestFormat::Csv),
+        ] {
+            let r = parse(text, format).unwrap();
+            let languages: Vec<Language> = r.iter().map(|r| r.language).collect();
+            assert_eq!(languages, [Language::En, Language::De, Language::En]);
+        }
+        let jsonl = [
+            r#"{"id":"L-1","identifiers":["ann@example.com"],"language":"de","action":"export"}"#,
+            r#"{"id":"L-2","identifiers":["bob@example.com"],"language":"fr","action":"export"}"#,
+        ]
+        .join("\n");
+        let csv = "id,identifiers,language,action\nL-1,ann@example.com,de,export\nL-2,bob@example.com,deutsch,export\n";
+        for (text, format, line) in [
+            (&jsonl[..], RequestFormat::JsonLines, 2),
+            (csv, RequestFormat::Csv, 3),
+        ] {
+            let e = parse(text, format).unwrap_err();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].line, line);
+            assert!(
+                e[0].message.contains("`language` must be one of en, de"),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]

@@ -497,7 +497,7 @@ fn run_case(seed: u64) -> Result<usize, String> {
         },
         vec![item],
     );
-    let copy = SubjectCopy::from_export(&export, None);
+    let copy = SubjectCopy::from_export(&export, &Default::default());
     let copy_json = serde_json::to_string(&copy).unwrap();
     let page = page_text(&subject_html::render(&copy));
 

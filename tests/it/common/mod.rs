@@ -289,3 +289,38 @@ pub async fn assert_exactly(keyspace: &str, want: &BTreeMap<Key, Value>) {
         assert!(want.contains_key(k), "setting {k:?} should be gone");
     }
 }
+
+/// A controller's template filled in (none of the example's values, which the tool refuses),
+/// in `language` (`en`, `de`), written into `dir`; the copy's words are the shipped ones.
+/// Each field's text names the field (in German: its number), so a test can find it.
+pub fn filled_template(dir: &std::path::Path, language: &str) -> std::path::PathBuf {
+    let company = match language {
+        "de" => "Acme Testmarkt GmbH, Hauptstraße 1, 10115 Berlin",
+        _ => "Acme Test Stores plc, 2 High Street, Leeds LS1 1AA",
+    };
+    let mut text = format!("language = \"{language}\"\ncontroller = \"{company}\"\n");
+    for (i, field) in [
+        "contact",
+        "dpo",
+        "purposes",
+        "recipients",
+        "transfers",
+        "retention",
+        "source",
+        "automated_decisions",
+        "rights",
+        "complaint",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let said = match language {
+            "de" => format!("Acme-Testtext Nummer {i}."),
+            _ => format!("Acme test text for {field}."),
+        };
+        text.push_str(&format!("{field} = \"{said}\"\n"));
+    }
+    let path = dir.join(format!("subject-copy.{language}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
