@@ -46,9 +46,11 @@ pub struct ServeArgs {
     #[arg(long, default_value = "sipfs")]
     pub keyspace: String,
     /// The Cassandra schema of the settings: `reference` (the `settings` table,
-    /// docs/storage-layout.md) or `packed` (a Thrift-era `gws_settings` table: a blob key
-    /// `"<owner>:<group>"`, the setting key as `column1`, the JSON as a blob).
-    #[arg(long, value_name = "NAME", default_value = "reference", value_parser = ["reference", "packed"])]
+    /// docs/storage-layout.md), `packed` (a Thrift-era `gws_settings` table: a blob key
+    /// `"<owner>:<group>"`, the setting key as `column1`, the JSON as a blob) or `map` (a
+    /// `group_settings` table: one row per owner and group, each setting an entry of a
+    /// `map<text, text>`).
+    #[arg(long, value_name = "NAME", default_value = "reference", value_parser = ["reference", "packed", "map"])]
     pub storage_layout: String,
     /// The users file (JSON), see docs/gws-emulator.md.
     #[arg(long)]
@@ -201,7 +203,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     config.cassandra_password = a.cassandra_password;
     config.keyspace = a.keyspace;
     config.storage_layout = crate::store::StorageLayout::parse(&a.storage_layout)
-        .ok_or_else(|| anyhow::anyhow!("--storage-layout: reference or packed"))?;
+        .ok_or_else(|| anyhow::anyhow!("--storage-layout: reference, packed or map"))?;
     config.csrf = !a.no_csrf;
     config.replication_factor = a.replication_factor;
     config.session_timeout = Duration::from_secs(a.session_timeout);

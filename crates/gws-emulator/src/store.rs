@@ -1,4 +1,5 @@
-//! Cassandra storage in the project's reference layout (`docs/storage-layout.md`).
+//! Cassandra storage in the project's reference layout (`docs/storage-layout.md`), or in one of
+//! the other layouts the tool is tested against ([`StorageLayout`]).
 //!
 //! Two tables: `settings_groups`, the catalogue of groups per owner, and `settings`, one row per
 //! setting with the setting's JSON text in `value`. Writes to `settings` are lightweight
@@ -7,6 +8,8 @@
 //! write of `settings` goes through Paxos, so LWT and plain writes never race on a row.
 //! Statements are prepared and values bound, so no setting value ever appears in a statement
 //! text or an error message.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::TryStreamExt;
 use scylla::client::session::Session;
@@ -45,6 +48,18 @@ pub const PACKED_SETTINGS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.gws_setti
     PRIMARY KEY (key, column1)
 )";
 
+/// The `group_settings` table of the map layout (`--storage-layout map`): one row per owner
+/// and group, each setting an entry of the `settings` map (its key the setting key, its value
+/// the JSON). Partitioned by owner, so one partition holds all of an owner's groups. The
+/// table's name and shape are the project's inference of how an install may keep settings in
+/// a `map<text, text>`, not a documented GWS schema.
+pub const MAP_SETTINGS_DDL: &str = "CREATE TABLE IF NOT EXISTS {ks}.group_settings (
+    owner_id   text,
+    group_name text,
+    settings   map<text, text>,
+    PRIMARY KEY ((owner_id), group_name)
+)";
+
 /// How the settings are stored: the same API over different Cassandra schemas, so that the
 /// tool's layout discovery and layout files are tested against more than one (GWS's own
 /// schema is not published).
@@ -56,14 +71,20 @@ pub enum StorageLayout {
     /// `gws_settings`: a packed `"<owner>:<group>"` blob key, the setting key as the clustering
     /// column `column1`, the JSON as a blob.
     Packed,
+    /// `group_settings`: one row per owner and group, each setting an entry of the
+    /// `map<text, text>` column `settings`. Every write names its entry alone (`settings[?]`,
+    /// `settings - ?`), so concurrent changes to two settings of a group never undo each
+    /// other, and deleting one never removes another.
+    Map,
 }
 
 impl StorageLayout {
-    /// The layout named `name` (`reference` or `packed`).
+    /// The layout named `name` (`reference`, `packed` or `map`).
     pub fn parse(name: &str) -> Option<StorageLayout> {
         match name {
             "reference" => Some(StorageLayout::Reference),
             "packed" => Some(StorageLayout::Packed),
+            "map" => Some(StorageLayout::Map),
             _ => None,
         }
     }
@@ -202,6 +223,7 @@ impl Store {
         let settings_ddl = match layout {
             StorageLayout::Reference => SETTINGS_DDL,
             StorageLayout::Packed => PACKED_SETTINGS_DDL,
+            StorageLayout::Map => MAP_SETTINGS_DDL,
         };
         for ddl in [SETTINGS_GROUPS_DDL, settings_ddl] {
             session
@@ -239,6 +261,9 @@ impl Store {
                 StorageLayout::Packed => {
                     format!("SELECT column1, value FROM {ks}.gws_settings WHERE key = ?")
                 }
+                StorageLayout::Map => format!(
+                    "SELECT settings FROM {ks}.group_settings WHERE owner_id = ? AND group_name = ?"
+                ),
             })
             .await?,
             insert_setting: p(match layout {
@@ -248,6 +273,10 @@ impl Store {
                 ),
                 StorageLayout::Packed => format!(
                     "INSERT INTO {ks}.gws_settings (key, column1, value) VALUES (?, ?, ?) IF NOT EXISTS"
+                ),
+                StorageLayout::Map => format!(
+                    "UPDATE {ks}.group_settings SET settings[?] = ? \
+                     WHERE owner_id = ? AND group_name = ? IF settings[?] = null"
                 ),
             })
             .await?,
@@ -259,6 +288,10 @@ impl Store {
                 StorageLayout::Packed => format!(
                     "UPDATE {ks}.gws_settings SET value = ? WHERE key = ? AND column1 = ? IF EXISTS"
                 ),
+                StorageLayout::Map => format!(
+                    "UPDATE {ks}.group_settings SET settings[?] = ? \
+                     WHERE owner_id = ? AND group_name = ? IF settings[?] != null"
+                ),
             })
             .await?,
             delete_setting: p(match layout {
@@ -268,6 +301,12 @@ impl Store {
                 StorageLayout::Packed => format!(
                     "DELETE FROM {ks}.gws_settings WHERE key = ? AND column1 = ? IF EXISTS"
                 ),
+                // The entry alone: `settings - {key}` is a tombstone for that key, whatever the
+                // other entries hold or another writer adds meanwhile.
+                StorageLayout::Map => format!(
+                    "UPDATE {ks}.group_settings SET settings = settings - ? \
+                     WHERE owner_id = ? AND group_name = ? IF settings[?] != null"
+                ),
             })
             .await?,
             delete_all_settings: p(match layout {
@@ -275,6 +314,9 @@ impl Store {
                     "DELETE FROM {ks}.settings WHERE owner_id = ? AND group_name = ?"
                 ),
                 StorageLayout::Packed => format!("DELETE FROM {ks}.gws_settings WHERE key = ?"),
+                StorageLayout::Map => format!(
+                    "DELETE FROM {ks}.group_settings WHERE owner_id = ? AND group_name = ?"
+                ),
             })
             .await?,
             layout,
@@ -332,7 +374,7 @@ impl Store {
     /// empty group rather than orphaned settings).
     pub async fn delete_group(&self, owner: &str, group: &str) -> Result<(), StoreError> {
         match self.layout {
-            StorageLayout::Reference => self
+            StorageLayout::Reference | StorageLayout::Map => self
                 .session
                 .execute_unpaged(&self.delete_all_settings, (owner, group))
                 .await
@@ -383,6 +425,22 @@ impl Store {
                     .map(|(k, v)| (k, v.map(|b| String::from_utf8_lossy(&b).into_owned())))
                     .collect()
             }
+            StorageLayout::Map => {
+                let result = self
+                    .session
+                    .execute_unpaged(&self.list_settings, (owner, group))
+                    .await
+                    .map_err(err)?
+                    .into_rows_result()
+                    .map_err(err)?;
+                // A map comes sorted by key, as the other layouts' clustering order.
+                let map = result
+                    .maybe_first_row::<(Option<BTreeMap<String, String>>,)>()
+                    .map_err(err)?
+                    .and_then(|(m,)| m)
+                    .unwrap_or_default();
+                map.into_iter().map(|(k, v)| (k, Some(v))).collect()
+            }
         };
         Ok(rows
             .into_iter()
@@ -415,6 +473,11 @@ impl Store {
                     )
                     .await
             }
+            StorageLayout::Map => {
+                self.session
+                    .execute_unpaged(&self.insert_setting, (key, value, owner, group, key))
+                    .await
+            }
         }
         .map_err(err)?;
         applied(r)
@@ -442,6 +505,11 @@ impl Store {
                     )
                     .await
             }
+            StorageLayout::Map => {
+                self.session
+                    .execute_unpaged(&self.replace_setting, (key, value, owner, group, key))
+                    .await
+            }
         }
         .map_err(err)?;
         applied(r)
@@ -463,6 +531,12 @@ impl Store {
             StorageLayout::Packed => {
                 self.session
                     .execute_unpaged(&self.delete_setting, (packed_key(owner, group), key))
+                    .await
+            }
+            StorageLayout::Map => {
+                let entry: BTreeSet<&str> = [key].into();
+                self.session
+                    .execute_unpaged(&self.delete_setting, (entry, owner, group, key))
                     .await
             }
         }

@@ -672,3 +672,88 @@ async fn put_replaces_the_whole_setting() {
     emu.shutdown().await;
     drop_keyspace(&ks).await;
 }
+
+/// The `map` storage layout: the same API, each setting an entry of its group's map. Deleting
+/// or replacing one entry, even while other entries change at the same moment, leaves every
+/// other entry as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_layout_serves_the_same_api_one_entry_at_a_time() {
+    let ks = unique_keyspace("emu_map");
+    let mut config = emulator_config(&ks);
+    config.storage_layout = gws_emulator::store::StorageLayout::Map;
+    let emu = gws_emulator::start(config).await.unwrap();
+    let admin = admin_client(&emu);
+    let a4 = user_id(&agent_user(4));
+    let favs: Vec<Value> = (1..=6)
+        .map(|i| json!({"id": format!("fav-{i}"), "emailAddresses": [format!("p{i}@example.com")]}))
+        .collect();
+    make_group(&admin, &a4, &favs).await;
+    let path = format!("/users/{a4}/settings/{GROUP}");
+    let r = admin.get(&path).await.unwrap();
+    assert_eq!(r.body["settings"], json!(favs));
+    // A second setting with a key that exists: refused, the stored one unchanged.
+    let r = admin
+        .send(Method::POST, &path, Some(r#"{"id":"fav-1","x":1}"#))
+        .await
+        .unwrap();
+    assert_ne!(r.http, 200, "{:?}", r.body);
+
+    let cql = cassandra_session(None).await;
+    let stored = || async {
+        let rows = cql
+            .query_unpaged(
+                format!(
+                    "SELECT settings FROM {ks}.group_settings WHERE owner_id = ? AND group_name = ?"
+                ),
+                (&a4, GROUP),
+            )
+            .await
+            .unwrap()
+            .into_rows_result()
+            .unwrap();
+        rows.maybe_first_row::<(Option<std::collections::BTreeMap<String, String>>,)>()
+            .unwrap()
+            .and_then(|(m,)| m)
+            .unwrap_or_default()
+    };
+    assert_eq!(stored().await.len(), 6);
+    assert_eq!(stored().await["fav-1"], favs[0].to_string());
+
+    // Two deletes and a replacement of three different entries at once.
+    let replaced = json!({"id": "fav-5", "emailAddresses": ["new@example.com"]});
+    let replaced_text = replaced.to_string();
+    let (d2, d3, p5) = tokio::join!(
+        admin.send_ok(Method::DELETE, &path, Some(r#"{"id":"fav-2"}"#)),
+        admin.send_ok(Method::DELETE, &path, Some(r#"{"id":"fav-3"}"#)),
+        admin.send_ok(Method::PUT, &path, Some(&replaced_text)),
+    );
+    d2.unwrap();
+    d3.unwrap();
+    p5.unwrap();
+    let now = stored().await;
+    assert_eq!(
+        now.keys().collect::<Vec<_>>(),
+        ["fav-1", "fav-4", "fav-5", "fav-6"]
+    );
+    assert_eq!(now["fav-4"], favs[3].to_string());
+    assert_eq!(now["fav-5"], replaced.to_string());
+
+    // An entry that is not there: not found, nothing else touched; replacing one neither.
+    let r = admin
+        .send(Method::DELETE, &path, Some(r#"{"id":"fav-2"}"#))
+        .await
+        .unwrap();
+    assert_eq!((r.http, r.status_code()), (404, Some(6)));
+    let r = admin
+        .send(Method::PUT, &path, Some(r#"{"id":"fav-9"}"#))
+        .await
+        .unwrap();
+    assert_ne!(r.http, 200);
+    assert_eq!(stored().await, now);
+
+    // No body: the whole group goes.
+    admin.send_ok(Method::DELETE, &path, None).await.unwrap();
+    assert!(stored().await.is_empty());
+    emu.shutdown().await;
+    drop_keyspace(&ks).await;
+}
