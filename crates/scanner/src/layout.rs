@@ -37,6 +37,10 @@ pub struct TableLayout {
     pub setting_key: FieldSource,
     /// The setting itself (JSON text).
     pub value: FieldSource,
+    /// Whether `value` is a map column (`map<text, text>` or `map<text, blob>`) holding one
+    /// setting per entry: the entry's key is the setting key (`setting_key` then names the
+    /// same column) and its value the setting's JSON.
+    pub value_map: bool,
     /// The owner value that means "contact-center level" (corporate favorites and the like).
     pub contact_center_owner: String,
 }
@@ -93,6 +97,15 @@ pub enum LayoutError {
         /// Field name.
         field: &'static str,
     },
+    /// A table gives both `value` and `value_map`, or neither, or a `setting_key` beside a
+    /// `value_map` (whose entries' keys are the setting keys).
+    #[error("layout file: table {table}: {problem}")]
+    ValueFields {
+        /// Table name.
+        table: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// No tables.
     #[error("layout file {path} describes no table; add at least one [[table]] section")]
     Empty {
@@ -137,8 +150,12 @@ struct TableFile {
     name: String,
     owner: FieldFile,
     group: FieldFile,
-    setting_key: FieldFile,
-    value: FieldFile,
+    #[serde(default)]
+    setting_key: Option<FieldFile>,
+    #[serde(default)]
+    value: Option<FieldFile>,
+    #[serde(default)]
+    value_map: Option<String>,
     #[serde(default)]
     contact_center_owner: Option<String>,
 }
@@ -169,6 +186,7 @@ impl Layout {
                 group: FieldSource::column("group_name"),
                 setting_key: FieldSource::column("setting_key"),
                 value: FieldSource::column("value"),
+                value_map: false,
                 contact_center_owner: CONTACT_CENTER_OWNER.into(),
             }],
         }
@@ -188,11 +206,38 @@ impl Layout {
         let mut tables = Vec::new();
         for t in file.table {
             check_cql_name("table", &t.name)?;
+            let problem = |problem| LayoutError::ValueFields {
+                table: t.name.clone(),
+                problem,
+            };
+            let (setting_key, value, value_map) = match (t.setting_key, t.value, t.value_map) {
+                (Some(key), Some(value), None) => (key.into(), value.into(), false),
+                (None, None, Some(map)) => {
+                    (FieldSource::column(&map), FieldSource::column(&map), true)
+                }
+                (_, Some(_), Some(_)) => {
+                    return Err(problem(
+                        "give either `value` (a column holding the setting) or `value_map` (a map column holding one setting per entry), not both",
+                    ))
+                }
+                (Some(_), None, Some(_)) => {
+                    return Err(problem(
+                        "`setting_key` cannot be given with `value_map`: each entry's key is its setting's key",
+                    ))
+                }
+                (None, Some(_), None) => return Err(problem("`setting_key` is missing")),
+                (_, None, None) => {
+                    return Err(problem(
+                        "`value` (a column holding the setting) or `value_map` (a map column holding one setting per entry) is missing",
+                    ))
+                }
+            };
             let table = TableLayout {
                 owner: t.owner.into(),
                 group: t.group.into(),
-                setting_key: t.setting_key.into(),
-                value: t.value.into(),
+                setting_key,
+                value,
+                value_map,
                 contact_center_owner: t
                     .contact_center_owner
                     .unwrap_or_else(|| CONTACT_CENTER_OWNER.into()),
@@ -301,6 +346,7 @@ impl TableLayout {
             group: bind(&self.group),
             setting_key: bind(&self.setting_key),
             value: bind(&self.value),
+            value_map: self.value_map.then(|| self.value.column.clone()),
             contact_center_owner: self.contact_center_owner.clone(),
         }
     }
@@ -360,6 +406,9 @@ pub struct BoundLayout {
     pub setting_key: BoundField,
     /// JSON value field.
     pub value: BoundField,
+    /// The map column whose entries are the settings, when the value is one
+    /// ([`TableLayout::value_map`]): [`BoundLayout::value`] is then the whole map.
+    pub value_map: Option<String>,
     /// Owner value meaning "contact center".
     pub contact_center_owner: String,
 }
@@ -425,6 +474,55 @@ contact_center_owner = "CC"
         assert_eq!(loc.group, "interaction-workspace-personal-favorites");
         assert_eq!(loc.setting_key, "fav-1");
         assert!(!bound.is_contact_center(&row));
+    }
+
+    const MAP_STYLE: &str = r#"
+[[table]]
+name = "group_settings"
+owner = "owner_id"
+group = "group_name"
+value_map = "settings"
+"#;
+
+    #[test]
+    fn a_map_of_settings_parses_with_its_keys_as_setting_keys() {
+        let layout = Layout::from_toml(MAP_STYLE, "test").unwrap();
+        let t = &layout.tables[0];
+        assert!(t.value_map);
+        assert_eq!(t.columns(), vec!["owner_id", "group_name", "settings"]);
+        assert_eq!(t.setting_key.column, "settings");
+        assert_eq!(t.bind().value_map.as_deref(), Some("settings"));
+        assert_eq!(Layout::reference().tables[0].bind().value_map, None);
+    }
+
+    #[test]
+    fn value_and_value_map_go_alone() {
+        for (bad, says) in [
+            (
+                MAP_STYLE.replace("value_map", "value = \"v\"\nvalue_map"),
+                "not both",
+            ),
+            (
+                MAP_STYLE.replace("value_map", "setting_key = \"k\"\nvalue_map"),
+                "each entry's key",
+            ),
+            (
+                MAP_STYLE.replace("value_map = \"settings\"\n", ""),
+                "is missing",
+            ),
+            (
+                THRIFT_STYLE.replace("setting_key = \"column1\"\n", ""),
+                "`setting_key` is missing",
+            ),
+        ] {
+            let err = Layout::from_toml(&bad, "test").unwrap_err();
+            assert!(
+                matches!(err, LayoutError::ValueFields { .. }) && err.to_string().contains(says),
+                "{err}"
+            );
+        }
+        let bad = MAP_STYLE.replace("\"settings\"", "\"x; DROP\"");
+        assert!(Layout::from_toml(&bad, "test").is_err());
     }
 
     #[test]

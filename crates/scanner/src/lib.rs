@@ -6,6 +6,7 @@
 //!   what to change; [`probe`] tells a wrong port (the original's Thrift 9160) from a down node.
 //! - [`layout`]: where a table keeps owner, group, setting key and JSON value: the reference
 //!   layout of the project's GWS-compatible server, or a TOML layout file for a real install.
+//! - [`collection`]: the entries of a `map` column, each one setting when a layout says so.
 //! - [`ring`]: splits the token ring into ranges that cover it exactly once.
 //! - [`scan`]: reads every split concurrently with paging, pinned to a replica and retried on
 //!   the others, and reports the splits it could not read.
@@ -15,6 +16,7 @@
 //! The scanner knows nothing of matching: it hands each row's columns, as borrowed bytes, to a
 //! callback. That keeps it testable on its own and keeps memory flat.
 
+pub mod collection;
 pub mod connect;
 pub mod connect_error;
 pub mod discover;

@@ -33,7 +33,9 @@ impl SerializeValue for RawValue {
 pub type RowKey = Vec<(String, RawValue)>;
 
 /// Reads `column` of the row with primary key `key` from `keyspace.table`. `Ok(None)` when the
-/// row (or the column) does not exist.
+/// row (or the column) does not exist. When `key` names an entry of `column`, a map
+/// ([`crate::collection::entry_in_key`]), the value of that entry alone (`Ok(None)` when the
+/// map has no such entry).
 pub async fn read_column(
     session: &Session,
     keyspace: &str,
@@ -42,6 +44,23 @@ pub async fn read_column(
     key: &RowKey,
     consistency: Consistency,
 ) -> Result<Option<Vec<u8>>, String> {
+    if let Some((entry, row)) = crate::collection::entry_in_key(key, column) {
+        let map = Box::pin(read_column(
+            session,
+            keyspace,
+            table,
+            column,
+            &row,
+            consistency,
+        ))
+        .await?;
+        return match map {
+            None => Ok(None),
+            Some(raw) => crate::collection::map_entry(&raw, entry)
+                .map(|v| v.map(<[u8]>::to_vec))
+                .ok_or_else(|| format!("column {column} of {keyspace}.{table} is not a map")),
+        };
+    }
     let conditions: Vec<String> = key
         .iter()
         .map(|(c, _)| format!("{} = ?", quote(c)))
