@@ -8,6 +8,7 @@
 
 use std::ops::ControlFlow;
 
+use forgetme_scanner::collection::{entry_in_key, map_entries};
 use forgetme_scanner::names::quote;
 use forgetme_scanner::read::{read_column, RawValue, RowKey};
 use forgetme_scanner::{Consistency, Session, TableName};
@@ -70,6 +71,9 @@ struct Query {
     partition: PartitionId,
     clustering: Vec<String>,
     value_column: String,
+    /// Whether the value column is a map whose entries are the settings (the target's row
+    /// key names one of them).
+    entries: bool,
     own_row: RowId,
 }
 
@@ -91,11 +95,15 @@ fn query_for(session: &Session, t: &SettingTarget) -> Result<Query, String> {
         .iter()
         .map(|c| value_of(c).map(|v| (c.clone(), v)))
         .collect::<Result<Vec<_>, _>>()?;
-    let own_row = table
+    let mut own_row = table
         .clustering_key
         .iter()
         .map(|c| value_of(c).map(|v| v.0))
         .collect::<Result<Vec<_>, _>>()?;
+    let entry = entry_in_key(&t.row_key, &t.value_column);
+    if let Some((entry, _)) = &entry {
+        own_row.push(entry.to_vec());
+    }
     Ok(Query {
         partition: PartitionId {
             table: t.table.clone(),
@@ -103,11 +111,13 @@ fn query_for(session: &Session, t: &SettingTarget) -> Result<Query, String> {
         },
         clustering: table.clustering_key.clone(),
         value_column: t.value_column.clone(),
+        entries: entry.is_some(),
         own_row,
     })
 }
 
-/// Calls `on_row` with each row of the partition: its clustering key and its value.
+/// Calls `on_row` with each row of the partition: its clustering key and its value; for a map
+/// of settings, with each entry: the clustering key and the entry's key, and its value.
 async fn read_rows(
     session: &Session,
     q: &Query,
@@ -154,7 +164,25 @@ async fn read_rows(
                     value = bytes;
                 }
             }
-            on_row(id, value);
+            if !q.entries {
+                on_row(id, value);
+                continue;
+            }
+            // An empty map is stored as no value: a row without entries.
+            let Some(value) = value else {
+                continue;
+            };
+            let Some(entries) = map_entries(value) else {
+                return Err(format!(
+                    "column {} of {} is not a map",
+                    q.value_column, q.partition.table
+                ));
+            };
+            for (key, value) in entries {
+                let mut entry_id = id.clone();
+                entry_id.push(key.to_vec());
+                on_row(entry_id, value);
+            }
         }
         match next.into_paging_control_flow() {
             ControlFlow::Break(()) => return Ok(()),

@@ -21,10 +21,13 @@
 use forgetme_scanner::names::quote;
 use forgetme_scanner::read::RowKey;
 use forgetme_scanner::{Session, TableName};
-use scylla::cluster::metadata::{ColumnType, NativeType};
+use scylla::cluster::metadata::{CollectionType, ColumnKind, ColumnType, NativeType};
 
 /// `DELETE FROM "ks"."table" WHERE "col" = literal AND ...` for the row with primary key
-/// `key`, with each literal typed from the table's schema as the driver knows it.
+/// `key`, with each literal typed from the table's schema as the driver knows it. When `key`
+/// names an entry of a map column (a setting of a `value_map` layout,
+/// `forgetme_scanner::collection`), `UPDATE "ks"."table" SET "map" = "map" - {literal} WHERE
+/// ...` instead: that entry goes, the map's other entries stay.
 pub fn delete_row_statement(
     session: &Session,
     table: &TableName,
@@ -40,6 +43,7 @@ pub fn delete_row_statement(
         return Err("the row's primary key is unknown".into());
     }
     let mut conditions = Vec::with_capacity(key.len());
+    let mut entry = None;
     for (column, value) in key {
         // A quoted CQL name may hold any character; one a terminal would interpret or hide
         // cannot be shown exactly, so no statement is offered rather than a wrong one.
@@ -51,18 +55,35 @@ pub fn delete_row_statement(
                 "a key column of {table} has a name with control or invisible characters"
             ));
         }
-        let typ = &columns
+        let meta = columns
             .get(column)
-            .ok_or_else(|| format!("column {column} of {table} is not in the schema"))?
-            .typ;
-        conditions.push(format!("{} = {}", quote(column), literal(typ, &value.0)?));
+            .ok_or_else(|| format!("column {column} of {table} is not in the schema"))?;
+        if let (
+            ColumnKind::Regular,
+            ColumnType::Collection {
+                typ: CollectionType::Map(key_type, _),
+                ..
+            },
+        ) = (&meta.kind, &meta.typ)
+        {
+            entry = Some((column, literal(key_type, &value.0)?));
+            continue;
+        }
+        conditions.push(format!(
+            "{} = {}",
+            quote(column),
+            literal(&meta.typ, &value.0)?
+        ));
     }
-    Ok(format!(
-        "DELETE FROM {}.{} WHERE {};",
-        quote(&table.keyspace),
-        quote(&table.table),
-        conditions.join(" AND ")
-    ))
+    let (keyspace, name) = (quote(&table.keyspace), quote(&table.table));
+    let conditions = conditions.join(" AND ");
+    Ok(match entry {
+        None => format!("DELETE FROM {keyspace}.{name} WHERE {conditions};"),
+        Some((map, key)) => {
+            let map = quote(map);
+            format!("UPDATE {keyspace}.{name} SET {map} = {map} - {{{key}}} WHERE {conditions};")
+        }
+    })
 }
 
 /// A CQL literal of type `typ` for the stored bytes.

@@ -10,7 +10,10 @@
 //!   under a new key. Re-reading the touched rows alone would miss it, so verification
 //!   re-scans every touched partition for the identifiers ([`scan_partition`]).
 //!
-//! Rows are named by their clustering key (for the reference layout: the setting key); values
+//! Rows are named by their clustering key (for the reference layout: the setting key). In a
+//! layout whose settings are the entries of a map column (`value_map`), each entry is read as
+//! a row of its own, named by the clustering key and the entry's key: a change to one entry
+//! must leave every other entry of the map, and every other row, as it was. Values
 //! are kept only as a SHA-256 digest, so a snapshot of a large group stays small and never
 //! holds personal data.
 

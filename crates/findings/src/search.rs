@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use forgetme_matcher::{Matcher, ValueWarning};
-use forgetme_scanner::layout::TableLayout;
+use forgetme_scanner::collection::{entry_key_element, map_entries};
+use forgetme_scanner::layout::{BoundLayout, TableLayout};
 use forgetme_scanner::read::{RawValue, RowKey};
 use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::scan::{scan_table, RowHandler, ScanOptions, ScanProgress, ScanTarget};
@@ -128,6 +129,7 @@ impl Collected {
         row: &RowView<'_>,
         key_index: &[(String, usize)],
         column: Option<&str>,
+        entry: Option<&[u8]>,
     ) -> u64 {
         let mut h = self.hasher.build_hasher();
         h.write(table.keyspace.as_bytes());
@@ -139,6 +141,10 @@ impl Collected {
             h.write(bytes);
         }
         h.write(column.unwrap_or_default().as_bytes());
+        if let Some(entry) = entry {
+            h.write_u8(0xff);
+            h.write(entry);
+        }
         h.finish()
     }
 
@@ -174,6 +180,10 @@ impl Collected {
             seen.insert(identity, listed);
         }
         listed
+    }
+
+    fn warn_text(&mut self, warning: &str) {
+        *self.warnings.entry(warning.to_string()).or_default() += 1;
     }
 
     fn warn(&mut self, w: ValueWarning) {
@@ -332,9 +342,15 @@ fn layout_handler(
 ) -> RowHandler {
     let bound = table.bind();
     let group = plan.group.map(|g| g.as_bytes().to_vec());
-    let table_name = table_name.clone();
     let scan_only = plan.scan_only;
-    let capture_values = plan.capture_values;
+    let setting = SettingRecorder {
+        bound: bound.clone(),
+        table_name: table_name.clone(),
+        key_index,
+        capture_values: plan.capture_values,
+        matcher,
+        collected,
+    };
     Arc::new(move |row: &RowView<'_>| {
         if scan_only {
             return;
@@ -347,63 +363,114 @@ fn layout_handler(
         let Some(value) = bound.value.get(row) else {
             return;
         };
-        let m = matcher.match_bytes(value);
-        if m.hits.is_empty() && m.warning.is_none() {
+        let Some(map_column) = &bound.value_map else {
+            record_setting(&setting, row, value, None);
             return;
-        }
-        let mut c = lock(&collected);
-        if let Some(w) = m.warning {
-            c.warn(w);
-        }
-        if m.hits.is_empty() {
-            return;
-        }
-        let contact_center = bound.is_contact_center(row);
-        let agent = (!contact_center).then(|| bound.owner.get(row)).flatten();
-        let identity = c.row_identity(&table_name, row, &key_index, None);
-        if !c.count_setting(identity, m.hits.len(), agent) {
-            return;
-        }
-        let loc = bound.locate(row);
-        let row_key = row_key(row, &key_index);
-        let value_key = ValueKey {
-            table: table_name.clone(),
-            row_key: row_key.clone(),
-            column: None,
         };
-        let (hits, more) = keep_hits(
-            m.hits,
-            |h| (h.identifier, h.variant.is_possible()),
-            MAX_HITS_PER_SETTING,
-        );
-        if capture_values {
-            c.values.insert(
-                value_key.clone(),
-                String::from_utf8_lossy(value).into_owned(),
-            );
-        }
-        c.more_hits(value_key, more);
-        for hit in hits {
-            c.found.push(Found {
-                table: table_name.clone(),
-                owner_type: if contact_center {
-                    OwnerType::ContactCenter
-                } else {
-                    OwnerType::User
-                },
-                user_id: (!contact_center).then(|| loc.owner.clone()),
-                group: Some(loc.group.clone()),
-                setting_key: loc.setting_key.clone(),
-                column: None,
-                json_path: hit.path.map(|p| forgetme_matcher::redacted_path(&p)),
-                identifier: hit.identifier,
-                variant: hit.variant.as_str(),
-                possible: hit.variant.is_possible(),
-                deletable: !contact_center && !loc.owner.is_empty() && !loc.group.is_empty(),
-                row_key: row_key.clone(),
-            });
+        // A map of settings: each entry is one setting, its key the setting's key.
+        match map_entries(value) {
+            Some(entries) => {
+                for (key, value) in entries {
+                    if let Some(value) = value {
+                        record_setting(&setting, row, value, Some((map_column, key)));
+                    }
+                }
+            }
+            None => lock(&setting.collected).warn_text(NOT_A_MAP),
         }
     })
+}
+
+/// The warning for a layout's map of settings whose bytes are not a map's.
+const NOT_A_MAP: &str = "a layout's value_map column not readable as a map, not searched";
+
+/// What a layout's row handler needs to record one setting.
+struct SettingRecorder {
+    bound: BoundLayout,
+    table_name: TableName,
+    key_index: Vec<(String, usize)>,
+    capture_values: bool,
+    matcher: Arc<Matcher>,
+    collected: Arc<Mutex<Collected>>,
+}
+
+/// Matches one setting's value and records its hits: the row's value column, or one entry
+/// (`(map column, entry key)`) of a map of settings, whose key is the setting key and is
+/// added to the row key ([`entry_key_element`]).
+fn record_setting(
+    s: &SettingRecorder,
+    row: &RowView<'_>,
+    value: &[u8],
+    entry: Option<(&str, &[u8])>,
+) {
+    let SettingRecorder {
+        bound,
+        table_name,
+        key_index,
+        capture_values,
+        matcher,
+        collected,
+    } = s;
+    let m = matcher.match_bytes(value);
+    if m.hits.is_empty() && m.warning.is_none() {
+        return;
+    }
+    let mut c = lock(collected);
+    if let Some(w) = m.warning {
+        c.warn(w);
+    }
+    if m.hits.is_empty() {
+        return;
+    }
+    let contact_center = bound.is_contact_center(row);
+    let agent = (!contact_center).then(|| bound.owner.get(row)).flatten();
+    let identity = c.row_identity(table_name, row, key_index, None, entry.map(|e| e.1));
+    if !c.count_setting(identity, m.hits.len(), agent) {
+        return;
+    }
+    let mut loc = bound.locate(row);
+    let mut row_key = row_key(row, key_index);
+    if let Some((column, key)) = entry {
+        loc.setting_key = String::from_utf8_lossy(key).into_owned();
+        row_key.push(entry_key_element(column, key));
+    }
+    let value_key = ValueKey {
+        table: table_name.clone(),
+        row_key: row_key.clone(),
+        column: None,
+    };
+    let (hits, more) = keep_hits(
+        m.hits,
+        |h| (h.identifier, h.variant.is_possible()),
+        MAX_HITS_PER_SETTING,
+    );
+    if *capture_values {
+        c.values.insert(
+            value_key.clone(),
+            String::from_utf8_lossy(value).into_owned(),
+        );
+    }
+    c.more_hits(value_key, more);
+    for hit in hits {
+        c.found.push(Found {
+            table: table_name.clone(),
+            owner_type: if contact_center {
+                OwnerType::ContactCenter
+            } else {
+                OwnerType::User
+            },
+            user_id: (!contact_center).then(|| loc.owner.clone()),
+            group: Some(loc.group.clone()),
+            setting_key: loc.setting_key.clone(),
+            column: None,
+            json_path: hit.path.map(|p| forgetme_matcher::redacted_path(&p)),
+            identifier: hit.identifier,
+            variant: hit.variant.as_str(),
+            possible: hit.variant.is_possible(),
+            deletable: !contact_center && !loc.owner.is_empty() && !loc.group.is_empty(),
+            row_key: row_key.clone(),
+        });
+    }
 }
 
 fn deep_handler(
@@ -442,7 +509,7 @@ fn deep_handler(
                 .collect::<Vec<_>>()
                 .join("/");
             let mut c = lock(&collected);
-            let identity = c.row_identity(&table_name, row, &key_index, Some(column));
+            let identity = c.row_identity(&table_name, row, &key_index, Some(column), None);
             if !c.count_setting(identity, m.hits.len(), None) {
                 continue;
             }
