@@ -6,7 +6,9 @@
 //! the announced number of rows per table, one page, at `LOCAL_ONE`). From the sample's
 //! *shapes* alone ([`analyze`]), never its values:
 //!
-//! - the **value**: a text or blob column whose values are JSON objects;
+//! - the **value**: a text or blob column whose values are JSON objects, or a map column
+//!   (`map<text, text>`, `map<text, blob>`) whose entries' values are (a `value_map`: each
+//!   entry one setting, its key the setting key);
 //! - the **owner**: a column (or a part of a packed Thrift-era key) holding 32-hex-digit GWS
 //!   user ids, and the contact-center marker beside them;
 //! - the **group**: a column or part holding few distinct names (`interaction-workspace-…`);
@@ -71,6 +73,9 @@ pub struct ColumnSample {
     pub plain_text: bool,
     /// Text-like, collections of text included: searched by `--deep`.
     pub text_like: bool,
+    /// A map (not frozen) with text keys and text or blob values: its entries may be
+    /// settings (`value_map`).
+    pub map_of_text: bool,
     /// The sampled values (`None`: null), in row order. Never printed.
     pub values: Vec<Option<Vec<u8>>>,
 }
@@ -113,6 +118,7 @@ pub async fn sample(
                         ColumnType::Native(NativeType::Text | NativeType::Ascii | NativeType::Blob)
                     ),
                     text_like: is_text_like(&meta.typ),
+                    map_of_text: is_map_of_text(&meta.typ),
                     values: Vec::new(),
                 });
             }
@@ -190,6 +196,19 @@ async fn read_rows(
         n += 1;
     }
     Ok(n)
+}
+
+/// A map a layout's `value_map` can name: not frozen (an entry is changed alone), text keys,
+/// text or blob values.
+fn is_map_of_text(typ: &ColumnType<'_>) -> bool {
+    use scylla::cluster::metadata::CollectionType;
+    let text =
+        |t: &ColumnType<'_>| matches!(t, ColumnType::Native(NativeType::Text | NativeType::Ascii));
+    matches!(
+        typ,
+        ColumnType::Collection { frozen: false, typ: CollectionType::Map(k, v) }
+            if text(k) && (text(v) || matches!(**v, ColumnType::Native(NativeType::Blob)))
+    )
 }
 
 fn cql_type(typ: &ColumnType<'_>) -> String {
@@ -273,10 +292,12 @@ pub struct SettingsTable {
     pub owner: Evidence,
     /// The group.
     pub group: Evidence,
-    /// The setting key.
+    /// The setting key (for a `value_map`, the map column: its entries' keys).
     pub setting_key: Evidence,
-    /// The JSON value.
+    /// The JSON value (for a `value_map`, the map column: its entries' values).
     pub value: Evidence,
+    /// Whether the value is a map column holding one setting per entry.
+    pub value_map: bool,
     /// The contact-center marker, when one of the known ones was seen.
     pub contact_center_owner: Option<&'static str>,
     /// How many sampled owners were neither a user id nor a known marker.
@@ -294,7 +315,7 @@ pub struct ColumnCoverage {
     pub cql_type: String,
     /// The draft's use of it (`value`, `owner`...), or `None`: not searched by a layout scan.
     pub role: Option<String>,
-    /// Sampled non-null values.
+    /// Sampled non-null values (for a map column, the entries of the sampled maps).
     pub sampled: usize,
     /// Of them, JSON objects.
     pub json: usize,
@@ -360,8 +381,15 @@ pub fn analyze(
         rows_read.insert(t.table.clone(), t.rows_read);
         let found = settings_table(t);
         for c in t.columns.iter().filter(|c| c.text_like) {
-            let present: Vec<&Vec<u8>> = c.values.iter().flatten().collect();
+            let present: Vec<&[u8]> = if c.map_of_text {
+                entry_values(c).into_iter().flatten().collect()
+            } else {
+                c.values.iter().flatten().map(Vec::as_slice).collect()
+            };
             let role = found.as_ref().and_then(|s| {
+                if s.value_map && s.value.field.column() == c.name {
+                    return Some("value_map".to_string());
+                }
                 let mut roles = Vec::new();
                 for (name, e) in [
                     ("owner", &s.owner),
@@ -396,24 +424,55 @@ pub fn analyze(
     }
 }
 
+/// The values of the entries of a map column's sampled maps (`None`: a null value); maps
+/// whose bytes are not a map's encoding count for none.
+fn entry_values(c: &ColumnSample) -> Vec<Option<&[u8]>> {
+    c.values
+        .iter()
+        .flatten()
+        .filter_map(|raw| crate::collection::map_entries(raw))
+        .flatten()
+        .map(|(_, v)| v)
+        .collect()
+}
+
 /// The fields of a settings-like table, when the sample shows every one.
 fn settings_table(t: &TableSample) -> Option<SettingsTable> {
     let plain: Vec<&ColumnSample> = t.columns.iter().filter(|c| c.plain_text).collect();
-    // The value: the column with the most JSON objects, at least half of its values.
-    let value = plain
+    // The value: the column with the most JSON objects, at least half of its values; or else
+    // the map column with the most entries holding one, at least half of its entries.
+    let json_of = |present: Vec<&[u8]>| {
+        let json = present.iter().filter(|v| is_json_object(v)).count();
+        (json, present.len())
+    };
+    let column = plain
         .iter()
         .filter(|c| c.key == KeyPosition::Regular)
         .map(|c| {
-            let present: Vec<&Vec<u8>> = c.values.iter().flatten().collect();
-            let json = present.iter().filter(|v| is_json_object(v)).count();
-            (c, json, present.len())
-        })
-        .filter(|(_, json, of)| *json > 0 && json * 2 >= *of)
-        .max_by_key(|(_, json, _)| *json)?;
+            (
+                *c,
+                json_of(c.values.iter().flatten().map(Vec::as_slice).collect()),
+            )
+        });
+    let map = t
+        .columns
+        .iter()
+        .filter(|c| c.map_of_text && c.key == KeyPosition::Regular)
+        .map(|c| (c, json_of(entry_values(c).into_iter().flatten().collect())));
+    let good = |(_, (json, of)): &(&ColumnSample, (usize, usize))| *json > 0 && json * 2 >= *of;
+    let (value, value_map) = match column.filter(good).max_by_key(|(_, (json, _))| *json) {
+        Some(v) => (v, false),
+        None => (map.filter(good).max_by_key(|(_, (json, _))| *json)?, true),
+    };
+    let entries = t
+        .columns
+        .iter()
+        .find(|c| c.name == value.0.name)
+        .map_or(0, |c| entry_values(c).len());
     let value = Evidence {
         field: FieldGuess::Column(value.0.name.clone()),
-        agreeing: value.1,
-        of: value.2,
+        agreeing: value.1 .0,
+        of: value.1 .1,
     };
     // Owner and group: whole key columns, or parts of one packed key column.
     let keys: Vec<&ColumnSample> = plain
@@ -493,18 +552,22 @@ fn settings_table(t: &TableSample) -> Option<SettingsTable> {
     }
     let (owner_field, ids, markers, owners_of) = owner?;
     let (group_field, groups, groups_of) = group?;
-    // The setting key: a text key column that is neither owner nor group (the clustering
-    // column of a settings table, the column name of a Thrift-era one).
-    let key = keys
-        .iter()
-        .filter(|c| c.name != owner_field.column() && c.name != group_field.column())
-        .max_by_key(|c| {
-            (
-                matches!(c.key, KeyPosition::Clustering(_)),
-                c.values.iter().flatten().count(),
-            )
-        })?;
-    let key_present = key.values.iter().flatten().count();
+    // The setting key: a map's entries' keys; or a text key column that is neither owner nor
+    // group (the clustering column of a settings table, the column name of a Thrift-era one).
+    let (key_name, key_present) = if value_map {
+        (value.field.column().to_string(), entries)
+    } else {
+        let key = keys
+            .iter()
+            .filter(|c| c.name != owner_field.column() && c.name != group_field.column())
+            .max_by_key(|c| {
+                (
+                    matches!(c.key, KeyPosition::Clustering(_)),
+                    c.values.iter().flatten().count(),
+                )
+            })?;
+        (key.name.clone(), key.values.iter().flatten().count())
+    };
     let marker = t
         .columns
         .iter()
@@ -531,11 +594,12 @@ fn settings_table(t: &TableSample) -> Option<SettingsTable> {
             of: groups_of,
         },
         setting_key: Evidence {
-            field: FieldGuess::Column(key.name.clone()),
+            field: FieldGuess::Column(key_name),
             agreeing: key_present,
             of: key_present,
         },
         value,
+        value_map,
         contact_center_owner: marker,
         other_owners: owners_of - ids - markers,
     })
@@ -583,14 +647,23 @@ impl Discovery {
             let _ = writeln!(out, "owner = {}", s.owner.field.toml());
             let _ = writeln!(out, "{}", ev(&s.group, "a settings group name"));
             let _ = writeln!(out, "group = {}", s.group.field.toml());
-            let _ = writeln!(
-                out,
-                "{}",
-                ev(&s.setting_key, "a value (the remaining key column)")
-            );
-            let _ = writeln!(out, "setting_key = {}", s.setting_key.field.toml());
-            let _ = writeln!(out, "{}", ev(&s.value, "a JSON object"));
-            let _ = writeln!(out, "value = {}", s.value.field.toml());
+            if s.value_map {
+                let _ = writeln!(
+                    out,
+                    "# {} of {} entries of the sampled maps hold a JSON object: each entry is one setting,\n# its key the setting key.",
+                    s.value.agreeing, s.value.of
+                );
+                let _ = writeln!(out, "value_map = {}", s.value.field.toml());
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    ev(&s.setting_key, "a value (the remaining key column)")
+                );
+                let _ = writeln!(out, "setting_key = {}", s.setting_key.field.toml());
+                let _ = writeln!(out, "{}", ev(&s.value, "a JSON object"));
+                let _ = writeln!(out, "value = {}", s.value.field.toml());
+            }
             match s.contact_center_owner {
                 Some(m) => {
                     let _ = writeln!(out, "# Owners that are not user ids read as the contact center's (seen in the sample).");
@@ -681,7 +754,31 @@ mod tests {
             key,
             plain_text: true,
             text_like: true,
+            map_of_text: false,
             values: values.iter().map(|v| Some(v.as_bytes().to_vec())).collect(),
+        }
+    }
+
+    /// A `map<text, text>` column with one sampled map per row.
+    fn map_col(name: &str, rows: &[&[(&str, &str)]]) -> ColumnSample {
+        let encode = |entries: &[(&str, &str)]| {
+            let mut out = (entries.len() as i32).to_be_bytes().to_vec();
+            for (k, v) in entries {
+                for item in [k, v] {
+                    out.extend((item.len() as i32).to_be_bytes());
+                    out.extend(item.as_bytes());
+                }
+            }
+            out
+        };
+        ColumnSample {
+            name: name.into(),
+            cql_type: "map<text, text>".into(),
+            key: KeyPosition::Regular,
+            plain_text: false,
+            text_like: true,
+            map_of_text: true,
+            values: rows.iter().map(|r| Some(encode(r))).collect(),
         }
     }
 
@@ -785,6 +882,63 @@ mod tests {
         assert!(table.contains("NOT COVERED"), "{table}");
         assert!(table.contains("user_props (2 value(s))"), "{table}");
         assert!(!table.contains("ann@example.org"));
+    }
+
+    #[test]
+    fn a_map_of_settings_is_drafted_as_a_value_map() {
+        let t = TableSample {
+            table: "group_settings".into(),
+            rows_read: 4,
+            columns: vec![
+                col("owner_id", KeyPosition::Partition(0), &[ID1, ID1, ID2, ID2]),
+                col(
+                    "group_name",
+                    KeyPosition::Clustering(0),
+                    &[
+                        "interaction-workspace-personal-favorites",
+                        "interaction-workspace-recents",
+                        "interaction-workspace-recents",
+                        "interaction-workspace-personal-favorites",
+                    ],
+                ),
+                map_col(
+                    "settings",
+                    &[
+                        &[
+                            ("fav-1", "{\"id\":\"fav-1\"}"),
+                            ("fav-2", "{\"e\":\"x@y.org\"}"),
+                        ],
+                        &[("r-1", "{}")],
+                        &[("r-2", "not json")],
+                        &[("fav-3", "{}")],
+                    ],
+                ),
+            ],
+        };
+        let d = analyze("ks", 10, &[t]);
+        assert!(d.found());
+        let toml = d.draft_toml();
+        for line in [
+            "owner = \"owner_id\"",
+            "group = \"group_name\"",
+            "# 4 of 5 entries of the sampled maps hold a JSON object",
+            "value_map = \"settings\"",
+        ] {
+            assert!(toml.contains(line), "{line} missing:\n{toml}");
+        }
+        assert!(!toml.contains("setting_key =") && !toml.contains("\nvalue ="));
+        let layout = crate::layout::Layout::from_toml(&toml, "draft").unwrap();
+        assert!(layout.tables[0].value_map);
+        let table = d.coverage_table();
+        let row = table
+            .lines()
+            .find(|l| l.contains("map<text, text>"))
+            .unwrap();
+        assert!(row.contains("value_map"), "{table}");
+        // Entries counted: five sampled, four JSON, one identifier-shaped.
+        let numbers: Vec<&str> = row.split_whitespace().rev().take(3).collect();
+        assert_eq!(numbers, ["1", "4", "5"], "{row}");
+        assert!(!table.contains("x@y.org") && !toml.contains("fav-1"));
     }
 
     #[test]
