@@ -64,6 +64,36 @@ async fn the_draft_of_a_packed_thrift_era_keyspace_searches_erases_and_proves() 
     .await;
 }
 
+/// A table with one row per owner and group, each setting an entry of a `map<text, text>`
+/// (the emulator's `map` layout): drafted as a `value_map`, and each entry is searched,
+/// erased alone, verified and receipted as one setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_draft_of_a_map_of_settings_searches_erases_and_proves() {
+    let keyspace = testkit::unique_keyspace("discover_mapemu");
+    let mut config = testkit::emulator_config(&keyspace);
+    config.storage_layout = gws_emulator::store::StorageLayout::Map;
+    let emulator = gws_emulator::start(config).await.unwrap();
+    let data = testkit::seed_small(&emulator, &subjects()).await;
+    let s = Seeded {
+        dropped_at_end: testkit::KeyspaceGuard::new(&keyspace),
+        keyspace,
+        emulator,
+        data,
+    };
+    whole_run_with_the_draft(
+        s,
+        &[
+            "name = \"group_settings\"",
+            "owner = \"owner_id\"",
+            "group = \"group_name\"",
+            "value_map = \"settings\"",
+            "contact_center_owner = \"contact-center\"",
+        ],
+        false,
+    )
+    .await;
+}
+
 /// Drafts a layout for `s`'s keyspace, checks it holds `lines`, then runs the search (the
 /// same places the seeder planted), the erasure, the verification and the receipt with it,
 /// unchanged. `built_in`: the keyspace is in the reference layout, so the default layout's
@@ -143,6 +173,19 @@ async fn whole_run_with_the_draft(s: Seeded, lines: &[&str], built_in: bool) {
     assert!(cleanup.stdout.contains("Verified"), "{}", cleanup.stdout);
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
     assert_eq!(r["verification"]["verified"], Value::Bool(true), "{r}");
+    // The receipt's locations are read back by their row keys alone: clean.
+    let mut recheck = cass_args(&s.keyspace);
+    recheck.extend(strings(&[
+        "--recheck-receipt",
+        receipt.to_str().unwrap(),
+        "--audit-key",
+        dir.path().join("audit.key").to_str().unwrap(),
+        "--search",
+        "john.smith@pizza.com",
+    ]));
+    let recheck = forget_me(&recheck).await;
+    assert_eq!(recheck.code, 0, "{}\n{}", recheck.stdout, recheck.stderr);
+    assert!(recheck.stdout.contains("clean"), "{}", recheck.stdout);
     let after = forget_me(&search(Some(draft.to_str().unwrap())))
         .await
         .json();
