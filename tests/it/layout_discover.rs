@@ -420,3 +420,71 @@ async fn a_keyspace_without_settings_says_so_and_bad_input_is_refused_before_rea
     assert_eq!(report["matches"][0]["deletable"], Value::Bool(false));
     testkit::drop_keyspace(&keyspace).await;
 }
+
+/// `--deep` on a keyspace whose values sit in collections, blobs, user-defined types and
+/// tuples (frozen or not): every one is searched, each hit is reported as outside the layout,
+/// and nothing there is erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_finds_the_subject_inside_collections_blobs_udts_and_tuples() {
+    let keyspace = testkit::unique_keyspace("deep_shapes");
+    let _dropped_at_end = testkit::KeyspaceGuard::new(&keyspace);
+    let session = testkit::cassandra_session(None).await;
+    testkit::create_keyspace(
+        &session,
+        &keyspace,
+        &[
+            "CREATE TYPE {ks}.contact (name text, email text)",
+            "CREATE TABLE {ks}.odd (id int PRIMARY KEY, tags list<text>, labels set<text>, m map<text, text>, raw blob, people frozen<list<frozen<contact>>>, one frozen<contact>, pair tuple<int, text>)",
+        ],
+    )
+    .await;
+    for cql in [
+        "INSERT INTO {ks}.odd (id, tags) VALUES (1, ['x', 'john.smith@pizza.com'])",
+        "INSERT INTO {ks}.odd (id, labels) VALUES (2, {'JOHN.SMITH@pizza.com'})",
+        "INSERT INTO {ks}.odd (id, m) VALUES (3, {'k': '+1 555 010 0001'})",
+        "INSERT INTO {ks}.odd (id, raw) VALUES (4, textAsBlob('{\"e\":\"john.smith@pizza.com\"}'))",
+        "INSERT INTO {ks}.odd (id, people) VALUES (5, [{name: 'J', email: 'John.Smith@pizza.com'}])",
+        "INSERT INTO {ks}.odd (id, one) VALUES (6, {name: 'K', email: 'john.smith@pizza.com'})",
+        "INSERT INTO {ks}.odd (id, pair) VALUES (7, (1, 'call +1 555 010 0001'))",
+        "INSERT INTO {ks}.odd (id, tags) VALUES (8, ['someone.else@pizza.com'])",
+    ] {
+        session
+            .query_unpaged(cql.replace("{ks}", &keyspace), &[])
+            .await
+            .unwrap();
+    }
+    let mut args = cass_args(&keyspace);
+    args.extend(strings(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--deep",
+        "--format",
+        "json",
+        "--no-progress",
+    ]));
+    let run = forget_me(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let mut columns: Vec<String> = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["column"].as_str().unwrap_or_default().to_string())
+        .collect();
+    columns.sort();
+    assert_eq!(
+        columns,
+        ["labels", "m", "one", "pair", "people", "raw", "tags"],
+        "{report:#}"
+    );
+    assert!(
+        report["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["deletable"] == false),
+        "nothing outside the layout is erasable: {report:#}"
+    );
+}

@@ -166,10 +166,15 @@ pub fn deep_tables(session: &Session, keyspace: &str) -> Vec<DeepTable> {
     out
 }
 
-/// Text, ASCII and blob columns (Thrift-era tables often store text as blobs), and collections
-/// of them: their raw bytes are searched as text.
+/// Text, ASCII and blob columns (Thrift-era tables often store text as blobs), and collections,
+/// user-defined types and tuples holding any of them, frozen or not: their raw bytes are
+/// searched as text (a text field's bytes stand whole in the serialized value).
 pub fn is_text_like(typ: &ColumnType<'_>) -> bool {
     match typ {
+        ColumnType::UserDefinedType { definition, .. } => {
+            definition.field_types.iter().any(|(_, t)| is_text_like(t))
+        }
+        ColumnType::Tuple(types) => types.iter().any(is_text_like),
         ColumnType::Native(n) => {
             matches!(n, NativeType::Text | NativeType::Ascii | NativeType::Blob)
         }
