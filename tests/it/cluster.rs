@@ -2,7 +2,8 @@
 //! node1 127.0.0.1 and node2 127.0.0.2 in dc1, node3 127.0.0.3 in dc2), nodes stopped and
 //! killed for real. Each test ends with an exact check of the match set or of the rows left.
 //!
-//! The tests share one cluster, so they run one at a time (a test-level mutex), and each one
+//! The tests share one cluster, so they run one at a time (`common::CLUSTER`, which
+//! `disk_check_cluster.rs` takes too), and each one
 //! leaves every node up for the next, even when it fails (a guard restarts what it stopped).
 //! The cluster's address comes from `FORGETME_CLUSTER` (e.g. `127.0.0.1:9242`, as `scripts/test`
 //! sets it). Without it the tests are skipped with a message, except in CI (`CI=true`), where
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{agent_places, expected_after, strings, Key, Run, Seeded};
+use crate::common::{agent_places, expected_after, strings, Key, Run, Seeded, CLUSTER};
 use futures::{StreamExt, TryStreamExt};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
@@ -25,9 +26,6 @@ const FAVORITES: &str = "interaction-workspace-personal-favorites";
 const SUBJECT: &str = "john.smith@pizza.com";
 /// The replication of every test keyspace but one: two copies in dc1, one in dc2.
 const NTS: &str = "{'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}";
-
-/// One test at a time on the shared cluster.
-static CLUSTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The cluster's native port, or `None` (test skipped) when `FORGETME_CLUSTER` is not set
 /// outside CI.

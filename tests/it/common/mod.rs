@@ -278,3 +278,7 @@ pub async fn assert_exactly(keyspace: &str, want: &BTreeMap<Key, Value>) {
         assert!(want.contains_key(k), "setting {k:?} should be gone");
     }
 }
+
+/// One test at a time on the shared 3-node cluster (`scripts/cluster`): every module's cluster
+/// tests take it (they stop, restart and flush nodes, which would break each other's runs).
+pub static CLUSTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
