@@ -6,14 +6,18 @@
 //! `disk_check_cluster.rs` takes too), and each one
 //! leaves every node up for the next, even when it fails (a guard restarts what it stopped).
 //! The cluster's address comes from `FORGETME_CLUSTER` (e.g. `127.0.0.1:9242`, as `scripts/test`
-//! sets it). Without it the tests are skipped with a message, except in CI (`CI=true`), where
+//! sets it), and the script that stops and starts its nodes from `FORGETME_CLUSTER_SCRIPT`
+//! (default this checkout's `scripts/cluster`: a work tree's own manages no node of a cluster
+//! started from another checkout). Without it the tests are skipped with a message, except in CI (`CI=true`), where
 //! they fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{agent_places, expected_after, strings, Key, Run, Seeded, CLUSTER};
+use crate::common::{
+    agent_places, cluster_script, expected_after, strings, Key, Run, Seeded, CLUSTER,
+};
 use futures::{StreamExt, TryStreamExt};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
@@ -51,21 +55,6 @@ fn cluster_port() -> Option<String> {
 
 fn nodes(port: &str) -> Vec<String> {
     (1..=3).map(|i| format!("127.0.0.{i}:{port}")).collect()
-}
-
-/// Runs `scripts/cluster ARGS` and panics when it fails.
-fn cluster_script(args: &[&str]) -> String {
-    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cluster"))
-        .args(args)
-        .output()
-        .expect("scripts/cluster runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "scripts/cluster {args:?} failed:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
 }
 
 /// Brings a node back when dropped, so a failed test does not leave the cluster degraded,

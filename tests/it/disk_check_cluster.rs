@@ -21,7 +21,9 @@ use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use serde_json::Value;
 
-use crate::common::{forget_me, forget_me_env, strings, CLUSTER};
+use crate::common::{
+    cluster_script, cluster_script_path, forget_me, forget_me_env, strings, CLUSTER,
+};
 
 const NODES: [&str; 3] = ["node1", "node2", "node3"];
 const ALL_HOSTS: &str = "127.0.0.1,127.0.0.2,127.0.0.3";
@@ -53,24 +55,6 @@ fn cluster_home() -> PathBuf {
     }
 }
 
-fn cluster_script(args: &[&str]) -> String {
-    let script = match std::env::var("FORGETME_CLUSTER_SCRIPT") {
-        Ok(s) if !s.is_empty() => PathBuf::from(s),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cluster"),
-    };
-    let out = std::process::Command::new(script)
-        .args(args)
-        .output()
-        .expect("scripts/cluster runs");
-    assert!(
-        out.status.success(),
-        "scripts/cluster {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Starts every node that is not running when dropped, so that a failure between a node's
 /// stop and its start does not leave the next cluster test a degraded cluster.
 struct AllUp;
@@ -78,16 +62,9 @@ struct AllUp;
 impl Drop for AllUp {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let _ = std::process::Command::new(
-                std::env::var("FORGETME_CLUSTER_SCRIPT")
-                    .ok()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| {
-                        concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cluster").into()
-                    }),
-            )
-            .arg("start")
-            .status();
+            let _ = std::process::Command::new(cluster_script_path())
+                .arg("start")
+                .status();
         }
     }
 }
