@@ -334,6 +334,19 @@ pub struct Args {
     #[arg(long = "recheck-receipt", value_name = "FILE")]
     pub recheck_receipt: Option<PathBuf>,
 
+    /// With --recheck-receipt: a signed disk report (`gdpr_forget_me disk-check --format json
+    /// --audit-key KEY` on a node, after the erasure); repeat it, one per node. Each is checked
+    /// before anything is read (its signature with the signing key beside --audit-key, its
+    /// keyspace and subject refs against the receipt's); the re-check then states per node
+    /// whether any file still holds the subject's identifiers, records a `purged` step in the
+    /// request ledger, and exits 1 unless every node is clean.
+    #[arg(
+        long = "disk-report",
+        value_name = "FILE",
+        requires = "recheck_receipt"
+    )]
+    pub disk_report: Vec<PathBuf>,
+
     /// Verify the hash chain of an audit log and exit (0 intact, 1 broken).
     #[arg(long = "verify-audit-log", value_name = "FILE")]
     pub verify_audit_log: Option<PathBuf>,

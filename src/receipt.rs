@@ -26,10 +26,13 @@ pub fn prepare(
         log: args.audit_log.clone(),
         key: args.audit_key.clone(),
     };
-    recheck::prepare(path, &place, &inputs.identifiers)
+    let mut prepared = recheck::prepare(path, &place, &inputs.identifiers)?;
+    prepared.check_disk_reports(&args.disk_report, &args.audit_key)?;
+    Ok(prepared)
 }
 
-/// `--recheck-receipt FILE`: 0 clean, 1 data is back (or a location could not be read); the
+/// `--recheck-receipt FILE [--disk-report R...]`: 0 clean, 1 data is back (or a location could
+/// not be read), or a node of a disk report still holds the identifiers (or is not known); the
 /// result recorded in the request ledger when the receipt names its case (or `--case` does).
 pub async fn recheck_mode(
     session: &Session,
@@ -57,15 +60,21 @@ pub async fn recheck_mode(
         "{}",
         forgetme_printer::recheck_report::to_text(receipt, &result, &read_at, every_copy)
     );
+    print!("{}", recheck::disk_text(&prepared));
+    let disk_clean = !matches!(
+        prepared.disk_state(),
+        Some(recheck::DiskState::Held | recheck::DiskState::NotKnown)
+    );
     if let (Some(l), Some(path)) = (&mut ledger, &args.recheck_receipt) {
         l.rechecked(receipt, path, result.clean());
+        l.purged(&prepared);
     }
     let mut errors = Vec::new();
     forgetme_engine::ledger::finish(ledger, &mut errors);
     for e in &errors {
         eprintln!("error: {e}");
     }
-    Ok(if result.clean() && errors.is_empty() {
+    Ok(if result.clean() && disk_clean && errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -48,11 +48,11 @@ pub fn command() -> clap::Command {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a signed erasure receipt with public key(s) alone: no secret, no Cassandra, no
-    /// audit log. Valid means: signed by one of the keys given, and not a byte of the file
-    /// changed since.
+    /// Check a signed erasure receipt, or a signed disk report (`disk-check --format json
+    /// --audit-key`), with public key(s) alone: no secret, no Cassandra, no audit log. Valid
+    /// means: signed by one of the keys given, and not a byte of the file changed since.
     VerifyReceipt {
-        /// The receipt (the .json file the erasure run wrote).
+        /// The receipt (the .json file the erasure run wrote) or disk report.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// A published public key: a file as `signing-key public` writes it (one or more
@@ -193,6 +193,9 @@ fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Fa
 fn summary(doc: &Value) -> Vec<String> {
     let s = |v: &Value| forgetme_printer::terminal_safe(v.as_str().unwrap_or("?"));
     let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+    if doc["schema"] == forgetme_disk_check::proof::SCHEMA {
+        return disk_summary(doc);
+    }
     let mut out = vec![format!(
         "{}: run {}, {} .. {}, keyspace {}",
         s(&doc["schema"]),
@@ -213,6 +216,35 @@ fn summary(doc: &Value) -> Vec<String> {
                 (false, _) => "NOT VERIFIED".to_string(),
             }
         ));
+    }
+    out
+}
+
+/// What a valid disk report states: per node, whether a file still held the identifiers.
+fn disk_summary(doc: &Value) -> Vec<String> {
+    use forgetme_disk_check::proof;
+    let s = |v: &Value| forgetme_printer::terminal_safe(v.as_str().unwrap_or("?"));
+    let mut out = vec![format!(
+        "{}: disk check of keyspace {} on {}, {} .. {}",
+        s(&doc["schema"]),
+        s(&doc["keyspace"]),
+        s(&doc["host"]),
+        s(&doc["started_at"]),
+        s(&doc["finished_at"])
+    )];
+    match proof::read(doc, "") {
+        Ok(p) => {
+            out.push(format!(
+                "it states, for {} identifier(s) named by subject ref:",
+                p.subject_refs.len()
+            ));
+            for n in &p.nodes {
+                out.extend(n.lines().into_iter().map(|l| format!("  {l}")));
+            }
+        }
+        Err(e) => out.push(format!(
+            "it is signed, but it cannot stand as proof of what the disk held: {e}"
+        )),
     }
     out
 }

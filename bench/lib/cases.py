@@ -221,6 +221,23 @@ def check_dsbulk(stderr):
     return {"rows": ok, "failed": failed, "operation": os.path.basename(m.group(1))}
 
 
+def check_disk(out_path, cpu_s):
+    """disk-check's own check: the planted subject found in the keyspace's SSTables, every
+    file read to its end with its checksums right (exit 1 is the verdict "holds")."""
+    with open(out_path) as f:
+        report = json.load(f)
+    node = report["nodes"][0]
+    check = {"verdict": report["verdict"], "files": node["files_read"],
+             "files_holding": node["files_holding"], "unreadable": node["files_unreadable"],
+             "bytes_searched": node["bytes_searched"],
+             "mb_per_cpu_s": node["bytes_searched"] / 1e6 / cpu_s if cpu_s > 0 else None}
+    if report["verdict"] != "holds" or node["files_holding"] == 0:
+        check["error"] = f"the planted subject was not found on disk (verdict {report['verdict']})"
+    elif node["files_unreadable"]:
+        check["error"] = f"{node['files_unreadable']} file(s) could not be read"
+    return check
+
+
 def check_python(out_path):
     with open(out_path) as f:
         return json.loads(f.read().strip().splitlines()[-1])
@@ -257,6 +274,18 @@ def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib, requests_path=None):
             "-t", "settings", "-h", "127.0.0.1", "-port", str(port), "-url", "-",
             "-header", "false", "--log.directory", os.path.join(WORK, "dsbulk", "logs")],
             "dsbulk"))
+    # The physical check over the keyspace's files on the node (one thread: MB/s per core of
+    # decompressed bytes). Only where the node's data folder is at hand (a node of this
+    # checkout); its commit log and hints are left out (empty folders): they hold every
+    # keyspace's writes, not this keyspace's SSTables.
+    data_dir = os.environ.get("BENCH_DATA_DIR")
+    if data_dir and os.path.isdir(os.path.join(data_dir, ks)):
+        empty = os.path.join(WORK, "out", "empty")
+        os.makedirs(empty, exist_ok=True)
+        cases.append(("disk_check", "(9) gdpr_forget_me disk-check, 1 identifier, 1 thread", [
+            TOOL, "disk-check", "--data-dir", data_dir, "--cass_keyspace", ks,
+            "--commitlog-dir", empty, "--hints-dir", empty, "--search", SUBJECT_EMAIL,
+            "--threads", "1", "--format", "json"], "disk"))
     py = os.path.join(WORK, "venv", "bin", "python")
     if os.path.exists(py) and peers:
         cases.append(("original_python", "(5) original approach: Python driver, 1 thread", [
@@ -290,7 +319,7 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
                     os.path.join(WORK, "out", "warmup.json"), cass_pid)
     print(f"   warm-up scan: {warm['wall_s']:.1f} s", flush=True)
     results = {c[0]: {"title": c[1], "argv": c[2], "runs": [], "checks": []} for c in cases}
-    for rep in range(reps):
+    for rep in range(reps if cases else 0):
         # Round-robin, so a drift of the machine's speed spreads over every case.
         # Each rep starts one case later, so that no case always runs right after the same
         # one (a fixed order showed the node slower for the second case, rep after rep).
@@ -313,6 +342,15 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
                          else {"error": r["stderr_tail"][-300:]})
             elif kind == "dsbulk":
                 check = check_dsbulk(r["stderr_tail"])
+            elif kind == "disk":
+                # Exit 1 is its verdict "holds" (the planted subject is on disk); 2 is an error.
+                try:
+                    check = (check_disk(out_path, r["cpu_s"]) if r["exit"] in (0, 1)
+                             else {"error": r["stderr_tail"][-300:]})
+                except (OSError, ValueError, KeyError) as e:
+                    check = {"error": f"no report to check: {e}"}
+                if "error" not in check:
+                    r["exit"] = 0
             else:
                 check = (check_python(out_path) if r["exit"] == 0
                          else {"error": r["stderr_tail"][-300:]})
@@ -322,12 +360,30 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
             print(f"   {key:16s} run {rep + 1}: {r['wall_s']:7.2f} s wall, {r['cpu_s']:6.2f} s CPU, "
                   f"{r['peak_rss_mib']:6.1f} MiB, node {r['node_cpu_s']:6.1f} s CPU, exit {r['exit']} "
                   f"{json.dumps(check)}", flush=True)
+    if only and "disk_check" in only and "disk_check" not in results:
+        # Asked for, but the node's files are not at hand: a failure, not a silent skip.
+        results["disk_check"] = {
+            "title": "(9) gdpr_forget_me disk-check, 1 identifier, 1 thread", "argv": [],
+            "runs": [], "checks": [], "passed": False,
+            "failure": f"no keyspace folder {ks} under BENCH_DATA_DIR "
+                       f"({os.environ.get('BENCH_DATA_DIR') or 'not set'}): the disk check reads "
+                       "the node's files; run bench/run on its own node or set BENCH_DATA_DIR"}
     for key, res in results.items():
+        if not res["runs"]:
+            continue
         res.update(summarize(res["runs"]))
         rows = [c.get("rows") for c in res["checks"]]
         res["rows"] = rows[-1]
         res["rows_ok"] = (all(r == rows_expected for r in rows)
                           and not any(c.get("failed") for c in res["checks"]))
+        if key == "disk_check":
+            # Files, not rows: its figures are bytes searched per CPU second.
+            res["rows_ok"] = True
+            last = res["checks"][-1]
+            res["bytes_searched"] = last.get("bytes_searched")
+            res["files"] = last.get("files")
+            mbs = [c.get("mb_per_cpu_s") for c in res["checks"] if c.get("mb_per_cpu_s")]
+            res["mb_per_cpu_s_median"] = statistics.median(mbs) if mbs else None
         if key in ("tool_1_id", "tool_1000_ids", "tool_10000_ids", "tool_1000_requests",
                    "original_python"):
             m = [c.get("matched_settings") for c in res["checks"]]
@@ -370,14 +426,20 @@ def table(sizes):
                              f"(no figure counts) |")
                 continue
             check = "rows ok" if r["rows_ok"] else f"ROWS {r['rows']}"
+            if key == "disk_check":
+                check = (f"{r['files']} files, {r['bytes_searched'] / 1e6:,.0f} MB decompressed, "
+                         f"{r['mb_per_cpu_s_median']:,.0f} MB/s per core, subject found")
             if "matches_ok" in r:
                 check += (f", {r['matched_settings']} settings matched"
                           + ("" if r["matches_ok"] else " (WRONG)"))
             util = r["node_cpu_median_s"] / r["wall_median_s"] / ncpu * 100
+            disk = key == "disk_check"
+            rows = "-" if disk or r["rows"] is None else format(r["rows"], ",")
+            rows_per_s = "-" if disk else f"{r['rows_per_s']:,.0f}"
             lines.append(
-                f"| {label} | {r['title']} | {r['rows'] if r['rows'] is None else format(r['rows'], ',')}"
+                f"| {label} | {r['title']} | {rows}"
                 f" | {r['wall_min_s']:.2f} / "
-                f"{r['wall_median_s']:.2f} | {r['rows_per_s']:,.0f} | {r['cpu_median_s']:.2f} | "
+                f"{r['wall_median_s']:.2f} | {rows_per_s} | {r['cpu_median_s']:.2f} | "
                 f"{r['peak_rss_max_mib']:.1f} | {r['node_cpu_median_s']:.1f} ({util:.0f}% of "
                 f"{ncpu} cores) | {check} |")
     return "\n".join(lines)

@@ -2,17 +2,22 @@
 //! node1 127.0.0.1 and node2 127.0.0.2 in dc1, node3 127.0.0.3 in dc2), nodes stopped and
 //! killed for real. Each test ends with an exact check of the match set or of the rows left.
 //!
-//! The tests share one cluster, so they run one at a time (a test-level mutex), and each one
+//! The tests share one cluster, so they run one at a time (`common::CLUSTER`, which
+//! `disk_check_cluster.rs` takes too), and each one
 //! leaves every node up for the next, even when it fails (a guard restarts what it stopped).
 //! The cluster's address comes from `FORGETME_CLUSTER` (e.g. `127.0.0.1:9242`, as `scripts/test`
-//! sets it). Without it the tests are skipped with a message, except in CI (`CI=true`), where
+//! sets it), and the script that stops and starts its nodes from `FORGETME_CLUSTER_SCRIPT`
+//! (default this checkout's `scripts/cluster`: a work tree's own manages no node of a cluster
+//! started from another checkout). Without it the tests are skipped with a message, except in CI (`CI=true`), where
 //! they fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{agent_places, expected_after, strings, Key, Run, Seeded};
+use crate::common::{
+    agent_places, cluster_script, expected_after, strings, Key, Run, Seeded, CLUSTER,
+};
 use futures::{StreamExt, TryStreamExt};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
@@ -25,9 +30,6 @@ const FAVORITES: &str = "interaction-workspace-personal-favorites";
 const SUBJECT: &str = "john.smith@pizza.com";
 /// The replication of every test keyspace but one: two copies in dc1, one in dc2.
 const NTS: &str = "{'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}";
-
-/// One test at a time on the shared cluster.
-static CLUSTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The cluster's native port, or `None` (test skipped) when `FORGETME_CLUSTER` is not set
 /// outside CI.
@@ -53,21 +55,6 @@ fn cluster_port() -> Option<String> {
 
 fn nodes(port: &str) -> Vec<String> {
     (1..=3).map(|i| format!("127.0.0.{i}:{port}")).collect()
-}
-
-/// Runs `scripts/cluster ARGS` and panics when it fails.
-fn cluster_script(args: &[&str]) -> String {
-    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cluster"))
-        .args(args)
-        .output()
-        .expect("scripts/cluster runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "scripts/cluster {args:?} failed:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
 }
 
 /// Brings a node back when dropped, so a failed test does not leave the cluster degraded,

@@ -653,14 +653,14 @@ async fn an_erased_value_stays_on_disk_until_garbagecollect() {
         "{cmds}"
     );
     assert!(
-        cmds.contains(&format!("nodetool garbagecollect {} t", ks.name)),
+        cmds.contains(&format!("nodetool garbagecollect -g CELL {} t", ks.name)),
         "{cmds}"
     );
 
     // What the purge commands say, with gc_grace_seconds passed (0 here).
     ks.cql("ALTER TABLE {ks}.t WITH gc_grace_seconds = 0").await;
     ks.flush();
-    nodetool(&["garbagecollect", &ks.name, "t"]);
+    nodetool(&["garbagecollect", "-g", "CELL", &ks.name, "t"]);
     let (run, report) = keyspace_files(&data_dir(), &ks.name, &ks.subject, &[]).await;
     assert_eq!(holders(&report), Vec::<String>::new(), "{report}");
     assert_eq!(report["verdict"], "clean");

@@ -1,23 +1,32 @@
-//! `gdpr_forget_me disk-check` on the local 3-node, 2-DC cluster (`scripts/cluster`): an
-//! erased subject's bytes are found on every replica after a flush (and in a snapshot), and
-//! are gone from every node after garbagecollect, clearsnapshot and a drain (a restart).
+//! An erasure through the tool followed down to the disks of the local 3-node, 2-DC cluster
+//! (`scripts/cluster`): the GWS emulator runs on the cluster, the subject is erased with
+//! `gdpr_forget_me --cleanup true`, and `gdpr_forget_me disk-check` on each node finds the
+//! erased bytes in the SSTables of every replica (and in a snapshot) despite the tombstones;
+//! after the purge commands the reports printed (garbagecollect, clearsnapshot) and a drain
+//! (a restart) of each node for the commit log, every node is clean. The signed per-node
+//! reports then go to `--recheck-receipt --disk-report`: NOT PURGED before the purge,
+//! PHYSICALLY PURGED after it, and the request ledger says so.
 //!
+//! It stops and restarts nodes, so it takes the cluster tests' lock (`common::CLUSTER`).
 //! Like `cluster.rs`: the cluster's address comes from `FORGETME_CLUSTER` (e.g.
 //! `127.0.0.1:9242`); without it the test is skipped with a message, except in CI, where it
 //! fails. The nodes' folders are under `FORGETME_CLUSTER_HOME` (default `.cassandra/cluster`
 //! of this checkout, `node1/data`, `node1/commitlog`...), and `scripts/cluster` is
-//! `FORGETME_CLUSTER_SCRIPT` (default this checkout's).
+//! `FORGETME_CLUSTER_SCRIPT` (default this checkout's). The per-node reports are printed to
+//! stderr, so they show in `scripts/test`'s output.
 
 use std::path::{Path, PathBuf};
 
+use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
-use scylla::statement::unprepared::Statement;
-use scylla::statement::Consistency;
 use serde_json::Value;
 
-use crate::common::{forget_me, strings};
+use crate::common::{
+    cluster_script, cluster_script_path, forget_me, forget_me_env, strings, CLUSTER,
+};
 
 const NODES: [&str; 3] = ["node1", "node2", "node3"];
+const ALL_HOSTS: &str = "127.0.0.1,127.0.0.2,127.0.0.3";
 
 fn cluster_port() -> Option<String> {
     match std::env::var("FORGETME_CLUSTER")
@@ -46,156 +55,314 @@ fn cluster_home() -> PathBuf {
     }
 }
 
-fn cluster_script(args: &[&str]) -> String {
-    let script = match std::env::var("FORGETME_CLUSTER_SCRIPT") {
-        Ok(s) if !s.is_empty() => PathBuf::from(s),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cluster"),
-    };
-    let out = std::process::Command::new(script)
-        .args(args)
-        .output()
-        .expect("scripts/cluster runs");
-    assert!(
-        out.status.success(),
-        "scripts/cluster {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// Starts every node that is not running when dropped, so that a failure between a node's
+/// stop and its start does not leave the next cluster test a degraded cluster.
+struct AllUp;
+
+impl Drop for AllUp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = std::process::Command::new(cluster_script_path())
+                .arg("start")
+                .status();
+        }
+    }
 }
 
-/// disk-check over the three nodes' folders, as JSON; the text report is printed too.
-async fn disk_check(ks: &str, subject: &str) -> (i32, Value) {
-    let mut args = strings(&["disk-check"]);
-    for n in NODES {
-        args.push("--data-dir".into());
-        args.push(cluster_home().join(n).join("data").display().to_string());
-    }
-    args.extend(strings(&["--cass_keyspace", ks, "--search", subject]));
+async fn session(port: &str) -> Session {
+    SessionBuilder::new()
+        .known_nodes((1..=3).map(|i| format!("127.0.0.{i}:{port}")))
+        .build()
+        .await
+        .expect("a session to the cluster")
+}
+
+/// The subject's identifiers, with the region their national spellings are read in.
+fn id_args(subject: &testkit::Subject) -> Vec<String> {
+    strings(&[
+        "--search",
+        &subject.email,
+        "--search",
+        &subject.phone_e164,
+        "--default-region",
+        "GB",
+    ])
+}
+
+/// disk-check of one node: the text report printed to stderr, the signed JSON report written
+/// to `out` and returned with the exit code.
+async fn disk_check(
+    node: &str,
+    ks: &str,
+    subject: &testkit::Subject,
+    key: &Path,
+    out: &Path,
+) -> (i32, Value) {
+    let mut args = strings(&["disk-check", "--data-dir"]);
+    args.push(cluster_home().join(node).join("data").display().to_string());
+    args.extend(strings(&["--cass_keyspace", ks]));
+    args.extend(id_args(subject));
     let text = forget_me(&args).await;
-    println!("{}", text.stdout);
-    args.extend(strings(&["--format", "json"]));
+    eprintln!("--- disk-check, {node} ---\n{}", text.stdout);
+    args.extend(strings(&[
+        "--audit-key",
+        key.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
     let run = forget_me(&args).await;
-    assert_eq!(run.code, text.code);
+    assert_eq!(run.code, text.code, "{}", run.stderr);
+    std::fs::write(out, &run.stdout).expect("report written");
     (run.code, run.json())
 }
 
-/// Per node: the kinds of the files that hold the subject.
-fn holding_kinds(report: &Value) -> Vec<Vec<String>> {
-    report["nodes"]
+/// The kinds of the files of a one-node report that hold the subject.
+fn holding_kinds(report: &Value) -> Vec<String> {
+    let mut kinds: Vec<String> = report["nodes"][0]["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| {
-            let mut kinds: Vec<String> = n["files"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|f| f["holds"] == true)
-                .map(|f| f["kind"].as_str().unwrap().to_string())
-                .collect();
-            kinds.sort();
-            kinds.dedup();
-            kinds
-        })
-        .collect()
+        .filter(|f| f["holds"] == true)
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
 }
 
-#[tokio::test]
-async fn an_erasure_is_followed_to_every_replica_until_the_purge() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purge() {
     let Some(port) = cluster_port() else { return };
-    let s = SessionBuilder::new()
-        .known_nodes((1..=3).map(|i| format!("127.0.0.{i}:{port}")))
-        .build()
-        .await
-        .expect("a session to the cluster");
+    let _one = CLUSTER.lock().await;
+    let _up = AllUp;
+    let cql = session(&port).await;
     let ks = testkit::unique_keyspace("dc_cluster");
-    let subject = format!("Person.{}@Disk-Check.example", ks.replace('_', "-"));
-    let run = |cql: String| {
-        let s = &s;
-        async move {
-            let mut st = Statement::new(cql.clone());
-            st.set_consistency(Consistency::All);
-            s.query_unpaged(st, &[])
-                .await
-                .unwrap_or_else(|e| panic!("{cql}: {e}"));
-        }
-    };
     // Every node holds a copy: two in dc1 (two nodes), one in dc2 (one node).
-    run(format!("CREATE KEYSPACE {ks} WITH replication = {{'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}}")).await;
-    run(format!(
-        "CREATE TABLE {ks}.settings (k text PRIMARY KEY, v text)"
-    ))
-    .await;
-    s.await_schema_agreement().await.expect("schema agreement");
-    run(format!(
-        "INSERT INTO {ks}.settings (k, v) VALUES ('subject', '{{\"email\":\"{subject}\"}}')"
-    ))
-    .await;
-    run(format!("INSERT INTO {ks}.settings (k, v) VALUES ('other', '{{\"email\":\"other@disk-check.example\"}}')")).await;
-    for n in NODES {
-        cluster_script(&["nodetool", n, "flush", &ks]);
+    cql.query_unpaged(
+        format!("CREATE KEYSPACE {ks} WITH replication = {{'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}}"),
+        &[],
+    )
+    .await
+    .expect("create keyspace");
+    for ddl in [
+        gws_emulator::store::SETTINGS_GROUPS_DDL,
+        gws_emulator::store::SETTINGS_DDL,
+    ] {
+        cql.query_unpaged(ddl.replace("{ks}", &ks), &[])
+            .await
+            .expect("create table");
     }
-    let tag = format!("before-erasure-{ks}");
-    cluster_script(&["nodetool", "node1", "snapshot", "-t", &tag, &ks]);
-    // The erasure, at ALL, then flushed everywhere.
-    run(format!("DELETE FROM {ks}.settings WHERE k = 'subject'")).await;
+    cql.await_schema_agreement()
+        .await
+        .expect("schema agreement");
+    // The SSTables stay as flushed until the purge: no compaction of its own choosing.
     for n in NODES {
-        cluster_script(&["nodetool", n, "flush", &ks]);
+        cluster_script(&["nodetool", n, "disableautocompaction", &ks]);
     }
 
-    let (code, report) = disk_check(&ks, &subject).await;
-    assert_eq!(code, 1);
-    let kinds = holding_kinds(&report);
-    for (i, k) in kinds.iter().enumerate() {
-        assert!(k.contains(&"sstable".to_string()), "node{}: {k:?}", i + 1);
-        assert_eq!(report["nodes"][i]["verdict"], "holds");
-    }
-    assert!(kinds[0].contains(&"snapshot".to_string()), "{:?}", kinds[0]);
-    let cmds = report["nodes"][0]["purge_commands"].to_string();
-    assert!(
-        cmds.contains(&format!("nodetool clearsnapshot -t {tag} -- {ks}")),
-        "{cmds}"
+    // The subject is this test's own (other tests write the demo subjects to the same nodes'
+    // commit logs). Subject 0 of a seed also gets a corporate favorite, which is never erased:
+    // the erased subject is the second.
+    // The keyspace name ends with 8 random hex digits.
+    let tag = u32::from_str_radix(ks.rsplit('_').next().unwrap(), 16).expect("hex suffix");
+    let decoy = testkit::Subject::new(
+        &format!("decoy.k{tag:08x}@pizza.co.uk"),
+        &format!("+442079460{:03}", 600 + tag % 400),
     );
-    assert!(
-        cmds.contains(&format!("nodetool garbagecollect {ks} settings")),
-        "{cmds}"
+    let subject = testkit::Subject::new(
+        &format!("erin.k{tag:08x}@pizza.co.uk"),
+        &format!("+442079460{:03}", 200 + tag % 400),
     );
-
-    // The purge the report printed, with gc_grace_seconds passed (0 here); and a drain (the
-    // restart) so that the commit log segments that saw the writes are deleted.
-    run(format!(
-        "ALTER TABLE {ks}.settings WITH gc_grace_seconds = 0"
-    ))
-    .await;
+    let mut config = testkit::emulator_config(&ks);
+    config.cassandra = (1..=3).map(|i| format!("127.0.0.{i}:{port}")).collect();
+    config.local_dc = Some("dc1".to_string());
+    let emulator = gws_emulator::start(config)
+        .await
+        .expect("emulator on the cluster");
+    testkit::seed_small(&emulator, &[decoy, subject.clone()]).await;
     for n in NODES {
         cluster_script(&["nodetool", n, "flush", &ks]);
-        cluster_script(&["nodetool", n, "garbagecollect", &ks, "settings"]);
     }
-    cluster_script(&["nodetool", "node1", "clearsnapshot", "-t", &tag, "--", &ks]);
-    let (_, report) = disk_check(&ks, &subject).await;
-    for (i, k) in holding_kinds(&report).iter().enumerate() {
+    let snapshot = format!("before-erasure-{tag:08x}");
+    cluster_script(&["nodetool", "node1", "snapshot", "-t", &snapshot, &ks]);
+
+    // The erasure, through GWS, verified by reading every copy.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("audit.key");
+    let log = dir.path().join("audit.jsonl");
+    let receipt = dir.path().join("receipt.json");
+    let case = format!("DSR-DISK-{tag:08x}");
+    let mut args = strings(&[
+        "--cass_keyspace",
+        &ks,
+        "--cass_hostname",
+        ALL_HOSTS,
+        "--cass_port",
+        &port,
+        "--local-dc",
+        "dc1",
+        "--audit-log",
+        log.to_str().unwrap(),
+        "--audit-key",
+        key.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    args.extend(id_args(&subject));
+    let mut cleanup = args.clone();
+    cleanup.extend(strings(&[
+        "--gws",
+        &emulator.base_url(),
+        "--gws_username",
+        testkit::ADMIN_USER,
+        "--cleanup",
+        "true",
+        "--yes",
+        "--format",
+        "json",
+        "--case",
+        &case,
+        "--receipt",
+        receipt.to_str().unwrap(),
+    ]));
+    let run = forget_me_env(&cleanup, &[("GWS_PASSWORD", testkit::ADMIN_PASSWORD)]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["cleanup"]["verified"], true, "{}", doc["cleanup"]);
+    assert!(
+        doc["cleanup"]["erased"].as_u64().unwrap() > 0,
+        "{}",
+        doc["cleanup"]
+    );
+    drop(emulator);
+
+    // Flushed: the tombstones and rewritten settings go to new SSTables; the older ones keep
+    // the values on every replica.
+    for n in NODES {
+        cluster_script(&["nodetool", n, "flush", &ks]);
+    }
+    let mut reports = Vec::new();
+    let mut tables = std::collections::BTreeSet::new();
+    for n in NODES {
+        let out = dir.path().join(format!("{n}-before.json"));
+        let (code, report) = disk_check(n, &ks, &subject, &key, &out).await;
+        assert_eq!(code, 1, "{n}: {report}");
+        assert_eq!(report["nodes"][0]["verdict"], "holds", "{n}");
+        assert!(report["signature"]["value"].is_string(), "{n}: signed");
+        let kinds = holding_kinds(&report);
+        assert!(kinds.contains(&"sstable".to_string()), "{n}: {kinds:?}");
+        let cmds = report["nodes"][0]["purge_commands"].to_string();
         assert!(
-            !k.contains(&"sstable".to_string()) && !k.contains(&"snapshot".to_string()),
-            "node{}: {k:?}",
-            i + 1
+            cmds.contains(&format!("nodetool garbagecollect -g CELL {ks} settings")),
+            "{n}: {cmds}"
         );
+        if n == "node1" {
+            assert!(kinds.contains(&"snapshot".to_string()), "{kinds:?}");
+            assert!(
+                cmds.contains(&format!("nodetool clearsnapshot -t {snapshot} -- {ks}")),
+                "{cmds}"
+            );
+        }
+        for f in report["nodes"][0]["files"].as_array().unwrap() {
+            if f["holds"] == true && f["kind"] == "sstable" {
+                tables.insert(f["table"].as_str().unwrap().to_string());
+            }
+        }
+        reports.push((n, out, report));
     }
+
+    // The receipt re-check with the three signed reports: the live data is clean, the disks
+    // are not.
+    let recheck = |which: &str| {
+        let mut a = args.clone();
+        a.extend(strings(&["--recheck-receipt", receipt.to_str().unwrap()]));
+        for n in NODES {
+            a.push("--disk-report".into());
+            a.push(
+                dir.path()
+                    .join(format!("{n}-{which}.json"))
+                    .display()
+                    .to_string(),
+            );
+        }
+        a
+    };
+    let run = forget_me(&recheck("before")).await;
+    eprintln!(
+        "--- re-check with the disk reports, before the purge ---\n{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no copy holds"), "{}", run.stdout);
+    assert!(run.stdout.contains("NOT PURGED"), "{}", run.stdout);
+    assert!(!run.stdout.contains(&subject.email), "{}", run.stdout);
+
+    // The purge each report printed, with gc_grace_seconds passed (0 here), then a drain (the
+    // restart) of each node so that the commit log segments that saw the writes are deleted.
+    for t in &tables {
+        cql.query_unpaged(
+            format!("ALTER TABLE {ks}.{t} WITH gc_grace_seconds = 0"),
+            &[],
+        )
+        .await
+        .expect("alter table");
+    }
+    cql.await_schema_agreement()
+        .await
+        .expect("schema agreement");
+    for (n, _, report) in &reports {
+        for c in report["nodes"][0]["purge_commands"].as_array().unwrap() {
+            let c = c.as_str().unwrap();
+            let Some(rest) = c.strip_prefix("nodetool ") else {
+                continue;
+            };
+            let mut words = vec!["nodetool", n];
+            words.extend(rest.split_whitespace());
+            eprintln!("{n}: {c}");
+            cluster_script(&words);
+        }
+    }
+    drop(cql);
     for n in NODES {
+        eprintln!("{n}: restart (drain, for the commit log)");
         cluster_script(&["restart", n]);
     }
-    let (code, report) = disk_check(&ks, &subject).await;
-    for i in 0..3 {
-        assert_eq!(report["nodes"][i]["verdict"], "clean", "node{}", i + 1);
+    for n in NODES {
+        let out = dir.path().join(format!("{n}-after.json"));
+        let (code, report) = disk_check(n, &ks, &subject, &key, &out).await;
+        assert_eq!(report["nodes"][0]["verdict"], "clean", "{n}: {report}");
+        assert_eq!(code, 0, "{n}");
     }
-    assert_eq!(code, 0);
-    drop(s);
-    let s = SessionBuilder::new()
-        .known_nodes((1..=3).map(|i| format!("127.0.0.{i}:{port}")))
-        .build()
-        .await
-        .expect("a session to the cluster");
-    s.query_unpaged(format!("DROP KEYSPACE IF EXISTS {ks}"), &[])
+    let run = forget_me(&recheck("after")).await;
+    eprintln!(
+        "--- re-check with the disk reports, after the purge ---\n{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("PHYSICALLY PURGED on the 3 node(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout
+            .matches("no file holds the subject's identifiers as of")
+            .count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    let list = forget_me(&strings(&[
+        "requests",
+        "list",
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]))
+    .await;
+    eprintln!("{}", list.stdout);
+    assert!(list.stdout.contains("physically purged"), "{}", list.stdout);
+
+    let cql = session(&port).await;
+    cql.query_unpaged(format!("DROP KEYSPACE IF EXISTS {ks}"), &[])
         .await
         .expect("drop keyspace");
 }

@@ -16,6 +16,7 @@ mod cluster;
 mod collateral;
 mod disk_check;
 mod disk_check_cluster;
+mod disk_proof;
 mod erasure_races;
 mod evidence;
 mod exit_codes;

@@ -9,6 +9,8 @@ use forgetme_matcher::{
     parse_identifier, Identifier, IdentifierKind, Matcher, ParseOptions, Region,
 };
 
+use forgetme_audit::signing::{keyfile, SigningKey};
+
 use crate::report::{self, IdentifierRef, Report};
 use crate::{check_node, default_commitlog_dir, default_hints_dir, NodeDirs};
 
@@ -63,7 +65,11 @@ pub struct DiskCheckArgs {
     pub hints_dir: Option<PathBuf>,
 
     /// The audit key (as for a search): the report then names each identifier by its subject
-    /// ref too (HMAC-SHA256), as the audit log does. The key must exist.
+    /// ref too (HMAC-SHA256), as the audit log does. The key must exist. With --format json the
+    /// report is also signed with the receipts' Ed25519 signing key kept beside it
+    /// (FILE.signing, which must exist too: copy it with the audit key), so that
+    /// `verify-receipt` checks it with the public key alone and `--recheck-receipt
+    /// --disk-report` takes it as proof.
     #[arg(long = "audit-key", value_name = "FILE")]
     pub audit_key: Option<PathBuf>,
 
@@ -84,6 +90,8 @@ pub struct Checked {
     pub refs: Vec<IdentifierRef>,
     pub region: Option<Region>,
     pub threads: usize,
+    /// The signing key beside the audit key, for a JSON report.
+    pub signer: Option<SigningKey>,
 }
 
 /// Checks the arguments; the message says how to fix what is wrong.
@@ -200,6 +208,19 @@ pub fn check(args: &DiskCheckArgs) -> Result<Checked, String> {
             subject_ref: key.as_ref().map(|k| k.subject_ref(id.normalized())),
         })
         .collect();
+    // A JSON report with subject refs is signed, so that it can stand as proof: the key is
+    // loaded now, before anything is read, and never created here (a key made on a node
+    // would sign with a public key nobody published).
+    let signer = match (&args.audit_key, args.format) {
+        (Some(path), Format::Json) => Some(keyfile::load_existing(path).map_err(|e| {
+            format!(
+                "--audit-key {}: a JSON report is signed with the signing key beside the audit key, and it cannot be used: {e}. Copy {} (the key the erasure runs sign receipts with) beside the audit key on this machine",
+                path.display(),
+                keyfile::signing_key_path(path).display()
+            )
+        })?),
+        _ => None,
+    };
     let threads = match args.threads {
         Some(0) => return Err("--threads 0: give at least 1".into()),
         Some(n) => n,
@@ -212,6 +233,7 @@ pub fn check(args: &DiskCheckArgs) -> Result<Checked, String> {
         refs,
         region,
         threads,
+        signer,
     })
 }
 
@@ -235,6 +257,7 @@ fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, String> {
 
 /// Runs the check on checked arguments.
 pub fn run(checked: Checked) -> Report {
+    let started_at = forgetme_audit::now_rfc3339();
     let matcher = Matcher::new(checked.identifiers, checked.region);
     let nodes = checked
         .nodes
@@ -243,6 +266,8 @@ pub fn run(checked: Checked) -> Report {
         .collect();
     Report {
         keyspace: checked.keyspace,
+        started_at,
+        finished_at: forgetme_audit::now_rfc3339(),
         identifiers: checked.refs,
         nodes,
     }
@@ -273,7 +298,7 @@ pub fn main(raw: &[OsString]) -> u8 {
             return 2;
         }
     };
-    let checked = match check(&args) {
+    let mut checked = match check(&args) {
         Ok(c) => c,
         Err(message) => {
             if args.format == Format::Json {
@@ -283,17 +308,19 @@ pub fn main(raw: &[OsString]) -> u8 {
             return 2;
         }
     };
+    let signer = checked.signer.take();
     let report = run(checked);
-    let out = match args.format {
-        Format::Text => report::text(&report),
-        Format::Json => {
+    let out = match (args.format, signer) {
+        (Format::Text, _) => report::text(&report).into_bytes(),
+        (Format::Json, Some(key)) => crate::proof::sign(&report::json(&report), &key),
+        (Format::Json, None) => {
             let mut s =
                 serde_json::to_string_pretty(&report::json(&report)).expect("JSON serializes");
             s.push('\n');
-            s
+            s.into_bytes()
         }
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    let _ = std::io::stdout().write_all(&out);
     report.exit_code()
 }
 

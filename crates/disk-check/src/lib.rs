@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod compress;
+pub mod proof;
 pub mod read;
 pub mod report;
 pub mod stream;
@@ -154,6 +155,9 @@ pub struct NodeReport {
     /// Bytes searched (decompressed) and how long it took.
     pub bytes: u64,
     pub elapsed: Duration,
+    /// When the node's files began to be listed and read (RFC 3339, UTC): the report states
+    /// what the files held as of then.
+    pub checked_at: String,
 }
 
 /// Reads every file of `keyspace` on one node, and its commit log and hints, with `threads`
@@ -165,6 +169,7 @@ pub fn check_node(
     threads: usize,
 ) -> NodeReport {
     let start = Instant::now();
+    let checked_at = forgetme_audit::now_rfc3339();
     let (entries, walk_problems) = list_files(dirs, keyspace);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::with_capacity(entries.len()));
@@ -189,6 +194,7 @@ pub fn check_node(
         verdict,
         bytes,
         elapsed: start.elapsed(),
+        checked_at,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct IdentifierRef {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub keyspace: String,
+    /// When the check started and ended (RFC 3339, UTC).
+    pub started_at: String,
+    pub finished_at: String,
     pub identifiers: Vec<IdentifierRef>,
     pub nodes: Vec<NodeReport>,
 }
@@ -100,8 +103,10 @@ pub fn purge_commands(keyspace: &str, node: &NodeReport) -> Vec<String> {
     if !tables.is_empty() || unknown {
         out.push(format!("nodetool flush {ks}"));
     }
+    // CELL: GWS rewrites a setting to remove one entry of a list, so the erased value can be
+    // an overwritten cell of a live row, which the default (ROW) granularity keeps.
     for t in &tables {
-        out.push(format!("nodetool garbagecollect {ks} {}", sh(t)));
+        out.push(format!("nodetool garbagecollect -g CELL {ks} {}", sh(t)));
     }
     if !tables.is_empty() {
         out.push(format!(
@@ -274,7 +279,10 @@ pub fn json(report: &Report) -> Value {
                 "files_holding": n.files.iter().filter(|f| f.holds()).count(),
                 "files_unreadable": n.files.iter().filter(|f| !f.readable).count(),
                 "bytes_searched": n.bytes,
-                "seconds": n.elapsed.as_secs_f64(),
+                // Milliseconds: a float with few digits reads back to the same bits, so a
+                // signed report re-renders byte for byte (see forgetme_audit::signing).
+                "seconds": (n.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+                "checked_at": n.checked_at,
                 "purge_commands": purge_commands(&report.keyspace, n),
                 "files": n.files.iter().map(file_json).collect::<Vec<_>>(),
             })
@@ -286,12 +294,27 @@ pub fn json(report: &Report) -> Value {
         .flat_map(|n| n.files.iter().map(file_json))
         .collect();
     json!({
-        "schema": "gdpr-forget-me/disk-check/v1",
+        "schema": crate::proof::SCHEMA,
+        "tool_version": env!("CARGO_PKG_VERSION"),
         "keyspace": report.keyspace,
+        "host": host_name(),
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
         "identifiers": identifiers,
         "verdict": report.verdict(),
         "exit_code": report.exit_code(),
         "nodes": nodes,
         "files": files,
     })
+}
+
+/// The machine's host name (the node a report is about, beside its data folder); `?` when the
+/// system does not say.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "?".to_string())
 }

@@ -296,6 +296,7 @@ impl RunLedger {
             receipt: None,
             export: None,
             purge_after: None,
+            disk_reports: Vec::new(),
         });
         self.record.steps.last_mut().expect("just pushed")
     }
@@ -505,6 +506,55 @@ impl RunLedger {
             )
         };
         self.push(Status::ReChecked, outcome, detail).receipt = Some(absolute(path));
+    }
+
+    /// The disk reports given with a re-check (`--disk-report`): `purged`, ok when every node
+    /// they name holds none of the subject's identifiers in any file.
+    pub fn purged(&mut self, prepared: &crate::recheck::PreparedRecheck) {
+        use crate::recheck::DiskState;
+        let Some(state) = prepared.disk_state() else {
+            return;
+        };
+        let reports = prepared.disk_reports();
+        let nodes: Vec<&forgetme_disk_check::proof::NodeProof> =
+            reports.iter().flat_map(|d| &d.report.nodes).collect();
+        let latest = nodes
+            .iter()
+            .map(|n| n.checked_at.as_str())
+            .max()
+            .unwrap_or("?");
+        let receipt = prepared.receipt();
+        let (outcome, detail) = match state {
+            DiskState::Purged => (
+                Outcome::Ok,
+                format!(
+                    "physically purged: {} node(s) of {} signed disk report(s) hold none of the subject's identifiers in any file as of {latest} (erasure {})",
+                    nodes.len(),
+                    reports.len(),
+                    receipt.run_id
+                ),
+            ),
+            DiskState::Held => (
+                Outcome::Failed,
+                format!(
+                    "NOT purged: {} of {} node(s) still hold the subject's identifiers on disk as of {latest} (erasure {}); run the purge commands disk-check printed, then check again",
+                    nodes.iter().filter(|n| !n.holding.is_empty()).count(),
+                    nodes.len(),
+                    receipt.run_id
+                ),
+            ),
+            DiskState::NotKnown => (
+                Outcome::Partial,
+                format!(
+                    "purge NOT KNOWN: {} of {} node(s) have files that could not be read as of {latest} (erasure {})",
+                    nodes.iter().filter(|n| !n.unreadable.is_empty()).count(),
+                    nodes.len(),
+                    receipt.run_id
+                ),
+            ),
+        };
+        let step = self.push(Status::Purged, outcome, detail);
+        step.disk_reports = reports.iter().map(|d| absolute(&d.file)).collect();
     }
 
     /// Writes what the run recorded, in one transaction; says where, and when the request was

@@ -2,9 +2,12 @@
 //! (its seal, its signature, its subjects against the identifiers given, its segment of the
 //! audit log), then every location it names read again for the identifiers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use forgetme_audit::signing::keyfile;
 use forgetme_audit::AuditKey;
+use forgetme_disk_check::proof::ReportProof;
+use forgetme_disk_check::Verdict;
 use forgetme_erasure_receipt::recheck::Recheck;
 use forgetme_erasure_receipt::Receipt;
 use forgetme_findings::receipt::{
@@ -25,6 +28,29 @@ pub struct PreparedRecheck {
     checked_against: String,
     /// The receipt's audit log: the one it was checked against, else the one it names.
     audit_log: std::path::PathBuf,
+    /// The disk reports given (`--disk-report`), checked against the receipt.
+    disk: Vec<DiskProof>,
+}
+
+/// A signed disk report given with the re-check, its signature verified and its keyspace,
+/// subjects and time checked against the receipt.
+#[derive(Clone, Debug)]
+pub struct DiskProof {
+    /// The report's file.
+    pub file: std::path::PathBuf,
+    /// What it states.
+    pub report: ReportProof,
+}
+
+/// What the disk reports given say, over every node they name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskState {
+    /// Every node's files were read and none holds an identifier.
+    Purged,
+    /// A node's file still holds an identifier.
+    Held,
+    /// No file read holds one, but a node's file could not be read.
+    NotKnown,
 }
 
 impl PreparedRecheck {
@@ -37,6 +63,134 @@ impl PreparedRecheck {
     pub fn audit_log(&self) -> &Path {
         &self.audit_log
     }
+
+    /// The disk reports given, checked.
+    pub fn disk_reports(&self) -> &[DiskProof] {
+        &self.disk
+    }
+
+    /// What the disk reports say over every node they name; `None` when none was given.
+    pub fn disk_state(&self) -> Option<DiskState> {
+        if self.disk.is_empty() {
+            return None;
+        }
+        let verdict = Verdict::combine(self.disk.iter().map(|d| d.report.verdict()));
+        Some(match verdict {
+            Verdict::Clean => DiskState::Purged,
+            Verdict::Holds => DiskState::Held,
+            Verdict::NotKnown => DiskState::NotKnown,
+        })
+    }
+
+    /// `--disk-report FILE...` (one per node): each report's signature checked with the public
+    /// keys kept beside the audit key, then its keyspace, subjects (by subject ref) and time
+    /// against the receipt. Done before anything is read; a report that fails is bad input.
+    pub fn check_disk_reports(
+        &mut self,
+        files: &[PathBuf],
+        audit_key: &Path,
+    ) -> Result<(), Failure> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let keys = keyfile::public_keys(audit_key)
+            .map_err(|e| Failure::Input(format!("--disk-report: {e}")))?
+            .all();
+        if keys.is_empty() {
+            return Err(Failure::Input(format!(
+                "--disk-report: there is no signing key beside the audit key {} to check the reports with; give the audit key whose signing key signed them",
+                audit_key.display()
+            )));
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for file in files {
+            let bad = |why: String| {
+                Failure::Input(format!(
+                    "--disk-report {}: {why}. A disk report is proof only when it is the signed report of this erasure's keyspace and subjects, made after it",
+                    file.display()
+                ))
+            };
+            let bytes = std::fs::read(file).map_err(|e| bad(format!("cannot read it ({e})")))?;
+            let report = forgetme_disk_check::proof::verify(&bytes, &keys).map_err(bad)?;
+            forgetme_disk_check::proof::check_against(
+                &report,
+                &self.receipt.keyspace,
+                &self.receipt.subjects,
+                &self.receipt.finished_at,
+            )
+            .map_err(bad)?;
+            for n in &report.nodes {
+                let name = n.name();
+                if seen.contains(&name) {
+                    return Err(bad(format!(
+                        "node {name} is in another report given too: give one report per node"
+                    )));
+                }
+                seen.push(name);
+            }
+            self.disk.push(DiskProof {
+                file: file.clone(),
+                report,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The disk reports' lines: per node, "no file holds the subject's identifiers as of T" or the
+/// files that still do (kinds and paths, never values), then the verdict over the nodes.
+pub fn disk_text(prepared: &PreparedRecheck) -> String {
+    use std::fmt::Write as _;
+    let Some(state) = prepared.disk_state() else {
+        return String::new();
+    };
+    let nodes: usize = prepared.disk.iter().map(|d| d.report.nodes.len()).sum();
+    let tables: Vec<&str> = prepared
+        .receipt
+        .disk
+        .tables
+        .iter()
+        .map(|t| t.table.as_str())
+        .collect();
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "\nOn disk: {} signed disk report(s), {nodes} node(s), keyspace {} (tables touched: {}):",
+        prepared.disk.len(),
+        prepared.receipt.keyspace,
+        if tables.is_empty() {
+            "none".to_string()
+        } else {
+            tables.join(", ")
+        }
+    );
+    for d in &prepared.disk {
+        let _ = writeln!(
+            t,
+            "  report {} (signed by key {}, checked {} .. {}):",
+            d.file.display(),
+            d.report.key_id,
+            d.report.started_at,
+            d.report.finished_at
+        );
+        for n in &d.report.nodes {
+            for line in n.lines() {
+                let _ = writeln!(t, "    {line}");
+            }
+        }
+    }
+    let _ = writeln!(
+        t,
+        "{}",
+        match state {
+            DiskState::Purged => format!(
+                "PHYSICALLY PURGED on the {nodes} node(s) reported: no SSTable, snapshot, backup, commit log segment or hints file of theirs holds the subject's identifiers. Nodes without a report are not covered."
+            ),
+            DiskState::Held => "NOT PURGED: the files above still hold the subject's identifiers; run the purge commands disk-check printed on those nodes, then check again".to_string(),
+            DiskState::NotKnown => "NOT KNOWN: some file could not be read; see disk-check's report of that node".to_string(),
+        }
+    );
+    t
 }
 
 /// Everything about `--recheck-receipt FILE` that needs no database, done before connecting:
@@ -162,6 +316,7 @@ pub fn prepare(
         receipt: r,
         checked_against,
         audit_log,
+        disk: Vec::new(),
     })
 }
 

@@ -6,6 +6,12 @@ use forgetme_request_ledger::{Details, Due, DueKind, Outcome, Status, Summary};
 
 /// A step's status as the ledger's lines say it.
 pub fn status_text(status: Status, outcome: Outcome) -> String {
+    match (status, outcome) {
+        (Status::Purged, Outcome::Ok) => return "physically purged".to_string(),
+        (Status::Purged, Outcome::Failed) => return "purge: still ON DISK".to_string(),
+        (Status::Purged, Outcome::Partial) => return "purge NOT KNOWN".to_string(),
+        _ => {}
+    }
     match outcome {
         Outcome::Ok => status.as_str().to_string(),
         other => format!("{} {}", status.as_str(), other.as_str().to_uppercase()),
@@ -45,7 +51,11 @@ pub fn list_text(list: &[Summary]) -> String {
             s.received,
             s.deadline,
             days_text(s),
-            status_text(s.status, s.outcome),
+            if s.physically_purged {
+                "physically purged".to_string()
+            } else {
+                status_text(s.status, s.outcome)
+            },
             s.purge_after
                 .as_deref()
                 .map(|p| p.get(..10).unwrap_or(p))
@@ -88,6 +98,12 @@ pub fn show_text(d: &Details) -> String {
         );
     }
     let _ = writeln!(t, "status {}", status_text(s.status, s.outcome));
+    if s.physically_purged {
+        let _ = writeln!(
+            t,
+            "physically purged: signed disk reports show every node given clean (see the last purged step)"
+        );
+    }
     let _ = writeln!(
         t,
         "purge date {}  next re-check due {}",
@@ -118,6 +134,9 @@ pub fn show_text(d: &Details) -> String {
             if let Some(p) = p {
                 let _ = writeln!(t, "      {what} {}", printable(p));
             }
+        }
+        for r in &e.disk_reports {
+            let _ = writeln!(t, "      disk report {}", printable(r));
         }
     }
     t

@@ -76,7 +76,13 @@ pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
         if let Some(recheck) = s.next_recheck_due.as_deref().and_then(parse_date) {
             push(&s.id, DueKind::Recheck, recheck);
         }
-        if let Some(purge) = s.purge_after.as_deref().and_then(date_of_rfc3339) {
+        // Once every node's disk report is clean, nothing is left to check.
+        if let Some(purge) = s
+            .purge_after
+            .as_deref()
+            .and_then(date_of_rfc3339)
+            .filter(|_| !s.physically_purged)
+        {
             push(&s.id, DueKind::PurgeCheck, purge);
         }
     }
@@ -102,6 +108,7 @@ mod tests {
             outcome: Outcome::Ok,
             purge_after: None,
             next_recheck_due: None,
+            physically_purged: false,
             subjects: 1,
         }
     }

@@ -88,6 +88,10 @@ pub enum Status {
     Verified,
     /// A receipt re-check ran.
     ReChecked,
+    /// Signed disk reports were checked against a receipt (`--recheck-receipt
+    /// --disk-report`): outcome ok when every node they name holds none of the subject's
+    /// identifiers in any file.
+    Purged,
 }
 
 impl Status {
@@ -100,6 +104,7 @@ impl Status {
             Status::Erased => "erased",
             Status::Verified => "verified",
             Status::ReChecked => "re-checked",
+            Status::Purged => "purged",
         }
     }
 
@@ -110,6 +115,7 @@ impl Status {
             "erased" => Status::Erased,
             "verified" => Status::Verified,
             "re-checked" => Status::ReChecked,
+            "purged" => Status::Purged,
             _ => Status::Received,
         }
     }
@@ -163,6 +169,8 @@ pub struct Step {
     /// When compaction may purge the erased data (RFC 3339, from the receipt's
     /// `gc_grace_seconds`): the re-check is due after it.
     pub purge_after: Option<String>,
+    /// The signed disk reports a `purged` step was recorded from (absolute paths).
+    pub disk_reports: Vec<String>,
 }
 
 /// What one run records about one request.
@@ -203,6 +211,9 @@ pub struct Summary {
     pub purge_after: Option<String>,
     /// When the next receipt re-check is due (YYYY-MM-DD), `None` when none is scheduled.
     pub next_recheck_due: Option<String>,
+    /// Physically purged: the last `purged` step is ok (every node of the disk reports given
+    /// clean) and no erasure or failed re-check came after it.
+    pub physically_purged: bool,
     /// How many subject refs the request has.
     pub subjects: usize,
 }
@@ -237,6 +248,9 @@ pub struct Event {
     pub export: Option<String>,
     /// The purge date this step learnt.
     pub purge_after: Option<String>,
+    /// The disk reports of a `purged` step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disk_reports: Vec<String>,
 }
 
 /// A subject ref of a request.
@@ -563,8 +577,8 @@ impl Ledger {
             }
             for s in &run.steps {
                 tx.prepare_cached(
-                    "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO events (request_id, at, status, outcome, run_id, detail, receipt, export, purge_after, disk_reports)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .and_then(|mut st| st.execute(params![
                         id,
@@ -575,7 +589,8 @@ impl Ledger {
                         s.detail,
                         s.receipt,
                         s.export,
-                        s.purge_after
+                        s.purge_after,
+                        (!s.disk_reports.is_empty()).then(|| serde_json::to_string(&s.disk_reports).expect("a list of paths serializes"))
                     ]))
                 .map_err(|e| sql_error(&path, e))?;
             }
@@ -676,7 +691,7 @@ impl Ledger {
 
     fn events(&self, id: &str) -> Result<Vec<Event>, LedgerError> {
         self.rows_of(
-            "SELECT at, run_id, status, outcome, detail, receipt, export, purge_after FROM events WHERE request_id = ?1 ORDER BY seq",
+            "SELECT at, run_id, status, outcome, detail, receipt, export, purge_after, disk_reports FROM events WHERE request_id = ?1 ORDER BY seq",
             id,
             |r| {
                 Ok(Event {
@@ -688,6 +703,10 @@ impl Ledger {
                     receipt: r.get(5)?,
                     export: r.get(6)?,
                     purge_after: r.get(7)?,
+                    disk_reports: r
+                        .get::<_, Option<String>>(8)?
+                        .and_then(|j| serde_json::from_str(&j).ok())
+                        .unwrap_or_default(),
                 })
             },
         )
@@ -746,6 +765,7 @@ impl Ledger {
             status,
             outcome,
             next_recheck_due: next_recheck_due(&events, purge_after.as_deref()),
+            physically_purged: physically_purged(&events),
             purge_after,
             subjects,
         }))
@@ -764,6 +784,20 @@ fn answered_by(events: &[Event]) -> bool {
     };
     let erasure_asked = events.iter().any(|e| e.status == Status::Erased);
     ok(Status::Verified) || (!erasure_asked && ok(Status::Exported))
+}
+
+/// Whether the steps say the subject is physically purged: the last `purged` step is ok, and
+/// no erasure (new data was erased, so new bytes went to disk) and no re-check that found data
+/// back came after it.
+fn physically_purged(events: &[Event]) -> bool {
+    let Some(at) = events.iter().rposition(|e| e.status == Status::Purged) else {
+        return false;
+    };
+    events[at].outcome == Outcome::Ok
+        && !events[at + 1..].iter().any(|e| {
+            e.status == Status::Erased
+                || (e.status == Status::ReChecked && e.outcome != Outcome::Ok)
+        })
 }
 
 /// When the next re-check of the erasure is due: the day after the latest purge date (a

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[&str] = &[
         purge_after  TEXT
     ) STRICT;
     CREATE INDEX events_by_request ON events (request_id, seq);",
+    // 2: the `purged` step (signed disk reports showed every node clean) and the reports it
+    // was recorded from. A version 1 build does not know the status and would show such a
+    // step as "received"; the new version makes it refuse the file instead.
+    "ALTER TABLE events ADD COLUMN disk_reports TEXT;  -- JSON array of report files",
 ];
 
 /// The version this build writes and reads.

@@ -21,6 +21,7 @@ fn step(status: Status, outcome: Outcome) -> Step {
         receipt: None,
         export: None,
         purge_after: None,
+        disk_reports: Vec::new(),
     }
 }
 
@@ -418,4 +419,78 @@ fn an_erasure_request_is_answered_by_its_verified_erasure_not_by_its_export() {
             .summary
             .answered
     );
+}
+
+#[test]
+fn a_version_1_ledger_is_migrated_to_the_purged_step_and_keeps_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL) STRICT;
+             {}
+             INSERT INTO schema_version VALUES (1, '2026-11-01T00:00:00Z');
+             INSERT INTO requests VALUES ('DSR-1', '2026-11-02', '2026-11-02T00:00:00Z', 'add');
+             INSERT INTO events (request_id, at, status, outcome, run_id, detail) VALUES ('DSR-1', '2026-11-03T00:00:00Z', 'verified', 'ok', NULL, 'verified');",
+            schema::APPLICATION_ID,
+            schema::MIGRATIONS[0]
+        ))
+        .unwrap();
+    }
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), 2);
+    let today = date!(2026 - 11 - 30);
+    let d = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(d.history.len(), 1);
+    assert_eq!(d.history[0].status, Status::Verified);
+    assert!(d.history[0].disk_reports.is_empty());
+    assert!(!d.summary.physically_purged);
+    let mut purged = step(Status::Purged, Outcome::Ok);
+    purged.disk_reports = vec!["/proof/node1.json".into(), "/proof/node2.json".into()];
+    ledger.record("DSR-1", &run(vec![purged]), today).unwrap();
+    let d = ledger.show("DSR-1", today).unwrap().unwrap();
+    assert_eq!(d.summary.status, Status::Purged);
+    assert!(d.summary.physically_purged);
+    assert_eq!(
+        d.history[1].disk_reports,
+        ["/proof/node1.json", "/proof/node2.json"]
+    );
+}
+
+#[test]
+fn physically_purged_needs_a_clean_purge_step_after_the_last_erasure() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    let purged = |ledger: &mut Ledger, steps: Vec<Step>| {
+        ledger.record("DSR-1", &run(steps), today).unwrap();
+        ledger.show("DSR-1", today).unwrap().unwrap().summary
+    };
+    let s = purged(
+        &mut ledger,
+        vec![
+            step(Status::Erased, Outcome::Ok),
+            step(Status::Verified, Outcome::Ok),
+        ],
+    );
+    assert!(!s.physically_purged, "erased, nothing known of the disk");
+    let s = purged(&mut ledger, vec![step(Status::Purged, Outcome::Failed)]);
+    assert!(!s.physically_purged, "a node still holds the bytes");
+    let s = purged(
+        &mut ledger,
+        vec![
+            step(Status::ReChecked, Outcome::Ok),
+            step(Status::Purged, Outcome::Ok),
+        ],
+    );
+    assert!(s.physically_purged);
+    assert!(ledger.list(today).unwrap()[0].physically_purged);
+    let s = purged(&mut ledger, vec![step(Status::Searched, Outcome::Ok)]);
+    assert!(s.physically_purged, "a search writes nothing to disk");
+    let s = purged(&mut ledger, vec![step(Status::ReChecked, Outcome::Failed)]);
+    assert!(!s.physically_purged, "the data is back, so on disk again");
+    let s = purged(&mut ledger, vec![step(Status::Purged, Outcome::Ok)]);
+    assert!(s.physically_purged);
+    let s = purged(&mut ledger, vec![step(Status::Erased, Outcome::Ok)]);
+    assert!(!s.physically_purged, "a later erasure wrote new bytes");
 }

@@ -324,3 +324,32 @@ pub fn filled_template(dir: &std::path::Path, language: &str) -> std::path::Path
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// One test at a time on the shared 3-node cluster (`scripts/cluster`): every module's cluster
+/// tests take it (they stop, restart and flush nodes, which would break each other's runs).
+pub static CLUSTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// `scripts/cluster`: `FORGETME_CLUSTER_SCRIPT` when set (the script of the checkout whose
+/// cluster runs, e.g. when the tests run from another work tree), else this checkout's.
+pub fn cluster_script_path() -> std::path::PathBuf {
+    match std::env::var("FORGETME_CLUSTER_SCRIPT") {
+        Ok(s) if !s.is_empty() => std::path::PathBuf::from(s),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cluster"),
+    }
+}
+
+/// Runs `scripts/cluster ARGS` (see [`cluster_script_path`]) and panics when it fails;
+/// returns its stdout.
+pub fn cluster_script(args: &[&str]) -> String {
+    let out = std::process::Command::new(cluster_script_path())
+        .args(args)
+        .output()
+        .expect("scripts/cluster runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "scripts/cluster {args:?} failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
