@@ -163,29 +163,7 @@ pub struct Detail {
     pub prose: bool,
 }
 
-/// The keys of details and dates: the English labels, which [`Words::label`] turns into
-/// the copy's language.
-pub(crate) mod labels {
-    pub const NAME: &str = "Name";
-    pub const FIRST_NAME: &str = "First name";
-    pub const MIDDLE_NAME: &str = "Middle name";
-    pub const LAST_NAME: &str = "Last name";
-    pub const COMPANY: &str = "Company";
-    pub const JOB_TITLE: &str = "Job title";
-    pub const EMAIL: &str = "E-mail address";
-    pub const PHONE: &str = "Phone number";
-    pub const ADDRESS: &str = "Address";
-    pub const CATEGORY: &str = "Category";
-    pub const CHANNEL: &str = "How we were in contact";
-    pub const LANGUAGE: &str = "Language";
-    pub const NOTE: &str = "Note";
-    pub const OTHER: &str = "Other detail";
-    pub const LAST_USED: &str = "Last used";
-    pub const SAVED: &str = "Saved";
-    pub const CHANGED: &str = "Last changed";
-    pub const DATE: &str = "Date";
-}
-use labels::*;
+use crate::words::labels::*;
 
 /// Labels of details, in the order a record shows them.
 const LABELS: &[&str] = &[

@@ -289,7 +289,7 @@ impl Words {
 
     /// The label of a detail or date, from its key (the English label the code names it by).
     pub(crate) fn label<'a>(&'a self, key: &'a str) -> &'a str {
-        use crate::subject::labels::*;
+        use crate::words::labels::*;
         match key {
             NAME => &self.name,
             FIRST_NAME => &self.first_name,
@@ -353,6 +353,29 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
         out = out.replace(&format!("{{{name}}}"), value);
     }
     out
+}
+
+/// The keys of details and dates: the English labels, which [`Words::label`] turns into
+/// the copy's language.
+pub(crate) mod labels {
+    pub const NAME: &str = "Name";
+    pub const FIRST_NAME: &str = "First name";
+    pub const MIDDLE_NAME: &str = "Middle name";
+    pub const LAST_NAME: &str = "Last name";
+    pub const COMPANY: &str = "Company";
+    pub const JOB_TITLE: &str = "Job title";
+    pub const EMAIL: &str = "E-mail address";
+    pub const PHONE: &str = "Phone number";
+    pub const ADDRESS: &str = "Address";
+    pub const CATEGORY: &str = "Category";
+    pub const CHANNEL: &str = "How we were in contact";
+    pub const LANGUAGE: &str = "Language";
+    pub const NOTE: &str = "Note";
+    pub const OTHER: &str = "Other detail";
+    pub const LAST_USED: &str = "Last used";
+    pub const SAVED: &str = "Saved";
+    pub const CHANGED: &str = "Last changed";
+    pub const DATE: &str = "Date";
 }
 
 #[cfg(test)]

@@ -19,24 +19,12 @@
 
 use std::collections::BTreeMap;
 
-use forgetme_scanner::read::RawValue;
-use forgetme_scanner::{Consistency, TableName};
+use forgetme_scanner::Consistency;
 use sha2::{Digest, Sha256};
 
 use crate::ports::SettingsStore;
+pub use crate::ports::{PartitionId, RowId};
 use crate::target::SettingTarget;
-
-/// A row of a partition, identified by its clustering key's stored bytes.
-pub type RowId = Vec<Vec<u8>>;
-
-/// Which partition a target lives in: table and partition-key values.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PartitionId {
-    /// The table.
-    pub table: TableName,
-    /// The partition-key columns with their stored bytes.
-    pub key: Vec<(String, RawValue)>,
-}
 
 /// A row's name for reports: its clustering key as text (hex for bytes that are not UTF-8).
 pub fn row_label(id: &RowId) -> String {

@@ -17,12 +17,23 @@
 
 use std::future::Future;
 
-use forgetme_scanner::read::RowKey;
+use forgetme_scanner::read::{RawValue, RowKey};
 use forgetme_scanner::{Consistency, TableName};
 pub use gws_client::{SettingText, SettingsGroup};
 
-use crate::partition::{PartitionId, RowId};
 use crate::target::SettingTarget;
+
+/// A row of a partition, identified by its clustering key's stored bytes.
+pub type RowId = Vec<Vec<u8>>;
+
+/// Which partition a target lives in: table and partition-key values.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PartitionId {
+    /// The table.
+    pub table: TableName,
+    /// The partition-key columns with their stored bytes.
+    pub key: Vec<(String, RawValue)>,
+}
 
 /// A failed settings call, as the eraser acts on it.
 ///

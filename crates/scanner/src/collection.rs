@@ -11,7 +11,7 @@
 //! name with the entry's key ([`entry_in_key`]). [`crate::read::read_column`] and the
 //! erasure's partition reads read that entry alone.
 
-use crate::read::{RawValue, RowKey};
+use crate::raw::{RawValue, RowKey};
 
 /// One entry of a map: its key, and its value (`None`: null).
 pub type Entry<'a> = (&'a [u8], Option<&'a [u8]>);

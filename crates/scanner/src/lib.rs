@@ -23,6 +23,7 @@ pub mod discover;
 pub mod layout;
 pub mod names;
 pub mod probe;
+pub mod raw;
 pub mod read;
 pub mod ring;
 pub mod routing;

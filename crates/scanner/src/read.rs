@@ -6,31 +6,13 @@
 //! Thrift-era key): the read does not need to understand the layout.
 
 use scylla::cluster::metadata::ColumnType;
-use scylla::serialize::value::SerializeValue;
-use scylla::serialize::writers::{CellWriter, WrittenCellProof};
-use scylla::serialize::SerializationError;
 use scylla::statement::unprepared::Statement;
 use scylla::statement::Consistency;
 
 use crate::names::quote;
 use crate::Session;
 
-/// A column value as the bytes Cassandra stores, bound without conversion.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RawValue(pub Vec<u8>);
-
-impl SerializeValue for RawValue {
-    fn serialize<'b>(
-        &self,
-        _typ: &ColumnType,
-        writer: CellWriter<'b>,
-    ) -> Result<WrittenCellProof<'b>, SerializationError> {
-        writer.set_value(&self.0).map_err(SerializationError::new)
-    }
-}
-
-/// A row's primary key: each key column with its stored bytes.
-pub type RowKey = Vec<(String, RawValue)>;
+pub use crate::raw::{RawValue, RowKey};
 
 /// Reads `column` of the row with primary key `key` from `keyspace.table`. `Ok(None)` when the
 /// row (or the column) does not exist. When `key` names an entry of `column`, a map
