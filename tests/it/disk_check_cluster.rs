@@ -15,6 +15,15 @@
 //! `FORGETME_CLUSTER_SCRIPT` (default this checkout's). The per-node reports are printed to
 //! stderr, so they show in `scripts/test`'s output.
 
+/// Writes to the process's stderr itself, past the test harness's capture: the per-node
+/// reports stand in `scripts/test`'s output even when the test passes.
+macro_rules! shown {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::path::{Path, PathBuf};
 
 use scylla::client::session::Session;
@@ -103,7 +112,7 @@ async fn disk_check(
     args.extend(strings(&["--cass_keyspace", ks]));
     args.extend(id_args(subject));
     let text = forget_me(&args).await;
-    eprintln!("--- disk-check, {node} ---\n{}", text.stdout);
+    shown!("--- disk-check, {node} ---\n{}", text.stdout);
     args.extend(strings(&[
         "--audit-key",
         key.to_str().unwrap(),
@@ -287,7 +296,7 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
         a
     };
     let run = forget_me(&recheck("before")).await;
-    eprintln!(
+    shown!(
         "--- re-check with the disk reports, before the purge ---\n{}",
         run.stdout
     );
@@ -317,13 +326,13 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
             };
             let mut words = vec!["nodetool", n];
             words.extend(rest.split_whitespace());
-            eprintln!("{n}: {c}");
+            shown!("{n}: {c}");
             cluster_script(&words);
         }
     }
     drop(cql);
     for n in NODES {
-        eprintln!("{n}: restart (drain, for the commit log)");
+        shown!("{n}: restart (drain, for the commit log)");
         cluster_script(&["restart", n]);
     }
     for n in NODES {
@@ -333,7 +342,7 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
         assert_eq!(code, 0, "{n}");
     }
     let run = forget_me(&recheck("after")).await;
-    eprintln!(
+    shown!(
         "--- re-check with the disk reports, after the purge ---\n{}",
         run.stdout
     );
@@ -358,7 +367,7 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
         log.to_str().unwrap(),
     ]))
     .await;
-    eprintln!("{}", list.stdout);
+    shown!("{}", list.stdout);
     assert!(list.stdout.contains("physically purged"), "{}", list.stdout);
 
     let cql = session(&port).await;
