@@ -4,11 +4,11 @@
 //! exit code 2 and a message that says how to fix it, not surface halfway through a cleanup.
 //! Messages never repeat an identifier or a secret.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use forgetme_matcher::{
-    is_valid_number_of, parse_identifier, Identifier, ParseOptions, Reading, Region,
+    distinct_identifiers, is_valid_number_of, parse_identifier, search_file_entries, Identifier,
+    ParseOptions, Reading, Region,
 };
 use forgetme_scanner::layout::Layout;
 use forgetme_scanner::names::check_cql_name;
@@ -239,7 +239,7 @@ fn identifiers(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(match batch {
         Some(b) => (b.identifiers.clone(), 0),
-        None => distinct(parsed),
+        None => distinct_identifiers(parsed),
     })
 }
 
@@ -401,19 +401,6 @@ fn unknown_in_region(identifiers: &[Identifier]) -> Vec<(usize, Region)> {
         .collect()
 }
 
-/// The distinct identifiers in the order first given, and how many were duplicates. Linear:
-/// a hash set, not a search of the list for each input.
-fn distinct(parsed: Vec<Identifier>) -> (Vec<Identifier>, usize) {
-    let mut seen: HashSet<Identifier> = HashSet::with_capacity(parsed.len());
-    let total = parsed.len();
-    let identifiers: Vec<Identifier> = parsed
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect();
-    let duplicates = total - identifiers.len();
-    (identifiers, duplicates)
-}
-
 /// The files the run will write, checked before anything is read: an export or receipt that
 /// cannot be written after an erasure would lose the proof of data already erased.
 fn check_output_files(args: &Args) -> Result<(), InputError> {
@@ -448,23 +435,9 @@ fn check_output_files(args: &Args) -> Result<(), InputError> {
 /// Reads identifiers, one a line; `#` starts a comment line. Origins name the line, not the
 /// value.
 fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, InputError> {
-    let text = files::read_text_limited(
-        path,
-        MAX_SEARCH_FILE,
-        &format!("--search-file {}", path.display()),
-    )?;
-    let shown: PathBuf = path.to_path_buf();
-    Ok(text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| {
-            (
-                format!("{} line {}", shown.display(), i + 1),
-                l.trim().to_string(),
-            )
-        })
-        .collect())
+    let shown = format!("{}", path.display());
+    let text = files::read_text_limited(path, MAX_SEARCH_FILE, &format!("--search-file {shown}"))?;
+    Ok(search_file_entries(&text, &shown))
 }
 
 #[cfg(test)]
@@ -489,7 +462,7 @@ mod tests {
             .iter()
             .map(|s| parse_identifier(s, &options).unwrap())
             .collect();
-        let (ids, duplicates) = distinct(parsed);
+        let (ids, duplicates) = distinct_identifiers(parsed);
         assert_eq!(ids.len(), n + 1);
         assert_eq!(duplicates, n + 1);
         assert_eq!(ids[0].normalized(), "person0@example.com");
@@ -497,7 +470,7 @@ mod tests {
             ids[n - 1].normalized(),
             format!("person{}@example.com", n - 1)
         );
-        let set: HashSet<&str> = ids.iter().map(|i| i.normalized()).collect();
+        let set: std::collections::HashSet<&str> = ids.iter().map(|i| i.normalized()).collect();
         assert_eq!(set.len(), ids.len());
     }
 }

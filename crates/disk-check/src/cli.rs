@@ -131,16 +131,13 @@ pub fn check(args: &DiskCheckArgs) -> Result<Checked, String> {
         default_region: region,
         allow_text: false,
     };
-    let mut identifiers: Vec<Identifier> = Vec::new();
-    for (origin, value) in &raw {
-        let id = parse_identifier(value, &options).map_err(|e| format!("{origin}: {e}"))?;
-        if !identifiers
-            .iter()
-            .any(|i| i.normalized() == id.normalized())
-        {
-            identifiers.push(id);
-        }
-    }
+    let parsed = raw
+        .iter()
+        .map(|(origin, value)| {
+            parse_identifier(value, &options).map_err(|e| format!("{origin}: {e}"))
+        })
+        .collect::<Result<Vec<Identifier>, String>>()?;
+    let (identifiers, _) = forgetme_matcher::distinct_identifiers(parsed);
     if args.data_dir.len() > 1 && (args.commitlog_dir.is_some() || args.hints_dir.is_some()) {
         return Err("--commitlog-dir and --hints-dir name one node's folders: give them with a single --data-dir (with several, each node's are taken beside its data folder)".into());
     }
@@ -247,12 +244,10 @@ fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, String> {
         ));
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("--search-file {shown}: {e}"))?;
-    Ok(text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| (format!("{shown} line {}", i + 1), l.trim().to_string()))
-        .collect())
+    Ok(forgetme_matcher::search_file_entries(
+        &text,
+        &shown.to_string(),
+    ))
 }
 
 /// Runs the check on checked arguments.

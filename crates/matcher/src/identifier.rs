@@ -269,6 +269,31 @@ fn looks_like_phone(s: &str, region: Option<Region>) -> bool {
     }
 }
 
+/// The identifiers of a search file (`--search-file`), one a line, blank lines and `#`
+/// comments left out, each with where it came from (`FILE line N`) for messages: the search
+/// and `disk-check` read the same file format.
+pub fn search_file_entries(text: &str, shown: &str) -> Vec<(String, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| (format!("{shown} line {}", i + 1), l.trim().to_string()))
+        .collect()
+}
+
+/// Identifiers given more than once (the same once normalized) kept once, in the order first
+/// given, with how many were left out. One hash set: a list of 100,000 stays linear.
+pub fn distinct_identifiers(parsed: Vec<Identifier>) -> (Vec<Identifier>, usize) {
+    let mut seen: std::collections::HashSet<Identifier> =
+        std::collections::HashSet::with_capacity(parsed.len());
+    let total = parsed.len();
+    let identifiers: Vec<Identifier> = parsed
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let duplicates = total - identifiers.len();
+    (identifiers, duplicates)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
