@@ -10,15 +10,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use forgetme_audit::signing::{keyfile, parse_public_keys, verify_document, PublicKey};
-use forgetme_audit::signing::{Invalid, PUBLIC_KEY_PREFIX};
-use serde_json::Value;
+use forgetme_audit::signing::{self, keyfile, verify_document, Invalid};
 
 use forgetme_engine::files::{write_atomic, Existing};
 use forgetme_engine::Failure;
-
-/// Largest public-key list read.
-const MAX_KEY_LIST: u64 = 1 << 20;
 
 /// Whether the command line is one of these commands.
 pub fn is_command(raw: &[OsString]) -> bool {
@@ -116,49 +111,9 @@ pub fn main(raw: &[OsString]) -> ExitCode {
     done.unwrap_or_else(|f| f.report(false))
 }
 
-/// The keys of every `--public-key`, each a file or a key's text.
-fn trusted_keys(given: &[String]) -> Result<Vec<PublicKey>, Failure> {
-    let mut keys = Vec::new();
-    for g in given {
-        let parsed = if g.starts_with(PUBLIC_KEY_PREFIX) {
-            parse_public_keys(g).map_err(|e| {
-                Failure::Input(format!(
-                    "--public-key {g}: {e}; give the key as `signing-key public` prints it"
-                ))
-            })?
-        } else {
-            let text = read_limited(g).map_err(|e| {
-                Failure::Input(format!(
-                    "--public-key {g}: cannot read it ({e}); give the file of published public keys (`gdpr_forget_me signing-key public --out FILE`), or the key itself ({PUBLIC_KEY_PREFIX}...)"
-                ))
-            })?;
-            parse_public_keys(&text).map_err(|e| {
-                Failure::Input(format!(
-                    "--public-key {g} is not a list of public keys of this tool: {e}. Expected lines `{PUBLIC_KEY_PREFIX}<44 base64 characters>` as `gdpr_forget_me signing-key public` writes them (a PEM or hex key is not read)"
-                ))
-            })?
-        };
-        for k in parsed {
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
-    Ok(keys)
-}
-
-fn read_limited(path: &str) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(MAX_KEY_LIST)
-        .read_to_string(&mut text)?;
-    Ok(text)
-}
-
 /// `verify-receipt FILE --public-key KEY...`: 0 valid, 1 invalid, 2 bad input.
 fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Failure> {
-    let keys = trusted_keys(public_keys)?;
+    let keys = signing::trusted_keys(public_keys).map_err(Failure::Input)?;
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::Input(format!(
             "{}: cannot read the receipt ({e}); give the path of the receipt's .json file",
@@ -172,7 +127,7 @@ fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Fa
                 file.display(),
                 v.key_id
             );
-            for line in summary(&v.document) {
+            for line in forgetme_printer::verify_report::summary(&v.document) {
                 println!("  {line}");
             }
             Ok(ExitCode::SUCCESS)
@@ -187,66 +142,6 @@ fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Fa
             Ok(ExitCode::from(1))
         }
     }
-}
-
-/// What a valid receipt states, in a few lines (made printable: it is the file's text).
-fn summary(doc: &Value) -> Vec<String> {
-    let s = |v: &Value| forgetme_printer::terminal_safe(v.as_str().unwrap_or("?"));
-    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
-    if doc["schema"] == forgetme_disk_check::proof::SCHEMA {
-        return disk_summary(doc);
-    }
-    let mut out = vec![format!(
-        "{}: run {}, {} .. {}, keyspace {}",
-        s(&doc["schema"]),
-        s(&doc["run_id"]),
-        s(&doc["started_at"]),
-        s(&doc["finished_at"]),
-        s(&doc["keyspace"])
-    )];
-    if doc["schema"] == forgetme_erasure_receipt::SCHEMA {
-        let verified = doc["verification"]["verified"] == Value::Bool(true);
-        let left = count(&doc["left_stored"]);
-        out.push(format!(
-            "it states: {} location(s) handled, {left} matched setting(s) still stored, verification {}",
-            count(&doc["locations"]),
-            match (verified, left) {
-                (true, 0) => "VERIFIED".to_string(),
-                (true, _) => "VERIFIED for the settings erased, NOT COMPLETE".to_string(),
-                (false, _) => "NOT VERIFIED".to_string(),
-            }
-        ));
-    }
-    out
-}
-
-/// What a valid disk report states: per node, whether a file still held the identifiers.
-fn disk_summary(doc: &Value) -> Vec<String> {
-    use forgetme_disk_check::proof;
-    let s = |v: &Value| forgetme_printer::terminal_safe(v.as_str().unwrap_or("?"));
-    let mut out = vec![format!(
-        "{}: disk check of keyspace {} on {}, {} .. {}",
-        s(&doc["schema"]),
-        s(&doc["keyspace"]),
-        s(&doc["host"]),
-        s(&doc["started_at"]),
-        s(&doc["finished_at"])
-    )];
-    match proof::read(doc, "") {
-        Ok(p) => {
-            out.push(format!(
-                "it states, for {} identifier(s) named by subject ref:",
-                p.subject_refs.len()
-            ));
-            for n in &p.nodes {
-                out.extend(n.lines().into_iter().map(|l| format!("  {l}")));
-            }
-        }
-        Err(e) => out.push(format!(
-            "it is signed, but it cannot stand as proof of what the disk held: {e}"
-        )),
-    }
-    out
 }
 
 /// `signing-key public`: the keys to publish, on stdout or in `--out`.

@@ -2,7 +2,8 @@
 //! `grep-searcher`): a single run's report ([`run_report`]), made of the search report
 //! ([`report`]) and an erasure's report ([`erasure_report`]); the per-request table of a
 //! batch ([`batch_table`]); the request ledger's list and pages ([`ledger_report`]); a receipt's re-check
-//! ([`recheck_report`]). Every
+//! ([`recheck_report`]); what a verified signed receipt or disk report states
+//! ([`verify_report`]). Every
 //! function writes to a `Write` or returns a value: the caller decides where it goes, so each
 //! is testable on a buffer.
 //!
@@ -15,5 +16,6 @@ pub mod ledger_report;
 pub mod recheck_report;
 pub mod report;
 pub mod run_report;
+pub mod verify_report;
 
 pub use report::{printable, terminal_safe, UserNames};

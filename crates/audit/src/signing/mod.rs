@@ -207,6 +207,52 @@ pub fn parse_public_keys(text: &str) -> Result<Vec<PublicKey>, String> {
     Ok(keys)
 }
 
+/// Largest public-key list read from a file: a published list holds a few lines a year.
+pub const MAX_KEY_LIST: u64 = 1 << 20;
+
+/// The keys a verifier trusts, from what it was given: each entry a key's own text
+/// (`gdpr-forget-me-ed25519:...`) or a file of keys as `signing-key public` writes it.
+/// Duplicates are kept once. The error names the entry and says what was expected; it never
+/// echoes a file's content.
+pub fn trusted_keys(given: &[String]) -> Result<Vec<PublicKey>, String> {
+    let mut keys = Vec::new();
+    for g in given {
+        let parsed = if g.starts_with(PUBLIC_KEY_PREFIX) {
+            parse_public_keys(g).map_err(|e| {
+                format!("--public-key {g}: {e}; give the key as `signing-key public` prints it")
+            })?
+        } else {
+            let text = read_key_list(g).map_err(|e| {
+                format!(
+                    "--public-key {g}: cannot read it ({e}); give the file of published public keys (`gdpr_forget_me signing-key public --out FILE`), or the key itself ({PUBLIC_KEY_PREFIX}...)"
+                )
+            })?;
+            parse_public_keys(&text).map_err(|e| {
+                format!(
+                    "--public-key {g} is not a list of public keys of this tool: {e}. Expected lines `{PUBLIC_KEY_PREFIX}<44 base64 characters>` as `gdpr_forget_me signing-key public` writes them (a PEM or hex key is not read)"
+                )
+            })?
+        };
+        for k in parsed {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// A key list's text, at most [`MAX_KEY_LIST`] bytes of it: a wrong path to a large file
+/// must not be read whole.
+fn read_key_list(path: &str) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_KEY_LIST)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
 /// A signed document that verified.
 #[derive(Clone, Debug)]
 pub struct Verified {
