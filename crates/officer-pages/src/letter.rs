@@ -290,7 +290,7 @@ fn compose(f: &LetterFacts, words: &LetterWords) -> Letter {
                     ],
                 )),
                 Paragraph {
-                    text: fill(&w.extension_reason, &[("reason", reason.trim())]),
+                    text: fill(&w.extension_reason, &[("reason", &sentence(reason))]),
                     reason: true,
                 },
             ],
@@ -332,6 +332,17 @@ fn compose(f: &LetterFacts, words: &LetterWords) -> Letter {
         date: fill(&w.date, &[("date", &day(f.written_on))]),
         reference: fill(&w.reference, &[("reference", &f.reference)]),
         body,
+    }
+}
+
+/// A text as the end of a sentence: trimmed, with a full stop unless it ends with one (or
+/// with `!`, `?`).
+fn sentence(text: &str) -> String {
+    let t = text.trim();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
     }
 }
 

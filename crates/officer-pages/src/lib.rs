@@ -22,12 +22,16 @@
 //! - [`page`]: the shell and policy every page shares.
 //! - [`plain`]: the text form's line wrapping.
 
+pub mod chart;
+pub mod dashboard;
 pub mod letter;
+pub mod median;
 pub mod page;
 pub mod plain;
 pub mod request;
 pub mod words;
 
+pub use dashboard::{DashboardInput, DatedRow, RequestRow};
 pub use letter::{ControllerInfo, LetterFacts, LetterKind, Rendered};
 pub use request::{RequestState, RequestType};
 pub use words::LetterWords;

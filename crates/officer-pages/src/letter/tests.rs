@@ -103,7 +103,7 @@ fn an_extension_states_both_deadlines_the_months_and_the_reason() {
     holds(&r, "we extend this period by 2 months, as Article 12(3)");
     holds(&r, "We will answer by 3 February 2027 at the latest.");
     assert!(r.html.contains(
-        "<p class=\"reason\" id=\"reason\">Why we need more time: the data is held in three systems that must be searched one by one</p>"
+        "<p class=\"reason\" id=\"reason\">Why we need more time: the data is held in three systems that must be searched one by one.</p>"
     ), "{}", r.html);
 
     let r = de(&extension());
@@ -475,4 +475,22 @@ fn kinds_have_the_command_lines_names() {
     ];
     let names: Vec<&str> = kinds.iter().map(LetterKind::name).collect();
     assert_eq!(names, LetterKind::NAMES);
+}
+
+#[test]
+fn a_reason_ends_as_a_sentence_once() {
+    for (given, shown) in [
+        ("three systems", "Why we need more time: three systems."),
+        (
+            "  three systems.  ",
+            "Why we need more time: three systems.",
+        ),
+        ("three systems?", "Why we need more time: three systems?"),
+    ] {
+        let mut f = extension();
+        if let LetterKind::Extension { reason, .. } = &mut f.kind {
+            *reason = given.into();
+        }
+        assert!(en(&f).html.contains(&format!(">{shown}</p>")), "{given}");
+    }
 }
