@@ -1,5 +1,6 @@
 //! The request ledger on the command line: `gdpr_forget_me requests
-//! add|extend|close|list|due|show`, and what a run given `--case` records in the ledger.
+//! add|extend|close|list|due|show|recheck-due`, and what a run given `--case` records in the
+//! ledger.
 //!
 //! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
 //! every command line of the original tool (all flags) parses exactly as before. The ledger
@@ -10,6 +11,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use forgetme_request_ledger::{
     check_request_id, format_date, parse_date, today_utc, Added, CloseAs, Date, Ledger,
@@ -36,14 +38,15 @@ pub fn is_requests_command(raw: &[OsString]) -> bool {
 /// rejected).
 ///
 /// Runs given --case ID record their search, export, erasure and re-check here; these
-/// commands add requests, extend deadlines, close requests and show them. The ledger holds no e-mail address or phone number: subjects appear as the
+/// commands add requests, extend deadlines, close requests, show them and run the re-checks
+/// that are due. The ledger holds no e-mail address or phone number: subjects appear as the
 /// audit log's HMAC subject refs.
 #[derive(Debug, Parser)]
 #[command(
     name = "gdpr_forget_me requests",
     bin_name = "gdpr_forget_me requests",
     max_term_width = 100,
-    after_help = "Exit codes: 0 done; 2 bad input or a ledger that cannot be used (nothing changed); 1 the ledger could not be read or written (due: something is due)."
+    after_help = "Exit codes: 0 done; 2 bad input or a ledger that cannot be used (nothing changed); 1 the ledger could not be read or written (due: something is due; recheck-due: a re-check found data back or could not read a location); 4 (recheck-due) Cassandra could not be reached."
 )]
 pub struct RequestsArgs {
     /// The ledger file (SQLite). Default: gdpr_forget_me.requests.sqlite beside the audit log.
@@ -150,6 +153,25 @@ pub enum Command {
         /// Output format.
         #[arg(long = "format", value_enum, default_value = "text")]
         format: LedgerFormat,
+    },
+    /// Run every receipt re-check that `requests due` lists as due today or overdue (the
+    /// same checks as --recheck-receipt FILE), record each in the ledger, and print one line
+    /// per re-check. Exit 0 when all are clean, 1 when one found data back or could not read
+    /// a location, 2 for bad input (nothing read), 4 when Cassandra cannot be reached.
+    #[command(name = "recheck-due")]
+    RecheckDue {
+        /// The options of a search that the re-checks need: the subjects' identifiers
+        /// (--search-file FILE or --search ID..., --default-region; the ledger holds only
+        /// their HMACs, and each receipt is re-checked with the ones that are its subjects),
+        /// the connection (--cass_hostname, --cass_port, TLS and login options, --local-dc),
+        /// --audit-key, --verify-consistency, --scan-copies, --format json.
+        #[arg(
+            value_name = "SEARCH_OPTIONS",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            num_args = 0..
+        )]
+        options: Vec<OsString>,
     },
 }
 
@@ -287,7 +309,7 @@ pub fn main(raw: &[OsString]) -> ExitCode {
     let parsed = RequestsArgs::command()
         .try_get_matches_from(&raw[1..])
         .and_then(|m| RequestsArgs::from_arg_matches(&m).map(|a| (a, m)));
-    let (args, _matches) = match parsed {
+    let (args, matches) = match parsed {
         Ok(a) => a,
         Err(e) => {
             let e = explain_missing_type(e);
@@ -303,6 +325,12 @@ pub fn main(raw: &[OsString]) -> ExitCode {
             e.exit();
         }
     };
+    if let Command::RecheckDue { options } = &args.command {
+        let sub = matches
+            .subcommand_matches("recheck-due")
+            .expect("the command parsed");
+        return crate::recheck_due::main(forwarded_options(&args, sub, options));
+    }
     if let Command::Due { within, format } = &args.command {
         return match due(&args, today_utc(), *within, *format) {
             Ok(code) => code,
@@ -424,6 +452,7 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
             }
         }
         Command::Due { .. } => unreachable!("answered by due()"),
+        Command::RecheckDue { .. } => unreachable!("answered by recheck_due::main()"),
         Command::Show { id, format } => {
             let ledger = Ledger::open_existing(&path).map_err(failure)?;
             let Some(details) = ledger.show(id, today).map_err(failure)? else {
@@ -475,6 +504,32 @@ fn explain_missing_type(e: clap::Error) -> clap::Error {
             RequestType::choices_text()
         ),
     )
+}
+
+/// The command line `recheck-due` hands to the search's parser: `--ledger` and
+/// `--audit-log` given to `requests` itself (before the word `recheck-due`, or before its
+/// first search option), then the search options. Taken from the environment or left to their
+/// defaults, they are left out: the search's parser reads the same variables and defaults.
+fn forwarded_options(
+    args: &RequestsArgs,
+    sub: &clap::ArgMatches,
+    options: &[OsString],
+) -> Vec<OsString> {
+    let mut out: Vec<OsString> = vec!["gdpr_forget_me requests recheck-due".into()];
+    let given = |id: &str| sub.value_source(id) == Some(ValueSource::CommandLine);
+    if given("ledger") {
+        if let Some(l) = &args.ledger {
+            out.extend(["--ledger".into(), l.clone().into_os_string()]);
+        }
+    }
+    if given("audit_log") {
+        out.extend([
+            "--audit-log".into(),
+            args.audit_log.clone().into_os_string(),
+        ]);
+    }
+    out.extend(options.iter().cloned());
+    out
 }
 
 /// Where the command line puts the ledger and the audit key.
@@ -725,7 +780,7 @@ mod tests {
     }
 
     #[test]
-    fn close_and_list_filters_parse() {
+    fn close_list_filters_and_recheck_due_parse() {
         let parse = |v: &[&str]| RequestsArgs::try_parse_from(v.iter().copied()).unwrap();
         let a = parse(&["requests", "close", "DSR-1", "--reason", "sent"]);
         assert!(matches!(
@@ -767,5 +822,67 @@ mod tests {
                 ..
             }
         ));
+
+        // recheck-due hands the search's options on, with --ledger and --audit-log given to
+        // `requests` before them; their defaults are left to the search's parser.
+        let forwarded = |v: &[&str]| {
+            let m = RequestsArgs::command()
+                .try_get_matches_from(v.iter().copied())
+                .unwrap();
+            let a = RequestsArgs::from_arg_matches(&m).unwrap();
+            let Command::RecheckDue { options } = &a.command else {
+                panic!("not recheck-due")
+            };
+            let sub = m.subcommand_matches("recheck-due").unwrap();
+            forwarded_options(&a, sub, options)
+                .into_iter()
+                .map(|o| o.into_string().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            forwarded(&[
+                "requests",
+                "--ledger",
+                "/x/l.sqlite",
+                "recheck-due",
+                "--cass_hostname",
+                "cass1",
+                "--search-file",
+                "subjects.txt",
+                "--format",
+                "json",
+            ]),
+            [
+                "gdpr_forget_me requests recheck-due",
+                "--ledger",
+                "/x/l.sqlite",
+                "--cass_hostname",
+                "cass1",
+                "--search-file",
+                "subjects.txt",
+                "--format",
+                "json"
+            ]
+        );
+        let got = forwarded(&[
+            "requests",
+            "recheck-due",
+            "--audit-log",
+            "/srv/a.jsonl",
+            "--search",
+            "x",
+        ]);
+        assert_eq!(got[1..], ["--audit-log", "/srv/a.jsonl", "--search", "x"]);
+        assert_eq!(forwarded(&["requests", "recheck-due"]).len(), 1);
+        let args = Args::try_parse_from(forwarded(&[
+            "requests",
+            "recheck-due",
+            "--cass_port",
+            "9043",
+            "--search",
+            "x",
+        ]))
+        .unwrap();
+        assert_eq!(args.cass_port, 9043);
     }
 }

@@ -853,3 +853,180 @@ async fn requests_are_typed_closed_once_and_a_closed_one_refuses_runs_before_any
         assert!(!bytes.contains(needle), "{needle} is in the ledger");
     }
 }
+
+/// `requests recheck-due` against the real node: of two erased requests, only the one whose
+/// re-check is due is re-checked (with the identifiers that are its subjects) and recorded;
+/// without its identifiers it is bad input and nothing is read; once clean nothing is due;
+/// data put back is found (exit 1) and recorded as a failed re-check, due again at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recheck_due_rechecks_only_what_is_due_and_records_it() {
+    let s = seeded("ledger_recheck_due").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    let john = [
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+    ];
+    let emma = [
+        "--search",
+        "emma.jones@pizza.co.uk",
+        "--search",
+        "+44 20 7946 0123",
+    ];
+    for (case, who) in [("DSR-DUE", &john[..]), ("DSR-LATER", &emma[..])] {
+        let mut extra = who.to_vec();
+        extra.extend(["--case", case]);
+        let run = forget_me_env(&cleanup_args(&s, dir.path(), &extra), &[PASSWORD_ENV]).await;
+        assert!(run.code == 0, "{case}: {}\n{}", run.stdout, run.stderr);
+    }
+    let after = dump(&s.keyspace).await;
+    let history_len = |doc: &Value| doc["history"].as_array().unwrap().len();
+    let show_of = |id: &'static str| {
+        let dir = dir.path().to_path_buf();
+        async move {
+            let run = requests(&dir, &["show", id, "--format", "json"]).await;
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.json()
+        }
+    };
+    let later_before = show_of("DSR-LATER").await;
+    assert_eq!(later_before["type"], "erasure");
+    // DSR-DUE's purge date is long past (as months after its erasure); DSR-LATER's is not.
+    let ledger_file = dir.path().join("gdpr_forget_me.requests.sqlite");
+    let sql = |statement: &str| {
+        rusqlite::Connection::open(&ledger_file)
+            .unwrap()
+            .execute(statement, [])
+            .unwrap()
+    };
+    assert!(sql("UPDATE events SET purge_after = '2020-01-01T00:00:00Z' WHERE request_id = 'DSR-DUE' AND purge_after IS NOT NULL") > 0);
+    let run = requests(dir.path(), &["due", "--within", "0", "--format", "json"]).await;
+    let rechecks: Vec<String> = run.json()["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "recheck")
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rechecks, ["DSR-DUE"]);
+
+    let recheck_due = |extra: &[&str]| {
+        let mut a = strings(&["recheck-due"]);
+        a.extend(cass_args(&s.keyspace));
+        a.extend(strings(&[
+            "--audit-key",
+            dir.path().join("audit.key").to_str().unwrap(),
+        ]));
+        a.extend(strings(extra));
+        let dir = dir.path().to_path_buf();
+        async move {
+            let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+            requests(&dir, &refs).await
+        }
+    };
+    // Without identifiers, or with another person's: bad input, nothing read or recorded.
+    let due_before = history_len(&show_of("DSR-DUE").await);
+    let run = recheck_due(&[]).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("DSR-DUE") && run.stderr.contains("--search-file"),
+        "{}",
+        run.stderr
+    );
+    let run = recheck_due(&emma).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("request DSR-DUE") && run.stderr.contains("not covered"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("emma.jones"), "{}", run.stderr);
+    assert_eq!(history_len(&show_of("DSR-DUE").await), due_before);
+    let run = recheck_due(&["--search", "john.smith@pizza.com", "--cleanup", "true"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--cleanup is not one of them"),
+        "{}",
+        run.stderr
+    );
+
+    // With every identifier of both: only the due one is re-checked, clean, and recorded.
+    let mut both = john.to_vec();
+    both.extend(emma);
+    let run = recheck_due(&both).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("DSR-"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("DSR-DUE") && lines[0].contains("clean"),
+        "{}",
+        run.stdout
+    );
+    let due_doc = show_of("DSR-DUE").await;
+    assert_eq!(history_len(&due_doc), due_before + 1);
+    assert_eq!(
+        steps(&due_doc).last().unwrap(),
+        &("re-checked".to_string(), "ok".to_string())
+    );
+    assert_eq!(due_doc["next_recheck_due"], Value::Null, "{due_doc}");
+    assert_eq!(
+        show_of("DSR-LATER").await["history"],
+        later_before["history"],
+        "not due: not touched"
+    );
+    let run = recheck_due(&both).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("No receipt re-check is due"),
+        "{}",
+        run.stdout
+    );
+
+    // A setting the erasure changed comes back (a restored backup); the re-check is due
+    // again (its last clean one made before the purge date): found, exit 1, recorded failed.
+    let (key, value) = before
+        .iter()
+        .find(|(k, v)| {
+            v.contains("john.smith@pizza.com")
+                && k.0 != "contact-center"
+                && after.get(*k) != Some(*v)
+        })
+        .expect("a setting the erasure changed");
+    let session = testkit::cassandra_session(None).await;
+    session
+        .query_unpaged(
+            format!("INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)", s.keyspace),
+            (&key.0, &key.1, &key.2, value),
+        )
+        .await
+        .unwrap();
+    sql("UPDATE events SET at = '2020-01-01T12:00:00Z' WHERE request_id = 'DSR-DUE' AND status = 're-checked'");
+    let mut json = john.to_vec();
+    json.extend(["--format", "json"]);
+    let run = recheck_due(&json).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["rechecks"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["rechecks"][0]["id"], "DSR-DUE");
+    assert_eq!(doc["rechecks"][0]["clean"], false);
+    assert!(doc["rechecks"][0]["back"].as_u64().unwrap() >= 1, "{doc}");
+    assert_eq!(doc["not_clean"], 1);
+    let due_doc = show_of("DSR-DUE").await;
+    assert_eq!(
+        steps(&due_doc).last().unwrap(),
+        &("re-checked".to_string(), "failed".to_string())
+    );
+    assert_eq!(
+        due_doc["next_recheck_due"].as_str(),
+        Some(today_utc().as_str())
+    );
+    s.emulator.shutdown().await;
+}

@@ -1,5 +1,5 @@
 //! The request ledger as the `requests` commands print it: the list as a table, one request
-//! as a page, what is due; and the JSON documents of the same, as typed
+//! as a page, what is due, the re-checks run; and the JSON documents of the same, as typed
 //! structures so that their shape is written down once. Subjects appear as HMAC subject refs
 //! only; free text is made printable.
 
@@ -52,6 +52,42 @@ pub struct ShowDocument<'a> {
     /// The request.
     #[serde(flatten)]
     pub request: &'a Details,
+}
+
+/// One receipt re-check that `requests recheck-due` ran.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecheckLine {
+    /// The request.
+    pub id: String,
+    /// The receipt re-checked (its path).
+    pub receipt: String,
+    /// The erasure run the receipt proves.
+    pub erasure_run: String,
+    /// Locations read again.
+    pub checked: usize,
+    /// Locations holding an identifier again.
+    pub back: usize,
+    /// Locations that could not be read.
+    pub unreadable: usize,
+    /// Every location read and none holds an identifier.
+    pub clean: bool,
+    /// Recorded in the ledger as a `re-checked` step.
+    pub recorded: bool,
+}
+
+/// `requests recheck-due --format json`.
+#[derive(Debug, Serialize)]
+pub struct RecheckDueDocument<'a> {
+    /// The ledger file.
+    pub ledger: String,
+    /// Today (YYYY-MM-DD, UTC).
+    pub today: String,
+    /// One per receipt re-checked.
+    pub rechecks: &'a [RecheckLine],
+    /// How many were clean.
+    pub clean: usize,
+    /// How many found data back or could not read a location.
+    pub not_clean: usize,
 }
 
 /// The day of an RFC 3339 time, as the ledger's lines show it.
@@ -268,6 +304,53 @@ pub fn due_text(items: &[Due], within: u32) -> String {
         t,
         "{} item(s) due in the next {within} day(s), {overdue} of them OVERDUE.",
         items.len()
+    );
+    t
+}
+
+/// `requests recheck-due`: one line per receipt re-checked, and the count.
+pub fn recheck_due_text(lines: &[RecheckLine]) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    if lines.is_empty() {
+        let _ = writeln!(t, "No receipt re-check is due.");
+        return t;
+    }
+    let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(2).max(2);
+    for l in lines {
+        let verdict = if l.clean {
+            format!("clean: {} location(s) read again", l.checked)
+        } else if l.back > 0 {
+            format!(
+                "DATA BACK at {} of {} location(s): erase again (--case {} --cleanup true), then re-check",
+                l.back,
+                l.checked,
+                printable(&l.id)
+            )
+        } else {
+            format!(
+                "NOT COMPLETE: {} location(s) could not be read; run it again",
+                l.unreadable
+            )
+        };
+        let _ = writeln!(
+            t,
+            "{:width$}  erasure {}  {verdict}{}",
+            printable(&l.id),
+            printable(&l.erasure_run),
+            if l.recorded {
+                ""
+            } else {
+                "  (NOT recorded in the ledger)"
+            }
+        );
+    }
+    let clean = lines.iter().filter(|l| l.clean).count();
+    let _ = writeln!(
+        t,
+        "{} re-check(s): {clean} clean, {} NOT clean.",
+        lines.len(),
+        lines.len() - clean
     );
     t
 }
