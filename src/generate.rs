@@ -23,7 +23,7 @@ const SYNOPSIS: &[&str] = &[
     "--cass_keyspace KS ... --recheck-receipt FILE.json --search ID [--search ID...] [options]",
     "--verify-audit-log FILE [--audit-key FILE]",
     "layout discover --cass_keyspace KS [--sample N] [--out FILE] [connection options]",
-    "requests add|extend|list|show ... (gdpr_forget_me-requests(1))",
+    "requests add|extend|close|list|due|show|recheck-due ... (gdpr_forget_me-requests(1))",
     "verify-receipt FILE --public-key KEY...; signing-key public|rotate (gdpr_forget_me-verify-receipt(1))",
     "disk-check --data-dir DIR --cass_keyspace KS --search ID ... (gdpr_forget_me-disk-check(1))",
 ];

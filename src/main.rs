@@ -51,6 +51,7 @@ mod places;
 mod progress;
 mod prompt;
 mod receipt;
+mod recheck_due;
 mod requests;
 mod secrets;
 mod verify_log;

@@ -50,6 +50,12 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
             .and_then(|p| p.receipt().case.as_deref()),
         prepared_recheck.as_ref().map(|p| p.audit_log()),
     )?;
+    // A batch's requests are checked against the ledger now too: one that is closed stops
+    // the batch before anything is read.
+    if let Some(b) = &inputs.batch {
+        let ids: Vec<&str> = b.requests.iter().map(|r| r.id.as_str()).collect();
+        forgetme_engine::ledger::check_requests_open(&requests::ledger_place(&args), &ids)?;
+    }
     let cass_credentials = connections::cassandra_credentials(&args)?;
     if args.layout_discover {
         layout_cmd::check_output(&args)?;
@@ -121,6 +127,8 @@ async fn open_gws_and_audit(
         forgetme_engine::ledger::open_for_request(
             &requests::ledger_place(args),
             &first.id,
+            // The place only: the request's own run gives its type (and any note on it).
+            None,
             &first.identifiers,
             first.stored_region,
             &[],

@@ -31,6 +31,22 @@ pub fn prepare(
     Ok(prepared)
 }
 
+/// The consistency a re-check reads its locations at, and how the report names it. Every
+/// copy (the default): each location is read at ALL, so every replica answers and the newest
+/// write wins; a replica that missed the erasure is repaired by the read (Cassandra's
+/// blocking read repair), and one that cannot answer makes the location unreadable.
+/// Otherwise at `--verify-consistency`. `requests recheck-due` reads the same way.
+pub fn read_consistency(args: &Args, every_copy: bool) -> (Consistency, String) {
+    if every_copy {
+        (Consistency::All, "ALL (every copy)".to_string())
+    } else {
+        (
+            args.verify_consistency.to_driver(),
+            args.verify_consistency.cql_name().to_string(),
+        )
+    }
+}
+
 /// `--recheck-receipt FILE [--disk-report R...]`: 0 clean, 1 data is back (or a location could
 /// not be read), or a node of a disk report still holds the identifiers (or is not known); the
 /// result recorded in the request ledger when the receipt names its case (or `--case` does).
@@ -41,18 +57,8 @@ pub async fn recheck_mode(
     prepared: PreparedRecheck,
     mut ledger: Option<RunLedger>,
 ) -> Result<ExitCode, Failure> {
-    // Every copy: each location is read at ALL, so every replica answers and the newest
-    // write wins; a replica that missed the erasure is repaired by the read (Cassandra's
-    // blocking read repair), and one that cannot answer makes the location unreadable.
     let every_copy = args.copies() == Copies::Every;
-    let (consistency, read_at) = if every_copy {
-        (Consistency::All, "ALL (every copy)".to_string())
-    } else {
-        (
-            args.verify_consistency.to_driver(),
-            args.verify_consistency.cql_name().to_string(),
-        )
-    };
+    let (consistency, read_at) = read_consistency(args, every_copy);
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
     let result = recheck::run(session, &prepared, &matcher, consistency).await;
     let receipt = prepared.receipt();

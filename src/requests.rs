@@ -1,5 +1,6 @@
-//! The request ledger on the command line: `gdpr_forget_me requests add|extend|list|show`,
-//! and what a run given `--case` records in the ledger.
+//! The request ledger on the command line: `gdpr_forget_me requests
+//! add|extend|close|list|due|show|recheck-due`, and what a run given `--case` records in the
+//! ledger.
 //!
 //! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
 //! every command line of the original tool (all flags) parses exactly as before. The ledger
@@ -10,14 +11,18 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use forgetme_request_ledger::{check_request_id, format_date, parse_date, today_utc, Date, Ledger};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use forgetme_request_ledger::{
+    check_request_id, format_date, parse_date, today_utc, Added, CloseAs, Date, Ledger,
+    RequestType, State,
+};
 
 use forgetme_engine::ledger::{
-    check_ledger_place, failure, ledger_path, open_for_request, LedgerPlace, RunLedger,
+    check_ledger_place, failure, kind_of_run, ledger_path, open_for_request, LedgerPlace, RunLedger,
 };
 use forgetme_engine::Failure;
-use forgetme_printer::ledger_report;
+use forgetme_printer::ledger_report::{self, DueDocument, ListDocument, ShowDocument};
 
 use crate::args::Args;
 use crate::input::Inputs;
@@ -28,17 +33,20 @@ pub fn is_requests_command(raw: &[OsString]) -> bool {
     raw.get(1).is_some_and(|a| a == "requests")
 }
 
-/// The request ledger: requests received, their deadlines, and what the runs did for them.
+/// The request ledger: requests received, their type and deadline, what the runs did for
+/// them, and where each stands (received, in-progress, answered, closed, withdrawn,
+/// rejected).
 ///
 /// Runs given --case ID record their search, export, erasure and re-check here; these
-/// commands add requests, extend deadlines and show them. The ledger holds no e-mail address
-/// or phone number: subjects appear as the audit log's HMAC subject refs.
+/// commands add requests, extend deadlines, close requests, show them and run the re-checks
+/// that are due. The ledger holds no e-mail address or phone number: subjects appear as the
+/// audit log's HMAC subject refs.
 #[derive(Debug, Parser)]
 #[command(
     name = "gdpr_forget_me requests",
     bin_name = "gdpr_forget_me requests",
     max_term_width = 100,
-    after_help = "Exit codes: 0 done; 2 bad input or a ledger that cannot be used (nothing changed); 1 the ledger could not be read or written."
+    after_help = "Exit codes: 0 done; 2 bad input or a ledger that cannot be used (nothing changed); 1 the ledger could not be read or written (due: something is due; recheck-due: a re-check found data back or could not read a location); 4 (recheck-due) Cassandra could not be reached."
 )]
 pub struct RequestsArgs {
     /// The ledger file (SQLite). Default: gdpr_forget_me.requests.sqlite beside the audit log.
@@ -67,8 +75,10 @@ pub struct RequestsArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Record a request: its id (the ticket reference runs get as --case) and the date it was
-    /// received; the deadline is one month later (GDPR Art. 12(3)).
+    /// Record a request: its id (the ticket reference runs get as --case), the date it was
+    /// received and what the person asked for; the deadline is one month later (GDPR Art.
+    /// 12(3)). Also gives a request a run added its real received date, and a request of no
+    /// known type its type; a recorded type is never changed.
     Add {
         /// The request id: 1 to 64 letters, digits and - _ . : / #.
         #[arg(value_name = "ID", value_parser = parse_id)]
@@ -76,6 +86,11 @@ pub enum Command {
         /// The day the request was received, YYYY-MM-DD.
         #[arg(long = "received", value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         received: Date,
+        /// What the person asked for: it decides what answers the request (an erasure: a
+        /// verified erasure; access: an access export; rectification, restriction, objection:
+        /// closing it as done).
+        #[arg(long = "type", value_name = "TYPE", value_enum, required = true)]
+        kind: TypeArg,
     },
     /// Extend a request's deadline by one or two further months (at most two in all), with the
     /// reason to tell the person; only within the first month after receipt.
@@ -91,8 +106,30 @@ pub enum Command {
         #[arg(long = "reason", value_name = "TEXT")]
         reason: String,
     },
+    /// Close a request: done (answered: an erasure needs its verified erasure and a clean
+    /// re-check when one is due, an access request its access export; a rectification,
+    /// restriction or objection is answered by this closing), withdrawn by the person, or
+    /// rejected. Once only; nothing is done for a closed request any more.
+    Close {
+        /// The request id.
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: String,
+        /// Why, or what was done (e.g. "processing restricted in the CRM"). No e-mail address
+        /// or phone number.
+        #[arg(long = "reason", value_name = "TEXT")]
+        reason: String,
+        /// How the request ends.
+        #[arg(long = "as", value_name = "HOW", value_enum, default_value = "done")]
+        how: CloseArg,
+    },
     /// List every request, overdue ones first, then by deadline.
     List {
+        /// Only the requests in this state.
+        #[arg(long = "state", value_name = "STATE", value_enum)]
+        state: Option<StateArg>,
+        /// Only the requests of this type.
+        #[arg(long = "type", value_name = "TYPE", value_enum)]
+        kind: Option<ListTypeArg>,
         /// Output format.
         #[arg(long = "format", value_enum, default_value = "text")]
         format: LedgerFormat,
@@ -117,6 +154,133 @@ pub enum Command {
         #[arg(long = "format", value_enum, default_value = "text")]
         format: LedgerFormat,
     },
+    /// Run every receipt re-check that `requests due` lists as due today or overdue (the
+    /// same checks as --recheck-receipt FILE), record each in the ledger, and print one line
+    /// per re-check. Exit 0 when all are clean, 1 when one found data back or could not read
+    /// a location, 2 for bad input (nothing read), 4 when Cassandra cannot be reached.
+    #[command(name = "recheck-due")]
+    RecheckDue {
+        /// The options of a search that the re-checks need: the subjects' identifiers
+        /// (--search-file FILE or --search ID..., --default-region; the ledger holds only
+        /// their HMACs, and each receipt is re-checked with the ones that are its subjects),
+        /// the connection (--cass_hostname, --cass_port, TLS and login options, --local-dc),
+        /// --audit-key, --verify-consistency, --scan-copies, --format json.
+        #[arg(
+            value_name = "SEARCH_OPTIONS",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            num_args = 0..
+        )]
+        options: Vec<OsString>,
+    },
+}
+
+/// `--type` of `add`: what the person asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TypeArg {
+    /// A copy of their data (Art. 15).
+    Access,
+    /// Erase their data (Art. 17).
+    Erasure,
+    /// Correct their data (Art. 16).
+    Rectification,
+    /// Restrict the processing (Art. 18).
+    Restriction,
+    /// Stop processing (Art. 21).
+    Objection,
+}
+
+impl TypeArg {
+    fn kind(self) -> RequestType {
+        match self {
+            TypeArg::Access => RequestType::Access,
+            TypeArg::Erasure => RequestType::Erasure,
+            TypeArg::Rectification => RequestType::Rectification,
+            TypeArg::Restriction => RequestType::Restriction,
+            TypeArg::Objection => RequestType::Objection,
+        }
+    }
+}
+
+/// `--type` of `list`: a type, or the requests of no known type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListTypeArg {
+    /// Access (Art. 15).
+    Access,
+    /// Erasure (Art. 17).
+    Erasure,
+    /// Rectification (Art. 16).
+    Rectification,
+    /// Restriction (Art. 18).
+    Restriction,
+    /// Objection (Art. 21).
+    Objection,
+    /// No type recorded yet.
+    Unspecified,
+}
+
+impl ListTypeArg {
+    fn kind(self) -> RequestType {
+        match self {
+            ListTypeArg::Access => RequestType::Access,
+            ListTypeArg::Erasure => RequestType::Erasure,
+            ListTypeArg::Rectification => RequestType::Rectification,
+            ListTypeArg::Restriction => RequestType::Restriction,
+            ListTypeArg::Objection => RequestType::Objection,
+            ListTypeArg::Unspecified => RequestType::Unspecified,
+        }
+    }
+}
+
+/// `--state` of `list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    /// Recorded, no run yet.
+    Received,
+    /// A run did something, not answered yet.
+    InProgress,
+    /// Answered, not closed.
+    Answered,
+    /// Closed as done.
+    Closed,
+    /// Closed: withdrawn by the person.
+    Withdrawn,
+    /// Closed: rejected.
+    Rejected,
+}
+
+impl StateArg {
+    fn state(self) -> State {
+        match self {
+            StateArg::Received => State::Received,
+            StateArg::InProgress => State::InProgress,
+            StateArg::Answered => State::Answered,
+            StateArg::Closed => State::Closed,
+            StateArg::Withdrawn => State::Withdrawn,
+            StateArg::Rejected => State::Rejected,
+        }
+    }
+}
+
+/// `--as` of `close`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CloseArg {
+    /// Answered; nothing more to do.
+    Done,
+    /// The person withdrew the request.
+    Withdrawn,
+    /// Refused, and the person told why (Art. 12(4)).
+    Rejected,
+}
+
+impl CloseArg {
+    fn how(self) -> CloseAs {
+        match self {
+            CloseArg::Done => CloseAs::Done,
+            CloseArg::Withdrawn => CloseAs::Withdrawn,
+            CloseArg::Rejected => CloseAs::Rejected,
+        }
+    }
 }
 
 /// Output formats of `list` and `show`.
@@ -142,9 +306,13 @@ fn parse_date_arg(text: &str) -> Result<Date, String> {
 /// runs the command and reports like every run (exit 2 for bad input, nothing changed).
 pub fn main(raw: &[OsString]) -> ExitCode {
     let json = forgetme_engine::failure::wants_json(raw);
-    let args = match RequestsArgs::try_parse_from(&raw[1..]) {
+    let parsed = RequestsArgs::command()
+        .try_get_matches_from(&raw[1..])
+        .and_then(|m| RequestsArgs::from_arg_matches(&m).map(|a| (a, m)));
+    let (args, matches) = match parsed {
         Ok(a) => a,
         Err(e) => {
+            let e = explain_missing_type(e);
             if e.use_stderr() && json {
                 let text = e.render().to_string();
                 let first = text.lines().next().unwrap_or("invalid arguments");
@@ -157,6 +325,12 @@ pub fn main(raw: &[OsString]) -> ExitCode {
             e.exit();
         }
     };
+    if let Command::RecheckDue { options } = &args.command {
+        let sub = matches
+            .subcommand_matches("recheck-due")
+            .expect("the command parsed");
+        return crate::recheck_due::main(forwarded_options(&args, sub, options));
+    }
     if let Command::Due { within, format } = &args.command {
         return match due(&args, today_utc(), *within, *format) {
             Ok(code) => code,
@@ -183,13 +357,13 @@ fn due(
     let list = ledger.list(today).map_err(failure)?;
     let items = forgetme_request_ledger::due(&list, today, i64::from(within));
     match format {
-        LedgerFormat::Json => print_json(&serde_json::json!({
-            "ledger": path.display().to_string(),
-            "today": format_date(today),
-            "within_days": within,
-            "due": items,
-            "overdue": items.iter().filter(|d| d.overdue()).count(),
-        })),
+        LedgerFormat::Json => print_json(&DueDocument {
+            ledger: path.display().to_string(),
+            today: format_date(today),
+            within_days: within,
+            due: &items,
+            overdue: items.iter().filter(|d| d.overdue()).count(),
+        }),
         LedgerFormat::Text => print!("{}", ledger_report::due_text(&items, within)),
     }
     Ok(if items.is_empty() {
@@ -202,22 +376,45 @@ fn due(
 fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
     let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
     match &args.command {
-        Command::Add { id, received } => {
+        Command::Add { id, received, kind } => {
             check_ledger_place(&path)?;
             let mut ledger = Ledger::open(&path).map_err(failure)?;
-            ledger.add(id, *received, today).map_err(failure)?;
+            let added = ledger
+                .add(id, *received, kind.kind(), today)
+                .map_err(failure)?;
             let s = ledger
-                .list(today)
+                .show(id, today)
                 .map_err(failure)?
-                .into_iter()
-                .find(|s| s.id == *id)
-                .expect("just added");
+                .expect("just added")
+                .summary;
             println!(
-                "Request {id} recorded in {}: received {}, deadline {} ({}).",
+                "Request {id} {} in {}: {} request ({}), received {}, deadline {} ({}).",
+                match added {
+                    Added::New => "recorded",
+                    Added::Corrected => "corrected",
+                    Added::Typed => "given its type",
+                },
                 path.display(),
+                s.kind.as_str(),
+                s.kind.article(),
                 s.received,
                 s.deadline,
                 ledger_report::days_text(&s)
+            );
+        }
+        Command::Close { id, reason, how } => {
+            let mut ledger = Ledger::open_existing(&path).map_err(failure)?;
+            let s = ledger
+                .close(id, how.how(), reason, today)
+                .map_err(failure)?;
+            println!(
+                "Request {id} ({} request) closed as {}{}. Nothing more is done for it; if the person asks again, record a new request.",
+                s.kind.as_str(),
+                how.how().as_str(),
+                match &s.answered_on {
+                    Some(on) => format!(", answered {on} (received {})", s.received),
+                    None => ", not answered".to_string(),
+                }
             );
         }
         Command::Extend { id, months, reason } => {
@@ -228,31 +425,45 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
                 format_date(deadline)
             );
         }
-        Command::List { format } => {
+        Command::List {
+            state,
+            kind,
+            format,
+        } => {
             let ledger = Ledger::open_existing(&path).map_err(failure)?;
-            let list = ledger.list(today).map_err(failure)?;
+            let mut list = ledger.list(today).map_err(failure)?;
+            let state = state.map(StateArg::state);
+            let kind = kind.map(ListTypeArg::kind);
+            list.retain(|s| {
+                state.is_none_or(|want| s.state == want) && kind.is_none_or(|want| s.kind == want)
+            });
             match format {
-                LedgerFormat::Json => print_json(&serde_json::json!({
-                    "ledger": path.display().to_string(),
-                    "today": format_date(today),
-                    "requests": list,
-                })),
+                LedgerFormat::Json => print_json(&ListDocument {
+                    ledger: path.display().to_string(),
+                    today: format_date(today),
+                    state,
+                    request_type: kind,
+                    requests: &list,
+                }),
+                LedgerFormat::Text if list.is_empty() && (state.is_some() || kind.is_some()) => {
+                    println!("No request in the ledger is of that state and type.");
+                }
                 LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
             }
         }
         Command::Due { .. } => unreachable!("answered by due()"),
+        Command::RecheckDue { .. } => unreachable!("answered by recheck_due::main()"),
         Command::Show { id, format } => {
             let ledger = Ledger::open_existing(&path).map_err(failure)?;
             let Some(details) = ledger.show(id, today).map_err(failure)? else {
                 return Err(failure(ledger.unknown(id)));
             };
             match format {
-                LedgerFormat::Json => {
-                    let mut doc = serde_json::to_value(&details).expect("serializes");
-                    doc["ledger"] = path.display().to_string().into();
-                    doc["today"] = format_date(today).into();
-                    print_json(&doc)
-                }
+                LedgerFormat::Json => print_json(&ShowDocument {
+                    ledger: path.display().to_string(),
+                    today: format_date(today),
+                    request: &details,
+                }),
                 LedgerFormat::Text => print!("{}", ledger_report::show_text(&details)),
             }
         }
@@ -260,11 +471,65 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_json(doc: &serde_json::Value) {
+fn print_json(doc: &impl serde::Serialize) {
     println!(
         "{}",
-        serde_json::to_string_pretty(doc).expect("a JSON value serializes")
+        serde_json::to_string_pretty(doc).expect("a ledger document serializes")
     );
+}
+
+/// clap says only that `--type` is missing; the officer needs the choices and what each
+/// means, so `add` without it says them.
+fn explain_missing_type(e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::MissingRequiredArgument {
+        return e;
+    }
+    let missing: Vec<String> = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::Strings(list)) => list.clone(),
+        Some(ContextValue::String(one)) => vec![one.clone()],
+        _ => return e,
+    };
+    if !missing.iter().any(|m| m.starts_with("--type")) {
+        return e;
+    }
+    let mut cmd = RequestsArgs::command();
+    cmd.build();
+    let add = cmd.find_subcommand_mut("add").expect("the add command");
+    add.error(
+        ErrorKind::MissingRequiredArgument,
+        format!(
+            "requests add needs {}. --type says what the person asked for, one of {}: it decides what answers the request. E.g. requests add DSR-2026-0042 --received 2026-11-02 --type erasure",
+            missing.join(" and "),
+            RequestType::choices_text()
+        ),
+    )
+}
+
+/// The command line `recheck-due` hands to the search's parser: `--ledger` and
+/// `--audit-log` given to `requests` itself (before the word `recheck-due`, or before its
+/// first search option), then the search options. Taken from the environment or left to their
+/// defaults, they are left out: the search's parser reads the same variables and defaults.
+fn forwarded_options(
+    args: &RequestsArgs,
+    sub: &clap::ArgMatches,
+    options: &[OsString],
+) -> Vec<OsString> {
+    let mut out: Vec<OsString> = vec!["gdpr_forget_me requests recheck-due".into()];
+    let given = |id: &str| sub.value_source(id) == Some(ValueSource::CommandLine);
+    if given("ledger") {
+        if let Some(l) = &args.ledger {
+            out.extend(["--ledger".into(), l.clone().into_os_string()]);
+        }
+    }
+    if given("audit_log") {
+        out.extend([
+            "--audit-log".into(),
+            args.audit_log.clone().into_os_string(),
+        ]);
+    }
+    out.extend(options.iter().cloned());
+    out
 }
 
 /// Where the command line puts the ledger and the audit key.
@@ -304,6 +569,11 @@ pub fn open_for_run(
     open_for_request(
         &ledger_place(args),
         &id,
+        kind_of_run(
+            args.cleanup,
+            args.export.is_some(),
+            args.recheck_receipt.is_some(),
+        ),
         &inputs.identifiers,
         inputs.region,
         &[
@@ -385,8 +655,19 @@ mod tests {
     #[test]
     fn requests_commands_parse_and_refuse_bad_input_with_exit_2() {
         let parse = |v: &[&str]| RequestsArgs::try_parse_from(v.iter().copied());
-        let a = parse(&["requests", "add", "DSR-1", "--received", "2026-11-02"]).unwrap();
-        assert!(matches!(a.command, Command::Add { ref id, .. } if id == "DSR-1"));
+        let a = parse(&[
+            "requests",
+            "add",
+            "DSR-1",
+            "--received",
+            "2026-11-02",
+            "--type",
+            "erasure",
+        ])
+        .unwrap();
+        assert!(
+            matches!(a.command, Command::Add { ref id, kind: TypeArg::Erasure, .. } if id == "DSR-1")
+        );
         let a = parse(&[
             "requests",
             "list",
@@ -399,13 +680,49 @@ mod tests {
         assert_eq!(a.ledger.as_deref(), Some(Path::new("/x/l.sqlite")));
         for (bad, hint) in [
             (
-                &["requests", "add", "DSR 1", "--received", "2026-11-02"][..],
+                &[
+                    "requests",
+                    "add",
+                    "DSR 1",
+                    "--received",
+                    "2026-11-02",
+                    "--type",
+                    "access",
+                ][..],
                 "ticket reference",
             ),
             (
-                &["requests", "add", "DSR-1", "--received", "02.11.2026"][..],
+                &[
+                    "requests",
+                    "add",
+                    "DSR-1",
+                    "--received",
+                    "02.11.2026",
+                    "--type",
+                    "access",
+                ][..],
                 "YYYY-MM-DD",
             ),
+            (
+                &[
+                    "requests",
+                    "add",
+                    "DSR-1",
+                    "--received",
+                    "2026-11-02",
+                    "--type",
+                    "unspecified",
+                ][..],
+                "rectification",
+            ),
+            (
+                &[
+                    "requests", "close", "DSR-1", "--reason", "x", "--as", "maybe",
+                ][..],
+                "withdrawn",
+            ),
+            (&["requests", "close", "DSR-1"][..], "--reason"),
+            (&["requests", "list", "--state", "open"][..], "in-progress"),
             (&["requests", "add", "DSR-1"][..], "--received"),
             (
                 &[
@@ -429,5 +746,143 @@ mod tests {
             assert_eq!(err.exit_code(), 2, "{bad:?}");
             assert!(err.to_string().contains(hint), "{bad:?}: {err}");
         }
+    }
+
+    /// `add` without `--type` says the choices, what the type decides and an example; other
+    /// missing arguments keep clap's message.
+    #[test]
+    fn add_without_a_type_says_the_choices() {
+        let parse = |v: &[&str]| RequestsArgs::try_parse_from(v.iter().copied());
+        let err = explain_missing_type(
+            parse(&["requests", "add", "DSR-1", "--received", "2026-11-02"]).unwrap_err(),
+        );
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        for want in [
+            "requests add needs --type",
+            "access (Art. 15)",
+            "erasure (Art. 17)",
+            "objection (Art. 21)",
+            "--type erasure",
+        ] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
+        let err = explain_missing_type(parse(&["requests", "add", "DSR-1"]).unwrap_err());
+        let text = err.to_string();
+        assert!(
+            text.contains("--received") && text.contains("--type"),
+            "{text}"
+        );
+        let err = explain_missing_type(
+            parse(&["requests", "extend", "DSR-1", "--months", "1"]).unwrap_err(),
+        );
+        assert!(!err.to_string().contains("Art. 15"), "{err}");
+    }
+
+    #[test]
+    fn close_list_filters_and_recheck_due_parse() {
+        let parse = |v: &[&str]| RequestsArgs::try_parse_from(v.iter().copied()).unwrap();
+        let a = parse(&["requests", "close", "DSR-1", "--reason", "sent"]);
+        assert!(matches!(
+            a.command,
+            Command::Close {
+                how: CloseArg::Done,
+                ..
+            }
+        ));
+        let a = parse(&[
+            "requests",
+            "close",
+            "DSR-1",
+            "--reason",
+            "gone",
+            "--as",
+            "withdrawn",
+        ]);
+        assert!(matches!(
+            a.command,
+            Command::Close {
+                how: CloseArg::Withdrawn,
+                ..
+            }
+        ));
+        let a = parse(&[
+            "requests",
+            "list",
+            "--state",
+            "in-progress",
+            "--type",
+            "unspecified",
+        ]);
+        assert!(matches!(
+            a.command,
+            Command::List {
+                state: Some(StateArg::InProgress),
+                kind: Some(ListTypeArg::Unspecified),
+                ..
+            }
+        ));
+
+        // recheck-due hands the search's options on, with --ledger and --audit-log given to
+        // `requests` before them; their defaults are left to the search's parser.
+        let forwarded = |v: &[&str]| {
+            let m = RequestsArgs::command()
+                .try_get_matches_from(v.iter().copied())
+                .unwrap();
+            let a = RequestsArgs::from_arg_matches(&m).unwrap();
+            let Command::RecheckDue { options } = &a.command else {
+                panic!("not recheck-due")
+            };
+            let sub = m.subcommand_matches("recheck-due").unwrap();
+            forwarded_options(&a, sub, options)
+                .into_iter()
+                .map(|o| o.into_string().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            forwarded(&[
+                "requests",
+                "--ledger",
+                "/x/l.sqlite",
+                "recheck-due",
+                "--cass_hostname",
+                "cass1",
+                "--search-file",
+                "subjects.txt",
+                "--format",
+                "json",
+            ]),
+            [
+                "gdpr_forget_me requests recheck-due",
+                "--ledger",
+                "/x/l.sqlite",
+                "--cass_hostname",
+                "cass1",
+                "--search-file",
+                "subjects.txt",
+                "--format",
+                "json"
+            ]
+        );
+        let got = forwarded(&[
+            "requests",
+            "recheck-due",
+            "--audit-log",
+            "/srv/a.jsonl",
+            "--search",
+            "x",
+        ]);
+        assert_eq!(got[1..], ["--audit-log", "/srv/a.jsonl", "--search", "x"]);
+        assert_eq!(forwarded(&["requests", "recheck-due"]).len(), 1);
+        let args = Args::try_parse_from(forwarded(&[
+            "requests",
+            "recheck-due",
+            "--cass_port",
+            "9043",
+            "--search",
+            "x",
+        ]))
+        .unwrap();
+        assert_eq!(args.cass_port, 9043);
     }
 }

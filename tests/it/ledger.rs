@@ -1,7 +1,9 @@
 //! The request ledger end to end: runs given `--case` record their search, erasure (partial
 //! when a setting fails), verification and re-check in the ledger; `requests list` and
 //! `requests show` show it; the ledger never holds a raw identifier; a ledger it cannot use
-//! stops a run before anything is read.
+//! stops a run before anything is read. A request's type and state: `requests close`, the
+//! refusals around it, runs refused for a closed request; `requests recheck-due` against the
+//! real node.
 
 use crate::common::*;
 use gws_emulator::{Fault, FaultRule};
@@ -86,6 +88,9 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
     let doc = show(dir.path()).await;
     assert_eq!(steps(&doc), [("searched".into(), "ok".into())]);
     assert_eq!(doc["created_by"], "run");
+    // A plain search does not say what the person asked for.
+    assert_eq!(doc["type"], "unspecified");
+    assert_eq!(doc["state"], "in-progress");
     assert_eq!(doc["subjects"], 2);
     assert_eq!(doc["overdue"], false);
     assert!(doc["deadline"].as_str().unwrap() > doc["received"].as_str().unwrap());
@@ -124,6 +129,10 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
     assert_eq!(doc["status"], "verified");
     assert_eq!(doc["outcome"], "partial");
     assert_eq!(doc["answered"], false);
+    // The erasure run gave the request its type; it is not answered yet.
+    assert_eq!(doc["type"], "erasure");
+    assert_eq!(doc["state"], "in-progress");
+    assert_eq!(doc["answered_on"], Value::Null);
     let erased = &doc["history"][2];
     let detail = erased["detail"].as_str().unwrap();
     assert!(
@@ -181,6 +190,16 @@ async fn a_case_is_searched_erased_in_part_then_finished_and_re_checked_in_the_l
         ]
     );
     assert_eq!(doc["answered"], true);
+    assert_eq!(doc["state"], "answered");
+    assert_eq!(doc["answered_on"].as_str().map(str::len), Some(10));
+    // Answered, but its re-check is still to come: closing it as done is refused.
+    let run = requests(
+        dir.path(),
+        &["close", CASE, "--reason", "erased, person told"],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("recheck-due"), "{}", run.stderr);
     let purge = doc["purge_after"]
         .as_str()
         .expect("a purge date")
@@ -287,7 +306,11 @@ async fn a_run_with_a_case_refuses_an_unusable_ledger_before_anything_is_read() 
     assert!(!ledger_file.exists(), "nothing may be created");
 
     // A ledger written by a newer version.
-    let run = requests(dir.path(), &["add", CASE, "--received", "2026-01-05"]).await;
+    let run = requests(
+        dir.path(),
+        &["add", CASE, "--received", "2026-01-05", "--type", "erasure"],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     rusqlite::Connection::open(&ledger_file)
         .unwrap()
@@ -318,12 +341,23 @@ async fn a_run_with_a_case_refuses_an_unusable_ledger_before_anything_is_read() 
     // `requests` commands: bad input is exit 2 with how to fix it.
     for (args, hint) in [
         (
-            &["add", "DSR 1", "--received", "2026-01-05"][..],
+            &[
+                "add",
+                "DSR 1",
+                "--received",
+                "2026-01-05",
+                "--type",
+                "access",
+            ][..],
             "ticket reference",
         ),
         (
-            &["add", "DSR-1", "--received", "5.1.2026"][..],
+            &["add", "DSR-1", "--received", "5.1.2026", "--type", "access"][..],
             "YYYY-MM-DD",
+        ),
+        (
+            &["add", "DSR-1", "--received", "2026-01-05"][..],
+            "rectification (Art. 16)",
         ),
         (
             &["extend", "DSR-1", "--months", "1", "--reason", "a@b.c"][..],
@@ -480,7 +514,11 @@ async fn requests_due_lists_what_falls_due_and_exits_1_for_cron() {
     .unwrap()
     .trim()
     .to_string();
-    let run = requests(dir.path(), &["add", "DSR-NEW", "--received", &today]).await;
+    let run = requests(
+        dir.path(),
+        &["add", "DSR-NEW", "--received", &today, "--type", "access"],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Received today: nothing due today, the end of its first month within 31 days.
     let run = requests(dir.path(), &["due", "--within", "0"]).await;
@@ -495,13 +533,500 @@ async fn requests_due_lists_what_falls_due_and_exits_1_for_cron() {
     );
 
     // A request received long ago and never answered is overdue, listed first.
-    let run = requests(dir.path(), &["add", "DSR-OLD", "--received", "2026-01-05"]).await;
+    let run = requests(
+        dir.path(),
+        &[
+            "add",
+            "DSR-OLD",
+            "--received",
+            "2026-01-05",
+            "--type",
+            "erasure",
+        ],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = requests(dir.path(), &["due", "--format", "json"]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc = run.json();
     assert_eq!(doc["due"][0]["id"], "DSR-OLD", "{doc}");
     assert_eq!(doc["due"][0]["kind"], "deadline");
+    assert_eq!(doc["due"][0]["type"], "erasure");
+    assert_eq!(doc["due"][0]["state"], "received");
     assert!(doc["due"][0]["days_left"].as_i64().unwrap() < 0);
     assert_eq!(doc["overdue"], 1);
+}
+
+fn today_utc() -> String {
+    String::from_utf8(
+        std::process::Command::new("date")
+            .args(["-u", "+%F"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string()
+}
+
+/// Types, states and closing, through the real binary: what `close` refuses (exit 2, nothing
+/// changed, saying what to do), `list --state/--type`, `show`, `due`; and a run or a batch for
+/// a closed request refused before anything is read (nothing listens on the port: a run that
+/// got as far as connecting would exit 4).
+#[tokio::test]
+async fn requests_are_typed_closed_once_and_a_closed_one_refuses_runs_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_file = dir.path().join("gdpr_forget_me.requests.sqlite");
+    let add = |id: &'static str, kind: &'static str| {
+        let dir = dir.path().to_path_buf();
+        async move {
+            let run = requests(
+                &dir,
+                &["add", id, "--received", "2026-01-05", "--type", kind],
+            )
+            .await;
+            assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+            run
+        }
+    };
+    let run = add("DSR-E", "erasure").await;
+    assert!(
+        run.stdout.contains("erasure request (Art. 17)"),
+        "{}",
+        run.stdout
+    );
+    add("DSR-R", "restriction").await;
+    add("DSR-W", "access").await;
+
+    // A recorded type is never changed.
+    let run = requests(
+        dir.path(),
+        &[
+            "add",
+            "DSR-E",
+            "--received",
+            "2026-01-05",
+            "--type",
+            "access",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("recorded as an erasure request")
+            && run.stderr.contains("--type erasure"),
+        "{}",
+        run.stderr
+    );
+
+    // Closing: refusals first, each exit 2 with what to do, the file unchanged.
+    let before = std::fs::read(&ledger_file).unwrap();
+    for (args, hint) in [
+        (
+            &["close", "DSR-E", "--reason", "erased"][..],
+            "no verified erasure",
+        ),
+        (
+            &[
+                "close",
+                "DSR-W",
+                "--reason",
+                "asked by ann.lee@customer.test",
+                "--as",
+                "withdrawn",
+            ][..],
+            "e-mail address or a phone number",
+        ),
+        (
+            &[
+                "close",
+                "DSR-W",
+                "--reason",
+                "call back on +1 555 010 0001",
+                "--as",
+                "withdrawn",
+            ][..],
+            "e-mail address or a phone number",
+        ),
+        (
+            &["close", "DSR-NONE", "--reason", "x", "--as", "rejected"][..],
+            "not in the request ledger",
+        ),
+        (
+            &["close", "DSR-W", "--reason", "x", "--as", "later"][..],
+            "possible values",
+        ),
+    ] {
+        let run = requests(dir.path(), args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("ann.lee") && !run.stderr.contains("555 010"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read(&ledger_file).unwrap(),
+        before,
+        "nothing changed"
+    );
+
+    let run = requests(
+        dir.path(),
+        &[
+            "close",
+            "DSR-R",
+            "--reason",
+            "processing restricted in the CRM",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("closed as done"), "{}", run.stdout);
+    let run = requests(
+        dir.path(),
+        &[
+            "close",
+            "DSR-W",
+            "--reason",
+            "withdrawn by letter",
+            "--as",
+            "withdrawn",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = requests(
+        dir.path(),
+        &["close", "DSR-W", "--reason", "again", "--as", "rejected"],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("closed already"), "{}", run.stderr);
+
+    // list, filtered; show; due.
+    let run = requests(dir.path(), &["list", "--format", "json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    let of = |id: &str| {
+        doc["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (of("DSR-E")["type"].clone(), of("DSR-E")["state"].clone()),
+        ("erasure".into(), "received".into())
+    );
+    assert_eq!(of("DSR-E")["overdue"], true);
+    let r = of("DSR-R");
+    assert_eq!(
+        (r["state"].as_str(), r["answered_on"].as_str()),
+        (Some("closed"), Some(today_utc().as_str()))
+    );
+    assert_eq!(r["closed"]["as"], "done");
+    assert_eq!(r["closed"]["reason"], "processing restricted in the CRM");
+    let w = of("DSR-W");
+    assert_eq!(
+        (
+            w["state"].as_str(),
+            w["overdue"].as_bool(),
+            w["answered"].as_bool()
+        ),
+        (Some("withdrawn"), Some(false), Some(false))
+    );
+    let run = requests(
+        dir.path(),
+        &["list", "--state", "withdrawn", "--format", "json"],
+    )
+    .await;
+    let ids: Vec<String> = run.json()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["DSR-W"]);
+    let run = requests(dir.path(), &["list", "--type", "erasure"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("DSR-E") && !run.stdout.contains("DSR-R"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("TYPE") && run.stdout.contains("STATE"),
+        "{}",
+        run.stdout
+    );
+    let run = requests(dir.path(), &["list", "--state", "rejected"]).await;
+    assert!(run.stdout.contains("No request"), "{}", run.stdout);
+    let run = requests(dir.path(), &["show", "DSR-W"]).await;
+    assert!(
+        run.stdout
+            .contains("type access (Art. 15)  state withdrawn"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("closed as withdrawn on") && run.stdout.contains("withdrawn by letter"),
+        "{}",
+        run.stdout
+    );
+    let run = requests(dir.path(), &["due", "--within", "400", "--format", "json"]).await;
+    let due_ids: Vec<String> = run.json()["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(due_ids, ["DSR-E"], "closed requests have nothing due");
+
+    // A run for the withdrawn request, and a batch holding it: refused before anything is read.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    drop(l);
+    let before = std::fs::read(&ledger_file).unwrap();
+    let common = |extra: &[&str]| {
+        let mut a = strings(&[
+            "--cass_port",
+            &port,
+            "--audit-log",
+            dir.path().join("audit.jsonl").to_str().unwrap(),
+            "--audit-key",
+            dir.path().join("audit.key").to_str().unwrap(),
+        ]);
+        a.extend(strings(extra));
+        a
+    };
+    let run = forget_me(&common(&[
+        "--search",
+        "john.smith@pizza.com",
+        "--case",
+        "DSR-W",
+    ]))
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("closed as withdrawn") && run.stderr.contains("use a new request id"),
+        "{}",
+        run.stderr
+    );
+    let file = dir.path().join("week.jsonl");
+    std::fs::write(
+        &file,
+        "{\"id\":\"DSR-NEW-1\",\"identifiers\":[\"emma.jones@pizza.co.uk\"],\"action\":\"export\"}\n{\"id\":\"DSR-W\",\"identifiers\":[\"john.smith@pizza.com\"],\"action\":\"export\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("answers");
+    let run = forget_me(&common(&[
+        "--requests",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 request(s) of the batch are closed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("request DSR-W was closed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "nothing created");
+    assert_eq!(
+        std::fs::read(&ledger_file).unwrap(),
+        before,
+        "nothing recorded"
+    );
+    let bytes = String::from_utf8_lossy(&std::fs::read(&ledger_file).unwrap()).to_lowercase();
+    for needle in ["john.smith", "ann.lee", "emma.jones", "555 010"] {
+        assert!(!bytes.contains(needle), "{needle} is in the ledger");
+    }
+}
+
+/// `requests recheck-due` against the real node: of two erased requests, only the one whose
+/// re-check is due is re-checked (with the identifiers that are its subjects) and recorded;
+/// without its identifiers it is bad input and nothing is read; once clean nothing is due;
+/// data put back is found (exit 1) and recorded as a failed re-check, due again at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recheck_due_rechecks_only_what_is_due_and_records_it() {
+    let s = seeded("ledger_recheck_due").await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dump(&s.keyspace).await;
+    let john = [
+        "--search",
+        "john.smith@pizza.com",
+        "--search",
+        "+1 555 010 0001",
+        "--default-region",
+        "US",
+    ];
+    let emma = [
+        "--search",
+        "emma.jones@pizza.co.uk",
+        "--search",
+        "+44 20 7946 0123",
+    ];
+    for (case, who) in [("DSR-DUE", &john[..]), ("DSR-LATER", &emma[..])] {
+        let mut extra = who.to_vec();
+        extra.extend(["--case", case]);
+        let run = forget_me_env(&cleanup_args(&s, dir.path(), &extra), &[PASSWORD_ENV]).await;
+        assert!(run.code == 0, "{case}: {}\n{}", run.stdout, run.stderr);
+    }
+    let after = dump(&s.keyspace).await;
+    let history_len = |doc: &Value| doc["history"].as_array().unwrap().len();
+    let show_of = |id: &'static str| {
+        let dir = dir.path().to_path_buf();
+        async move {
+            let run = requests(&dir, &["show", id, "--format", "json"]).await;
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.json()
+        }
+    };
+    let later_before = show_of("DSR-LATER").await;
+    assert_eq!(later_before["type"], "erasure");
+    // DSR-DUE's purge date is long past (as months after its erasure); DSR-LATER's is not.
+    let ledger_file = dir.path().join("gdpr_forget_me.requests.sqlite");
+    let sql = |statement: &str| {
+        rusqlite::Connection::open(&ledger_file)
+            .unwrap()
+            .execute(statement, [])
+            .unwrap()
+    };
+    assert!(sql("UPDATE events SET purge_after = '2020-01-01T00:00:00Z' WHERE request_id = 'DSR-DUE' AND purge_after IS NOT NULL") > 0);
+    let run = requests(dir.path(), &["due", "--within", "0", "--format", "json"]).await;
+    let rechecks: Vec<String> = run.json()["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "recheck")
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rechecks, ["DSR-DUE"]);
+
+    let recheck_due = |extra: &[&str]| {
+        let mut a = strings(&["recheck-due"]);
+        a.extend(cass_args(&s.keyspace));
+        a.extend(strings(&[
+            "--audit-key",
+            dir.path().join("audit.key").to_str().unwrap(),
+        ]));
+        a.extend(strings(extra));
+        let dir = dir.path().to_path_buf();
+        async move {
+            let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+            requests(&dir, &refs).await
+        }
+    };
+    // Without identifiers, or with another person's: bad input, nothing read or recorded.
+    let due_before = history_len(&show_of("DSR-DUE").await);
+    let run = recheck_due(&[]).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("DSR-DUE") && run.stderr.contains("--search-file"),
+        "{}",
+        run.stderr
+    );
+    let run = recheck_due(&emma).await;
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("request DSR-DUE") && run.stderr.contains("not covered"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("emma.jones"), "{}", run.stderr);
+    assert_eq!(history_len(&show_of("DSR-DUE").await), due_before);
+    let run = recheck_due(&["--search", "john.smith@pizza.com", "--cleanup", "true"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--cleanup is not one of them"),
+        "{}",
+        run.stderr
+    );
+
+    // With every identifier of both: only the due one is re-checked, clean, and recorded.
+    let mut both = john.to_vec();
+    both.extend(emma);
+    let run = recheck_due(&both).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("DSR-"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("DSR-DUE") && lines[0].contains("clean"),
+        "{}",
+        run.stdout
+    );
+    let due_doc = show_of("DSR-DUE").await;
+    assert_eq!(history_len(&due_doc), due_before + 1);
+    assert_eq!(
+        steps(&due_doc).last().unwrap(),
+        &("re-checked".to_string(), "ok".to_string())
+    );
+    assert_eq!(due_doc["next_recheck_due"], Value::Null, "{due_doc}");
+    assert_eq!(
+        show_of("DSR-LATER").await["history"],
+        later_before["history"],
+        "not due: not touched"
+    );
+    let run = recheck_due(&both).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("No receipt re-check is due"),
+        "{}",
+        run.stdout
+    );
+
+    // A setting the erasure changed comes back (a restored backup); the re-check is due
+    // again (its last clean one made before the purge date): found, exit 1, recorded failed.
+    let (key, value) = before
+        .iter()
+        .find(|(k, v)| {
+            v.contains("john.smith@pizza.com")
+                && k.0 != "contact-center"
+                && after.get(*k) != Some(*v)
+        })
+        .expect("a setting the erasure changed");
+    let session = testkit::cassandra_session(None).await;
+    session
+        .query_unpaged(
+            format!("INSERT INTO {}.settings (owner_id, group_name, setting_key, value) VALUES (?, ?, ?, ?)", s.keyspace),
+            (&key.0, &key.1, &key.2, value),
+        )
+        .await
+        .unwrap();
+    sql("UPDATE events SET at = '2020-01-01T12:00:00Z' WHERE request_id = 'DSR-DUE' AND status = 're-checked'");
+    let mut json = john.to_vec();
+    json.extend(["--format", "json"]);
+    let run = recheck_due(&json).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["rechecks"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["rechecks"][0]["id"], "DSR-DUE");
+    assert_eq!(doc["rechecks"][0]["clean"], false);
+    assert!(doc["rechecks"][0]["back"].as_u64().unwrap() >= 1, "{doc}");
+    assert_eq!(doc["not_clean"], 1);
+    let due_doc = show_of("DSR-DUE").await;
+    assert_eq!(
+        steps(&due_doc).last().unwrap(),
+        &("re-checked".to_string(), "failed".to_string())
+    );
+    assert_eq!(
+        due_doc["next_recheck_due"].as_str(),
+        Some(today_utc().as_str())
+    );
+    s.emulator.shutdown().await;
 }

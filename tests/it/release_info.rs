@@ -61,7 +61,16 @@ fn the_requests_commands_have_a_man_page_of_their_own() {
     assert!(out.status.success(), "{out:?}");
     let page = stdout(&out).replace("\\-", "-");
     assert!(page.contains(".TH gdpr_forget_me-requests"), "{page}");
-    for word in ["--ledger", "add", "extend", "list", "show"] {
+    for word in [
+        "--ledger",
+        "add",
+        "extend",
+        "close",
+        "list",
+        "due",
+        "show",
+        "recheck-due",
+    ] {
         assert!(page.contains(word), "the requests page lacks {word}");
     }
 }

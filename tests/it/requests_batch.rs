@@ -180,6 +180,11 @@ async fn two_requests_sharing_a_setting_each_get_only_their_own_data() {
     let of = |id: &str| requests.iter().find(|r| r["id"] == id).unwrap().clone();
     assert_eq!(of("DSR-2026-0001")["received"], "2026-11-20");
     assert_eq!(of("DSR-2026-0001")["status"], "exported");
+    // Each request's type follows its action: an export is an access request, answered by
+    // it; an erase request is an erasure request.
+    assert_eq!(of("DSR-2026-0001")["type"], "access");
+    assert_eq!(of("DSR-2026-0001")["state"], "answered");
+    assert_eq!(of("DSR-2026-0002")["type"], "erasure");
     assert_eq!(of("DSR-2026-0002")["received"], "2026-11-21");
     assert_eq!(of("DSR-2026-0002")["status"], "verified");
     let ledger_bytes = std::fs::read(dir.path().join("gdpr_forget_me.requests.sqlite")).unwrap();

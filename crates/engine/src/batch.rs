@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::audit_trail::AuditSession;
 use crate::failure::Failure;
 use crate::files::{sync_filesystem, write_new_unsynced};
-use crate::ledger::{BatchLedger, LedgerPlace, RunLedger};
+use crate::ledger::{kind_of_action, BatchLedger, LedgerPlace, RunLedger};
 use crate::request::{self, Engine, Erasure, ReceiptPlace, Request};
 
 /// A checked batch of requests (`--requests`, `--out`).
@@ -123,7 +123,12 @@ where
     // the request's region (which read its identifiers only).
     let matcher = request.matcher();
     // Checked before the folder is made: a folder whose path holds an identifier is refused.
-    let mut ledger = book.request(&request.id, &matcher, &[("--out", &Some(folder.clone()))])?;
+    let mut ledger = book.request(
+        &request.id,
+        kind_of_action(request.action),
+        &matcher,
+        &[("--out", &Some(folder.clone()))],
+    )?;
     // A new folder, never an existing one: an earlier batch's answers stay as they were.
     std::fs::create_dir(&folder).map_err(|e| {
         Failure::Run(format!(

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use forgetme_audit::AuditKey;
 use forgetme_erasure_receipt::Receipt;
+use forgetme_findings::requests::RequestAction;
 use forgetme_matcher::Matcher;
 use forgetme_request_ledger::{
-    format_date, parse_date, today_utc, Date, Ledger, LedgerError, Outcome, Recorded, RunRecord,
-    Status, Step,
+    format_date, parse_date, today_utc, Date, Ledger, LedgerError, Outcome, Recorded, RequestType,
+    RunRecord, Status, Step,
 };
 
 use crate::failure::Failure;
@@ -62,18 +63,95 @@ pub struct RunLedger {
     /// [`BatchLedger`] writes all at once.
     ledger: Option<Ledger>,
     id: String,
-    /// A batch request's received date, recorded if the ledger does not know the request.
-    received: Option<Date>,
     record: RunRecord,
     /// Paths recorded are absolute, so they stay findable from anywhere.
     today: Date,
 }
 
-/// Opens the ledger for request `id`; beside `beside_log` instead of `--audit-log` when given
-/// (and no `--ledger` pins it).
+/// The type a batch request's action implies: an export answers an access request, an
+/// erasure an erasure request; a search alone says nothing of what the person asked for, so
+/// it leaves the type as recorded (`unspecified` for a request the batch creates) until the
+/// officer gives it.
+pub fn kind_of_action(action: RequestAction) -> Option<RequestType> {
+    match action {
+        RequestAction::Search => None,
+        RequestAction::Export => Some(RequestType::Access),
+        RequestAction::Erase => Some(RequestType::Erasure),
+    }
+}
+
+/// The type a single run implies: an erasure (`--cleanup true`, asked for even when it is
+/// declined) or a re-check of an erasure's receipt is for an erasure request, an access
+/// export alone for an access request, and a plain search for none known yet.
+pub fn kind_of_run(erase: bool, export: bool, recheck: bool) -> Option<RequestType> {
+    if erase || recheck {
+        Some(RequestType::Erasure)
+    } else if export {
+        Some(RequestType::Access)
+    } else {
+        None
+    }
+}
+
+/// Before a batch reads anything: refuses it (exit 2) when any of its requests is closed in
+/// the ledger, naming every one; a ledger not created yet has none.
+pub fn check_requests_open(place: &LedgerPlace, ids: &[&str]) -> Result<(), Failure> {
+    let path = ledger_path(place.ledger.as_deref(), &place.audit_log);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(());
+    }
+    let ledger = Ledger::open_existing(&path).map_err(failure)?;
+    let mut closed = Vec::new();
+    for id in ids {
+        if let Err(e) = ledger.check_open(id) {
+            match e {
+                LedgerError::Refused(m) => closed.push(m),
+                other => return Err(failure(other)),
+            }
+        }
+    }
+    if closed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Input(format!(
+            "{} request(s) of the batch are closed in the request ledger {}; nothing was read or changed. Take them out of the file:\n  {}",
+            closed.len(),
+            path.display(),
+            closed.join("\n  ")
+        )))
+    }
+}
+
+/// What to tell the operator when a run's action is not what the request's recorded type
+/// asked for: the type stays, and the run does not answer the request.
+fn type_note(id: &str, recorded: RequestType, implied: Option<RequestType>) -> Option<String> {
+    let implied = implied?;
+    if recorded == RequestType::Unspecified || recorded == implied {
+        return None;
+    }
+    let answer = match recorded {
+        RequestType::Erasure => "a verified erasure (--cleanup true)",
+        RequestType::Access => "an access export from a complete scan (--export)",
+        _ => "its closing as done (requests close --as done), once it is carried out",
+    };
+    Some(format!(
+        "note: request {id} is recorded as {} request ({}); this run's {} does not change its type and does not answer it: it is answered by {answer}",
+        recorded.a_name(),
+        recorded.article(),
+        match implied {
+            RequestType::Erasure => "erasure",
+            _ => "access export",
+        },
+    ))
+}
+
+/// Opens the ledger for request `id`, whose run implies type `kind` ([`kind_of_run`]);
+/// beside `beside_log` instead of `--audit-log` when given (and no `--ledger` pins it). A
+/// closed request is refused, before anything is read.
 pub fn open_for_request(
     place: &LedgerPlace,
     id: &str,
+    kind: Option<RequestType>,
     identifiers: &[forgetme_matcher::Identifier],
     region: Option<forgetme_matcher::Region>,
     outputs: &[(&str, &Option<PathBuf>)],
@@ -87,7 +165,7 @@ pub fn open_for_request(
         beside_log.unwrap_or(place.audit_log.as_path()),
     );
     let book = BatchLedger::open_at(place, &path)?;
-    let mut run = book.request(id, &matcher, outputs)?;
+    let mut run = book.request(id, kind, &matcher, outputs)?;
     run.ledger = Some(book.ledger);
     Ok(run)
 }
@@ -158,16 +236,21 @@ impl BatchLedger {
         })
     }
 
-    /// What request `id`, searched with `matcher` (its identifiers and region), will record.
-    /// `outputs` are the files the run will name in the ledger: one whose path holds an
-    /// identifier is refused.
+    /// What request `id`, searched with `matcher` (its identifiers and region), will record;
+    /// `kind` is the type its run implies. `outputs` are the files the run will name in the
+    /// ledger: one whose path holds an identifier is refused, and so is a closed request.
     pub fn request(
         &self,
         id: &str,
+        kind: Option<RequestType>,
         matcher: &Matcher,
         outputs: &[(&str, &Option<PathBuf>)],
     ) -> Result<RunLedger, Failure> {
         check_outputs(id, matcher, outputs)?;
+        let recorded = self.ledger.check_open(id).map_err(failure)?;
+        if let Some(note) = recorded.and_then(|r| type_note(id, r, kind)) {
+            eprintln!("{note}");
+        }
         let id = id.to_string();
         let refs: Vec<String> = matcher
             .identifiers()
@@ -191,9 +274,10 @@ impl BatchLedger {
         Ok(RunLedger {
             ledger: None,
             id,
-            received: None,
             record: RunRecord {
                 run_id: None,
+                kind,
+                received: None,
                 subject_refs: refs,
                 key_fingerprint: fingerprint,
                 steps: Vec::new(),
@@ -202,36 +286,29 @@ impl BatchLedger {
         })
     }
 
-    /// Writes every request's record in one transaction (requests it does not know are added
-    /// first, with their received date when the batch gave one), and says so in one line.
+    /// Writes every request's record in one transaction (requests it does not know are added,
+    /// with their received date when the batch gave one, and the type their action implies),
+    /// and says so in one line.
     pub fn finish(mut self, runs: Vec<RunLedger>) -> Result<(), String> {
         let runs: Vec<RunLedger> = runs
             .into_iter()
             .filter(|r| !r.record.steps.is_empty())
             .collect();
-        let mut dated = 0;
-        for r in &runs {
-            if let Some(received) = r.received {
-                let known = self
-                    .ledger
-                    .show(&r.id, self.today)
-                    .map_err(|e| format!("the request ledger was NOT updated: {e}"))?
-                    .is_some();
-                if !known {
-                    self.ledger
-                        .add(&r.id, received, self.today)
-                        .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
-                    dated += 1;
-                }
-            }
-        }
         let all: Vec<(&str, &RunRecord)> =
             runs.iter().map(|r| (r.id.as_str(), &r.record)).collect();
         let recorded = self
             .ledger
             .record_all(&all, self.today)
             .map_err(|e| format!("the request ledger was NOT updated: {e}"))?;
-        let created = recorded.iter().filter(|r| **r == Recorded::Created).count();
+        let new = |dated: bool| {
+            runs.iter()
+                .zip(&recorded)
+                .filter(|(r, rec)| {
+                    **rec == Recorded::Created && r.record.received.is_some() == dated
+                })
+                .count()
+        };
+        let (created, dated) = (new(false), new(true));
         eprintln!(
             "{} request(s) recorded in the request ledger {}.",
             runs.len(),
@@ -284,7 +361,7 @@ impl RunLedger {
     /// A batch request's received date: recorded, when the batch's records are written, for
     /// a request the ledger does not know yet (a request already there keeps its date).
     pub fn note_received(&mut self, received: &str) -> Result<(), String> {
-        self.received = Some(parse_date(received).ok_or("not a date written YYYY-MM-DD")?);
+        self.record.received = Some(parse_date(received).ok_or("not a date written YYYY-MM-DD")?);
         Ok(())
     }
 
@@ -576,11 +653,27 @@ impl RunLedger {
             ledger.path().display(),
             status_text(last.status, last.outcome)
         );
-        if recorded == Recorded::Created {
-            eprintln!(
-                "note: request {id} was not in the request ledger: it was added as received today ({}), so its deadline is a month from today. If it was received earlier, say so: gdpr_forget_me requests add {id} --received YYYY-MM-DD",
-                format_date(self.today)
-            );
+        let kind = self.record.kind.unwrap_or(RequestType::Unspecified);
+        match recorded {
+            Recorded::Created => eprintln!(
+                "note: request {id} was not in the request ledger: it was added as received today ({}), so its deadline is a month from today, {}. If it was received earlier, say so: gdpr_forget_me requests add {id} --received YYYY-MM-DD --type {}",
+                format_date(self.today),
+                if kind == RequestType::Unspecified {
+                    "with no type (a search does not say what the person asked for)".to_string()
+                } else {
+                    format!("as {} request (from what this run did)", kind.a_name())
+                },
+                if kind == RequestType::Unspecified {
+                    "TYPE"
+                } else {
+                    kind.as_str()
+                }
+            ),
+            Recorded::Typed => eprintln!(
+                "note: request {id} had no type in the request ledger: it is now recorded as {} request, from what this run did",
+                kind.a_name()
+            ),
+            Recorded::Existing => {}
         }
         Ok(())
     }
@@ -672,10 +765,11 @@ mod tests {
     fn run_ledger(dir: &Path) -> RunLedger {
         RunLedger {
             ledger: Some(Ledger::open(&dir.join("l.sqlite")).unwrap()),
-            received: None,
             id: "DSR-1".into(),
             record: RunRecord {
                 run_id: None,
+                kind: None,
+                received: None,
                 subject_refs: vec![format!("hmac-sha256:{}", "ab".repeat(32))],
                 key_fingerprint: "f".into(),
                 steps: Vec::new(),
@@ -747,6 +841,49 @@ mod tests {
         );
         assert_eq!(l.record.steps[0].receipt.as_deref(), Some("/r/3.json"));
         l.finish().unwrap();
+    }
+
+    /// What a run does gives the type of a request it creates; a run whose action is not what
+    /// the recorded type asks for gets a note saying what answers the request instead.
+    #[test]
+    fn a_runs_action_implies_a_type_and_a_mismatch_is_told() {
+        assert_eq!(kind_of_run(true, true, false), Some(RequestType::Erasure));
+        assert_eq!(kind_of_run(false, false, true), Some(RequestType::Erasure));
+        assert_eq!(kind_of_run(false, true, false), Some(RequestType::Access));
+        assert_eq!(kind_of_run(false, false, false), None);
+        assert_eq!(kind_of_action(RequestAction::Search), None);
+        assert_eq!(
+            kind_of_action(RequestAction::Export),
+            Some(RequestType::Access)
+        );
+        assert_eq!(
+            kind_of_action(RequestAction::Erase),
+            Some(RequestType::Erasure)
+        );
+        for (recorded, implied) in [
+            (RequestType::Erasure, Some(RequestType::Erasure)),
+            (RequestType::Unspecified, Some(RequestType::Erasure)),
+            (RequestType::Access, None),
+        ] {
+            assert_eq!(type_note("DSR-1", recorded, implied), None);
+        }
+        let note = type_note("DSR-1", RequestType::Erasure, Some(RequestType::Access)).unwrap();
+        assert!(
+            note.contains("recorded as an erasure request (Art. 17)"),
+            "{note}"
+        );
+        assert!(
+            note.contains("a verified erasure (--cleanup true)"),
+            "{note}"
+        );
+        let note = type_note(
+            "DSR-1",
+            RequestType::Restriction,
+            Some(RequestType::Erasure),
+        )
+        .unwrap();
+        assert!(note.contains("a restriction request"), "{note}");
+        assert!(note.contains("requests close --as done"), "{note}");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! What is due: the deadlines, receipt re-checks and purge checks of the ledger's requests
 //! within a number of days, for a privacy officer's morning or a cron job
-//! (`gdpr_forget_me requests due`).
+//! (`gdpr_forget_me requests due`). A closed request (closed, withdrawn or rejected) has
+//! nothing due: closing is the officer's word that nothing more is to be done.
 
 use serde::Serialize;
 use time::Date;
 
 use crate::dates::{date_of_rfc3339, format_date, parse_date};
-use crate::Summary;
+use crate::{RequestType, State, Summary};
 
 /// What falls due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -29,6 +30,11 @@ pub enum DueKind {
 pub struct Due {
     /// The request.
     pub id: String,
+    /// The request's type (serialized as `type`), so that a reader knows what answers it.
+    #[serde(rename = "type")]
+    pub request_type: RequestType,
+    /// Where the request stands.
+    pub state: State,
     /// What is due.
     pub kind: DueKind,
     /// When (YYYY-MM-DD).
@@ -47,18 +53,20 @@ impl Due {
 /// Everything due on or before `today + within` days, overdue first, then by date.
 pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
     let mut out = Vec::new();
-    let mut push = |id: &str, kind: DueKind, date: Date| {
+    let mut push = |s: &Summary, kind: DueKind, date: Date| {
         let days_left = (date - today).whole_days();
         if days_left <= within {
             out.push(Due {
-                id: id.to_string(),
+                id: s.id.clone(),
+                request_type: s.kind,
+                state: s.state,
                 kind,
                 date: format_date(date),
                 days_left,
             });
         }
     };
-    for s in list {
+    for s in list.iter().filter(|s| !s.state.is_closed()) {
         let Some(received) = parse_date(&s.received) else {
             continue;
         };
@@ -68,13 +76,13 @@ pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
             // once extended) only the deadline is.
             let first_month_end = crate::dates::add_months(received, 1);
             if s.extended_months == 0 && (first_month_end - today).whole_days() >= 0 {
-                push(&s.id, DueKind::ExtensionDecision, first_month_end);
+                push(s, DueKind::ExtensionDecision, first_month_end);
             } else if let Some(deadline) = parse_date(&s.deadline) {
-                push(&s.id, DueKind::Deadline, deadline);
+                push(s, DueKind::Deadline, deadline);
             }
         }
         if let Some(recheck) = s.next_recheck_due.as_deref().and_then(parse_date) {
-            push(&s.id, DueKind::Recheck, recheck);
+            push(s, DueKind::Recheck, recheck);
         }
         // Once every node's disk report is clean, nothing is left to check.
         if let Some(purge) = s
@@ -83,7 +91,7 @@ pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
             .and_then(date_of_rfc3339)
             .filter(|_| !s.physically_purged)
         {
-            push(&s.id, DueKind::PurgeCheck, purge);
+            push(s, DueKind::PurgeCheck, purge);
         }
     }
     out.sort_by(|a, b| (a.days_left, a.kind, &a.id).cmp(&(b.days_left, b.kind, &b.id)));
@@ -93,17 +101,25 @@ pub fn due(list: &[Summary], today: Date, within: i64) -> Vec<Due> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Outcome, Status};
+    use crate::{CloseAs, Closure, Outcome, Status};
 
     fn summary(id: &str, received: &str, deadline: &str, answered: bool) -> Summary {
         Summary {
             id: id.into(),
+            kind: RequestType::Erasure,
+            state: if answered {
+                State::Answered
+            } else {
+                State::Received
+            },
             received: received.into(),
             deadline: deadline.into(),
             extended_months: 0,
             days_left: 0,
             overdue: false,
             answered,
+            answered_on: answered.then(|| "2026-10-20".into()),
+            closed: None,
             status: Status::Received,
             outcome: Outcome::Ok,
             purge_after: None,
@@ -148,5 +164,27 @@ mod tests {
         assert!(!due30
             .iter()
             .any(|d| d.id == "DSR-3" && d.kind == DueKind::Deadline));
+        assert!(due30.iter().all(|d| d.request_type == RequestType::Erasure));
+    }
+
+    /// A closed request, in any way, has nothing due: not its overdue deadline, not its
+    /// re-check, not its purge check.
+    #[test]
+    fn a_closed_request_has_nothing_due() {
+        let today = parse_date("2026-12-06").unwrap();
+        let mut open = summary("DSR-1", "2026-10-01", "2026-11-01", false);
+        open.next_recheck_due = Some("2026-12-01".into());
+        open.purge_after = Some("2026-11-30T10:00:00Z".into());
+        assert_eq!(due(std::slice::from_ref(&open), today, 0).len(), 3);
+        for how in [CloseAs::Done, CloseAs::Withdrawn, CloseAs::Rejected] {
+            let mut closed = open.clone();
+            closed.state = how.state();
+            closed.closed = Some(Closure {
+                closed_as: how,
+                reason: "done".into(),
+                at: "2026-12-05T09:00:00Z".into(),
+            });
+            assert_eq!(due(&[closed], today, 365), [], "{how:?}");
+        }
     }
 }

@@ -2,24 +2,27 @@
 //! to its last re-check.
 //!
 //! A privacy officer answers many requests a month, each within one month of receipt (GDPR
-//! Art. 12(3)). The ledger records, per request: its id (the `--case` ticket reference), the
-//! date it was received, its deadline and any extension with its reason, the subjects as the
-//! audit log's HMAC subject refs (never a raw identifier), and a status history written by the
+//! Art. 12(3)). The ledger records, per request: its id (the `--case` ticket reference), its
+//! type (what the person asked for: access, erasure, rectification, restriction, objection),
+//! the date it was received, its deadline and any extension with its reason, the subjects as
+//! the audit log's HMAC subject refs (never a raw identifier), a status history written by the
 //! runs themselves (searched, exported, erased, verified, re-checked; partial or failed when
 //! they were), with the receipt files, the date compaction may purge the erased data, and when
-//! the next re-check is due.
+//! the next re-check is due; and, at the end, how and why it was closed.
 //!
 //! # Layout
 //!
 //! - [`Ledger`]: opening (creating, migrating, refusing a newer file), adding, extending,
-//!   recording a run, listing and showing.
+//!   recording a run, closing, listing and showing.
+//! - [`lifecycle`]: the request types, the states and what answers each type.
 //! - [`schema`]: the tables and their migrations.
 //! - [`dates`]: calendar-month deadlines.
-//! - [`checks`]: what a request id and an extension reason may hold.
+//! - [`checks`]: what a request id and an extension or closing reason may hold.
 
 pub mod checks;
 pub mod dates;
 pub mod due;
+pub mod lifecycle;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +34,7 @@ pub use time::Date;
 pub use checks::{check_reason, check_request_id};
 pub use dates::{add_months, format_date, parse_date, today_utc};
 pub use due::{due, Due, DueKind};
+pub use lifecycle::{CloseAs, Closure, RequestType, State};
 
 /// The most a deadline may be extended, in months (Art. 12(3): "by two further months").
 pub const MAX_EXTENSION_MONTHS: u32 = 2;
@@ -178,6 +182,13 @@ pub struct Step {
 pub struct RunRecord {
     /// The run id (the audit log's, when the run wrote one).
     pub run_id: Option<String>,
+    /// The request's type as the run implies it (an erasure run: erasure; an access export:
+    /// access), `None` when it implies none (a plain search). It becomes the request's type
+    /// only when the ledger has none yet: a recorded type is never changed by a run.
+    pub kind: Option<RequestType>,
+    /// The date the request was received, when the run knows it (a batch's `received`): used
+    /// only when the run creates the request, which is otherwise received the day it runs.
+    pub received: Option<Date>,
     /// The subjects, as HMAC subject refs (`hmac-sha256:...`).
     pub subject_refs: Vec<String>,
     /// Fingerprint of the audit key the refs were made with.
@@ -187,10 +198,22 @@ pub struct RunRecord {
 }
 
 /// One request, as listed.
+///
+/// Read by the `requests` commands and by anything that reports on the ledger (letters to the
+/// person, dashboards, the time taken to answer): its fields are the ledger's public word on
+/// a request, and [`Summary::kind`], [`Summary::state`] and [`Summary::answered_on`] are
+/// what such reports are built from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// The request id.
     pub id: String,
+    /// What the person asked for (serialized as `type`): it decides what answers the
+    /// request.
+    #[serde(rename = "type")]
+    pub kind: RequestType,
+    /// Where the request stands: received, in-progress, answered, or closed (closed,
+    /// withdrawn, rejected).
+    pub state: State,
     /// Received (YYYY-MM-DD).
     pub received: String,
     /// The deadline, extensions included (YYYY-MM-DD).
@@ -199,10 +222,18 @@ pub struct Summary {
     pub extended_months: u32,
     /// Days from today to the deadline (negative: past it).
     pub days_left: i64,
-    /// The deadline passed and the request is not answered.
+    /// The deadline passed, the request is not answered and not closed.
     pub overdue: bool,
-    /// Answered: a verified erasure or an access export was recorded.
+    /// Answered: what answers its type was recorded ([`Summary::answered_on`] is set).
     pub answered: bool,
+    /// The day (YYYY-MM-DD, UTC) the request became answered: the day of its first verified
+    /// erasure (an erasure), of its first access export from a complete scan (an access
+    /// request), of its closing as done (a rectification, restriction or objection) or as
+    /// rejected; `None` while it is not answered. With [`Summary::received`] it gives the
+    /// days taken to answer.
+    pub answered_on: Option<String>,
+    /// How, why and when the request was closed; `None` while it is open.
+    pub closed: Option<Closure>,
     /// The last step's status (`received` when none).
     pub status: Status,
     /// The last step's outcome.
@@ -280,13 +311,43 @@ pub struct Details {
     pub history: Vec<Event>,
 }
 
+impl Details {
+    /// The receipts of the erasures that erased something (those with a purge date), oldest
+    /// first, each once: what a re-check of the request reads again.
+    pub fn erasure_receipts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.history {
+            if let (Status::Erased, Some(r), Some(_)) = (e.status, &e.receipt, &e.purge_after) {
+                if !out.contains(&r.as_str()) {
+                    out.push(r);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What [`Ledger::record`] did to the request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recorded {
     /// The request was there already.
     Existing,
-    /// The request was not in the ledger: it was added, received today.
+    /// The request was there already with no type, and took the type the run implies.
+    Typed,
+    /// The request was not in the ledger: it was added, received on the run's received date
+    /// (else today), with the type the run implies (else `unspecified`).
     Created,
+}
+
+/// What [`Ledger::add`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// A new request.
+    New,
+    /// A request a run had added: its received date (and its type, if it had none) corrected.
+    Corrected,
+    /// A request of no known type: its type recorded.
+    Typed,
 }
 
 /// An open ledger file.
@@ -429,9 +490,20 @@ impl Ledger {
         tx.commit().map_err(|e| sql_error(&self.path, e))
     }
 
-    /// `requests add ID --received DATE`: records a request. A request a run created (received
-    /// = the day of that run) takes the earlier date given here; one added before is refused.
-    pub fn add(&mut self, id: &str, received: Date, today: Date) -> Result<(), LedgerError> {
+    /// `requests add ID --received DATE --type TYPE`: records a request.
+    ///
+    /// A request already in the ledger is refused, except to correct what the ledger could
+    /// not know: a request a run created (received = the day of that run) takes the earlier
+    /// date given here, and a request of no known type (created by a plain search, or
+    /// recorded before types were kept) takes the type given. A recorded type is never
+    /// changed, and a closed request never touched.
+    pub fn add(
+        &mut self,
+        id: &str,
+        received: Date,
+        kind: RequestType,
+        today: Date,
+    ) -> Result<Added, LedgerError> {
         check_request_id(id).map_err(LedgerError::Refused)?;
         if received > today {
             return Err(LedgerError::Refused(format!(
@@ -440,41 +512,75 @@ impl Ledger {
                 format_date(today)
             )));
         }
-        let existing: Option<(String, String)> = self
+        let existing: Option<(String, String, String)> = self
             .conn
             .query_row(
-                "SELECT received, created_by FROM requests WHERE id = ?1",
+                "SELECT received, created_by, request_type FROM requests WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        match existing {
-            None => {
-                self.conn
-                    .execute(
-                        "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'add')",
-                        params![id, format_date(received), dates::now_rfc3339()],
-                    )
-                    .map_err(|e| self.sql(e))?;
-                Ok(())
-            }
-            Some((was, by)) if by == "run" && parse_date(&was).is_some_and(|w| received <= w) => {
-                self.conn
-                    .execute(
-                        "UPDATE requests SET received = ?2, created_by = 'add' WHERE id = ?1",
-                        params![id, format_date(received)],
-                    )
-                    .map_err(|e| self.sql(e))?;
-                Ok(())
-            }
-            Some((was, by)) if by == "run" => Err(LedgerError::Refused(format!(
-                "request {id} was recorded by a run on {was}; a request cannot have been received after the run that handled it: give a date on or before {was}"
-            ))),
-            Some((was, _)) => Err(LedgerError::Refused(format!(
-                "request {id} is in the ledger already, received {was}: see `gdpr_forget_me requests show {id}`; to give it more time use `requests extend`"
-            ))),
+        let Some((was, by, recorded)) = existing else {
+            self.conn
+                .execute(
+                    "INSERT INTO requests (id, received, created_at, created_by, request_type) VALUES (?1, ?2, ?3, 'add', ?4)",
+                    params![id, format_date(received), dates::now_rfc3339(), kind.as_str()],
+                )
+                .map_err(|e| self.sql(e))?;
+            return Ok(Added::New);
+        };
+        if let Some(closure) = self.reader().closure(id)? {
+            return Err(LedgerError::Refused(closed_refusal(id, &closure)));
         }
+        let recorded = RequestType::parse(&recorded).unwrap_or(RequestType::Unspecified);
+        if recorded != RequestType::Unspecified && recorded != kind {
+            return Err(LedgerError::Refused(format!(
+                "request {id} is recorded as {} request ({}); a request's type is never changed once recorded. If that is what the person asked for, give --type {}; if they asked for something else too, that is another request: record it under its own id (`gdpr_forget_me requests add NEW-ID --received YYYY-MM-DD --type {}`)",
+                recorded.a_name(),
+                recorded.article(),
+                recorded.as_str(),
+                kind.as_str()
+            )));
+        }
+        let new_type = if recorded == RequestType::Unspecified {
+            kind
+        } else {
+            recorded
+        };
+        let was_date = parse_date(&was);
+        if by == "run" {
+            if was_date.is_some_and(|w| received <= w) {
+                self.conn
+                    .execute(
+                        "UPDATE requests SET received = ?2, created_by = 'add', request_type = ?3 WHERE id = ?1",
+                        params![id, format_date(received), new_type.as_str()],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                return Ok(Added::Corrected);
+            }
+            return Err(LedgerError::Refused(format!(
+                "request {id} was recorded by a run on {was}; a request cannot have been received after the run that handled it: give a date on or before {was}"
+            )));
+        }
+        if recorded == RequestType::Unspecified && kind != RequestType::Unspecified {
+            if was_date == Some(received) {
+                self.conn
+                    .execute(
+                        "UPDATE requests SET request_type = ?2 WHERE id = ?1",
+                        params![id, kind.as_str()],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                return Ok(Added::Typed);
+            }
+            return Err(LedgerError::Refused(format!(
+                "request {id} is in the ledger already, received {was}, with no type: to record its type, give the date it was recorded with: `gdpr_forget_me requests add {id} --received {was} --type {}`",
+                kind.as_str()
+            )));
+        }
+        Err(LedgerError::Refused(format!(
+            "request {id} is in the ledger already, received {was}: see `gdpr_forget_me requests show {id}`; to give it more time use `requests extend`"
+        )))
     }
 
     /// `requests extend ID --months N --reason TEXT`: extends the deadline. At most two months
@@ -489,9 +595,12 @@ impl Ledger {
     ) -> Result<Date, LedgerError> {
         check_request_id(id).map_err(LedgerError::Refused)?;
         check_reason(reason).map_err(LedgerError::Refused)?;
-        let Some(summary) = self.summary(id, today)? else {
+        let Some(summary) = self.reader().summary(id, today)? else {
             return Err(self.unknown(id));
         };
+        if let Some(closure) = &summary.closed {
+            return Err(LedgerError::Refused(closed_refusal(id, closure)));
+        }
         let received = parse_date(&summary.received).expect("stored dates parse");
         if months == 0 || summary.extended_months + months > MAX_EXTENSION_MONTHS {
             return Err(LedgerError::Refused(format!(
@@ -517,6 +626,76 @@ impl Ledger {
         Ok(add_months(received, 1 + summary.extended_months + months))
     }
 
+    /// `requests close ID --reason TEXT --as done|withdrawn|rejected`: records the end of a
+    /// request, once. Returns the request as closed.
+    ///
+    /// Closing as done says the request was answered, so it is refused when the ledger does
+    /// not show what answers its type: an erasure needs a verified erasure, and a re-check
+    /// still due first (closed, it would never be re-checked); an access request needs its
+    /// access export; a request of no known type needs its type first. A rectification,
+    /// restriction or objection is answered by this closing itself: the tool cannot see them
+    /// carried out. Withdrawn and rejected close any open request.
+    pub fn close(
+        &mut self,
+        id: &str,
+        how: CloseAs,
+        reason: &str,
+        today: Date,
+    ) -> Result<Summary, LedgerError> {
+        check_request_id(id).map_err(LedgerError::Refused)?;
+        check_reason(reason).map_err(LedgerError::Refused)?;
+        let path = self.path.clone();
+        // One transaction for the checks and the closing: a run recording meanwhile cannot
+        // slip between them, and two closings cannot both pass.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_error(&path, e))?;
+        let reader = Reader {
+            conn: &tx,
+            path: &path,
+        };
+        let Some(summary) = reader.summary(id, today)? else {
+            return Err(unknown_request(&path, id));
+        };
+        if let Some(c) = &summary.closed {
+            return Err(LedgerError::Refused(format!(
+                "request {id} was closed already, as {} on {}; a request is closed once: see `gdpr_forget_me requests show {id}`",
+                c.closed_as.as_str(),
+                c.at.get(..10).unwrap_or(&c.at)
+            )));
+        }
+        if how == CloseAs::Done {
+            refuse_done(&summary)?;
+        }
+        tx.execute(
+            "INSERT INTO closures (request_id, closed_as, reason, at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, how.as_str(), reason.trim(), dates::now_rfc3339()],
+        )
+        .map_err(|e| sql_error(&path, e))?;
+        let closed = Reader {
+            conn: &tx,
+            path: &path,
+        }
+        .summary(id, today)?
+        .expect("just closed");
+        tx.commit().map_err(|e| sql_error(&path, e))?;
+        Ok(closed)
+    }
+
+    /// Whether runs may act for request `id`: its recorded type (`None` when it is not in the
+    /// ledger yet), or the refusal of a closed request, which says to use a new request id.
+    pub fn check_open(&self, id: &str) -> Result<Option<RequestType>, LedgerError> {
+        let reader = self.reader();
+        let Some(kind) = reader.kind(id)? else {
+            return Ok(None);
+        };
+        match reader.closure(id)? {
+            Some(c) => Err(LedgerError::Refused(closed_refusal(id, &c))),
+            None => Ok(Some(kind)),
+        }
+    }
+
     /// Records one run of a request (see [`Ledger::record_all`]).
     pub fn record(
         &mut self,
@@ -528,9 +707,15 @@ impl Ledger {
     }
 
     /// Records runs of requests in one transaction (a batch of requests writes its ledger
-    /// once, not once per request): each request is created (received `today`, by a run) if
-    /// it is not there yet, its subject refs are added, and its steps appended. Nothing is
-    /// recorded if any run is refused.
+    /// once, not once per request): each request is created if it is not there yet (received
+    /// on the run's date, else `today`, by a run, of the run's type), takes the run's type if
+    /// it had none, gets its subject refs added and its steps appended. Nothing is recorded if
+    /// any run is refused.
+    ///
+    /// A closed request's steps are recorded too: runs refuse a closed request before they
+    /// start ([`Ledger::check_open`]), so a step arriving after the closing is a run that
+    /// started before it, and what it did belongs in the history. It does not reopen the
+    /// request.
     pub fn record_all(
         &mut self,
         runs: &[(&str, &RunRecord)],
@@ -561,12 +746,31 @@ impl Ledger {
                 .optional()
                 .map_err(|e| sql_error(&path, e))?
                 .is_some();
+            let mut outcome = Recorded::Existing;
             if !exists {
                 tx.prepare_cached(
-                    "INSERT INTO requests (id, received, created_at, created_by) VALUES (?1, ?2, ?3, 'run')",
+                    "INSERT INTO requests (id, received, created_at, created_by, request_type) VALUES (?1, ?2, ?3, 'run', ?4)",
                 )
-                .and_then(|mut s| s.execute(params![id, format_date(today), now]))
+                .and_then(|mut s| {
+                    s.execute(params![
+                        id,
+                        format_date(run.received.unwrap_or(today)),
+                        now,
+                        run.kind.unwrap_or(RequestType::Unspecified).as_str()
+                    ])
+                })
                 .map_err(|e| sql_error(&path, e))?;
+                outcome = Recorded::Created;
+            } else if let Some(kind) = run.kind.filter(|k| *k != RequestType::Unspecified) {
+                let typed = tx
+                    .prepare_cached(
+                        "UPDATE requests SET request_type = ?2 WHERE id = ?1 AND request_type = 'unspecified'",
+                    )
+                    .and_then(|mut s| s.execute(params![id, kind.as_str()]))
+                    .map_err(|e| sql_error(&path, e))?;
+                if typed > 0 {
+                    outcome = Recorded::Typed;
+                }
             }
             for r in &run.subject_refs {
                 tx.prepare_cached(
@@ -594,11 +798,7 @@ impl Ledger {
                     ]))
                 .map_err(|e| sql_error(&path, e))?;
             }
-            recorded.push(if exists {
-                Recorded::Existing
-            } else {
-                Recorded::Created
-            });
+            recorded.push(outcome);
         }
         tx.commit().map_err(|e| sql_error(&path, e))?;
         Ok(recorded)
@@ -606,17 +806,7 @@ impl Ledger {
 
     /// The subject refs recorded for a request (empty when it is not in the ledger).
     pub fn subject_refs(&self, id: &str) -> Result<Vec<SubjectRef>, LedgerError> {
-        self.rows_of(
-            "SELECT subject_ref, key_fingerprint, first_seen FROM subject_refs WHERE request_id = ?1 ORDER BY first_seen, subject_ref",
-            id,
-            |r| {
-                Ok(SubjectRef {
-                    subject_ref: r.get(0)?,
-                    key_fingerprint: r.get(1)?,
-                    first_seen: r.get(2)?,
-                })
-            },
-        )
+        self.reader().subject_refs(id)
     }
 
     /// Every request: overdue ones first (most overdue first), then by deadline, then by id.
@@ -632,9 +822,10 @@ impl Ledger {
                 .map_err(|e| self.sql(e))?;
             ids
         };
+        let reader = self.reader();
         let mut out = Vec::new();
         for id in ids {
-            if let Some(s) = self.summary(&id, today)? {
+            if let Some(s) = reader.summary(&id, today)? {
                 out.push(s);
             }
         }
@@ -649,7 +840,8 @@ impl Ledger {
 
     /// One request with its history, `None` when it is not in the ledger.
     pub fn show(&self, id: &str, today: Date) -> Result<Option<Details>, LedgerError> {
-        let Some(summary) = self.summary(id, today)? else {
+        let reader = self.reader();
+        let Some(summary) = reader.summary(id, today)? else {
             return Ok(None);
         };
         let created_by: String = self
@@ -661,18 +853,76 @@ impl Ledger {
         Ok(Some(Details {
             summary,
             created_by,
-            extensions: self.extensions(id)?,
-            subject_refs: self.subject_refs(id)?,
-            history: self.events(id)?,
+            extensions: reader.extensions(id)?,
+            subject_refs: reader.subject_refs(id)?,
+            history: reader.events(id)?,
         }))
     }
 
     /// The error for an id that is not in the ledger.
     pub fn unknown(&self, id: &str) -> LedgerError {
-        LedgerError::Refused(format!(
-            "request {id} is not in the request ledger {}: add it with `gdpr_forget_me requests add {id} --received YYYY-MM-DD` (or see `requests list`)",
-            self.path.display()
-        ))
+        unknown_request(&self.path, id)
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+}
+
+/// Reads requests from a connection, or from a transaction on it (closing checks and writes
+/// in one).
+struct Reader<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+impl Reader<'_> {
+    fn sql(&self, source: rusqlite::Error) -> LedgerError {
+        sql_error(self.path, source)
+    }
+
+    /// The request's recorded type, `None` when it is not in the ledger.
+    fn kind(&self, id: &str) -> Result<Option<RequestType>, LedgerError> {
+        let kind: Option<String> = self
+            .conn
+            .prepare_cached("SELECT request_type FROM requests WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(kind.map(|k| RequestType::parse(&k).unwrap_or(RequestType::Unspecified)))
+    }
+
+    fn closure(&self, id: &str) -> Result<Option<Closure>, LedgerError> {
+        Ok(self
+            .rows_of(
+                "SELECT closed_as, reason, at FROM closures WHERE request_id = ?1",
+                id,
+                |r| {
+                    Ok(Closure {
+                        closed_as: CloseAs::parse(&r.get::<_, String>(0)?).unwrap_or(CloseAs::Done),
+                        reason: r.get(1)?,
+                        at: r.get(2)?,
+                    })
+                },
+            )?
+            .pop())
+    }
+
+    fn subject_refs(&self, id: &str) -> Result<Vec<SubjectRef>, LedgerError> {
+        self.rows_of(
+            "SELECT subject_ref, key_fingerprint, first_seen FROM subject_refs WHERE request_id = ?1 ORDER BY first_seen, subject_ref",
+            id,
+            |r| {
+                Ok(SubjectRef {
+                    subject_ref: r.get(0)?,
+                    key_fingerprint: r.get(1)?,
+                    first_seen: r.get(2)?,
+                })
+            },
+        )
     }
 
     fn extensions(&self, id: &str) -> Result<Vec<Extension>, LedgerError> {
@@ -726,25 +976,29 @@ impl Ledger {
     }
 
     fn summary(&self, id: &str, today: Date) -> Result<Option<Summary>, LedgerError> {
-        let received: Option<String> = self
+        let row: Option<(String, String)> = self
             .conn
-            .query_row("SELECT received FROM requests WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT received, request_type FROM requests WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
             .optional()
             .map_err(|e| self.sql(e))?;
-        let Some(received) = received else {
+        let Some((received, kind)) = row else {
             return Ok(None);
         };
+        let kind = RequestType::parse(&kind).unwrap_or(RequestType::Unspecified);
         let extended_months: u32 = self.extensions(id)?.iter().map(|e| e.months).sum();
         let events = self.events(id)?;
+        let closed = self.closure(id)?;
         let subjects = self.subject_refs(id)?.len();
         let received_date = parse_date(&received).ok_or_else(|| LedgerError::NotALedger {
-            path: self.path.clone(),
+            path: self.path.to_path_buf(),
             why: format!("request {id} has a malformed received date"),
         })?;
         let deadline = add_months(received_date, 1 + extended_months);
-        let answered = answered_by(&events);
+        let answered_on = lifecycle::answered_at(kind, &events, closed.as_ref())
+            .map(|at| dates::date_of_rfc3339(&at).map_or(at, format_date));
+        let answered = answered_on.is_some();
+        let state = lifecycle::state_of(&events, answered, closed.as_ref());
         let days_left = (deadline - today).whole_days();
         let (status, outcome) = events
             .last()
@@ -756,12 +1010,16 @@ impl Ledger {
             .max_by_key(|p| dates::date_of_rfc3339(p));
         Ok(Some(Summary {
             id: id.to_string(),
+            kind,
+            state,
             received,
             deadline: format_date(deadline),
             extended_months,
             days_left,
-            overdue: !answered && days_left < 0,
+            overdue: !answered && !state.is_closed() && days_left < 0,
             answered,
+            answered_on,
+            closed,
             status,
             outcome,
             next_recheck_due: next_recheck_due(&events, purge_after.as_deref()),
@@ -772,18 +1030,50 @@ impl Ledger {
     }
 }
 
-/// Whether the steps answer the request: a verified erasure does; an access export from a
-/// complete scan does only when no step says an erasure was asked for (an `erased` step of
-/// any outcome, also one recording that the erasure was not run): an erasure request is
-/// answered by its erasure, never by its export.
-fn answered_by(events: &[Event]) -> bool {
-    let ok = |status: Status| {
-        events
-            .iter()
-            .any(|e| e.status == status && e.outcome == Outcome::Ok)
-    };
-    let erasure_asked = events.iter().any(|e| e.status == Status::Erased);
-    ok(Status::Verified) || (!erasure_asked && ok(Status::Exported))
+/// The error for an id that is not in the ledger at `path`.
+fn unknown_request(path: &Path, id: &str) -> LedgerError {
+    LedgerError::Refused(format!(
+        "request {id} is not in the request ledger {}: add it with `gdpr_forget_me requests add {id} --received YYYY-MM-DD --type TYPE` (or see `requests list`)",
+        path.display()
+    ))
+}
+
+/// Why nothing may be done for a closed request, and what to do instead.
+fn closed_refusal(id: &str, c: &Closure) -> String {
+    format!(
+        "request {id} was closed as {} on {}: nothing is done for a closed request any more, and it cannot be reopened. If the person asked again, that is a new request: use a new request id (`gdpr_forget_me requests add NEW-ID --received YYYY-MM-DD --type TYPE`, then --case NEW-ID)",
+        c.closed_as.as_str(),
+        c.at.get(..10).unwrap_or(&c.at)
+    )
+}
+
+/// Why a request may not be closed as done yet, if it may not.
+fn refuse_done(s: &Summary) -> Result<(), LedgerError> {
+    let id = &s.id;
+    let other_ways = "if the person withdrew it, or it is refused, close it with --as withdrawn or --as rejected and the reason";
+    match s.kind {
+        RequestType::Unspecified => Err(LedgerError::Refused(format!(
+            "request {id} has no type, so the ledger cannot tell whether it was answered: record what the person asked for first (`gdpr_forget_me requests add {id} --received {} --type TYPE`, TYPE one of {}), then close it; {other_ways}",
+            s.received,
+            RequestType::choices_text()
+        ))),
+        RequestType::Erasure if !s.answered => Err(LedgerError::Refused(format!(
+            "request {id} is an erasure request and no verified erasure is recorded for it ({}): run the erasure (--case {id} --cleanup true) until its verification is ok, then close it; {other_ways}",
+            if s.state == State::Received {
+                "no run is recorded for it yet".to_string()
+            } else {
+                format!("its last step: {} {}", s.status.as_str(), s.outcome.as_str())
+            }
+        ))),
+        RequestType::Erasure if s.next_recheck_due.is_some() => Err(LedgerError::Refused(format!(
+            "request {id}'s erasure is to be re-checked on {} (after its purge date a replica that missed the delete can bring the data back), and a closed request is no longer re-checked: re-check it then (`gdpr_forget_me requests recheck-due`), and close it once the re-check is clean",
+            s.next_recheck_due.as_deref().unwrap_or("?")
+        ))),
+        RequestType::Access if !s.answered => Err(LedgerError::Refused(format!(
+            "request {id} is an access request and no access export from a complete scan is recorded for it: run the search with --case {id} --export FILE, then close it; {other_ways}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the steps say the subject is physically purged: the last `purged` step is ok, and

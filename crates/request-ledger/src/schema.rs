@@ -49,6 +49,18 @@ pub const MIGRATIONS: &[&str] = &[
     // was recorded from. A version 1 build does not know the status and would show such a
     // step as "received"; the new version makes it refuse the file instead.
     "ALTER TABLE events ADD COLUMN disk_reports TEXT;  -- JSON array of report files",
+    // 3: the request's type and its closing. Requests recorded before have no known type
+    // (`unspecified`, answered as version 2 answered them); their state is derived from their
+    // steps. A version 2 build would not see a closing and would show a withdrawn request as
+    // overdue, so the version moves and an older build refuses the file.
+    "ALTER TABLE requests ADD COLUMN request_type TEXT NOT NULL DEFAULT 'unspecified'
+        CHECK (request_type IN ('access', 'erasure', 'rectification', 'restriction', 'objection', 'unspecified'));
+    CREATE TABLE closures (
+        request_id  TEXT PRIMARY KEY NOT NULL REFERENCES requests(id),  -- closed once
+        closed_as   TEXT NOT NULL CHECK (closed_as IN ('done', 'withdrawn', 'rejected')),
+        reason      TEXT NOT NULL,
+        at          TEXT NOT NULL             -- RFC 3339
+    ) STRICT;",
 ];
 
 /// The version this build writes and reads.

@@ -28,6 +28,8 @@ fn step(status: Status, outcome: Outcome) -> Step {
 fn run(steps: Vec<Step>) -> RunRecord {
     RunRecord {
         run_id: Some("20261130T010203Z-0011223344556677".into()),
+        kind: None,
+        received: None,
         subject_refs: vec![subject_ref(1), subject_ref(2)],
         key_fingerprint: KEY_FP.into(),
         steps,
@@ -100,7 +102,12 @@ fn an_older_ledger_is_migrated_forward() {
     let mut ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), schema::LATEST);
     ledger
-        .add("DSR-1", date!(2026 - 11 - 02), date!(2026 - 11 - 30))
+        .add(
+            "DSR-1",
+            date!(2026 - 11 - 02),
+            RequestType::Unspecified,
+            date!(2026 - 11 - 30),
+        )
         .unwrap();
 }
 
@@ -135,7 +142,14 @@ fn other_files_are_not_taken_for_a_ledger() {
 fn the_deadline_is_one_month_and_extensions_add_at_most_two_more_with_a_reason() {
     let (_dir, mut ledger) = new_ledger();
     let today = date!(2026 - 11 - 30);
-    ledger.add("DSR-1", date!(2026 - 11 - 10), today).unwrap();
+    ledger
+        .add(
+            "DSR-1",
+            date!(2026 - 11 - 10),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     let s = ledger.show("DSR-1", today).unwrap().unwrap();
     assert_eq!(s.summary.deadline, "2026-12-10");
     assert_eq!(s.summary.days_left, 10);
@@ -156,7 +170,14 @@ fn the_deadline_is_one_month_and_extensions_add_at_most_two_more_with_a_reason()
     assert!(ledger.extend("DSR-1", 1, "again", today).is_err());
 
     // Too late: past the first month, no extension can be told in time.
-    ledger.add("DSR-2", date!(2026 - 10 - 01), today).unwrap();
+    ledger
+        .add(
+            "DSR-2",
+            date!(2026 - 10 - 01),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     let err = ledger.extend("DSR-2", 1, "late", today).unwrap_err();
     assert!(err.to_string().contains("within one month"), "{err}");
     // Unknown requests, bad reasons and zero months are refused, and nothing is recorded.
@@ -178,11 +199,37 @@ fn the_deadline_is_one_month_and_extensions_add_at_most_two_more_with_a_reason()
 fn adding_refuses_duplicates_and_future_dates_but_corrects_a_run_created_request() {
     let (_dir, mut ledger) = new_ledger();
     let today = date!(2026 - 11 - 30);
-    assert!(ledger.add("DSR-1", date!(2026 - 12 - 01), today).is_err());
-    assert!(ledger.add("bad id", date!(2026 - 11 - 01), today).is_err());
-    ledger.add("DSR-1", date!(2026 - 11 - 01), today).unwrap();
+    assert!(ledger
+        .add(
+            "DSR-1",
+            date!(2026 - 12 - 01),
+            RequestType::Unspecified,
+            today
+        )
+        .is_err());
+    assert!(ledger
+        .add(
+            "bad id",
+            date!(2026 - 11 - 01),
+            RequestType::Unspecified,
+            today
+        )
+        .is_err());
+    ledger
+        .add(
+            "DSR-1",
+            date!(2026 - 11 - 01),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     let err = ledger
-        .add("DSR-1", date!(2026 - 11 - 02), today)
+        .add(
+            "DSR-1",
+            date!(2026 - 11 - 02),
+            RequestType::Unspecified,
+            today,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("already"), "{err}");
 
@@ -201,7 +248,14 @@ fn adding_refuses_duplicates_and_future_dates_but_corrects_a_run_created_request
         ledger.show("DSR-2", today).unwrap().unwrap().created_by,
         "run"
     );
-    ledger.add("DSR-2", date!(2026 - 11 - 20), today).unwrap();
+    ledger
+        .add(
+            "DSR-2",
+            date!(2026 - 11 - 20),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     let s = ledger.show("DSR-2", today).unwrap().unwrap();
     assert_eq!(s.summary.received, "2026-11-20");
     assert_eq!(s.summary.deadline, "2026-12-20");
@@ -212,7 +266,14 @@ fn adding_refuses_duplicates_and_future_dates_but_corrects_a_run_created_request
 fn a_run_records_refs_and_steps_and_the_status_follows_the_last_step() {
     let (_dir, mut ledger) = new_ledger();
     let today = date!(2026 - 11 - 30);
-    ledger.add("DSR-1", date!(2026 - 11 - 29), today).unwrap();
+    ledger
+        .add(
+            "DSR-1",
+            date!(2026 - 11 - 29),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     let mut erased = step(Status::Erased, Outcome::Partial);
     erased.receipt = Some("/srv/privacy/gdpr_forget_me.receipt.r1.json".into());
     erased.purge_after = Some("2026-12-10T01:00:00Z".into());
@@ -331,16 +392,45 @@ fn only_hmac_refs_enter_the_ledger() {
 fn the_list_puts_overdue_requests_first_then_by_deadline() {
     let (_dir, mut ledger) = new_ledger();
     let today = date!(2026 - 11 - 30);
-    ledger.add("B-late", date!(2026 - 10 - 05), today).unwrap();
-    ledger.add("A-later", date!(2026 - 11 - 20), today).unwrap();
     ledger
-        .add("C-sooner", date!(2026 - 11 - 05), today)
+        .add(
+            "B-late",
+            date!(2026 - 10 - 05),
+            RequestType::Unspecified,
+            today,
+        )
         .unwrap();
     ledger
-        .add("D-very-late", date!(2026 - 09 - 01), today)
+        .add(
+            "A-later",
+            date!(2026 - 11 - 20),
+            RequestType::Unspecified,
+            today,
+        )
         .unwrap();
     ledger
-        .add("E-answered", date!(2026 - 09 - 02), today)
+        .add(
+            "C-sooner",
+            date!(2026 - 11 - 05),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
+    ledger
+        .add(
+            "D-very-late",
+            date!(2026 - 09 - 01),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
+    ledger
+        .add(
+            "E-answered",
+            date!(2026 - 09 - 02),
+            RequestType::Unspecified,
+            today,
+        )
         .unwrap();
     ledger
         .record(
@@ -366,8 +456,22 @@ fn the_list_puts_overdue_requests_first_then_by_deadline() {
 fn an_erasure_request_is_answered_by_its_verified_erasure_not_by_its_export() {
     let (_dir, mut ledger) = new_ledger();
     let today = date!(2026 - 11 - 30);
-    ledger.add("DSR-E", date!(2026 - 10 - 01), today).unwrap();
-    ledger.add("DSR-X", date!(2026 - 10 - 01), today).unwrap();
+    ledger
+        .add(
+            "DSR-E",
+            date!(2026 - 10 - 01),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
+    ledger
+        .add(
+            "DSR-X",
+            date!(2026 - 10 - 01),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
     ledger
         .record(
             "DSR-E",
@@ -439,7 +543,7 @@ fn a_version_1_ledger_is_migrated_to_the_purged_step_and_keeps_its_history() {
         .unwrap();
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.schema_version().unwrap(), 2);
+    assert_eq!(ledger.schema_version().unwrap(), schema::LATEST);
     let today = date!(2026 - 11 - 30);
     let d = ledger.show("DSR-1", today).unwrap().unwrap();
     assert_eq!(d.history.len(), 1);
@@ -493,4 +597,485 @@ fn physically_purged_needs_a_clean_purge_step_after_the_last_erasure() {
     assert!(s.physically_purged);
     let s = purged(&mut ledger, vec![step(Status::Erased, Outcome::Ok)]);
     assert!(!s.physically_purged, "a later erasure wrote new bytes");
+}
+
+fn typed_run(kind: Option<RequestType>, steps: Vec<Step>) -> RunRecord {
+    RunRecord { kind, ..run(steps) }
+}
+
+fn summary_of(ledger: &Ledger, id: &str) -> Summary {
+    ledger.show(id, today_utc()).unwrap().unwrap().summary
+}
+
+fn refused(result: Result<impl std::fmt::Debug, LedgerError>) -> String {
+    match result {
+        Err(LedgerError::Refused(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// What answers a request follows its type: an erasure only a verified erasure (its export
+/// does not), an access request only an export from a complete scan, a restriction nothing a
+/// run records. The state goes received, in-progress, answered, closed.
+#[test]
+fn each_type_is_answered_by_its_own_step_and_the_state_follows() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = today_utc();
+    let now = format_date(today);
+    for (id, kind) in [
+        ("DSR-E", RequestType::Erasure),
+        ("DSR-A", RequestType::Access),
+        ("DSR-R", RequestType::Restriction),
+    ] {
+        assert_eq!(ledger.add(id, today, kind, today).unwrap(), Added::New);
+        let s = summary_of(&ledger, id);
+        assert_eq!(
+            (s.kind, s.state, s.answered_on),
+            (kind, State::Received, None)
+        );
+    }
+    let export_steps = || {
+        vec![
+            step(Status::Searched, Outcome::Ok),
+            step(Status::Exported, Outcome::Ok),
+        ]
+    };
+    for id in ["DSR-E", "DSR-R"] {
+        ledger.record(id, &run(export_steps()), today).unwrap();
+        let s = summary_of(&ledger, id);
+        assert_eq!(
+            s.state,
+            State::InProgress,
+            "{id}: an export does not answer it"
+        );
+        assert!(!s.answered && s.answered_on.is_none(), "{id}");
+    }
+    ledger
+        .record(
+            "DSR-A",
+            &run(vec![step(Status::Exported, Outcome::Partial)]),
+            today,
+        )
+        .unwrap();
+    assert_eq!(summary_of(&ledger, "DSR-A").state, State::InProgress);
+    ledger.record("DSR-A", &run(export_steps()), today).unwrap();
+    let a = summary_of(&ledger, "DSR-A");
+    assert_eq!(a.state, State::Answered);
+    assert_eq!(a.answered_on.as_deref(), Some(now.as_str()));
+
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![
+                step(Status::Erased, Outcome::Ok),
+                step(Status::Verified, Outcome::Partial),
+            ]),
+            today,
+        )
+        .unwrap();
+    assert_eq!(summary_of(&ledger, "DSR-E").state, State::InProgress);
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![
+                step(Status::Erased, Outcome::Ok),
+                step(Status::Verified, Outcome::Ok),
+            ]),
+            today,
+        )
+        .unwrap();
+    let e = summary_of(&ledger, "DSR-E");
+    assert_eq!((e.state, e.answered), (State::Answered, true));
+
+    // The restriction is answered by its closing as done, on the day it is closed.
+    let r = ledger
+        .close(
+            "DSR-R",
+            CloseAs::Done,
+            "processing restricted in CRM",
+            today,
+        )
+        .unwrap();
+    assert_eq!(r.state, State::Closed);
+    assert_eq!(r.answered_on.as_deref(), Some(now.as_str()));
+    let c = r.closed.expect("closed");
+    assert_eq!(
+        (c.closed_as, c.reason.as_str()),
+        (CloseAs::Done, "processing restricted in CRM")
+    );
+    let a = ledger
+        .close("DSR-A", CloseAs::Done, "export sent", today)
+        .unwrap();
+    assert_eq!(a.state, State::Closed);
+    // The JSON names the type `type` and the closing's way `as`.
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(json["type"], "access");
+    assert_eq!(json["state"], "closed");
+    assert_eq!(json["closed"]["as"], "done");
+    assert_eq!(json["answered_on"], now.as_str());
+}
+
+/// Closing as done is refused while the ledger does not show what answers the request, and
+/// says what to do; a refused closing records nothing. Withdrawn and rejected close any open
+/// request; nothing closes twice.
+#[test]
+fn closing_as_done_needs_the_answer_and_a_request_closes_once() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = today_utc();
+    let received = date!(2026 - 01 - 05);
+    ledger
+        .add("DSR-E", received, RequestType::Erasure, today)
+        .unwrap();
+    ledger
+        .add("DSR-A", received, RequestType::Access, today)
+        .unwrap();
+    ledger
+        .record(
+            "DSR-U",
+            &run(vec![step(Status::Searched, Outcome::Ok)]),
+            today,
+        )
+        .unwrap();
+
+    let m = refused(ledger.close("DSR-E", CloseAs::Done, "erased", today));
+    assert!(
+        m.contains("no verified erasure") && m.contains("--cleanup true"),
+        "{m}"
+    );
+    assert!(m.contains("--as withdrawn"), "{m}");
+    let m = refused(ledger.close("DSR-A", CloseAs::Done, "sent", today));
+    assert!(m.contains("--export FILE"), "{m}");
+    let m = refused(ledger.close("DSR-U", CloseAs::Done, "done", today));
+    assert!(
+        m.contains("has no type") && m.contains("--type TYPE"),
+        "{m}"
+    );
+    assert!(m.contains("access (Art. 15)"), "{m}");
+    let m = refused(ledger.close("DSR-9", CloseAs::Withdrawn, "gone", today));
+    assert!(m.contains("not in the request ledger"), "{m}");
+    let m = refused(ledger.close("DSR-E", CloseAs::Withdrawn, "asked by a@b.com", today));
+    assert!(m.contains("e-mail"), "{m}");
+    let m = refused(ledger.close("DSR-E", CloseAs::Withdrawn, "  ", today));
+    assert!(m.contains("--reason is empty"), "{m}");
+    assert!(
+        summary_of(&ledger, "DSR-E").closed.is_none(),
+        "nothing recorded"
+    );
+
+    // Verified, but its re-check is still due: a closed request would never be re-checked.
+    let mut erased = step(Status::Erased, Outcome::Ok);
+    erased.purge_after = Some("2020-01-01T00:00:00Z".into());
+    erased.receipt = Some("/r/1.json".into());
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![erased, step(Status::Verified, Outcome::Ok)]),
+            today,
+        )
+        .unwrap();
+    let s = summary_of(&ledger, "DSR-E");
+    assert!(!s.overdue && s.state == State::Answered);
+    let m = refused(ledger.close("DSR-E", CloseAs::Done, "erased", today));
+    assert!(
+        m.contains("re-checked on 2020-01-02") && m.contains("recheck-due"),
+        "{m}"
+    );
+    ledger
+        .record(
+            "DSR-E",
+            &run(vec![step(Status::ReChecked, Outcome::Ok)]),
+            today,
+        )
+        .unwrap();
+    let closed = ledger
+        .close("DSR-E", CloseAs::Done, "erased, re-checked", today)
+        .unwrap();
+    assert_eq!(closed.state, State::Closed);
+    let m = refused(ledger.close("DSR-E", CloseAs::Withdrawn, "again", today));
+    assert!(m.contains("closed already, as done"), "{m}");
+
+    // Withdrawn: not answered, not overdue, nothing due. Rejected: answered on its closing
+    // (the person is told why, Art. 12(4)).
+    let s = summary_of(&ledger, "DSR-A");
+    assert!(s.overdue, "received long ago, not answered");
+    let w = ledger
+        .close("DSR-A", CloseAs::Withdrawn, "withdrawn by letter", today)
+        .unwrap();
+    assert_eq!(
+        (w.state, w.answered, w.overdue),
+        (State::Withdrawn, false, false)
+    );
+    assert!(due(&ledger.list(today).unwrap(), today, 365)
+        .iter()
+        .all(|d| d.id != "DSR-A"));
+    let r = ledger
+        .close(
+            "DSR-U",
+            CloseAs::Rejected,
+            "identity not established",
+            today,
+        )
+        .unwrap();
+    assert_eq!(r.state, State::Rejected);
+    assert_eq!(r.answered_on, Some(format_date(today)));
+}
+
+/// Nothing is done for a closed request: runs are refused before they start, with the way
+/// out (a new request id), and so are extending it and adding it again.
+#[test]
+fn a_closed_request_refuses_runs_extensions_and_adding_again() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = today_utc();
+    assert_eq!(ledger.check_open("DSR-1").unwrap(), None, "not there yet");
+    ledger
+        .add("DSR-1", today, RequestType::Objection, today)
+        .unwrap();
+    assert_eq!(
+        ledger.check_open("DSR-1").unwrap(),
+        Some(RequestType::Objection)
+    );
+    ledger
+        .close("DSR-1", CloseAs::Withdrawn, "the person withdrew it", today)
+        .unwrap();
+    let m = refused(ledger.check_open("DSR-1"));
+    assert!(
+        m.contains("closed as withdrawn") && m.contains("use a new request id"),
+        "{m}"
+    );
+    let m = refused(ledger.extend("DSR-1", 1, "complex", today));
+    assert!(m.contains("use a new request id"), "{m}");
+    let m = refused(ledger.add("DSR-1", today, RequestType::Objection, today));
+    assert!(m.contains("use a new request id"), "{m}");
+    assert!(ledger
+        .show("DSR-1", today)
+        .unwrap()
+        .unwrap()
+        .extensions
+        .is_empty());
+}
+
+/// `add` sets a type the ledger does not know (a request a plain search created, one recorded
+/// before types were kept) and refuses to change a recorded one, saying what to do.
+#[test]
+fn a_recorded_type_is_never_changed_but_an_unknown_one_is_set() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    ledger
+        .add("DSR-1", date!(2026 - 11 - 02), RequestType::Erasure, today)
+        .unwrap();
+    let m = refused(ledger.add("DSR-1", date!(2026 - 11 - 02), RequestType::Access, today));
+    assert!(m.contains("recorded as an erasure request"), "{m}");
+    assert!(m.contains("give --type erasure"), "{m}");
+    assert!(m.contains("under its own id"), "{m}");
+    let m = refused(ledger.add("DSR-1", date!(2026 - 11 - 02), RequestType::Erasure, today));
+    assert!(m.contains("already"), "{m}");
+    assert_eq!(
+        ledger.show("DSR-1", today).unwrap().unwrap().summary.kind,
+        RequestType::Erasure
+    );
+
+    // A plain search created DSR-2: no type; the officer gives it with its received date.
+    assert_eq!(
+        ledger
+            .record(
+                "DSR-2",
+                &run(vec![step(Status::Searched, Outcome::Ok)]),
+                today
+            )
+            .unwrap(),
+        Recorded::Created
+    );
+    assert_eq!(
+        ledger.show("DSR-2", today).unwrap().unwrap().summary.kind,
+        RequestType::Unspecified
+    );
+    assert_eq!(
+        ledger
+            .add(
+                "DSR-2",
+                date!(2026 - 11 - 20),
+                RequestType::Rectification,
+                today
+            )
+            .unwrap(),
+        Added::Corrected
+    );
+    let s = ledger.show("DSR-2", today).unwrap().unwrap().summary;
+    assert_eq!(
+        (s.kind, s.received.as_str()),
+        (RequestType::Rectification, "2026-11-20")
+    );
+
+    // A request recorded without a type (as a migrated one is): its type is set when its
+    // received date is given as recorded, and the message says so when it is not.
+    ledger
+        .add(
+            "DSR-3",
+            date!(2026 - 11 - 10),
+            RequestType::Unspecified,
+            today,
+        )
+        .unwrap();
+    let m = refused(ledger.add("DSR-3", date!(2026 - 11 - 11), RequestType::Access, today));
+    assert!(m.contains("--received 2026-11-10 --type access"), "{m}");
+    assert_eq!(
+        ledger
+            .add("DSR-3", date!(2026 - 11 - 10), RequestType::Access, today)
+            .unwrap(),
+        Added::Typed
+    );
+    assert_eq!(
+        ledger.show("DSR-3", today).unwrap().unwrap().summary.kind,
+        RequestType::Access
+    );
+}
+
+/// A run gives its type to a request it creates or that has none, and never changes a
+/// recorded one; a batch's received date is the created request's.
+#[test]
+fn a_run_types_a_request_only_when_its_type_is_unknown() {
+    let (_dir, mut ledger) = new_ledger();
+    let today = date!(2026 - 11 - 30);
+    let mut created = typed_run(
+        Some(RequestType::Erasure),
+        vec![step(Status::Erased, Outcome::Failed)],
+    );
+    created.received = Some(date!(2026 - 11 - 21));
+    assert_eq!(
+        ledger.record("DSR-1", &created, today).unwrap(),
+        Recorded::Created
+    );
+    let s = ledger.show("DSR-1", today).unwrap().unwrap().summary;
+    assert_eq!(
+        (s.kind, s.received.as_str()),
+        (RequestType::Erasure, "2026-11-21")
+    );
+
+    // An access export does not turn the erasure request into an access request.
+    let access = typed_run(
+        Some(RequestType::Access),
+        vec![step(Status::Exported, Outcome::Ok)],
+    );
+    assert_eq!(
+        ledger.record("DSR-1", &access, today).unwrap(),
+        Recorded::Existing
+    );
+    let s = ledger.show("DSR-1", today).unwrap().unwrap().summary;
+    assert_eq!(s.kind, RequestType::Erasure);
+    assert!(!s.answered, "an export does not answer an erasure");
+
+    ledger
+        .record(
+            "DSR-2",
+            &run(vec![step(Status::Searched, Outcome::Ok)]),
+            today,
+        )
+        .unwrap();
+    assert_eq!(
+        ledger.record("DSR-2", &access, today).unwrap(),
+        Recorded::Typed
+    );
+    let s = ledger.show("DSR-2", today).unwrap().unwrap().summary;
+    assert_eq!((s.kind, s.state), (RequestType::Access, State::Answered));
+    assert_eq!(
+        s.received, "2026-11-30",
+        "created by a run without a date: today"
+    );
+}
+
+/// A version 2 file, as this build's migrations 1 and 2 write it, migrates to version 3:
+/// its requests have no type, their state and answer derived from their steps as version 2
+/// derived them. A file of a version newer than this build's is still refused.
+#[test]
+fn a_version_2_ledger_migrates_to_types_and_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL) STRICT;
+             {}
+             INSERT INTO schema_version VALUES (1, '2026-11-01T00:00:00Z');
+             {}
+             INSERT INTO schema_version VALUES (2, '2026-11-02T00:00:00Z');
+             INSERT INTO requests VALUES ('DSR-ERASED', '2026-11-02', '2026-11-02T00:00:00Z', 'add');
+             INSERT INTO requests VALUES ('DSR-EXPORTED', '2026-11-02', '2026-11-02T00:00:00Z', 'run');
+             INSERT INTO requests VALUES ('DSR-OLD', '2026-01-02', '2026-01-02T00:00:00Z', 'add');
+             INSERT INTO requests VALUES ('DSR-ASKED', '2026-11-02', '2026-11-02T00:00:00Z', 'add');
+             INSERT INTO events (request_id, at, status, outcome, run_id, detail) VALUES
+                ('DSR-ERASED', '2026-11-03T10:00:00Z', 'erased', 'ok', NULL, 'erased'),
+                ('DSR-ERASED', '2026-11-04T10:00:00Z', 'verified', 'ok', NULL, 'verified'),
+                ('DSR-EXPORTED', '2026-11-05T10:00:00Z', 'exported', 'ok', NULL, 'exported'),
+                ('DSR-ASKED', '2026-11-05T10:00:00Z', 'exported', 'ok', NULL, 'exported'),
+                ('DSR-ASKED', '2026-11-05T10:00:00Z', 'erased', 'failed', NULL, 'not run');",
+            schema::APPLICATION_ID,
+            schema::MIGRATIONS[0],
+            schema::MIGRATIONS[1],
+        ))
+        .unwrap();
+    }
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), 3);
+    let today = date!(2026 - 11 - 30);
+    let got: Vec<(String, RequestType, State, Option<String>, bool)> = ledger
+        .list(today)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.kind, s.state, s.answered_on, s.overdue))
+        .collect();
+    let u = RequestType::Unspecified;
+    assert_eq!(
+        got,
+        [
+            ("DSR-OLD".into(), u, State::Received, None, true),
+            ("DSR-ASKED".into(), u, State::InProgress, None, false),
+            (
+                "DSR-ERASED".into(),
+                u,
+                State::Answered,
+                Some("2026-11-04".into()),
+                false
+            ),
+            (
+                "DSR-EXPORTED".into(),
+                u,
+                State::Answered,
+                Some("2026-11-05".into()),
+                false
+            ),
+        ]
+    );
+    // The history is kept, and the migrated requests take a type and a closing.
+    assert_eq!(
+        ledger
+            .show("DSR-ERASED", today)
+            .unwrap()
+            .unwrap()
+            .history
+            .len(),
+        2
+    );
+    ledger
+        .add("DSR-OLD", date!(2026 - 01 - 02), RequestType::Access, today)
+        .unwrap();
+    ledger
+        .close("DSR-OLD", CloseAs::Rejected, "manifestly unfounded", today)
+        .unwrap();
+    drop(ledger);
+
+    // Written by a build after this one: refused, left as it is.
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, 'later')",
+            [schema::LATEST + 1],
+        )
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = Ledger::open(&path).err().expect("refused");
+    assert!(
+        matches!(err, LedgerError::NewerSchema { found: 4, .. }),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
 }
