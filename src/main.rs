@@ -45,6 +45,7 @@ mod disk_check_cmd;
 mod generate;
 mod input;
 mod layout_cmd;
+mod ledger_pages;
 mod logging;
 mod modes;
 mod places;

@@ -1,5 +1,5 @@
 //! The request ledger on the command line: `gdpr_forget_me requests
-//! add|extend|close|list|due|show|recheck-due`, and what a run given `--case` records in the
+//! add|extend|close|list|due|show|recheck-due|letter|report`, and what a run given `--case` records in the
 //! ledger.
 //!
 //! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
@@ -22,6 +22,7 @@ use forgetme_engine::ledger::{
     check_ledger_place, failure, kind_of_run, ledger_path, open_for_request, LedgerPlace, RunLedger,
 };
 use forgetme_engine::Failure;
+use forgetme_officer_pages::from_ledger::LetterAsked;
 use forgetme_printer::ledger_report::{self, DueDocument, ListDocument, ShowDocument};
 
 use crate::args::Args;
@@ -173,6 +174,73 @@ pub enum Command {
         )]
         options: Vec<OsString>,
     },
+    /// Write a letter to the person who made the request, from the ledger's facts:
+    /// acknowledgement (it arrived, the deadline), extension (Art. 12(3): by how long and
+    /// why; due within the first month), completed (what was done, by type) or nothing-held
+    /// (a complete search found nothing). A letter the ledger does not back is refused. It
+    /// names the reference, never an e-mail address or phone number.
+    Letter {
+        /// The request id.
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: String,
+        /// Which letter.
+        #[arg(long = "kind", value_name = "KIND", value_enum)]
+        kind: LetterArg,
+        /// The controller's template of the subject's copy (name, address, contact, DPO,
+        /// supervisory authority, language), filled in: see docs/export-and-receipt.md.
+        #[arg(long = "subject-template", value_name = "FILE")]
+        template: PathBuf,
+        /// Where to write the letter (replaced if it exists).
+        #[arg(long = "out", value_name = "FILE")]
+        out: PathBuf,
+        /// A page to print (html) or the body of an e-mail (text).
+        #[arg(long = "format", value_enum, default_value = "html")]
+        format: PageFormat,
+    },
+    /// Write the dashboard: one static HTML page of every request (overdue and due soon,
+    /// re-checks due, purge dates, counts by type and state, median days to answer per
+    /// month). No script, nothing loaded from elsewhere, no identifier.
+    Report {
+        /// Where to write the page (replaced if it exists).
+        #[arg(long = "html", value_name = "FILE")]
+        html: PathBuf,
+        /// How many days ahead "due soon" looks.
+        #[arg(long = "within", value_name = "DAYS", default_value_t = 14)]
+        within: u32,
+    },
+}
+
+/// `--kind` of `letter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LetterArg {
+    /// The request arrived; when it will be answered.
+    Acknowledgement,
+    /// The deadline is extended, and why (Art. 12(3)).
+    Extension,
+    /// The request was answered.
+    Completed,
+    /// A complete search found no data about the person.
+    NothingHeld,
+}
+
+impl LetterArg {
+    fn asked(self) -> LetterAsked {
+        match self {
+            LetterArg::Acknowledgement => LetterAsked::Acknowledgement,
+            LetterArg::Extension => LetterAsked::Extension,
+            LetterArg::Completed => LetterAsked::Completed,
+            LetterArg::NothingHeld => LetterAsked::NothingHeld,
+        }
+    }
+}
+
+/// `--format` of `letter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    /// A standalone page (print it, or save it as PDF).
+    Html,
+    /// Plain text, wrapped at 72 columns.
+    Text,
 }
 
 /// `--type` of `add`: what the person asked for.
@@ -450,6 +518,24 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
                 }
                 LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
             }
+        }
+        Command::Letter {
+            id,
+            kind,
+            template,
+            out,
+            format,
+        } => crate::ledger_pages::write_letter(
+            &path,
+            id,
+            kind.asked(),
+            template,
+            out,
+            *format == PageFormat::Text,
+            today,
+        )?,
+        Command::Report { html, within } => {
+            crate::ledger_pages::write_report(&path, html, *within, today)?
         }
         Command::Due { .. } => unreachable!("answered by due()"),
         Command::RecheckDue { .. } => unreachable!("answered by recheck_due::main()"),

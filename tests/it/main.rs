@@ -26,6 +26,7 @@ mod hostile_gws;
 mod layout_discover;
 mod ledger;
 mod nobody_else;
+mod officer_pages;
 mod one_engine;
 mod one_place;
 mod output_files;

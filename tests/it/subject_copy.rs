@@ -23,7 +23,7 @@ const SCRIPT: &str = "<script>document.body.appendChild(document.createElement('
 const ATTRIBUTE: &str = "\"><img src=x onerror=\"document.title='PWNED'\"><b id=\"pwned\">";
 
 /// The browser, or `None` when the developer opted out; no browser and no opt-out fails.
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     if std::env::var("FORGETME_SKIP_BROWSER").is_ok_and(|v| v == "1") {
         eprintln!("FORGETME_SKIP_BROWSER=1: the subject's copy is NOT checked in a browser");
         return None;
@@ -47,13 +47,13 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// What the browser made of a page: the DOM after scripts (if any) ran, and its console.
-struct Rendered {
-    dom: String,
+pub(crate) struct Rendered {
+    pub(crate) dom: String,
     console: String,
 }
 
 /// Loads a local page in headless Chromium, network off, and dumps the DOM.
-async fn render(browser: &Path, page: &Path) -> Rendered {
+pub(crate) async fn render(browser: &Path, page: &Path) -> Rendered {
     render_with(browser, page, &[]).await
 }
 

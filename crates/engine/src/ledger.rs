@@ -385,10 +385,7 @@ impl RunLedger {
             self.push(
                 Status::Searched,
                 Outcome::Ok,
-                format!(
-                    "complete scan of {} row(s): {found} setting(s) hold an identifier",
-                    outcome.rows
-                ),
+                forgetme_request_ledger::complete_search_detail(outcome.rows, found),
             );
         } else {
             self.push(

@@ -5,7 +5,7 @@
 //! (the templates are `maud`'s, which escape whatever they are given), and a
 //! Content-Security-Policy that allows only the page's own style sheet.
 //!
-//! The pages take plain facts, not the request ledger's records: the binary fills
+//! The pages take plain facts, not the request ledger's records: [`from_ledger`] fills
 //! [`letter::LetterFacts`] and [`dashboard::DashboardInput`] from the ledger. Neither has a
 //! field for an e-mail address, a phone number or a name: the pages hold references, types,
 //! states, dates and counts.
@@ -18,12 +18,16 @@
 //! - [`dashboard`]: the officer's page of what is due and how fast requests were answered.
 //! - [`chart`]: the dashboard's bar chart of days to answer, drawn in SVG.
 //! - [`median`]: days to answer, per month, and their median.
-//! - [`request`]: what a request is (access, erasure...) and where it stands.
+//! - [`request`]: what a request is (access, erasure...) and where it stands: the ledger's
+//!   own types.
+//! - [`from_ledger`]: the pages' facts from the ledger's records, refusing a letter the
+//!   ledger does not back.
 //! - [`page`]: the shell and policy every page shares.
 //! - [`plain`]: the text form's line wrapping.
 
 pub mod chart;
 pub mod dashboard;
+pub mod from_ledger;
 pub mod letter;
 pub mod median;
 pub mod page;

@@ -249,6 +249,24 @@ pub struct Summary {
     pub subjects: usize,
 }
 
+/// The detail of a complete search's step: how many rows were read and how many settings
+/// hold one of the request's identifiers. Written here, beside [`Event::found_nothing`] that
+/// reads it, so the two cannot drift apart.
+pub fn complete_search_detail(rows: u64, found: u64) -> String {
+    format!("complete scan of {rows} row(s): {found} setting(s) hold an identifier")
+}
+
+impl Event {
+    /// A complete search (every token range read) that found no setting holding the request's
+    /// identifiers: what a "nothing held" letter to the person rests on.
+    pub fn found_nothing(&self) -> bool {
+        self.status == Status::Searched
+            && self.outcome == Outcome::Ok
+            && self.detail.starts_with("complete scan of ")
+            && self.detail.ends_with(": 0 setting(s) hold an identifier")
+    }
+}
+
 /// An extension of the deadline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Extension {

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::{Event, Outcome, Status};
 
 /// What the person asked for. Serialized in lower case (`"erasure"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RequestType {
     /// Art. 15: a copy of their data. Answered by an access export from a complete scan.
@@ -46,6 +46,16 @@ impl RequestType {
         RequestType::Rectification,
         RequestType::Restriction,
         RequestType::Objection,
+    ];
+
+    /// Every type, [`RequestType::Unspecified`] last: the dashboard counts them all.
+    pub const ALL: [RequestType; 6] = [
+        RequestType::Access,
+        RequestType::Erasure,
+        RequestType::Rectification,
+        RequestType::Restriction,
+        RequestType::Objection,
+        RequestType::Unspecified,
     ];
 
     /// As stored and shown.
@@ -110,7 +120,7 @@ impl RequestType {
 }
 
 /// Where a request stands. Serialized in kebab-case (`"in-progress"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// Recorded; no run has done anything for it.
@@ -158,6 +168,11 @@ impl State {
     /// Closed in any way: nothing is due for it, and no run may act for it.
     pub fn is_closed(self) -> bool {
         matches!(self, State::Closed | State::Withdrawn | State::Rejected)
+    }
+
+    /// Waiting for its answer: received or in progress (a deadline can pass).
+    pub fn is_open(self) -> bool {
+        matches!(self, State::Received | State::InProgress)
     }
 }
 
@@ -262,5 +277,17 @@ pub(crate) fn state_of(events: &[Event], answered: bool, closure: Option<&Closur
         None if answered => State::Answered,
         None if !events.is_empty() => State::InProgress,
         None => State::Received,
+    }
+}
+
+impl std::fmt::Display for RequestType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
