@@ -12,6 +12,7 @@ const PASSWORD_ENV: (&str, &str) = ("GWS_PASSWORD", testkit::ADMIN_PASSWORD);
 const ERASED: &str = "DSR-2026-0301";
 const NOTHING: &str = "DSR-2026-0302";
 const LATE: &str = "DSR-2026-0303";
+const ERASED_NOTHING: &str = "DSR-2026-0304";
 const NOBODY: &str = "nobody.at.all@example.org";
 
 /// `gdpr_forget_me requests ARGS --audit-log DIR/audit.jsonl` (the ledger beside it).
@@ -143,9 +144,22 @@ async fn letters_follow_the_ledger_and_the_dashboard_renders_without_an_identifi
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = letter(d, NOTHING, "completed", "no.html", &[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!d.join("no.html").exists());
     // "Nothing held" for the person whose data was found and erased would be untrue.
     let run = letter(d, ERASED, "nothing-held", "untrue.html", &[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // An erasure of someone the data does not hold is answered (nothing to erase, verified),
+    // but "your data was erased" would be untrue: only "nothing held" is written.
+    let extra = ["--search", NOBODY, "--case", ERASED_NOTHING];
+    let run = forget_me_env(&cleanup_args(&s, d, &extra), &[PASSWORD_ENV]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let run = letter(d, ERASED_NOTHING, "completed", "erased-nothing.html", &[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--kind nothing-held"), "{}", run.stderr);
+    assert!(!d.join("erased-nothing.html").exists());
+    let run = letter(d, ERASED_NOTHING, "nothing-held", "held-none.html", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
 
     // The extension, recorded within the first month, then its letter.
     let reason = "the request covers several systems";

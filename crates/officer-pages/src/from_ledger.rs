@@ -68,6 +68,21 @@ pub fn letter_facts(d: &Details, asked: LetterAsked, today: Date) -> Result<Lett
                     what_answers(s.kind, id)
                 ));
             };
+            // An erasure or access request answered by a search that found nothing erased or
+            // exported nothing: "your data was erased" would not be true.
+            let last_search = d
+                .history
+                .iter()
+                .rev()
+                .find(|e| e.status == forgetme_request_ledger::Status::Searched);
+            if matches!(s.kind, RequestType::Erasure | RequestType::Access)
+                && last_search.is_some_and(|e| e.found_nothing())
+            {
+                return Err(format!(
+                    "request {id}: its last search was complete and found nothing of the person, so nothing was {}: write the nothing-held letter instead (--kind nothing-held)",
+                    if s.kind == RequestType::Erasure { "erased" } else { "exported" }
+                ));
+            }
             LetterKind::Completed {
                 done_on: day(done, "answer date")?,
                 purge_after: match (s.kind, &s.purge_after) {
