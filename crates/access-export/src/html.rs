@@ -1,177 +1,160 @@
 //! The officer's record as one HTML page: every internal detail (keyspace, table, agent,
 //! group, setting key, JSON path, the stored value), for the privacy officer's file. It is not
 //! the person's copy ([`crate::subject_html`] is): it names the agents, who are employees.
-//! No scripts, no external assets, every piece of data escaped.
+//! No scripts, no external assets.
 //!
-//! The data is untrusted (agents typed it), so nothing from it is ever written unescaped: a
-//! favorite named `<script>` shows as that text.
+//! The data is untrusted (agents typed it), so the page is a `maud` template: every value it
+//! is given is escaped, and markup is only what the template itself writes. A favorite named
+//! `<script>` shows as that text.
 
-use std::fmt::Write;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::{AccessExport, OwnerType};
+use crate::{AccessExport, ExportItem, OwnerType};
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The page's only style sheet.
+const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:70em}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}\
+pre{white-space:pre-wrap;margin:0}.warn{color:#a00;font-weight:bold}";
+
+/// The page's Content-Security-Policy: no script and no resource, inline style only. The
+/// page stays in the officer's file; the subject's copy, which leaves the controller, has the
+/// stricter policy that names its style sheet by hash.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 /// Renders the page.
 pub fn render(e: &AccessExport) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>Access request: officer's record (internal)</title>\n<style>\n\
-         body{{font-family:sans-serif;margin:2em;max-width:70em}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}}\
-         pre{{white-space:pre-wrap;margin:0}}.warn{{color:#a00;font-weight:bold}}\n</style>\n</head>\n<body>\n"
-    );
-    let _ = writeln!(h, "<h1>Access request: officer's record</h1>");
-    let _ = writeln!(
-        h,
-        "<p class=\"warn\" id=\"internal\">Internal: for the privacy officer's file, not for the data subject. It names the agents who stored each record (employees' personal data) and the system's internal places. The person's copy is the .subject.html file written beside this one.</p>"
-    );
-    let class = if e.scan.complete {
-        ""
-    } else {
-        " class=\"warn\""
-    };
-    let _ = writeln!(h, "<p{class}>{}</p>", escape(&e.statement));
-    let _ = writeln!(
-        h,
-        "<table>\n<tr><th>Generated</th><td>{}</td></tr>\n<tr><th>Keyspace</th><td>{}</td></tr>\n\
-         <tr><th>Tables</th><td>{}</td></tr>\n<tr><th>Rows searched</th><td>{}</td></tr>\n\
-         <tr><th>Search complete</th><td>{}</td></tr>\n</table>",
-        escape(&e.generated_at),
-        escape(&e.keyspace),
-        escape(&e.scan.tables.join(", ")),
-        e.scan.rows,
-        if e.scan.complete { "yes" } else { "NO" }
-    );
-    let _ = writeln!(h, "<h2>Identifiers searched</h2>\n<table>\n<tr><th>#</th><th>Kind</th><th>Identifier</th></tr>");
-    for i in &e.identifiers {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            i.index,
-            escape(&i.kind),
-            escape(&i.normalized)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "</table>\n<h2>Data held ({} place(s))</h2>",
-        e.items.len()
-    );
-    if !e.items.is_empty() {
-        let _ = writeln!(
-            h,
-            "<table class=\"items\">\n<tr><th>Stored by</th><th>Where</th><th>Found at</th><th>Stored value</th></tr>"
-        );
-        for item in &e.items {
-            let who = match (&item.user_id, &item.user_name, item.owner_type) {
-                (_, _, OwnerType::ContactCenter) => "contact center (administrator)".to_string(),
-                (Some(id), Some(name), _) => format!("{name} ({id})"),
-                (Some(id), None, _) => id.clone(),
-                _ => "unknown".to_string(),
-            };
-            let place = match (&item.group, &item.column) {
-                (Some(g), _) => {
-                    format!("{} / group {g} / setting {}", item.table, item.setting_key)
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(CONTENT_SECURITY_POLICY);
+                title { "Access request: officer's record (internal)" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { "Access request: officer's record" }
+                p.warn #internal {
+                    "Internal: for the privacy officer's file, not for the data subject. It names the agents who stored each record (employees' personal data) and the system's internal places. The person's copy is the .subject.html file written beside this one."
                 }
-                (None, Some(c)) => {
-                    format!("{} / row {} / column {c}", item.table, item.setting_key)
+                p class=[(!e.scan.complete).then_some("warn")] { (e.statement) }
+                table {
+                    tr { th { "Generated" } td { (e.generated_at) } }
+                    tr { th { "Keyspace" } td { (e.keyspace) } }
+                    tr { th { "Tables" } td { (e.scan.tables.join(", ")) } }
+                    tr { th { "Rows searched" } td { (e.scan.rows) } }
+                    tr { th { "Search complete" } td { (if e.scan.complete { "yes" } else { "NO" }) } }
                 }
-                (None, None) => format!("{} / row {}", item.table, item.setting_key),
-            };
-            let found: Vec<String> = item
-                .found_at
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} (#{}, {}{})",
-                        f.json_path.as_deref().unwrap_or("text"),
-                        f.identifier,
-                        f.variant,
-                        if f.possible {
-                            ", POSSIBLE match: check it"
-                        } else {
-                            ""
+                h2 { "Identifiers searched" }
+                table {
+                    tr { th { "#" } th { "Kind" } th { "Identifier" } }
+                    @for i in &e.identifiers {
+                        tr { td { (i.index) } td { (i.kind) } td { (i.normalized) } }
+                    }
+                }
+                h2 { "Data held (" (e.items.len()) " place(s))" }
+                @if !e.items.is_empty() {
+                    table.items {
+                        tr { th { "Stored by" } th { "Where" } th { "Found at" } th { "Stored value" } }
+                        @for item in &e.items {
+                            (row(item))
                         }
-                    )
-                })
-                .collect();
-            let value = serde_json::to_string_pretty(&item.value).unwrap_or_default();
-            let mut notes = String::new();
-            if item.entries_not_shown > 0 {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">{} other entr{} of this list {} not shown: {} about other people.</p>",
-                    item.entries_not_shown,
-                    if item.entries_not_shown == 1 { "y" } else { "ies" },
-                    if item.entries_not_shown == 1 { "is" } else { "are" },
-                    if item.entries_not_shown == 1 { "it is" } else { "they are" },
-                );
+                    }
+                }
             }
-            if item.possible_only {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">POSSIBLE matches only (may be a stranger's): not in the subject's copy. Check whether it is the subject's and answer by hand if so.</p>"
-                );
-            } else if item.records_possible_only > 0 {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">{} record(s) here hold only POSSIBLE matches: shown above, not in the subject's copy.</p>",
-                    item.records_possible_only
-                );
-            }
-            if item.records_of_another_request > 0 {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">{} record(s) of the subject also hold another request of this batch: withheld from this request's files and the subject's copy; answer both requests together by hand.</p>",
-                    item.records_of_another_request
-                );
-            }
-            if item.others_withheld > 0 {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">{} identifier(s) of other people withheld from the subject's copy.</p>",
-                    item.others_withheld
-                );
-            }
-            if !item.free_text.is_empty() {
-                let _ = write!(
-                    notes,
-                    "<p class=\"note\">Free text in the subject's records that may name other people (their e-mail addresses and phone numbers are withheld from the subject's copy, their names are not): {}.</p>",
-                    escape(&item.free_text.join(", "))
-                );
-            }
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre>{}</td></tr>",
-                escape(&who),
-                escape(&place),
-                escape(&found.join("; ")),
-                escape(&value),
-                notes
-            );
         }
-        let _ = writeln!(h, "</table>");
     }
-    let _ = writeln!(h, "</body>\n</html>");
-    h
+    .into_string()
+}
+
+/// One place holding the subject's data: who stored it, where, what was found where in it,
+/// the value as stored, and what the officer must know before answering.
+fn row(item: &ExportItem) -> Markup {
+    let who = match (&item.user_id, &item.user_name, item.owner_type) {
+        (_, _, OwnerType::ContactCenter) => "contact center (administrator)".to_string(),
+        (Some(id), Some(name), _) => format!("{name} ({id})"),
+        (Some(id), None, _) => id.clone(),
+        _ => "unknown".to_string(),
+    };
+    let place = match (&item.group, &item.column) {
+        (Some(g), _) => format!("{} / group {g} / setting {}", item.table, item.setting_key),
+        (None, Some(c)) => format!("{} / row {} / column {c}", item.table, item.setting_key),
+        (None, None) => format!("{} / row {}", item.table, item.setting_key),
+    };
+    let found: Vec<String> = item
+        .found_at
+        .iter()
+        .map(|f| {
+            format!(
+                "{} (#{}, {}{})",
+                f.json_path.as_deref().unwrap_or("text"),
+                f.identifier,
+                f.variant,
+                if f.possible {
+                    ", POSSIBLE match: check it"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    let value = serde_json::to_string_pretty(&item.value).unwrap_or_default();
+    html! {
+        tr {
+            td { (who) }
+            td { (place) }
+            td { (found.join("; ")) }
+            td {
+                pre { (value) }
+                @for note in notes(item) {
+                    p.note { (note) }
+                }
+            }
+        }
+    }
+}
+
+/// What the officer must know about a place before answering: what the subject's copy
+/// leaves out of it, and why.
+fn notes(item: &ExportItem) -> Vec<String> {
+    let mut notes = Vec::new();
+    if item.entries_not_shown > 0 {
+        let one = item.entries_not_shown == 1;
+        notes.push(format!(
+            "{} other entr{} of this list {} not shown: {} about other people.",
+            item.entries_not_shown,
+            if one { "y" } else { "ies" },
+            if one { "is" } else { "are" },
+            if one { "it is" } else { "they are" },
+        ));
+    }
+    if item.possible_only {
+        notes.push("POSSIBLE matches only (may be a stranger's): not in the subject's copy. Check whether it is the subject's and answer by hand if so.".to_string());
+    } else if item.records_possible_only > 0 {
+        notes.push(format!(
+            "{} record(s) here hold only POSSIBLE matches: shown above, not in the subject's copy.",
+            item.records_possible_only
+        ));
+    }
+    if item.records_of_another_request > 0 {
+        notes.push(format!(
+            "{} record(s) of the subject also hold another request of this batch: withheld from this request's files and the subject's copy; answer both requests together by hand.",
+            item.records_of_another_request
+        ));
+    }
+    if item.others_withheld > 0 {
+        notes.push(format!(
+            "{} identifier(s) of other people withheld from the subject's copy.",
+            item.others_withheld
+        ));
+    }
+    if !item.free_text.is_empty() {
+        notes.push(format!(
+            "Free text in the subject's records that may name other people (their e-mail addresses and phone numbers are withheld from the subject's copy, their names are not): {}.",
+            item.free_text.join(", ")
+        ));
+    }
+    notes
 }
 
 #[cfg(test)]
@@ -198,10 +181,32 @@ mod tests {
     }
 
     #[test]
-    fn escape_covers_markup_and_quotes() {
+    fn stored_markup_is_text() {
+        let hostile = r#"<script>alert("x")</script> & 'y'"#;
+        let mut e = AccessExport::new(
+            hostile.into(),
+            vec![],
+            crate::ExportScan {
+                complete: false,
+                tables: vec![hostile.into()],
+                ranges: 1,
+                rows: 1,
+                unread_ranges: 1,
+            },
+            vec![],
+        );
+        e.generated_at = hostile.into();
+        let page = render(&e);
+        assert!(!page.contains("<script"), "{page}");
         assert_eq!(
-            escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+            page.matches("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'y'")
+                .count(),
+            3,
+            "{page}"
+        );
+        assert!(
+            page.contains("<p class=\"warn\">The search was INCOMPLETE"),
+            "{page}"
         );
     }
 }

@@ -1,19 +1,19 @@
 //! The subject's copy as one HTML page a person can read and keep.
 //!
-//! Self-contained and inert: no script, no external resource (fonts, images, styles), every
-//! stored value escaped, and a Content-Security-Policy that allows nothing but the page's own
-//! style sheet, by its hash. Were a stored value ever written unescaped, the browser would
-//! still refuse to run a script, load an image or apply an injected style.
-
-use std::fmt::Write;
+//! Self-contained and inert: no script, no external resource (fonts, images, styles), and a
+//! Content-Security-Policy that allows nothing but the page's own style sheet, by its hash.
+//! The page is a `maud` template, so every stored value, word and text of the controller's
+//! template it is given is escaped (all of them are untrusted: agents typed the values, and a
+//! controller's template may change any word); were one ever written unescaped, the browser
+//! would still refuse to run a script, load an image or apply an injected style.
 
 use base64::Engine as _;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use sha2::{Digest, Sha256};
 
 use serde_json::Value;
 
-use crate::html::escape;
-use crate::subject::{plural, readable_day, RecordKind, SubjectCopy};
+use crate::subject::{plural, readable_day, Record, SubjectCopy};
 use crate::template::SubjectTemplate;
 use crate::words::{fill, Words};
 
@@ -48,126 +48,112 @@ type FromTemplate = fn(&SubjectTemplate) -> Option<&str>;
 /// Renders the page, in the copy's language.
 pub fn render(c: &SubjectCopy) -> String {
     let w = &c.words;
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        c.language.code(),
-        content_security_policy(),
-        escape(&w.title)
+    let answered_on = fill(
+        &w.answered_on,
+        &[(
+            "date",
+            &readable_day(&Value::String(c.generated_at.clone()), w),
+        )],
     );
-    if c.information.is_none() {
-        let _ = writeln!(
-            h,
-            "<p class=\"draft\" id=\"not-filled-in\">{}</p>",
-            escape(&w.draft_banner)
-        );
+    html! {
+        (DOCTYPE)
+        html lang=(c.language.code()) {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(content_security_policy());
+                meta name="referrer" content="no-referrer";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (w.title) }
+                // Byte for byte as `STYLE`: the policy names it by the hash of these bytes.
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                @if c.information.is_none() {
+                    p.draft #not-filled-in { (w.draft_banner) }
+                }
+                @if !c.search_complete {
+                    p.draft #incomplete { (w.incomplete_banner) }
+                }
+                h1 { (w.title) }
+                @if let Some(reference) = &c.reference {
+                    p.reference #reference { (fill(&w.reference, &[("reference", reference)])) }
+                }
+                p.when #answered-on { (answered_on) }
+                @if let Some(t) = &c.information {
+                    p { (fill(&w.from, &[("controller", &t.controller)])) }
+                }
+                p { (w.asked) }
+                ul.asked {
+                    @for a in &c.asked_about {
+                        li { (a.kind) ": " (a.value) }
+                    }
+                }
+                p.summary { (c.summary) }
+                h2 { (w.held_heading) }
+                @if c.records.is_empty() {
+                    p { (w.no_record) }
+                }
+                // A heading wherever the kind changes (the records come grouped by kind),
+                // counting every record of that kind.
+                @for of_a_kind in c.records.chunk_by(|a, b| a.kind == b.kind) {
+                    @let kind = of_a_kind[0].kind;
+                    h3 { (kind.heading(w)) " (" (c.records.iter().filter(|r| r.kind == kind).count()) ")" }
+                    p.what { (kind.description(w)) }
+                    @for r in of_a_kind {
+                        (record(r, w))
+                    }
+                }
+                h2 { (w.processing_heading) }
+                dl.info {
+                    @for (label, text) in information(c) {
+                        dt { (label) }
+                        @match text {
+                            Some(text) => dd { (paragraphs(&text)) },
+                            None => dd.missing { (w.not_filled_in) },
+                        }
+                    }
+                }
+            }
+        }
     }
-    if !c.search_complete {
-        let _ = writeln!(
-            h,
-            "<p class=\"draft\" id=\"incomplete\">{}</p>",
-            escape(&w.incomplete_banner)
-        );
-    }
-    let _ = writeln!(h, "<h1>{}</h1>", escape(&w.title));
-    if let Some(reference) = &c.reference {
-        let _ = writeln!(
-            h,
-            "<p class=\"reference\" id=\"reference\">{}</p>",
-            escape(&fill(&w.reference, &[("reference", reference)]))
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<p class=\"when\" id=\"answered-on\">{}</p>",
-        escape(&fill(
-            &w.answered_on,
-            &[(
-                "date",
-                &readable_day(&Value::String(c.generated_at.clone()), w)
-            )]
-        ))
-    );
-    if let Some(t) = &c.information {
-        let _ = writeln!(
-            h,
-            "<p>{}</p>",
-            escape(&fill(&w.from, &[("controller", &t.controller)]))
-        );
-    }
-    let _ = writeln!(h, "<p>{}</p>\n<ul class=\"asked\">", escape(&w.asked));
-    for a in &c.asked_about {
-        let _ = writeln!(h, "<li>{}: {}</li>", escape(&a.kind), escape(&a.value));
-    }
-    let _ = writeln!(h, "</ul>\n<p class=\"summary\">{}</p>", escape(&c.summary));
+    .into_string()
+}
 
-    let _ = writeln!(h, "<h2>{}</h2>", escape(&w.held_heading));
-    if c.records.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", escape(&w.no_record));
+/// One record: its details and dates under their labels, then what it leaves out.
+fn record(r: &Record, w: &Words) -> Markup {
+    html! {
+        section.record {
+            dl {
+                @if r.details.is_empty() {
+                    dt { (w.details) }
+                    dd { span.t { (w.no_details) } }
+                }
+                @for d in r.details.iter().chain(&r.dates) {
+                    dt { (d.label) }
+                    dd {
+                        @for (i, v) in d.values.iter().enumerate() {
+                            @if i > 0 { br; }
+                            // Prose may wrap between words; a value never breaks.
+                            span class=(if d.prose { "t" } else { "v" }) { (v) }
+                        }
+                    }
+                }
+            }
+            @if r.withheld > 0 {
+                p.note { (Words::count(r.withheld, &w.record_withheld_one, &w.record_withheld_many)) }
+            }
+            @if r.in_shared_list {
+                p.note { (w.shared_list) }
+            }
+        }
     }
-    let mut kind: Option<RecordKind> = None;
-    for r in &c.records {
-        if kind != Some(r.kind) {
-            kind = Some(r.kind);
-            let n = c.records.iter().filter(|x| x.kind == r.kind).count();
-            let _ = writeln!(
-                h,
-                "<h3>{} ({})</h3>\n<p class=\"what\">{}</p>",
-                escape(r.kind.heading(w)),
-                n,
-                escape(r.kind.description(w))
-            );
-        }
-        let _ = writeln!(h, "<section class=\"record\">\n<dl>");
-        if r.details.is_empty() {
-            let _ = writeln!(
-                h,
-                "<dt>{}</dt><dd><span class=\"t\">{}</span></dd>",
-                escape(&w.details),
-                escape(&w.no_details)
-            );
-        }
-        for d in r.details.iter().chain(&r.dates) {
-            let class = if d.prose { "t" } else { "v" };
-            let _ = writeln!(
-                h,
-                "<dt>{}</dt><dd>{}</dd>",
-                escape(&d.label),
-                d.values
-                    .iter()
-                    .map(|v| format!("<span class=\"{class}\">{}</span>", escape(v)))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            );
-        }
-        let _ = writeln!(h, "</dl>");
-        if r.withheld > 0 {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">{}</p>",
-                escape(&Words::count(
-                    r.withheld,
-                    &w.record_withheld_one,
-                    &w.record_withheld_many
-                ))
-            );
-        }
-        if r.in_shared_list {
-            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&w.shared_list));
-        }
-        let _ = writeln!(h, "</section>");
-    }
+}
 
-    let _ = writeln!(
-        h,
-        "<h2>{}</h2>\n<dl class=\"info\">",
-        escape(&w.processing_heading)
-    );
+/// The controller's Art. 15(1)/(2) information, line by line: each label with its text, or
+/// `None` where no template filled it in. An optional field the template leaves out (no
+/// DPO) has no line at all.
+fn information(c: &SubjectCopy) -> Vec<(&str, Option<String>)> {
+    let w = &c.words;
     let kinds = if c.kinds_of_data.is_empty() {
         w.none_found.clone()
     } else {
@@ -194,46 +180,29 @@ pub fn render(c: &SubjectCopy) -> String {
         (&w.info_rights, Some(|t| Some(&t.rights))),
         (&w.info_complaint, Some(|t| Some(&t.complaint))),
     ];
-    for (label, from_template) in rows {
-        let text = match (from_template, &c.information) {
-            (None, _) => Some(kinds.clone()),
-            (Some(get), Some(t)) => match get(t) {
-                Some(text) => Some(text.to_string()),
-                // An optional field the template leaves out (no DPO): no line.
-                None => continue,
+    rows.into_iter()
+        .filter_map(
+            |(label, from_template)| match (from_template, &c.information) {
+                (None, _) => Some((label, Some(kinds.clone()))),
+                (Some(get), Some(t)) => get(t).map(|text| (label, Some(text.to_string()))),
+                (Some(_), None) => Some((label, None)),
             },
-            (Some(_), None) => None,
-        };
-        match text {
-            Some(text) => {
-                let _ = writeln!(
-                    h,
-                    "<dt>{}</dt><dd>{}</dd>",
-                    escape(label),
-                    paragraphs(&text)
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    h,
-                    "<dt>{}</dt><dd class=\"missing\">{}</dd>",
-                    escape(label),
-                    escape(&w.not_filled_in)
-                );
-            }
-        }
-    }
-    let _ = writeln!(h, "</dl>\n</body>\n</html>");
-    h
+        )
+        .collect()
 }
 
 /// Text as paragraphs: a blank line starts a new one, a line break stays one.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
-        .collect()
+fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            p {
+                @for (i, line) in p.split('\n').enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+    }
 }
 
 /// How many records, in words, for a caller's message.
@@ -244,8 +213,13 @@ pub fn count(c: &SubjectCopy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::subject::{Detail, Record};
+    use crate::subject::{Detail, Record, RecordKind};
     use crate::words::Language;
+
+    /// `text` as the page writes it.
+    fn escaped(text: &str) -> String {
+        html! { (text) }.into_string()
+    }
 
     fn copy(information: Option<SubjectTemplate>, value: &str) -> SubjectCopy {
         let language = information.as_ref().map_or(Language::En, |t| t.language);
@@ -356,14 +330,14 @@ mod tests {
         assert!(page.contains("id=\"not-filled-in\""));
         // Every field of the template but the derived kinds of data, the DPO included.
         let not_filled_in = &Words::shipped(Language::En).not_filled_in;
-        assert_eq!(page.matches(&escape(not_filled_in)).count(), 11, "{page}");
+        assert_eq!(page.matches(&escaped(not_filled_in)).count(), 11, "{page}");
         let page = render(&copy(Some(template()), "x"));
         assert!(!page.contains("NOT FILLED IN"));
         assert!(!page.contains("not-filled-in"));
         let t = template();
         for text in [&t.controller, &t.retention, &t.complaint] {
             let first_line = text.lines().next().unwrap();
-            assert!(page.contains(&escape(first_line)), "{first_line}");
+            assert!(page.contains(&escaped(first_line)), "{first_line}");
         }
         // A template without a DPO shows no DPO line at all.
         let mut t = template();
@@ -418,8 +392,8 @@ mod tests {
             (&en.incomplete_banner, &de.incomplete_banner),
             (&en.info_complaint, &de.info_complaint),
         ] {
-            assert!(page.contains(&escape(german)), "{german}");
-            assert!(!page.contains(&escape(english)), "{english}");
+            assert!(page.contains(&escaped(german)), "{german}");
+            assert!(!page.contains(&escaped(english)), "{english}");
         }
         for english in [
             "Your ",
