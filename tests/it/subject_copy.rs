@@ -24,26 +24,7 @@ const ATTRIBUTE: &str = "\"><img src=x onerror=\"document.title='PWNED'\"><b id=
 
 /// The browser, or `None` when the developer opted out; no browser and no opt-out fails.
 pub(crate) fn chromium() -> Option<PathBuf> {
-    if std::env::var("FORGETME_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!("FORGETME_SKIP_BROWSER=1: the subject's copy is NOT checked in a browser");
-        return None;
-    }
-    let name = std::env::var("FORGETME_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let found = if name.contains('/') {
-        Path::new(&name).is_file().then(|| PathBuf::from(&name))
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(&name))
-                .find(|p| p.is_file())
-        })
-    };
-    match found {
-        Some(p) => Some(p),
-        None => panic!(
-            "headless Chromium ({name}) is needed to check the subject's copy in a browser: install it with `apt-get update && apt-get install -y chromium` (Debian), point FORGETME_CHROMIUM at it, or set FORGETME_SKIP_BROWSER=1 to skip these checks"
-        ),
-    }
+    testkit::chromium("the subject's copy is")
 }
 
 /// What the browser made of a page: the DOM after scripts (if any) ran, and its console.

@@ -378,20 +378,21 @@ pub(crate) mod labels {
     pub const DATE: &str = "Date";
 }
 
+/// The placeholders of a text (`{n}`, `{date}`...), sorted: a translation must keep every
+/// one of the English text's, or a sentence would lose its number or date.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The placeholders of a text: `{n}`, `{date}`...
-    fn placeholders(text: &str) -> Vec<String> {
-        let mut out: Vec<String> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
-            .collect();
-        out.sort();
-        out
-    }
 
     #[test]
     fn every_language_has_every_word_with_the_same_placeholders() {

@@ -179,16 +179,7 @@ mod tests {
     use super::*;
     use time::macros::date;
 
-    /// The placeholders of a text, sorted.
-    fn placeholders(text: &str) -> Vec<String> {
-        let mut out: Vec<String> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
-            .collect();
-        out.sort();
-        out
-    }
+    use forgetme_access_export::words::placeholders;
 
     #[test]
     fn every_language_has_every_sentence_with_the_same_placeholders() {

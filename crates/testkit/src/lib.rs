@@ -274,3 +274,32 @@ pub async fn settings_rows(
         .collect::<Result<Vec<_>, _>>()
         .expect("row values")
 }
+
+/// Headless Chromium for the tests that load a page in a real browser (the subject's copy,
+/// the officer's letters and dashboard), or `None` when the developer opted out with
+/// `FORGETME_SKIP_BROWSER=1`. `FORGETME_CHROMIUM` names another binary. No browser and no
+/// opt-out fails the test, naming the install command: a page never checked in a browser is
+/// not reported as checked. `what` says which pages, in the messages.
+pub fn chromium(what: &str) -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    if std::env::var("FORGETME_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("FORGETME_SKIP_BROWSER=1: {what} NOT checked in a browser");
+        return None;
+    }
+    let name = std::env::var("FORGETME_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let found = if name.contains('/') {
+        Path::new(&name).is_file().then(|| PathBuf::from(&name))
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(&name))
+                .find(|p| p.is_file())
+        })
+    };
+    match found {
+        Some(p) => Some(p),
+        None => panic!(
+            "headless Chromium ({name}) is needed to check {what} in a browser: install it with `apt-get update && apt-get install -y chromium` (Debian), point FORGETME_CHROMIUM at it, or set FORGETME_SKIP_BROWSER=1 to skip these checks"
+        ),
+    }
+}
