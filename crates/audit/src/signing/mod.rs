@@ -394,6 +394,39 @@ mod tests {
         assert_eq!(v.key_id.len(), 16);
     }
 
+    /// The whole file, byte for byte (Ed25519 signatures are deterministic): a signed
+    /// document's bytes are what a regulator's copy is compared with, so they never change
+    /// by accident.
+    #[test]
+    fn a_signed_file_is_pinned_byte_for_byte() {
+        let (_, file) = signed();
+        assert_eq!(String::from_utf8(file).unwrap(), SIGNED_GOLDEN);
+    }
+
+    const SIGNED_GOLDEN: &str = r#"{
+  "count": 3,
+  "locations": [
+    {
+      "action": "deleted",
+      "paths": [
+        "$.a[0]"
+      ],
+      "table": "sipfs.settings"
+    }
+  ],
+  "note": "ünïcode, \"quotes\", a\ttab",
+  "run_id": "20261129T224305Z-cd0584f0421e8a21",
+  "schema": "gdpr-forget-me/example/v1",
+  "signature": {
+    "algorithm": "ed25519",
+    "key_id": "dbc298251c51321b",
+    "public_key": "gdpr-forget-me-ed25519:/RckOFqgx1tk+3jNYC+h2ZH96/drE8WO1wLqyDXp9hg=",
+    "value": "qWPxuoCrqhj6jBgLkWhMVS3rOH2py4iq+lwvgBMr+CexemyNhlOUijAk7h8o0ADCvnzsMH6aiQcP8r6QmIZpAw=="
+  },
+  "verified": true
+}
+"#;
+
     #[test]
     fn the_file_is_pretty_canonical_json_with_the_signature_block() {
         let (key, file) = signed();
