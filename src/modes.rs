@@ -155,7 +155,7 @@ fn print_input_notes(inputs: &Inputs) {
 fn run_settings(args: &Args, gws: Option<&GwsClient>) -> RunSettings {
     RunSettings {
         keyspace: args.cass_keyspace.clone(),
-        verify_consistency_name: args.verify_consistency.cql_name().to_string(),
+        verify_consistency: args.verify_consistency.level(),
         local_dc: args.local_dc.clone(),
         erase: args.cleanup,
         policy: ErasurePolicy {
@@ -207,7 +207,7 @@ async fn scan(
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(DEFAULT_MAX_LISTED)
             .max(args.max_erase.unwrap_or(0)),
-        consistency_name: args.consistency.cql_name(),
+        consistency: args.consistency.level(),
         scan: ScanOptions {
             routing: forgetme_scanner::routing::Routing {
                 local_dc: args.local_dc.clone(),

@@ -22,7 +22,7 @@ pub fn run_facts(
         first_seq: started.first_seq,
         operator: operator.to_string(),
         keyspace: settings.keyspace.clone(),
-        consistency: settings.verify_consistency_name.clone(),
+        consistency: settings.verify_consistency,
         data_center: settings.local_dc.clone(),
         case: case.map(str::to_string),
         scan: forgetme_findings::receipt::scan_summary(outcome),

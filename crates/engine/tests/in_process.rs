@@ -66,7 +66,7 @@ const RECENTS_WITHOUT_SUBJECT: &str =
 fn settings(policy: ErasurePolicy) -> RunSettings {
     RunSettings {
         keyspace: forgetme_fakes::KEYSPACE.into(),
-        verify_consistency_name: "QUORUM".into(),
+        verify_consistency: forgetme_scanner::ConsistencyLevel::Quorum,
         local_dc: None,
         erase: true,
         policy,

@@ -45,8 +45,8 @@ pub struct RunFacts {
     pub operator: String,
     /// Keyspace.
     pub keyspace: String,
-    /// Verification consistency, as CQL spells it (`LOCAL_QUORUM`).
-    pub consistency: String,
+    /// Verification consistency.
+    pub consistency: forgetme_scanner::ConsistencyLevel,
     /// The data center the verification was read in (`--local-dc`).
     pub data_center: Option<String>,
     /// A ticket reference (`--case`).
@@ -133,7 +133,8 @@ pub async fn build(
         left_stored,
         interrupted_runs: facts.interrupted_runs.clone(),
         verification: VerificationSummary {
-            consistency: facts.consistency.clone(),
+            // The receipt names it as CQL spells it (`LOCAL_QUORUM`).
+            consistency: facts.consistency.cql_name().to_string(),
             data_center: facts.data_center.clone(),
             checked: verification.checked,
             still_matching: verification.still_matching.len(),

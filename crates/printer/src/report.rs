@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use forgetme_findings::{Found, OwnerType, SearchOutcome};
 use forgetme_scanner::routing::Copies;
+use forgetme_scanner::ConsistencyLevel;
 
 /// The user names GWS gave for user ids, when `--gws` was reachable.
 pub type UserNames = HashMap<String, String>;
@@ -330,10 +331,10 @@ pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -
             "elapsed_ms": outcome.elapsed.as_millis() as u64,
         },
         "coverage": {
-            "copies": outcome.coverage.copies.as_str(),
+            "copies": outcome.coverage.copies,
             "consistency": match outcome.coverage.copies {
-                Copies::Every => "ALL",
-                Copies::One => outcome.coverage.consistency.as_str(),
+                Copies::Every => ConsistencyLevel::All,
+                Copies::One => outcome.coverage.consistency,
             },
             "local_dc": outcome.coverage.local_dc,
             "allow_remote_dc": outcome.coverage.allow_remote_dc,

@@ -209,7 +209,7 @@ fn outcome() -> SearchOutcome {
         values: BTreeMap::new(),
         coverage: Coverage {
             copies: Copies::One,
-            consistency: "LOCAL_QUORUM".into(),
+            consistency: forgetme_scanner::ConsistencyLevel::LocalQuorum,
             local_dc: Some("dc1".into()),
             allow_remote_dc: true,
             data_centers: vec!["dc1".into(), "dc2".into()],
