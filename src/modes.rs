@@ -250,7 +250,11 @@ async fn answer_batch(
             let _ = batch_table::write_text(&mut text, &answered.lines, &b.out);
             print!("{}", String::from_utf8_lossy(&text));
         }
-        Format::Json => println!("{:#}", batch_table::to_json(&answered.lines, &b.out)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&batch_table::BatchTable::new(&answered.lines, &b.out))
+                .expect("the batch table serializes")
+        ),
     }
     for e in &answered.errors {
         eprintln!("error: {e}");

@@ -50,6 +50,20 @@ fn assert_golden(name: &str, actual: &str) {
     );
 }
 
+/// `doc` as `--format json` prints it, after checking that its keys are sorted at every depth:
+/// the typed documents declare their fields in alphabetical order, the order the documents
+/// had when they were serde_json maps, and a field added out of order would move in the
+/// output.
+fn printed<T: serde::Serialize>(doc: &T) -> String {
+    let text = serde_json::to_string_pretty(doc).unwrap();
+    let sorted = serde_json::to_string_pretty(&serde_json::to_value(doc).unwrap()).unwrap();
+    assert_eq!(
+        text, sorted,
+        "the document's keys are not in alphabetical order"
+    );
+    text + "\n"
+}
+
 fn table() -> TableName {
     TableName::new("sipfs", "settings")
 }
@@ -306,8 +320,7 @@ fn report_json(cleanup: Cleanup<'_>) -> String {
         names: &names,
         cleanup,
     };
-    // As `--format json` prints it.
-    serde_json::to_string_pretty(&report.to_json()).unwrap() + "\n"
+    printed(&report.to_json())
 }
 
 #[test]
@@ -368,7 +381,28 @@ fn the_batch_table() {
             true,
         ),
     ];
-    let doc = batch_table::to_json(&lines, Path::new("/answers"));
-    // As `--format json` prints it.
-    assert_golden("batch_table.json", &format!("{doc:#}\n"));
+    let doc = batch_table::BatchTable::new(&lines, Path::new("/answers"));
+    assert_golden("batch_table.json", &printed(&doc));
+}
+
+/// The documents pinned by the integration tests' golden files (`tests/it/formats.rs`) keep
+/// their keys sorted too.
+#[test]
+fn the_summary_keeps_its_keys_sorted() {
+    use forgetme_printer::request_summary::{RequestSummary, SearchSummary};
+    use forgetme_printer::search_json::SearchReport;
+    let (outcome, ids, names) = (outcome(), identifiers(), names());
+    let errors = vec!["export.json was NOT written: disk full".to_string()];
+    printed(&RequestSummary {
+        action: RequestAction::Erase,
+        erasure: Some("declined"),
+        errors: &errors,
+        export: Some("export.json".into()),
+        identifiers: ids.len(),
+        line: 3,
+        received: Some("2026-11-20"),
+        report: SearchReport::new(&outcome, &ids, &names),
+        request: "DSR-3",
+        search: SearchSummary::of(&outcome),
+    });
 }
