@@ -3,7 +3,8 @@
 //! ([`report`], its JSON document [`search_json`]) and an erasure's report
 //! ([`erasure_report`]); the per-request table of a batch ([`batch_table`]) and each
 //! request's summary ([`request_summary`]); the request ledger's list and pages
-//! ([`ledger_report`]); a receipt's re-check ([`recheck_report`]). Every JSON document is a
+//! ([`ledger_report`]); a receipt's re-check ([`recheck_report`]); the error document of
+//! `--format json` ([`error_report`]). Every JSON document is a
 //! `Serialize` type whose fields are in alphabetical order (see [`search_json`]). Every
 //! function writes to a `Write` or returns a value: the caller decides where it goes, so each
 //! is testable on a buffer.
@@ -13,6 +14,7 @@
 
 pub mod batch_table;
 pub mod erasure_report;
+pub mod error_report;
 pub mod ledger_report;
 pub mod recheck_report;
 pub mod report;

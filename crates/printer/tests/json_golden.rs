@@ -388,7 +388,8 @@ fn the_batch_table() {
 /// The documents pinned by the integration tests' golden files (`tests/it/formats.rs`) keep
 /// their keys sorted too.
 #[test]
-fn the_summary_keeps_its_keys_sorted() {
+fn the_summary_and_the_error_document_keep_their_keys_sorted() {
+    use forgetme_printer::error_report::ErrorReport;
     use forgetme_printer::request_summary::{RequestSummary, SearchSummary};
     use forgetme_printer::search_json::SearchReport;
     let (outcome, ids, names) = (outcome(), identifiers(), names());
@@ -405,4 +406,9 @@ fn the_summary_keeps_its_keys_sorted() {
         request: "DSR-3",
         search: SearchSummary::of(&outcome),
     });
+    printed(&ErrorReport::new(
+        "bad_input",
+        2,
+        "--case must be a ticket reference",
+    ));
 }
