@@ -45,6 +45,7 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, VerifyingKey};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -118,17 +119,33 @@ impl SigningKey {
         let signature = self.key.sign(&canonical_compact(document));
         let public = self.public_key();
         let mut signed = object.clone();
+        let block = SignatureBlock {
+            algorithm: ALGORITHM,
+            key_id: public.key_id(),
+            public_key: public.to_text(),
+            value: BASE64.encode(signature.to_bytes()),
+        };
         signed.insert(
             SIGNATURE_FIELD.to_string(),
-            serde_json::json!({
-                "algorithm": ALGORITHM,
-                "key_id": public.key_id(),
-                "public_key": public.to_text(),
-                "value": BASE64.encode(signature.to_bytes()),
-            }),
+            serde_json::to_value(block).expect("a signature block serializes"),
         );
         Ok(canonical_pretty(&Value::Object(signed)))
     }
+}
+
+/// The `signature` member of a signed document: exactly these four texts, which
+/// [`verify_document`] demands. The file is canonical JSON, so the members are written sorted
+/// whatever their order here.
+#[derive(Serialize)]
+struct SignatureBlock {
+    /// Always [`ALGORITHM`].
+    algorithm: &'static str,
+    /// [`PublicKey::key_id`] of the signing key.
+    key_id: String,
+    /// [`PublicKey::to_text`] of the signing key.
+    public_key: String,
+    /// The Ed25519 signature of the compact canonical document, standard base64.
+    value: String,
 }
 
 impl fmt::Debug for SigningKey {
