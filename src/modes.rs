@@ -273,7 +273,7 @@ async fn answer_single(
 ) -> Result<ExitCode, Failure> {
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
     let spec = Request {
-        case: inputs.case.as_deref(),
+        case: inputs.case.as_ref(),
         matcher: &matcher,
         others: None,
         export: args.export.clone(),

@@ -44,4 +44,4 @@ pub use error::AuditError;
 pub use event::{now_rfc3339, GENESIS_PREV};
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};
 pub use log::{new_run_id, AuditLog};
-pub use reference::{check_reference, MAX_REFERENCE_LEN};
+pub use reference::{check_reference, CaseRef, MAX_REFERENCE_LEN};

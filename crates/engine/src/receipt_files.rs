@@ -14,7 +14,7 @@ pub fn run_facts(
     settings: &RunSettings,
     started: &crate::audit_trail::RunStarted,
     operator: &str,
-    case: Option<&str>,
+    case: Option<&forgetme_audit::CaseRef>,
     outcome: &forgetme_findings::SearchOutcome,
 ) -> forgetme_findings::receipt::RunFacts {
     forgetme_findings::receipt::RunFacts {
@@ -24,7 +24,7 @@ pub fn run_facts(
         keyspace: settings.keyspace.clone(),
         consistency: settings.verify_consistency,
         data_center: settings.local_dc.clone(),
-        case: case.map(str::to_string),
+        case: case.cloned(),
         scan: forgetme_findings::receipt::scan_summary(outcome),
         matched: outcome.found.clone(),
         interrupted_runs: started.interrupted.clone(),

@@ -142,8 +142,9 @@ async fn run(
         confirm,
     };
     let receipt_path: PathBuf = dir.path().join("receipt.json");
+    let case = forgetme_audit::CaseRef::new("case-1").unwrap();
     let request = Request {
-        case: Some("case-1"),
+        case: Some(&case),
         matcher: &matcher,
         others: None,
         export: None,

@@ -49,8 +49,8 @@ pub struct RunFacts {
     pub consistency: forgetme_scanner::ConsistencyLevel,
     /// The data center the verification was read in (`--local-dc`).
     pub data_center: Option<String>,
-    /// A ticket reference (`--case`).
-    pub case: Option<String>,
+    /// A ticket reference (`--case`, a batch's request id).
+    pub case: Option<forgetme_audit::CaseRef>,
     /// The tool's version, written into the receipt.
     pub tool_version: String,
     /// What the search read.
@@ -119,7 +119,9 @@ pub async fn build(
         tool_version: facts.tool_version.clone(),
         keyspace: facts.keyspace.clone(),
         subjects,
-        case: facts.case.clone(),
+        // The receipt's own type keeps it as text: receipts are read back by
+        // `verify-receipt` and re-checks, which take them as written.
+        case: facts.case.as_ref().map(ToString::to_string),
         scan: Some(facts.scan.clone()),
         audit: AuditSegment {
             log: log.path().display().to_string(),

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use forgetme_audit::CaseRef;
 use forgetme_findings::requests::RequestAction;
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use crate::report::terminal_safe;
 #[derive(Clone, Debug)]
 pub struct RequestLine {
     /// The request's id.
-    pub id: String,
+    pub id: CaseRef,
     /// Its folder under `--out`.
     pub folder: String,
     /// What the request asked for.
@@ -59,7 +60,7 @@ pub struct RequestJson<'a> {
     pub export_written: Option<bool>,
     /// Its folder, under `--out`.
     pub folder: String,
-    pub id: &'a str,
+    pub id: &'a CaseRef,
     pub settings: u64,
 }
 
@@ -134,7 +135,7 @@ mod tests {
 
     fn line(settings: u64, agents: u64) -> RequestLine {
         RequestLine {
-            id: "DSR-1".into(),
+            id: CaseRef::new("DSR-1").unwrap(),
             folder: "DSR-1".into(),
             action: RequestAction::Export,
             settings,

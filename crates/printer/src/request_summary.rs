@@ -2,6 +2,7 @@
 //! was written and what went wrong, and its search report. Fields in alphabetical order, as in
 //! every document the tool prints (see [`crate::search_json`]).
 
+use forgetme_audit::CaseRef;
 use forgetme_findings::requests::RequestAction;
 use forgetme_findings::SearchOutcome;
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct RequestSummary<'a> {
     /// The report, as `--format json` prints it, of this request's identifiers only.
     pub report: SearchReport<'a>,
     /// The request's id.
-    pub request: &'a str,
+    pub request: &'a CaseRef,
     /// Its share of the search, in counts.
     pub search: SearchSummary,
 }

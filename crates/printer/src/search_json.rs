@@ -1,5 +1,5 @@
 //! The search report as one JSON document (`--format json`; `docs/output.md` describes it),
-//! as types: what the document can hold is what these structs say, not what a `json!` literal
+//! as types: what the document can hold is what these structs say, not what a map literal
 //! happened to build.
 //!
 //! Every struct declares its fields in alphabetical order. The document has always had its

@@ -351,7 +351,7 @@ fn the_search_report_with_each_cleanup() {
 #[test]
 fn the_batch_table() {
     let line = |id: &str, action, export, erasure: Option<&str>, ok, declined| RequestLine {
-        id: id.into(),
+        id: forgetme_audit::CaseRef::new(id).unwrap(),
         folder: id.into(),
         action,
         settings: 3,
@@ -403,7 +403,7 @@ fn the_summary_and_the_error_document_keep_their_keys_sorted() {
         line: 3,
         received: Some("2026-11-20"),
         report: SearchReport::new(&outcome, &ids, &names),
-        request: "DSR-3",
+        request: &forgetme_audit::CaseRef::new("DSR-3").unwrap(),
         search: SearchSummary::of(&outcome),
     });
     printed(&ErrorReport::new(
