@@ -54,7 +54,7 @@ pub fn render(e: &AccessExport) -> String {
         "<table>\n<tr><th>Generated</th><td>{}</td></tr>\n<tr><th>Keyspace</th><td>{}</td></tr>\n\
          <tr><th>Tables</th><td>{}</td></tr>\n<tr><th>Rows searched</th><td>{}</td></tr>\n\
          <tr><th>Search complete</th><td>{}</td></tr>\n</table>",
-        escape(&e.generated_at),
+        escape(&e.generated_at.to_string()),
         escape(&e.keyspace),
         escape(&e.scan.tables.join(", ")),
         e.scan.rows,

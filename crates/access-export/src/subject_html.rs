@@ -89,7 +89,7 @@ pub fn render(c: &SubjectCopy) -> String {
             &w.answered_on,
             &[(
                 "date",
-                &readable_day(&Value::String(c.generated_at.clone()), w)
+                &readable_day(&Value::String(c.generated_at.to_string()), w)
             )]
         ))
     );
@@ -251,7 +251,13 @@ mod tests {
         let language = information.as_ref().map_or(Language::En, |t| t.language);
         SubjectCopy {
             schema: crate::subject::SUBJECT_SCHEMA,
-            generated_at: "2026-11-30T01:32:30.657Z".into(),
+            generated_at: forgetme_audit::Timestamp::at(
+                time::OffsetDateTime::parse(
+                    "2026-11-30T01:32:30.657Z",
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap(),
+            ),
             reference: Some("DSR-2026-0042".into()),
             answered_on: "2026-11-30".into(),
             language,

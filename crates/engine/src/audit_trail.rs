@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
 use forgetme_audit::signing::SigningKey;
-use forgetme_audit::{AuditEvent, AuditKey, AuditLog, CaseRef};
+use forgetme_audit::{AuditEvent, AuditKey, AuditLog, CaseRef, Timestamp};
 use forgetme_matcher::Identifier;
 
 use crate::failure::Failure;
@@ -35,8 +35,8 @@ pub struct AuditSession {
 
 /// Where a run begins in the audit log, for its receipt.
 pub struct RunStarted {
-    /// When the run started (RFC 3339).
-    pub at: String,
+    /// When the run started.
+    pub at: Timestamp,
     /// Sequence number of the run's first event.
     pub first_seq: u64,
     /// Earlier runs of the same case or subjects that planned changes and never ended.
@@ -128,7 +128,7 @@ impl AuditSession {
             );
         }
         let started = RunStarted {
-            at: forgetme_audit::now_rfc3339(),
+            at: Timestamp::now(),
             first_seq: self.log.head().1 + 1,
             interrupted,
         };

@@ -18,7 +18,7 @@ pub fn run_facts(
     outcome: &forgetme_findings::SearchOutcome,
 ) -> forgetme_findings::receipt::RunFacts {
     forgetme_findings::receipt::RunFacts {
-        started_at: started.at.clone(),
+        started_at: started.at,
         first_seq: started.first_seq,
         operator: operator.to_string(),
         keyspace: settings.keyspace.clone(),

@@ -37,8 +37,8 @@ impl DiskFacts for Session {
 
 /// What the receipt needs to know about the run, gathered before and after it.
 pub struct RunFacts {
-    /// The run's start time (RFC 3339).
-    pub started_at: String,
+    /// The run's start time.
+    pub started_at: forgetme_audit::Timestamp,
     /// Sequence number of the run's first audit event.
     pub first_seq: u64,
     /// The GWS operator.
@@ -113,8 +113,9 @@ pub async fn build(
     let mut receipt = Receipt {
         schema: SCHEMA.to_string(),
         run_id: log.run_id().to_string(),
-        started_at: facts.started_at.clone(),
-        finished_at: forgetme_erasure_receipt::now_rfc3339(),
+        // Written as the audit log writes its times (RFC 3339, UTC, milliseconds).
+        started_at: facts.started_at.to_string(),
+        finished_at: forgetme_audit::Timestamp::now().to_string(),
         operator: facts.operator.clone(),
         tool_version: facts.tool_version.clone(),
         keyspace: facts.keyspace.clone(),
