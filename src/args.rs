@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use forgetme_access_export::words::Language;
+use forgetme_scanner::ConsistencyLevel;
 
 /// Find, report and (with --cleanup true) erase a data subject's e-mail address or phone
 /// number from Genesys GWS settings: Workspace personal favorites and recent contacts.
@@ -512,27 +513,25 @@ pub enum ConsistencyArg {
 }
 
 impl ConsistencyArg {
+    /// The level, as reports and receipts name it.
+    pub fn level(self) -> ConsistencyLevel {
+        match self {
+            ConsistencyArg::One => ConsistencyLevel::One,
+            ConsistencyArg::LocalOne => ConsistencyLevel::LocalOne,
+            ConsistencyArg::Quorum => ConsistencyLevel::Quorum,
+            ConsistencyArg::LocalQuorum => ConsistencyLevel::LocalQuorum,
+            ConsistencyArg::All => ConsistencyLevel::All,
+        }
+    }
+
     /// The driver's value.
     pub fn to_driver(self) -> forgetme_scanner::Consistency {
-        use forgetme_scanner::Consistency as C;
-        match self {
-            ConsistencyArg::One => C::One,
-            ConsistencyArg::LocalOne => C::LocalOne,
-            ConsistencyArg::Quorum => C::Quorum,
-            ConsistencyArg::LocalQuorum => C::LocalQuorum,
-            ConsistencyArg::All => C::All,
-        }
+        self.level().to_driver()
     }
 
     /// The level as CQL spells it, for reports and receipts.
     pub fn cql_name(self) -> &'static str {
-        match self {
-            ConsistencyArg::One => "ONE",
-            ConsistencyArg::LocalOne => "LOCAL_ONE",
-            ConsistencyArg::Quorum => "QUORUM",
-            ConsistencyArg::LocalQuorum => "LOCAL_QUORUM",
-            ConsistencyArg::All => "ALL",
-        }
+        self.level().cql_name()
     }
 }
 

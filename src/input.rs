@@ -17,6 +17,7 @@ use gws_client::{HeaderName, HeaderValue, Url};
 
 use crate::args::{Args, MatchMode};
 use forgetme_access_export::words::Language;
+use forgetme_audit::CaseRef;
 use forgetme_engine::files::{self, Existing};
 
 /// Largest `--search-file`: a million identifiers of 60 characters.
@@ -53,7 +54,7 @@ pub struct Inputs {
     /// Whether a pasted CSRF handshake was dropped from `--gws_additional_headers`.
     pub pasted_csrf_dropped: bool,
     /// `--case`: the request's ticket reference, checked.
-    pub case: Option<String>,
+    pub case: Option<CaseRef>,
     /// `--requests`: the batch, checked (its identifiers are [`Inputs::identifiers`]).
     pub batch: Option<Batch>,
     /// `--subject-template`: the controller's information for the subject's copy, one per
@@ -125,12 +126,12 @@ fn check_case(
     case: &str,
     identifiers: &[Identifier],
     region: Option<Region>,
-) -> Result<String, InputError> {
-    if forgetme_audit::check_reference(case).is_err() {
+) -> Result<CaseRef, InputError> {
+    let Ok(reference) = CaseRef::new(case) else {
         return Err(InputError::new(format!(
             "--case must be a ticket reference of 1 to {MAX_CASE_LEN} letters, digits and - _ . : / # (e.g. DSR-2026-0042)"
         )));
-    }
+    };
     use forgetme_findings::requests::{reference_holds_identifier, REFERENCE_HOLDS_IDENTIFIER};
     let matcher = forgetme_matcher::Matcher::new(identifiers.to_vec(), region);
     if matcher.is_match_text(case) || reference_holds_identifier(case, identifiers) {
@@ -138,7 +139,7 @@ fn check_case(
             REFERENCE_HOLDS_IDENTIFIER.replace("{what}", "--case"),
         ));
     }
-    Ok(case.to_string())
+    Ok(reference)
 }
 
 /// Checks the arguments and reads the small local files they name (search file, layout).

@@ -163,7 +163,7 @@ fn print_input_notes(inputs: &Inputs) {
 fn run_settings(args: &Args, gws: Option<&GwsClient>) -> RunSettings {
     RunSettings {
         keyspace: args.cass_keyspace.clone(),
-        verify_consistency_name: args.verify_consistency.cql_name().to_string(),
+        verify_consistency: args.verify_consistency.level(),
         local_dc: args.local_dc.clone(),
         erase: args.cleanup,
         policy: ErasurePolicy {
@@ -215,7 +215,7 @@ async fn scan(
         max_listed: (args.max_listed.map(|n| n as usize))
             .unwrap_or(DEFAULT_MAX_LISTED)
             .max(args.max_erase.unwrap_or(0)),
-        consistency_name: args.consistency.cql_name(),
+        consistency: args.consistency.level(),
         scan: ScanOptions {
             routing: forgetme_scanner::routing::Routing {
                 local_dc: args.local_dc.clone(),
@@ -258,7 +258,11 @@ async fn answer_batch(
             let _ = batch_table::write_text(&mut text, &answered.lines, &b.out);
             print!("{}", String::from_utf8_lossy(&text));
         }
-        Format::Json => println!("{:#}", batch_table::to_json(&answered.lines, &b.out)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&batch_table::BatchTable::new(&answered.lines, &b.out))
+                .expect("the batch table serializes")
+        ),
     }
     for e in &answered.errors {
         eprintln!("error: {e}");
@@ -277,7 +281,7 @@ async fn answer_single(
 ) -> Result<ExitCode, Failure> {
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
     let spec = Request {
-        case: inputs.case.as_deref(),
+        case: inputs.case.as_ref(),
         matcher: &matcher,
         others: None,
         export: args.export.clone(),

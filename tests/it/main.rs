@@ -22,6 +22,7 @@ mod evidence;
 mod exit_codes;
 mod export_cut;
 mod faults;
+mod formats;
 mod hostile_gws;
 mod layout_discover;
 mod ledger;

@@ -22,6 +22,7 @@ pub mod subject_html;
 pub mod template;
 pub mod words;
 
+use forgetme_audit::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -33,8 +34,8 @@ pub const SCHEMA: &str = "gdpr-forget-me/access-export/v1";
 pub struct AccessExport {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
-    /// When the export was made (RFC 3339, UTC).
-    pub generated_at: String,
+    /// When the export was made (written RFC 3339, UTC, milliseconds).
+    pub generated_at: Timestamp,
     /// The keyspace searched.
     pub keyspace: String,
     /// What was searched for.
@@ -208,7 +209,7 @@ impl AccessExport {
         };
         AccessExport {
             schema: SCHEMA,
-            generated_at: now_rfc3339(),
+            generated_at: Timestamp::now(),
             keyspace,
             identifiers,
             scan,

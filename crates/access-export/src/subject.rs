@@ -27,6 +27,7 @@
 
 use std::collections::BTreeSet;
 
+use forgetme_audit::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -55,8 +56,8 @@ pub struct CopyFor<'a> {
 pub struct SubjectCopy {
     /// Always [`SUBJECT_SCHEMA`].
     pub schema: &'static str,
-    /// When the export was made (RFC 3339, UTC).
-    pub generated_at: String,
+    /// When the export was made (written RFC 3339, UTC, milliseconds).
+    pub generated_at: Timestamp,
     /// The request this copy answers: its reference (a ticket number, never an identifier),
     /// when the run was given one.
     pub reference: Option<String>,
@@ -765,13 +766,9 @@ impl SubjectCopy {
             .map(str::to_string);
         SubjectCopy {
             schema: SUBJECT_SCHEMA,
-            generated_at: export.generated_at.clone(),
+            generated_at: export.generated_at,
             reference,
-            answered_on: export
-                .generated_at
-                .get(..10)
-                .unwrap_or_default()
-                .to_string(),
+            answered_on: export.generated_at.day(),
             language,
             search_complete: export.scan.complete,
             asked_about: export
@@ -1152,7 +1149,7 @@ mod tests {
         let copy = SubjectCopy::from_export(&export(items, true), &request);
         assert_eq!(copy.language, Language::De);
         assert_eq!(copy.reference.as_deref(), Some("DSR-2026-0042"));
-        assert_eq!(copy.answered_on, &copy.generated_at[..10]);
+        assert_eq!(copy.answered_on, &copy.generated_at.to_string()[..10]);
         let recent = copy
             .records
             .iter()

@@ -52,7 +52,7 @@ pub fn render(c: &SubjectCopy) -> String {
         &w.answered_on,
         &[(
             "date",
-            &readable_day(&Value::String(c.generated_at.clone()), w),
+            &readable_day(&Value::String(c.generated_at.to_string()), w),
         )],
     );
     html! {
@@ -225,7 +225,7 @@ mod tests {
         let language = information.as_ref().map_or(Language::En, |t| t.language);
         SubjectCopy {
             schema: crate::subject::SUBJECT_SCHEMA,
-            generated_at: "2026-11-30T01:32:30.657Z".into(),
+            generated_at: "2026-11-30T01:32:30.657Z".parse().unwrap(),
             reference: Some("DSR-2026-0042".into()),
             answered_on: "2026-11-30".into(),
             language,

@@ -246,7 +246,7 @@ fn officer_export() -> AccessExport {
     items[3].possible_only = true;
     items[3].found_at = vec![found(None, 2, true)];
     let mut e = AccessExport::new("sipfs".into(), identifiers(), scan(false), items);
-    e.generated_at = "2026-11-30T01:32:30.657Z".into();
+    e.generated_at = "2026-11-30T01:32:30.657Z".parse().unwrap();
     e.keyspace = format!("sipfs {MARKUP}");
     e
 }
@@ -259,7 +259,7 @@ fn the_officers_record_with_everything_on_it() {
 #[test]
 fn the_officers_record_of_nothing_held() {
     let mut e = AccessExport::new("sipfs".into(), identifiers(), scan(true), vec![]);
-    e.generated_at = "2026-11-30T01:32:30.657Z".into();
+    e.generated_at = "2026-11-30T01:32:30.657Z".parse().unwrap();
     assert_page("officer-nothing-held", &html::render(&e));
 }
 
@@ -296,7 +296,7 @@ fn subject_copy(information: Option<&SubjectTemplate>) -> SubjectCopy {
         ),
     ];
     let mut e = AccessExport::new("sipfs".into(), identifiers(), scan(true), items);
-    e.generated_at = "2026-11-30T01:32:30.657Z".into();
+    e.generated_at = "2026-11-30T01:32:30.657Z".parse().unwrap();
     let mut c = SubjectCopy::from_export(
         &e,
         &CopyFor {
@@ -371,7 +371,7 @@ fn the_subjects_copy_in_german_without_a_dpo() {
 #[test]
 fn a_draft_of_the_subjects_copy_from_an_incomplete_search_that_found_nothing() {
     let mut e = AccessExport::new("sipfs".into(), identifiers(), scan(false), vec![]);
-    e.generated_at = "2026-11-30T01:32:30.657Z".into();
+    e.generated_at = "2026-11-30T01:32:30.657Z".parse().unwrap();
     let c = SubjectCopy::from_export(&e, &CopyFor::default());
     assert!(c.reference.is_none() && c.information.is_none() && c.records.is_empty());
     assert!(!c.search_complete);

@@ -97,9 +97,10 @@ pub struct RunStart {
     pub arguments: RunArguments,
     /// Subject refs of the identifiers handled.
     pub subjects: Vec<String>,
-    /// The ticket or case reference the run was made for (`--case`), when given.
+    /// The ticket or case reference the run was made for (`--case`, a batch's request id),
+    /// when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case: Option<String>,
+    pub case: Option<crate::CaseRef>,
 }
 
 impl AuditEvent for RunStart {

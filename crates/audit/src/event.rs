@@ -22,21 +22,13 @@
 //!   on disk *is* the hashed text: no escape sequence, spacing or number spelling can change
 //!   without being noticed.
 
+use crate::{AuditKey, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::OffsetDateTime;
-
-use crate::AuditKey;
 
 /// The `prev` of the first event in a log: 64 zeros, i.e. "no event before this one".
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// RFC 3339 in UTC with millisecond precision, fixed width so that lines line up.
-const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// Longest accepted event kind; kinds are short fixed names, not data.
 const MAX_KIND_LEN: usize = 64;
@@ -167,13 +159,11 @@ impl Event {
     }
 }
 
-/// The current time as written in the `time` field (RFC 3339, UTC). The one clock format of
-/// the project's records: receipts and exports use it too, so their times compare as text with
-/// the log's.
+/// The current time as written in the `time` field (RFC 3339, UTC, milliseconds: a
+/// [`Timestamp`]'s text). The one clock format of the project's records: receipts and exports
+/// use it too, so their times compare as text with the log's.
 pub fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(TIME_FORMAT)
-        .expect("a UTC time between years 0 and 9999 always formats")
+    Timestamp::now().to_string()
 }
 
 /// `data` with object keys sorted at every depth, so its bytes do not depend on how the

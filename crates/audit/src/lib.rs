@@ -21,6 +21,10 @@
 //! outcomes there — never raw identifiers, setting values or passwords.
 //!
 //! The user-facing description of the format is in `docs/audit-log.md`.
+//!
+//! Two values every record of the tool shares live here too, the lowest crate all of them
+//! use: a case or request reference ([`CaseRef`]) and a point in time ([`Timestamp`]), each
+//! checked or held as a type until it is written, and written one way.
 
 #![warn(missing_docs)]
 
@@ -34,6 +38,7 @@ mod key;
 mod log;
 mod reference;
 pub mod signing;
+mod timestamp;
 
 pub use chain::{
     segment_digest, segment_summary, unfinished_runs, verify_bytes, verify_chain, verify_log,
@@ -44,4 +49,5 @@ pub use error::AuditError;
 pub use event::{now_rfc3339, GENESIS_PREV};
 pub use key::{AuditKey, SUBJECT_REF_PREFIX};
 pub use log::{new_run_id, AuditLog};
-pub use reference::{check_reference, MAX_REFERENCE_LEN};
+pub use reference::{check_reference, CaseRef, MAX_REFERENCE_LEN};
+pub use timestamp::Timestamp;

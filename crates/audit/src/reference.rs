@@ -2,6 +2,8 @@
 //! receipt and the request ledger, so its shape is narrow enough to hold no e-mail address
 //! and no phone number spelled with `+` or spaces.
 
+use serde::{Deserialize, Serialize};
+
 /// Longest reference.
 pub const MAX_REFERENCE_LEN: usize = 64;
 
@@ -37,9 +39,103 @@ pub fn check_reference(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A case or request reference (`--case`, a batch request's id), checked by
+/// [`check_reference`] when it is made, so that whatever holds one (the audit log's
+/// `run_start`, the receipt, a batch's folder names and summaries, the subject's copy) holds a
+/// reference of that shape and nothing else. It reads back the same way: a document whose
+/// reference does not pass the rule does not parse.
+///
+/// The rule it cannot check is the run's own: that it holds none of the identifiers searched
+/// for (the caller knows them, and checks before making one).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct CaseRef(String);
+
+impl CaseRef {
+    /// `text` as a reference, or why it is none (the message never repeats the text: it may
+    /// be the person's e-mail address or phone number).
+    pub fn new(text: &str) -> Result<CaseRef, String> {
+        check_reference(text)?;
+        Ok(CaseRef(text.to_string()))
+    }
+
+    /// The reference as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CaseRef {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<CaseRef, String> {
+        check_reference(&text)?;
+        Ok(CaseRef(text))
+    }
+}
+
+impl std::str::FromStr for CaseRef {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<CaseRef, String> {
+        CaseRef::new(text)
+    }
+}
+
+impl std::ops::Deref for CaseRef {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for CaseRef {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CaseRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for CaseRef {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CaseRef {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// Written as the plain string it is.
+impl Serialize for CaseRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_ref_is_made_only_of_a_reference_and_reads_back_the_same_way() {
+        let case = CaseRef::new("DSR-2026-0042").unwrap();
+        assert_eq!(case, "DSR-2026-0042");
+        assert_eq!(serde_json::to_string(&case).unwrap(), "\"DSR-2026-0042\"");
+        let back: CaseRef = serde_json::from_str("\"DSR-2026-0042\"").unwrap();
+        assert_eq!(back, case);
+        assert!(CaseRef::new("ann@example.com").is_err());
+        let e = serde_json::from_str::<CaseRef>("\"ann@example.com\"").unwrap_err();
+        assert!(!e.to_string().contains("ann@"), "{e}");
+    }
 
     #[test]
     fn a_ticket_number_passes_and_an_address_does_not() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use forgetme_audit::contract::{RunArguments, RunStart, ScanComplete};
 use forgetme_audit::signing::SigningKey;
-use forgetme_audit::{AuditEvent, AuditKey, AuditLog};
+use forgetme_audit::{AuditEvent, AuditKey, AuditLog, CaseRef, Timestamp};
 use forgetme_matcher::Identifier;
 
 use crate::failure::Failure;
@@ -35,8 +35,8 @@ pub struct AuditSession {
 
 /// Where a run begins in the audit log, for its receipt.
 pub struct RunStarted {
-    /// When the run started (RFC 3339).
-    pub at: String,
+    /// When the run started.
+    pub at: Timestamp,
     /// Sequence number of the run's first event.
     pub first_seq: u64,
     /// Earlier runs of the same case or subjects that planned changes and never ended.
@@ -102,7 +102,7 @@ impl AuditSession {
         arguments: RunArguments,
         operator: &str,
         identifiers: &[Identifier],
-        case: Option<&str>,
+        case: Option<&CaseRef>,
     ) -> Result<RunStarted, Failure> {
         self.log
             .begin_run(&forgetme_audit::new_run_id())
@@ -114,12 +114,13 @@ impl AuditSession {
         // A run of the same request killed mid-change leaves planned changes without results
         // or an end: what it changed is not known to this run's search ("nothing to erase"
         // may be its work), so this run says so, and its receipt and the ledger name that run.
-        let interrupted = forgetme_audit::unfinished_runs(&self.path, &subjects, case)
+        let case_text = case.map(CaseRef::as_str);
+        let interrupted = forgetme_audit::unfinished_runs(&self.path, &subjects, case_text)
             .map_err(|e| Failure::Input(e.to_string()))?;
         for r in &interrupted {
             eprintln!(
                 "warning: the audit log holds an earlier run of this {} that never ended: run {} (started {}) planned {} change(s) and recorded the result of {}; it was stopped mid-change. What it planned and did not report may or may not have been done: this run's search shows what is stored now, and its receipt names that run.",
-                if case.is_some() && r.case.as_deref() == case { "case" } else { "subject" },
+                if case.is_some() && r.case.as_deref() == case_text { "case" } else { "subject" },
                 r.run_id,
                 r.started_at,
                 r.planned,
@@ -127,7 +128,7 @@ impl AuditSession {
             );
         }
         let started = RunStarted {
-            at: forgetme_audit::now_rfc3339(),
+            at: Timestamp::now(),
             first_seq: self.log.head().1 + 1,
             interrupted,
         };
@@ -142,7 +143,7 @@ impl AuditSession {
                 host,
                 arguments,
                 subjects,
-                case: case.map(str::to_string),
+                case: case.cloned(),
             })
             .map_err(|e| Failure::Run(format!("audit log: {e}")))?;
         Ok(started)

@@ -13,8 +13,9 @@ use forgetme_findings::requests::{rematch, split_outcome, Request as BatchReques
 use forgetme_findings::SearchOutcome;
 use forgetme_matcher::{Identifier, Matcher};
 use forgetme_printer::batch_table::RequestLine;
+use forgetme_printer::request_summary::{RequestSummary, SearchSummary};
+use forgetme_printer::search_json::SearchReport;
 use forgetme_printer::{erasure_report, report};
-use serde_json::json;
 
 use crate::audit_trail::AuditSession;
 use crate::failure::Failure;
@@ -194,26 +195,24 @@ where
     let erasure = answer.erasure_summary(complete);
     // The report, as --format json prints it, for this request's identifiers only: it goes
     // into the summary, one file per request (a batch's time is mostly its files).
-    let summary = json!({
-        "request": request.id,
-        "line": request.line,
-        "action": request.action,
-        "received": request.received,
-        "identifiers": request.identifiers.len(),
-        "search": {
-            "complete": complete,
-            "rows": part.rows,
-            "unread_ranges": part.failed.len(),
-            "settings": part.totals.settings,
-            "agents": part.totals.agents,
-            "statement": part.coverage.sentence(),
-        },
-        "export": spec.export.as_ref().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
-        "erasure": erasure,
-        "errors": errors,
-        "report": report::to_json(part, &request.identifiers, engine.names),
-    });
-    write_json(&folder.join("summary.json"), &summary, &mut errors);
+    let summary = RequestSummary {
+        action: request.action,
+        erasure: erasure.as_deref(),
+        errors: &errors,
+        export: spec
+            .export
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
+        identifiers: request.identifiers.len(),
+        line: request.line,
+        received: request.received.as_deref(),
+        report: SearchReport::new(part, &request.identifiers, engine.names),
+        request: &request.id,
+        search: SearchSummary::of(part),
+    };
+    let summary = serde_json::to_string_pretty(&summary);
+    write_json(&folder.join("summary.json"), summary, &mut errors);
     for e in &errors {
         eprintln!("error: request {}: {e}", request.id);
     }
@@ -237,8 +236,9 @@ where
     Ok((line, code, ledger))
 }
 
-fn write_json(path: &Path, value: &serde_json::Value, errors: &mut Vec<String>) {
-    match serde_json::to_string_pretty(value) {
+/// A JSON document, serialized, into a new file of the request's folder.
+fn write_json(path: &Path, text: serde_json::Result<String>, errors: &mut Vec<String>) {
+    match text {
         Ok(text) => write_bytes(path, text.as_bytes(), errors),
         Err(e) => errors.push(format!("{}: {e}", path.display())),
     }

@@ -8,6 +8,7 @@ use forgetme_access_export::subject::{CopyFor, SubjectCopy};
 use forgetme_access_export::template::{SubjectTemplate, Templates};
 use forgetme_access_export::words::Language;
 use forgetme_access_export::{html, subject_html, AccessExport};
+use forgetme_audit::CaseRef;
 
 use crate::failure::InputError;
 use crate::files::{read_text_limited, write_atomic, Existing};
@@ -110,7 +111,7 @@ pub fn write(
     export: &AccessExport,
     json_path: &Path,
     templates: &Templates,
-    reference: Option<&str>,
+    reference: Option<&CaseRef>,
     language: Language,
 ) -> Result<Written, String> {
     let paths = ExportPaths::of(json_path)?;
@@ -118,7 +119,7 @@ pub fn write(
     let copy = SubjectCopy::from_export(
         export,
         &CopyFor {
-            reference,
+            reference: reference.map(CaseRef::as_str),
             language,
             information: template,
         },

@@ -65,15 +65,13 @@ impl Failure {
 /// `{"error": {"kind", "exit_code", "message"}}` on stdout. The message is the same text as
 /// on stderr, which never holds a raw identifier, value or password.
 pub fn print_json_error(kind: &str, exit_code: u8, message: &str) {
-    let doc = serde_json::json!({
-        "error": {"kind": kind, "exit_code": exit_code, "message": message}
-    });
+    let doc = forgetme_printer::error_report::ErrorReport::new(kind, exit_code, message);
     use std::io::Write as _;
     // A closed stdout drops the document; the message is on stderr too.
     let _ = writeln!(
         std::io::stdout(),
         "{}",
-        serde_json::to_string_pretty(&doc).expect("a JSON value serializes")
+        serde_json::to_string_pretty(&doc).expect("the error document serializes")
     );
 }
 

@@ -48,8 +48,8 @@ pub use failure::{Failure, InputError, EXIT_DECLINED, EXIT_UNREACHABLE};
 pub struct RunSettings {
     /// `--cass_keyspace`.
     pub keyspace: String,
-    /// The verification's consistency as CQL names it (`QUORUM`), for the receipt.
-    pub verify_consistency_name: String,
+    /// The verification's consistency (`--verify-consistency`), for the receipt.
+    pub verify_consistency: forgetme_scanner::ConsistencyLevel,
     /// `--local-dc`, for the receipt.
     pub local_dc: Option<String>,
     /// `--cleanup true`: requests that ask for an erasure get one.

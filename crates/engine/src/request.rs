@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use forgetme_access_export::template::Templates;
 use forgetme_access_export::words::Language;
+use forgetme_audit::CaseRef;
 use forgetme_cleanup::{SettingResult, SettingsApi, SettingsStore, Verification};
 use forgetme_findings::erasure_plan::{erasure_verified, succeeded, PlanSize};
 use forgetme_findings::receipt::DiskFacts;
@@ -58,7 +59,7 @@ pub enum ReceiptPlace {
 /// One request: its identifiers and what it asks for.
 pub struct Request<'a> {
     /// Its id (`--case`, or the batch's request id); recorded in `run_start` and the receipt.
-    pub case: Option<&'a str>,
+    pub case: Option<&'a CaseRef>,
     /// Its identifiers, and the region its stored numbers are read with.
     pub matcher: &'a Matcher,
     /// In a batch, the other requests' identifiers: a record shared with one of them is never

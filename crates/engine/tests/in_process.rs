@@ -66,7 +66,7 @@ const RECENTS_WITHOUT_SUBJECT: &str =
 fn settings(policy: ErasurePolicy) -> RunSettings {
     RunSettings {
         keyspace: forgetme_fakes::KEYSPACE.into(),
-        verify_consistency_name: "QUORUM".into(),
+        verify_consistency: forgetme_scanner::ConsistencyLevel::Quorum,
         local_dc: None,
         erase: true,
         policy,
@@ -142,8 +142,9 @@ async fn run(
         confirm,
     };
     let receipt_path: PathBuf = dir.path().join("receipt.json");
+    let case = forgetme_audit::CaseRef::new("case-1").unwrap();
     let request = Request {
-        case: Some("case-1"),
+        case: Some(&case),
         matcher: &matcher,
         others: None,
         export: None,

@@ -426,7 +426,7 @@ impl FakeStore {
             tables: vec![table.clone()],
             ranges: 1,
             coverage: Coverage {
-                consistency: "QUORUM".into(),
+                consistency: forgetme_scanner::ConsistencyLevel::Quorum,
                 ..Coverage::default()
             },
             ..SearchOutcome::default()

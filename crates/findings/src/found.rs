@@ -7,7 +7,7 @@ use std::time::Duration;
 use forgetme_scanner::read::RowKey;
 use forgetme_scanner::routing::Copies;
 use forgetme_scanner::scan::FailedSplit;
-use forgetme_scanner::TableName;
+use forgetme_scanner::{ConsistencyLevel, TableName};
 
 /// Who owns a setting.
 ///
@@ -83,8 +83,8 @@ pub struct SearchOutcome {
 pub struct Coverage {
     /// One replica per token range, or every replica.
     pub copies: Copies,
-    /// The fast scan's consistency, as CQL spells it.
-    pub consistency: String,
+    /// The fast scan's consistency.
+    pub consistency: ConsistencyLevel,
     /// The data center the fast scan read from (`--local-dc`).
     pub local_dc: Option<String>,
     /// Whether the fast scan could fall back to other data centers.

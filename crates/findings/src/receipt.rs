@@ -37,20 +37,20 @@ impl DiskFacts for Session {
 
 /// What the receipt needs to know about the run, gathered before and after it.
 pub struct RunFacts {
-    /// The run's start time (RFC 3339).
-    pub started_at: String,
+    /// The run's start time.
+    pub started_at: forgetme_audit::Timestamp,
     /// Sequence number of the run's first audit event.
     pub first_seq: u64,
     /// The GWS operator.
     pub operator: String,
     /// Keyspace.
     pub keyspace: String,
-    /// Verification consistency, as CQL spells it (`LOCAL_QUORUM`).
-    pub consistency: String,
+    /// Verification consistency.
+    pub consistency: forgetme_scanner::ConsistencyLevel,
     /// The data center the verification was read in (`--local-dc`).
     pub data_center: Option<String>,
-    /// A ticket reference (`--case`).
-    pub case: Option<String>,
+    /// A ticket reference (`--case`, a batch's request id).
+    pub case: Option<forgetme_audit::CaseRef>,
     /// The tool's version, written into the receipt.
     pub tool_version: String,
     /// What the search read.
@@ -113,13 +113,16 @@ pub async fn build(
     let mut receipt = Receipt {
         schema: SCHEMA.to_string(),
         run_id: log.run_id().to_string(),
-        started_at: facts.started_at.clone(),
-        finished_at: forgetme_erasure_receipt::now_rfc3339(),
+        // Written as the audit log writes its times (RFC 3339, UTC, milliseconds).
+        started_at: facts.started_at.to_string(),
+        finished_at: forgetme_audit::Timestamp::now().to_string(),
         operator: facts.operator.clone(),
         tool_version: facts.tool_version.clone(),
         keyspace: facts.keyspace.clone(),
         subjects,
-        case: facts.case.clone(),
+        // The receipt's own type keeps it as text: receipts are read back by
+        // `verify-receipt` and re-checks, which take them as written.
+        case: facts.case.as_ref().map(ToString::to_string),
         scan: Some(facts.scan.clone()),
         audit: AuditSegment {
             log: log.path().display().to_string(),
@@ -133,7 +136,8 @@ pub async fn build(
         left_stored,
         interrupted_runs: facts.interrupted_runs.clone(),
         verification: VerificationSummary {
-            consistency: facts.consistency.clone(),
+            // The receipt names it as CQL spells it (`LOCAL_QUORUM`).
+            consistency: facts.consistency.cql_name().to_string(),
             data_center: facts.data_center.clone(),
             checked: verification.checked,
             still_matching: verification.still_matching.len(),

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use forgetme_access_export::words::Language;
+use forgetme_audit::CaseRef;
 use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions, Region};
 use serde::Deserialize;
 
@@ -60,7 +61,7 @@ pub struct Request {
     /// Line of the request file (from 1).
     pub line: usize,
     /// The request's reference (a ticket number, never an identifier).
-    pub id: String,
+    pub id: CaseRef,
     /// The name of its output folder: the id with anything but letters, digits, `-`, `_`
     /// and `.` replaced by `_`.
     pub folder: String,
@@ -217,14 +218,14 @@ pub fn reference_holds_identifier(reference: &str, identifiers: &[Identifier]) -
     })
 }
 
-/// Whether `id` is a reference the audit log, the ledger and a folder name can hold: the
-/// `--case` rule, and not `.` or `..` (it names a folder).
-pub fn check_reference(id: &str) -> Result<(), String> {
-    forgetme_audit::check_reference(id)?;
+/// `id` as a request's reference, if the audit log, the ledger and a folder name can hold it:
+/// the `--case` rule ([`CaseRef`]), and not `.` or `..` (it names a folder).
+pub fn request_id(id: &str) -> Result<CaseRef, String> {
+    let id = CaseRef::new(id)?;
     if id == "." || id == ".." {
         return Err("a request id cannot be . or .. (it names the request's folder)".into());
     }
-    Ok(())
+    Ok(id)
 }
 
 fn folder_of(id: &str) -> String {
@@ -407,11 +408,13 @@ pub fn parse_requests(
                 continue;
             }
         };
-        let id = raw.id.trim().to_string();
-        if let Err(e) = check_reference(&id) {
-            errors.push(err(e));
-            continue;
-        }
+        let id = match request_id(raw.id.trim()) {
+            Ok(id) => id,
+            Err(e) => {
+                errors.push(err(e));
+                continue;
+            }
+        };
         let Some(action) = RequestAction::parse(&raw.action) else {
             errors.push(err("`action` must be search, export or erase".to_string()));
             continue;

@@ -17,7 +17,7 @@ use forgetme_scanner::read::{RawValue, RowKey};
 use forgetme_scanner::routing::{datacenters, Copies};
 use forgetme_scanner::scan::{scan_table, RowHandler, ScanOptions, ScanProgress, ScanTarget};
 use forgetme_scanner::schema::{deep_tables, primary_key, DeepTable};
-use forgetme_scanner::TableName;
+use forgetme_scanner::{ConsistencyLevel, TableName};
 use forgetme_scanner::{RowView, Session};
 
 use crate::found::{Coverage, Found, MatchTotals, OwnerType, SearchOutcome, UnreadSplit, ValueKey};
@@ -36,8 +36,9 @@ pub struct SearchPlan<'a> {
     pub scan_only: bool,
     /// Scanner settings.
     pub scan: ScanOptions,
-    /// The fast scan's consistency as CQL spells it, for the statement.
-    pub consistency_name: &'static str,
+    /// The fast scan's consistency, for the statement (the same level as
+    /// [`ScanOptions::consistency`], which is the driver's value).
+    pub consistency: ConsistencyLevel,
     /// Keep the whole value of every row that held a hit (for an access export).
     pub capture_values: bool,
     /// List the hits of at most this many settings/rows; count the rest.
@@ -213,7 +214,7 @@ pub async fn search(
     let mut outcome = SearchOutcome {
         coverage: Coverage {
             copies: plan.scan.routing.copies,
-            consistency: plan.consistency_name.to_string(),
+            consistency: plan.consistency,
             local_dc: plan.scan.routing.local_dc.clone(),
             allow_remote_dc: plan.scan.routing.allow_remote_dc,
             data_centers: datacenters(&session).into_keys().collect(),
@@ -598,7 +599,7 @@ mod tests {
             deep: false,
             scan_only: false,
             scan: ScanOptions::default(),
-            consistency_name: "LOCAL_ONE",
+            consistency: ConsistencyLevel::LocalOne,
             capture_values: false,
             max_listed: DEFAULT_MAX_LISTED,
         };

@@ -4,18 +4,18 @@
 use std::io::Write;
 use std::path::Path;
 
+use forgetme_audit::CaseRef;
 use forgetme_findings::requests::RequestAction;
 use serde::Serialize;
 
 use crate::report::terminal_safe;
 
 /// What happened to one request of a batch, as its line in the table shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RequestLine {
     /// The request's id.
-    pub id: String,
+    pub id: CaseRef,
     /// Its folder under `--out`.
-    #[serde(skip)]
     pub folder: String,
     /// What the request asked for.
     pub action: RequestAction,
@@ -25,34 +25,70 @@ pub struct RequestLine {
     /// Whether its share of the search was complete.
     pub complete: bool,
     /// Whether its access export was written (`None`: none was asked for).
-    #[serde(rename = "export_written")]
     pub export: Option<bool>,
     /// What its erasure did, in a few words (`None`: none was asked for).
     pub erasure: Option<String>,
     /// Whether the request was answered completely.
-    #[serde(rename = "answered")]
     pub ok: bool,
     /// Whether its erasure was declined at the prompt.
     pub declined: bool,
 }
 
-/// `--format json`: the table as one JSON document.
-pub fn to_json(lines: &[RequestLine], out: &Path) -> serde_json::Value {
-    let requests: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| {
-            let mut v = serde_json::to_value(l).expect("a request line serializes");
-            v["folder"] = out.join(&l.folder).display().to_string().into();
-            v
-        })
-        .collect();
-    let not_answered = lines.iter().filter(|l| !l.ok).count();
-    serde_json::json!({
-        "out": out.display().to_string(),
-        "requests": requests,
-        "answered": lines.len() - not_answered,
-        "not_answered": not_answered,
-    })
+/// `--format json`: the table as one JSON document. Fields in alphabetical order, as in every
+/// document the tool prints (see [`crate::search_json`]).
+#[derive(Debug, Serialize)]
+pub struct BatchTable<'a> {
+    /// Requests answered completely.
+    pub answered: usize,
+    pub not_answered: usize,
+    /// `--out`.
+    pub out: String,
+    pub requests: Vec<RequestJson<'a>>,
+}
+
+/// One request of [`BatchTable`].
+#[derive(Debug, Serialize)]
+pub struct RequestJson<'a> {
+    pub action: RequestAction,
+    pub agents: u64,
+    /// Whether the request was answered completely.
+    pub answered: bool,
+    pub complete: bool,
+    pub declined: bool,
+    pub erasure: Option<&'a str>,
+    /// Whether its access export was written; `null` when none was asked for.
+    pub export_written: Option<bool>,
+    /// Its folder, under `--out`.
+    pub folder: String,
+    pub id: &'a CaseRef,
+    pub settings: u64,
+}
+
+impl<'a> BatchTable<'a> {
+    /// The table of these lines, answered into `out`.
+    pub fn new(lines: &'a [RequestLine], out: &Path) -> BatchTable<'a> {
+        let not_answered = lines.iter().filter(|l| !l.ok).count();
+        BatchTable {
+            answered: lines.len() - not_answered,
+            not_answered,
+            out: out.display().to_string(),
+            requests: lines
+                .iter()
+                .map(|l| RequestJson {
+                    action: l.action,
+                    agents: l.agents,
+                    answered: l.ok,
+                    complete: l.complete,
+                    declined: l.declined,
+                    erasure: l.erasure.as_deref(),
+                    export_written: l.export,
+                    folder: out.join(&l.folder).display().to_string(),
+                    id: &l.id,
+                    settings: l.settings,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The table in text: a line per request, then how many were answered.
@@ -99,7 +135,7 @@ mod tests {
 
     fn line(settings: u64, agents: u64) -> RequestLine {
         RequestLine {
-            id: "DSR-1".into(),
+            id: CaseRef::new("DSR-1").unwrap(),
             folder: "DSR-1".into(),
             action: RequestAction::Export,
             settings,

@@ -3,11 +3,10 @@
 
 use std::io::Write;
 
-use forgetme_cleanup::Outcome;
-use forgetme_cleanup::{SettingResult, SettingTarget, Verification};
-use forgetme_findings::erasure_plan::tally;
+use forgetme_cleanup::{Collateral, Outcome, SettingResult, SettingTarget, Verification};
+use forgetme_findings::erasure_plan::{tally, PlanSize};
+use forgetme_scanner::TableName;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::report::{printable, user_label, UserNames};
 
@@ -179,65 +178,171 @@ pub fn write_text(
     Ok(())
 }
 
-/// The `cleanup` object of the JSON report (`docs/output.md`).
+/// The `cleanup` object of the JSON report (`docs/output.md`): what the run's cleanup did,
+/// or why it changed nothing.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum CleanupReport<'a> {
+    /// The plan was larger than the limits: nothing changed.
+    Refused(RefusedJson),
+    /// The cleanup ran (or had nothing to do, or was declined).
+    Ran(CleanupJson<'a>),
+}
+
+/// Why a cleanup changed nothing, in `cleanup.refused`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The plan exceeded `--max-erase` or `--max-erase-agents`.
+    TooLarge,
+}
+
+/// The `cleanup` object of a refused plan. Fields in alphabetical order, as in every object
+/// of the report (see [`crate::search_json`]).
+#[derive(Debug, Serialize)]
+pub struct RefusedJson {
+    /// Always 0: nothing changed.
+    pub erased: usize,
+    pub planned_agents: usize,
+    pub planned_settings: usize,
+    pub possible_only_settings: usize,
+    pub refused: Refusal,
+}
+
+impl RefusedJson {
+    /// The refusal of a plan of this size.
+    pub fn too_large(size: &PlanSize) -> RefusedJson {
+        RefusedJson {
+            erased: 0,
+            planned_agents: size.agents,
+            planned_settings: size.settings,
+            possible_only_settings: size.possible_only,
+            refused: Refusal::TooLarge,
+        }
+    }
+}
+
+/// The `cleanup` object of a cleanup that ran. Fields in alphabetical order, as in every
+/// object of the report (see [`crate::search_json`]).
 #[derive(Debug, Serialize)]
 pub struct CleanupJson<'a> {
-    pub erased: usize,
     pub already_gone: usize,
-    pub skipped_changed: usize,
-    pub not_erased: usize,
-    pub failed: usize,
+    pub changed_meanwhile: usize,
     pub claimed_still_stored: usize,
     pub collateral_damage: usize,
-    pub changed_meanwhile: usize,
+    /// `true` when the operator declined at the prompt; absent otherwise.
+    #[serde(skip_serializing_if = "is_false")]
+    pub declined: bool,
+    pub erased: usize,
+    pub failed: usize,
+    pub not_erased: usize,
+    pub settings: Vec<SettingJson<'a>>,
+    pub skipped_changed: usize,
+    pub verification: VerificationJson<'a>,
     /// [`Verdict::Verified`] as `true`: every change read back, nothing left, nothing else
     /// damaged, the search complete.
     pub verified: bool,
-    pub verification: VerificationJson<'a>,
-    pub settings: Vec<SettingJson<'a>>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What the verification read.
 #[derive(Debug, Serialize)]
 pub struct VerificationJson<'a> {
+    pub found_elsewhere: Vec<PlaceJson<'a>>,
     pub partitions: usize,
     pub rows: u64,
-    pub found_elsewhere: Vec<PlaceJson<'a>>,
 }
 
 /// A place of a setting, as the reports name it (no value).
 #[derive(Debug, Serialize)]
 pub struct PlaceJson<'a> {
-    pub table: String,
-    pub user_id: &'a str,
     pub group: &'a str,
     pub setting_key: &'a str,
+    pub table: &'a TableName,
+    pub user_id: &'a str,
 }
 
-/// One setting of the erasure and what happened to it.
+/// What happened to one setting, as `cleanup.settings[].outcome` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeJson {
+    Deleted,
+    Rewritten,
+    AlreadyGone,
+    NeedsReview,
+    SkippedChanged,
+    NotErased,
+    Failed,
+    /// GWS claimed the change, and the verification read the setting back holding an
+    /// identifier.
+    #[serde(rename = "claimed_erased_still_stored")]
+    ClaimedStillStored,
+}
+
+impl From<&Outcome> for OutcomeJson {
+    fn from(o: &Outcome) -> Self {
+        match o {
+            Outcome::Deleted => OutcomeJson::Deleted,
+            Outcome::Rewritten { .. } => OutcomeJson::Rewritten,
+            Outcome::AlreadyGone => OutcomeJson::AlreadyGone,
+            Outcome::NeedsReview { .. } => OutcomeJson::NeedsReview,
+            Outcome::SkippedChanged => OutcomeJson::SkippedChanged,
+            Outcome::NotErased { .. } => OutcomeJson::NotErased,
+            Outcome::Failed(_) => OutcomeJson::Failed,
+            Outcome::ClaimedStillStored { .. } => OutcomeJson::ClaimedStillStored,
+        }
+    }
+}
+
+/// What happened next to a setting across its change (setting keys, never values).
+#[derive(Debug, Serialize)]
+pub struct CollateralJson<'a> {
+    pub changed_meanwhile: &'a [String],
+    /// Why the group could not be re-read, when it could not.
+    pub unchecked: Option<&'a str>,
+    pub vanished: &'a [String],
+}
+
+impl<'a> From<&'a Collateral> for CollateralJson<'a> {
+    fn from(c: &'a Collateral) -> Self {
+        CollateralJson {
+            changed_meanwhile: &c.changed_meanwhile,
+            unchecked: c.unchecked.as_deref(),
+            vanished: &c.vanished,
+        }
+    }
+}
+
+/// One setting of the erasure and what happened to it. The place's fields are its own (not a
+/// flattened [`PlaceJson`]): they sort among the others.
 #[derive(Debug, Serialize)]
 pub struct SettingJson<'a> {
-    #[serde(flatten)]
-    pub place: PlaceJson<'a>,
-    pub outcome: &'static str,
-    pub still_matching: bool,
-    pub possible_match: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub collateral: Option<&'a forgetme_cleanup::Collateral>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub removed_paths: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral: Option<CollateralJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cql: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cql_error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+    pub group: &'a str,
+    pub outcome: OutcomeJson,
+    pub possible_match: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cql: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cql_error: Option<&'a str>,
+    pub removed_paths: Option<&'a [String]>,
+    pub setting_key: &'a str,
+    pub still_matching: bool,
+    pub table: &'a TableName,
+    pub user_id: &'a str,
 }
 
 /// What an erasure proves, in one word: the same verdict the report, the audit log's
@@ -286,64 +391,77 @@ impl<'a> CleanupJson<'a> {
         scan_complete: bool,
     ) -> CleanupJson<'a> {
         let s = tally(results);
-        let place = |r: &'a SettingResult, key: &'a str| PlaceJson {
-            table: r.target.table.to_string(),
-            user_id: &r.target.user_id,
-            group: &r.target.group,
-            setting_key: key,
-        };
         CleanupJson {
-            erased: s.erased,
             already_gone: s.already_gone,
-            skipped_changed: s.skipped_changed,
-            not_erased: s.not_erased,
-            failed: s.failed,
+            changed_meanwhile: s.changed_meanwhile,
             claimed_still_stored: s.claimed_still_stored,
             collateral_damage: s.collateral_damage,
-            changed_meanwhile: s.changed_meanwhile,
-            verified: Verdict::of(results, verification, scan_complete) == Verdict::Verified,
-            verification: VerificationJson {
-                partitions: verification.partitions,
-                rows: verification.rows,
-                found_elsewhere: verification
-                    .elsewhere
-                    .iter()
-                    .map(|(i, key)| place(&results[*i], key))
-                    .collect(),
-            },
+            declined: false,
+            erased: s.erased,
+            failed: s.failed,
+            not_erased: s.not_erased,
             settings: results
                 .iter()
                 .enumerate()
-                .map(|(i, r)| {
-                    setting_json(
-                        place(r, &r.target.setting_key),
-                        r,
-                        verification.still_matching.contains(&i),
-                    )
-                })
+                .map(|(i, r)| setting_json(r, verification.still_matching.contains(&i)))
                 .collect(),
+            skipped_changed: s.skipped_changed,
+            verification: VerificationJson {
+                found_elsewhere: verification
+                    .elsewhere
+                    .iter()
+                    .map(|(i, key)| {
+                        let t = &results[*i].target;
+                        PlaceJson {
+                            group: &t.group,
+                            setting_key: key,
+                            table: &t.table,
+                            user_id: &t.user_id,
+                        }
+                    })
+                    .collect(),
+                partitions: verification.partitions,
+                rows: verification.rows,
+            },
+            verified: Verdict::of(results, verification, scan_complete) == Verdict::Verified,
+        }
+    }
+
+    /// The `cleanup` object of a run that changed nothing: nothing to erase, or declined.
+    pub fn nothing_changed(declined: bool, scan_complete: bool) -> CleanupJson<'static> {
+        static NOTHING: Verification = Verification {
+            checked: 0,
+            partitions: 0,
+            rows: 0,
+            still_matching: Vec::new(),
+            elsewhere: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        CleanupJson {
+            declined,
+            ..CleanupJson::new(&[], &NOTHING, scan_complete)
         }
     }
 }
 
-fn setting_json<'a>(
-    place: PlaceJson<'a>,
-    r: &'a SettingResult,
-    still_matching: bool,
-) -> SettingJson<'a> {
+fn setting_json(r: &SettingResult, still_matching: bool) -> SettingJson<'_> {
+    let t = &r.target;
     let mut v = SettingJson {
-        place,
-        outcome: r.outcome.as_str(),
-        still_matching,
-        possible_match: r.target.possible,
-        collateral: (!r.collateral.is_empty()).then_some(&r.collateral),
-        removed_paths: None,
-        error: None,
         claimed: None,
-        reason: None,
-        records: None,
+        collateral: (!r.collateral.is_empty()).then(|| (&r.collateral).into()),
         cql: None,
         cql_error: None,
+        error: None,
+        group: &t.group,
+        outcome: (&r.outcome).into(),
+        possible_match: t.possible,
+        reason: None,
+        records: None,
+        removed_paths: None,
+        setting_key: &t.setting_key,
+        still_matching,
+        table: &t.table,
+        user_id: &t.user_id,
     };
     match &r.outcome {
         Outcome::Rewritten { removed } => v.removed_paths = Some(removed),
@@ -368,16 +486,6 @@ fn setting_json<'a>(
     v
 }
 
-/// The `cleanup` object as a JSON value.
-pub fn to_json(
-    results: &[SettingResult],
-    verification: &Verification,
-    scan_complete: bool,
-) -> Value {
-    serde_json::to_value(CleanupJson::new(results, verification, scan_complete))
-        .expect("the cleanup object serializes")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,8 +500,8 @@ mod tests {
             ..Verification::default()
         };
         assert_eq!(Verdict::of(&[], &unreadable, true), Verdict::NotVerified);
-        let doc = to_json(&[], &clean, true);
-        assert_eq!(doc["verified"], true);
-        assert_eq!(doc["settings"], serde_json::json!([]));
+        let doc = CleanupJson::new(&[], &clean, true);
+        assert!(doc.verified);
+        assert!(doc.settings.is_empty());
     }
 }

@@ -7,22 +7,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
-use forgetme_matcher::{Identifier, IdentifierKind, Reading};
-use serde_json::{json, Value};
+use forgetme_matcher::{Identifier, Reading};
 
 use forgetme_findings::{Found, OwnerType, SearchOutcome};
 use forgetme_scanner::routing::Copies;
 
 /// The user names GWS gave for user ids, when `--gws` was reachable.
 pub type UserNames = HashMap<String, String>;
-
-fn kind_name(k: IdentifierKind) -> &'static str {
-    match k {
-        IdentifierKind::Email => "email",
-        IdentifierKind::Phone => "phone",
-        IdentifierKind::Text => "text",
-    }
-}
 
 /// Above this many identifiers, the summary lists only those that were found.
 const MAX_LISTED_IDENTIFIERS: usize = 20;
@@ -257,38 +248,8 @@ pub fn write_text(
 }
 
 /// Whether two hits are in the same stored value (setting, or deep row column).
-fn same_value(a: &Found, b: &Found) -> bool {
+pub(crate) fn same_value(a: &Found, b: &Found) -> bool {
     a.table == b.table && a.row_key == b.row_key && a.column == b.column
-}
-
-/// The JSON report's `unlisted_hits`: each listed setting holding more hits than are kept,
-/// with how many are listed and how many more it holds. The hits are sorted, so a setting's
-/// hits are one run of `found`.
-fn unlisted_hits_json(outcome: &SearchOutcome) -> Vec<Value> {
-    let mut out = Vec::new();
-    if outcome.more_hits.is_empty() {
-        return out;
-    }
-    let found = &outcome.found;
-    let mut i = 0;
-    while i < found.len() {
-        let f = &found[i];
-        let run = found[i..].iter().take_while(|g| same_value(g, f)).count();
-        if let Some(more) = outcome.more_hits.get(&f.value_key()) {
-            out.push(json!({
-                "table": f.table,
-                "owner_type": f.owner_type,
-                "user_id": f.user_id,
-                "group": f.group,
-                "setting_key": f.setting_key,
-                "column": f.column,
-                "listed": run,
-                "more": more,
-            }));
-        }
-        i += run;
-    }
-    out
 }
 
 /// `54900` as `54,900`.
@@ -311,92 +272,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// The JSON document (without the `cleanup` object, which the caller adds).
-pub fn to_json(outcome: &SearchOutcome, ids: &[Identifier], names: &UserNames) -> Value {
-    let matches: Vec<Value> = outcome
-        .found
-        .iter()
-        .map(|f| found_json(f, ids, names))
-        .collect();
-    json!({
-        "complete": outcome.complete(),
-        "scanned": {
-            "tables": outcome.tables.len(),
-            "table_names": outcome.tables,
-            "ranges": outcome.ranges,
-            "rows": outcome.rows,
-            "elapsed_ms": outcome.elapsed.as_millis() as u64,
-        },
-        "coverage": {
-            "copies": outcome.coverage.copies.as_str(),
-            "consistency": match outcome.coverage.copies {
-                Copies::Every => "ALL",
-                Copies::One => outcome.coverage.consistency.as_str(),
-            },
-            "local_dc": outcome.coverage.local_dc,
-            "allow_remote_dc": outcome.coverage.allow_remote_dc,
-            "data_centers": outcome.coverage.data_centers,
-            "statement": outcome.coverage.sentence(),
-            "not_searched": outcome.coverage.not_searched,
-        },
-        "unread_ranges": outcome.failed.iter().map(|u| (&u.table, &u.split)).map(|(t, f)| json!({
-            "table": t, "start": f.range.start.to_string(), "end": f.range.end.to_string(),
-            "replicas": f.replica, "attempts": f.attempts, "error": f.error,
-        })).collect::<Vec<_>>(),
-        "identifiers": ids.iter().enumerate().map(|(i, id)| identifier_json(i, id)).collect::<Vec<_>>(),
-        "matches": matches,
-        "unlisted_hits": unlisted_hits_json(outcome),
-        "totals": {
-            "hits": outcome.totals.hits,
-            "settings": outcome.totals.settings,
-            "agents": outcome.totals.agents,
-            "listed_settings": outcome.totals.listed_settings,
-        },
-        "truncated": outcome.truncated(),
-        "warnings": outcome.warnings,
-    })
-}
-
-/// One entry of the JSON report's `identifiers`: with `read_as` (`"international"`, or the
-/// region a national number was read in) and `region_from` (`"identifier"` for `IE:…`,
-/// `"default-region"`) for phone numbers.
-fn identifier_json(index: usize, id: &Identifier) -> Value {
-    let mut v = json!({
-        "index": index + 1, "kind": kind_name(id.kind()), "normalized": id.normalized(),
-    });
-    match id.reading() {
-        Reading::International => v["read_as"] = json!("international"),
-        Reading::National { region, own } => {
-            v["read_as"] = json!(region.iso_code());
-            v["region_from"] = json!(if own { "identifier" } else { "default-region" });
-        }
-        Reading::Email | Reading::Text => {}
-    }
-    if let Some(r) = id.number_reading() {
-        v["number_type"] = json!(r.number_type.to_string());
-        v["number_region"] = json!(r.region.map(|g| g.iso_code().to_string()));
-    }
-    v
-}
-
-fn found_json(f: &Found, ids: &[Identifier], names: &UserNames) -> Value {
-    json!({
-        "table": f.table,
-        "owner_type": f.owner_type,
-        "user_id": f.user_id,
-        "user_name": f.user_id.as_ref().and_then(|u| names.get(u)),
-        "group": f.group,
-        "setting_key": f.setting_key,
-        "column": f.column,
-        "json_path": f.json_path,
-        "identifier": ids[f.identifier].normalized(),
-        "identifier_index": f.identifier + 1,
-        "variant": f.variant,
-        "kind": if f.possible { "possible" } else { "exact" },
-        "deletable": f.deletable,
-    })
 }
 
 /// `user <id>` with the user name GWS gave, both made printable.

@@ -7,8 +7,9 @@ use forgetme_cleanup::{SettingResult, Verification};
 use forgetme_findings::erasure_plan::PlanSize;
 use forgetme_findings::SearchOutcome;
 use forgetme_matcher::Identifier;
-use serde_json::{json, Value};
 
+use crate::erasure_report::{CleanupJson, CleanupReport, RefusedJson};
+use crate::search_json::SearchReport;
 use crate::{erasure_report, report, UserNames};
 
 /// What the cleanup of a run did, as its report says it.
@@ -37,7 +38,7 @@ pub struct RunReport<'a> {
     pub cleanup: Cleanup<'a>,
 }
 
-impl RunReport<'_> {
+impl<'a> RunReport<'a> {
     /// The report as text, made terminal-safe (stored data may hold control characters). The
     /// identifiers themselves are shown only when `to_terminal`.
     pub fn to_text(&self, to_terminal: bool) -> String {
@@ -78,30 +79,26 @@ impl RunReport<'_> {
 
     /// The report as one JSON document (`docs/output.md`): the search's, with a `cleanup`
     /// object when the run erases.
-    pub fn to_json(&self) -> Value {
-        let mut doc = report::to_json(self.outcome, self.identifiers, self.names);
+    pub fn to_json(&self) -> SearchReport<'a> {
         let complete = self.outcome.complete();
-        let empty = Verification::default();
-        let cleanup = match &self.cleanup {
-            Cleanup::NotAsked => return doc,
-            Cleanup::Done(results, verification) => {
-                erasure_report::to_json(results, verification, complete)
-            }
-            Cleanup::Refused(size) => json!({
-                "refused": "too_large",
-                "planned_settings": size.settings,
-                "planned_agents": size.agents,
-                "possible_only_settings": size.possible_only,
-                "erased": 0,
-            }),
-            Cleanup::Declined => {
-                let mut v = erasure_report::to_json(&[], &empty, complete);
-                v["declined"] = Value::Bool(true);
-                v
-            }
-            Cleanup::NothingToErase => erasure_report::to_json(&[], &empty, complete),
+        let cleanup = match self.cleanup {
+            Cleanup::NotAsked => None,
+            Cleanup::Done(results, verification) => Some(CleanupReport::Ran(CleanupJson::new(
+                results,
+                verification,
+                complete,
+            ))),
+            Cleanup::Refused(size) => Some(CleanupReport::Refused(RefusedJson::too_large(size))),
+            Cleanup::Declined => Some(CleanupReport::Ran(CleanupJson::nothing_changed(
+                true, complete,
+            ))),
+            Cleanup::NothingToErase => Some(CleanupReport::Ran(CleanupJson::nothing_changed(
+                false, complete,
+            ))),
         };
-        doc["cleanup"] = cleanup;
-        doc
+        SearchReport {
+            cleanup,
+            ..SearchReport::new(self.outcome, self.identifiers, self.names)
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`scan`]: reads every split concurrently with paging, pinned to a replica and retried on
 //!   the others, and reports the splits it could not read.
 //! - [`schema`]: what the keyspace holds: tables, text-like columns for a deep scan.
+//! - [`level`]: the consistency levels the tool reads at, named as CQL spells them.
 //! - [`names`]: checks keyspace, table and column names before they go into CQL text.
 //!
 //! The scanner knows nothing of matching: it hands each row's columns, as borrowed bytes, to a
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod connect_error;
 pub mod discover;
 pub mod layout;
+pub mod level;
 pub mod names;
 pub mod probe;
 pub mod raw;
@@ -32,6 +34,7 @@ pub mod schema;
 pub mod table_name;
 pub mod tls;
 
+pub use level::ConsistencyLevel;
 pub use scylla::client::session::Session;
 pub use scylla::statement::Consistency;
 pub use table_name::TableName;

@@ -31,8 +31,9 @@ use scylla::routing::Token;
 
 use crate::ring::TokenRange;
 
-/// How many copies of each token range a scan reads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How many copies of each token range a scan reads. Written `one` or `every` in reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Copies {
     /// One replica per range (the fast scan).
     #[default]

@@ -45,6 +45,7 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, VerifyingKey};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -118,17 +119,33 @@ impl SigningKey {
         let signature = self.key.sign(&canonical_compact(document));
         let public = self.public_key();
         let mut signed = object.clone();
+        let block = SignatureBlock {
+            algorithm: ALGORITHM,
+            key_id: public.key_id(),
+            public_key: public.to_text(),
+            value: BASE64.encode(signature.to_bytes()),
+        };
         signed.insert(
             SIGNATURE_FIELD.to_string(),
-            serde_json::json!({
-                "algorithm": ALGORITHM,
-                "key_id": public.key_id(),
-                "public_key": public.to_text(),
-                "value": BASE64.encode(signature.to_bytes()),
-            }),
+            serde_json::to_value(block).expect("a signature block serializes"),
         );
         Ok(canonical_pretty(&Value::Object(signed)))
     }
+}
+
+/// The `signature` member of a signed document: exactly these four texts, which
+/// [`verify_document`] demands. The file is canonical JSON, so the members are written sorted
+/// whatever their order here.
+#[derive(Serialize)]
+struct SignatureBlock {
+    /// Always [`ALGORITHM`].
+    algorithm: &'static str,
+    /// [`PublicKey::key_id`] of the signing key.
+    key_id: String,
+    /// [`PublicKey::to_text`] of the signing key.
+    public_key: String,
+    /// The Ed25519 signature of the compact canonical document, standard base64.
+    value: String,
 }
 
 impl fmt::Debug for SigningKey {
@@ -439,6 +456,39 @@ mod tests {
         assert_eq!(v.key_id, key.public_key().key_id());
         assert_eq!(v.key_id.len(), 16);
     }
+
+    /// The whole file, byte for byte (Ed25519 signatures are deterministic): a signed
+    /// document's bytes are what a regulator's copy is compared with, so they never change
+    /// by accident.
+    #[test]
+    fn a_signed_file_is_pinned_byte_for_byte() {
+        let (_, file) = signed();
+        assert_eq!(String::from_utf8(file).unwrap(), SIGNED_GOLDEN);
+    }
+
+    const SIGNED_GOLDEN: &str = r#"{
+  "count": 3,
+  "locations": [
+    {
+      "action": "deleted",
+      "paths": [
+        "$.a[0]"
+      ],
+      "table": "sipfs.settings"
+    }
+  ],
+  "note": "ünïcode, \"quotes\", a\ttab",
+  "run_id": "20261129T224305Z-cd0584f0421e8a21",
+  "schema": "gdpr-forget-me/example/v1",
+  "signature": {
+    "algorithm": "ed25519",
+    "key_id": "dbc298251c51321b",
+    "public_key": "gdpr-forget-me-ed25519:/RckOFqgx1tk+3jNYC+h2ZH96/drE8WO1wLqyDXp9hg=",
+    "value": "qWPxuoCrqhj6jBgLkWhMVS3rOH2py4iq+lwvgBMr+CexemyNhlOUijAk7h8o0ADCvnzsMH6aiQcP8r6QmIZpAw=="
+  },
+  "verified": true
+}
+"#;
 
     #[test]
     fn the_file_is_pretty_canonical_json_with_the_signature_block() {
