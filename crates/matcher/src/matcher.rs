@@ -699,16 +699,53 @@ impl Matcher {
             return true;
         }
         let bytes = raw.as_bytes();
-        let possible = (!self.emails.is_empty()
-            && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
-            || (!self.phones.is_empty()
-                && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
-        possible
-            && self
-                .prefilter
-                .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
-                .may_match(bytes)
+        self.may_hold_a_character_of_a_hit(bytes)
+            && self.prefilter().may_match(bytes)
             && self.has_candidate_in_value(raw)
+    }
+
+    /// The pre-filter, built on first use.
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter
+            .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
+    }
+
+    /// Whether `bytes` hold what every hit needs: e-mail hits an `@` (or a JSON escape or
+    /// an encoded or fullwidth at-sign that may spell one), phone hits a digit (or a
+    /// fullwidth or Arabic-Indic one). Text identifiers can be anything.
+    fn may_hold_a_character_of_a_hit(&self, bytes: &[u8]) -> bool {
+        self.text.is_some()
+            || (!self.emails.is_empty()
+                && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
+            || (!self.phones.is_empty()
+                && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)))
+    }
+
+    /// Whether [`Matcher::match_bytes`] could find anything in `raw`, or in any part of it:
+    /// `false` only when neither `raw` nor any slice of it holds a hit. It reads the bytes
+    /// once (the pre-filter of [`Matcher::match_value`], without the candidate pass and the
+    /// walk), so a caller that cuts a stream of bytes into many pieces (the disk check's
+    /// runs of text) can rule most of them out before even validating their UTF-8.
+    ///
+    /// Every test it makes is of what a hit leaves in the bytes, and what a slice holds the
+    /// whole holds too. It lets through, unread, every piece with a byte outside ASCII or a
+    /// backslash (which may hide a character of an identifier) and, when numbers are
+    /// searched, with `(0)`. The property tests of `tests/prefilter_properties.rs` check it
+    /// against the search without pre-filter on generated values in every spelling the
+    /// matcher finds. Unlike the pre-filter inside `match_value`, it never switches itself
+    /// off: a caller that asks is told about each piece.
+    pub fn could_match_bytes(&self, raw: &[u8]) -> bool {
+        if self.text.is_some() {
+            return true;
+        }
+        // The one-pass scan first: it rules out nearly every piece, and then the byte
+        // searches for the characters of a hit (several passes when none is there) are not
+        // made.
+        self.prefilter()
+            .filter
+            .as_ref()
+            .is_none_or(|filter| filter.passes(raw))
+            && self.may_hold_a_character_of_a_hit(raw)
     }
 
     /// The candidate pass: whether the raw text of a value holds an address or a phone run
