@@ -255,14 +255,21 @@ fn find_separator(data: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
-    // Eight bytes at a time while all of them are printable ASCII (0x20..=0x7E), which no
-    // separator is: most of a value's text.
-    while i + 8 <= data.len() {
-        let x = u64::from_le_bytes(data[i..i + 8].try_into().expect("8 bytes"));
+    // Eight bytes at a time: all printable ASCII (0x20..=0x7E), which no separator is, is
+    // most of a value's text. Eight bytes with another byte (a tab, a byte outside ASCII) are
+    // looked up one by one, and the search goes on eight at a time after them: a run that
+    // holds one byte outside ASCII (a stray length byte before a value, an accented name)
+    // is not read byte by byte to its end.
+    while let Some(word) = data.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // Bytes below 0x20, DEL and bytes above 0x7F (and maybe a printable byte after one
+        // of them, never fewer).
         let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
         let del_or_high = (x.wrapping_add(ONES) | x) & HIGH;
         if below_space | del_or_high != 0 {
-            break;
+            if let Some(p) = word.iter().position(|&b| SEPARATOR[b as usize]) {
+                return i + p;
+            }
         }
         i += 8;
     }
