@@ -18,6 +18,7 @@ mod matcher;
 mod metadata;
 mod path;
 mod phone;
+mod raw_filter;
 mod respell;
 mod tail_scan;
 mod text;

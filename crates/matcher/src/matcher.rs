@@ -16,6 +16,7 @@ use crate::identifier::{Identifier, IdentifierKind};
 use crate::json::{self, WalkError};
 use crate::path::{JsonPath, PathSegment};
 use crate::phone::{self, calling_code_digits, Dialled, DigitKey, DigitKeyBuildHasher, Region};
+use crate::raw_filter::RawFilter;
 use crate::respell;
 use crate::tail_scan::{self, TailScan};
 use crate::text::TextSearcher;
@@ -261,16 +262,15 @@ pub struct Matcher {
 /// most values anyway (many identifiers sharing a domain or a number range with the data),
 /// (more than a quarter of a sample) it switches itself off, so it never costs more than a
 /// few thousand checks.
+///
+/// The scan itself, one pass over the bytes, is [`RawFilter`].
 #[derive(Debug, Clone, Default)]
 struct Prefilter {
-    /// The e-mail identifiers' domains, ASCII case-insensitive.
-    domains: Option<aho_corasick::AhoCorasick>,
-    /// The last digits of each phone identifier's national significant number.
-    phone_tails: Option<aho_corasick::AhoCorasick>,
+    /// The scan; `None` when some e-mail or phone identifier is not covered by it (then
+    /// every value passes).
+    filter: Option<RawFilter>,
     /// How selective the filter turned out to be; shared by all clones of the matcher.
     stats: std::sync::Arc<PrefilterStats>,
-    /// Whether every e-mail and phone identifier is covered by a filter.
-    usable: bool,
 }
 
 /// More distinct domains or number tails than this, and the filter is not built.
@@ -312,28 +312,19 @@ impl Prefilter {
         }
         // A filter over many patterns is both less selective and slower than the walk it
         // would save (measured with 1,000 identifiers): it serves the usual request of one
-        // or a few subjects. Without a filter for a kind, that kind always passes.
-        let build = |mut patterns: Vec<String>, case_insensitive: bool| {
+        // or a few subjects. A kind of identifier without its filter would pass every value,
+        // which makes the whole filter pointless.
+        let distinct = |mut patterns: Vec<String>| {
             patterns.sort();
             patterns.dedup();
-            (!patterns.is_empty() && patterns.len() <= PREFILTER_MAX_PATTERNS).then(|| {
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(case_insensitive)
-                    // A DFA costs memory once and scans fastest; the patterns are few and short.
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .expect("literal patterns build")
-            })
+            (patterns.len() <= PREFILTER_MAX_PATTERNS).then_some(patterns)
         };
-        let has_emails = !domains.is_empty();
-        let has_phones = !tails.is_empty();
-        let domains = build(domains, true);
-        let phone_tails = build(tails, false);
+        let filter = match (distinct(domains), distinct(tails)) {
+            (Some(domains), Some(tails)) => RawFilter::new(domains, tails),
+            _ => None,
+        };
         Prefilter {
-            // A kind of identifier without its filter makes the whole filter pointless.
-            usable: (domains.is_some() || !has_emails) && (phone_tails.is_some() || !has_phones),
-            domains,
-            phone_tails,
+            filter,
             stats: Default::default(),
         }
     }
@@ -341,10 +332,13 @@ impl Prefilter {
     /// `false` only when no e-mail or phone identifier can be in `raw`.
     fn may_match(&self, raw: &[u8]) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        if !self.usable || self.stats.off.load(Relaxed) {
+        let Some(filter) = &self.filter else {
+            return true;
+        };
+        if self.stats.off.load(Relaxed) {
             return true;
         }
-        let pass = self.check(raw);
+        let pass = filter.passes(raw);
         if self.stats.checked.load(Relaxed) < PREFILTER_SAMPLE {
             let checked = self.stats.checked.fetch_add(1, Relaxed) + 1;
             let passed = self.stats.passed.fetch_add(u64::from(pass), Relaxed) + u64::from(pass);
@@ -354,39 +348,6 @@ impl Prefilter {
         }
         pass
     }
-
-    fn check(&self, raw: &[u8]) -> bool {
-        // A `(0)` after the start of an international spelling is dropped wherever it is
-        // (`+44 20 7946 (0)958` is +44207946958), so the value's digits may not hold the
-        // number's tail: such values take the full path too (when numbers are searched).
-        if !raw.is_ascii()
-            || memchr::memchr(b'\\', raw).is_some()
-            || (self.phone_tails.is_some()
-                && memchr::memchr(b'(', raw).is_some()
-                && memchr::memmem::find(raw, b"(0)").is_some())
-        {
-            return true;
-        }
-        if let Some(domains) = &self.domains {
-            if domains.is_match(raw) {
-                return true;
-            }
-        }
-        let Some(tails) = &self.phone_tails else {
-            return false;
-        };
-        DIGITS.with(|buffer| {
-            let mut digits = buffer.borrow_mut();
-            digits.clear();
-            digits.extend(raw.iter().copied().filter(u8::is_ascii_digit));
-            tails.is_match(&digits[..])
-        })
-    }
-}
-
-thread_local! {
-    /// The digits of the value being prefiltered, reused between values.
-    static DIGITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Identifiers already reported for the current text, so each is reported once per text,
@@ -738,16 +699,53 @@ impl Matcher {
             return true;
         }
         let bytes = raw.as_bytes();
-        let possible = (!self.emails.is_empty()
-            && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
-            || (!self.phones.is_empty()
-                && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)));
-        possible
-            && self
-                .prefilter
-                .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
-                .may_match(bytes)
+        self.may_hold_a_character_of_a_hit(bytes)
+            && self.prefilter().may_match(bytes)
             && self.has_candidate_in_value(raw)
+    }
+
+    /// The pre-filter, built on first use.
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter
+            .get_or_init(|| Prefilter::new(&self.identifiers, self.phone_tail_digits))
+    }
+
+    /// Whether `bytes` hold what every hit needs: e-mail hits an `@` (or a JSON escape or
+    /// an encoded or fullwidth at-sign that may spell one), phone hits a digit (or a
+    /// fullwidth or Arabic-Indic one). Text identifiers can be anything.
+    fn may_hold_a_character_of_a_hit(&self, bytes: &[u8]) -> bool {
+        self.text.is_some()
+            || (!self.emails.is_empty()
+                && (memchr::memchr2(b'@', b'\\', bytes).is_some() || respell::may_hide_at(bytes)))
+            || (!self.phones.is_empty()
+                && (bytes.iter().any(u8::is_ascii_digit) || respell::may_hide_digits(bytes)))
+    }
+
+    /// Whether [`Matcher::match_bytes`] could find anything in `raw`, or in any part of it:
+    /// `false` only when neither `raw` nor any slice of it holds a hit. It reads the bytes
+    /// once (the pre-filter of [`Matcher::match_value`], without the candidate pass and the
+    /// walk), so a caller that cuts a stream of bytes into many pieces (the disk check's
+    /// runs of text) can rule most of them out before even validating their UTF-8.
+    ///
+    /// Every test it makes is of what a hit leaves in the bytes, and what a slice holds the
+    /// whole holds too. It lets through, unread, every piece with a byte outside ASCII or a
+    /// backslash (which may hide a character of an identifier) and, when numbers are
+    /// searched, with `(0)`. The property tests of `tests/prefilter_properties.rs` check it
+    /// against the search without pre-filter on generated values in every spelling the
+    /// matcher finds. Unlike the pre-filter inside `match_value`, it never switches itself
+    /// off: a caller that asks is told about each piece.
+    pub fn could_match_bytes(&self, raw: &[u8]) -> bool {
+        if self.text.is_some() {
+            return true;
+        }
+        // The one-pass scan first: it rules out nearly every piece, and then the byte
+        // searches for the characters of a hit (several passes when none is there) are not
+        // made.
+        self.prefilter()
+            .filter
+            .as_ref()
+            .is_none_or(|filter| filter.passes(raw))
+            && self.may_hold_a_character_of_a_hit(raw)
     }
 
     /// The candidate pass: whether the raw text of a value holds an address or a phone run

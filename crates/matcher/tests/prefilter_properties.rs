@@ -5,6 +5,9 @@
 //! letter case, JSON escapes (`\u0040`, `\/`), encoded at-signs, invisible characters,
 //! fullwidth digits, separators, national and international spellings, integers, keys, and
 //! values that are not JSON.
+//!
+//! And `could_match_bytes`, the same pre-filter asked directly about raw bytes (the disk
+//! check's runs of text): it passes whatever the search finds in the bytes or a slice of them.
 
 use forgetme_matcher::{parse_identifier, Identifier, Matcher, ParseOptions, Region};
 use proptest::prelude::*;
@@ -342,6 +345,149 @@ proptest! {
             }
             Ok(())
         })?;
+    }
+}
+
+/// Bytes around a stored value as the disk check meets them in a node's files: lengths,
+/// flags and timestamps, which may be control characters, printable characters, or bytes
+/// that are not UTF-8 at all (so that the value is also searched as invalid UTF-8).
+fn binary() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            2 => 0u8..0x20,
+            2 => 0x20u8..0x7f,
+            1 => any::<u8>(),
+        ],
+        0..4,
+    )
+}
+
+/// A stored value (JSON or not), or bare text: spellings not escaped as JSON strings, as
+/// they are in a value that is not JSON, or in the text between two binary fields; and
+/// single spellings, alone (pure ASCII more often, so that nothing else in the value makes
+/// the pre-filter pass: each of its own tests is put to work), also as a JSON string.
+fn stored() -> impl Strategy<Value = String> {
+    let spelling = || prop_oneof![phone_text(), email_text()];
+    prop_oneof![
+        2 => value(),
+        2 => text(),
+        2 => spelling(),
+        // One spelling as a JSON string, some characters escaped.
+        1 => (spelling(), prop::collection::vec(0u8..3, 1..4))
+            .prop_map(|(text, escapes)| json_string(&text, &escapes)),
+    ]
+}
+
+/// The hits of the search without any pre-filter, on bytes that may not be UTF-8 (replaced
+/// as [`Matcher::match_bytes`] replaces them): the oracle does not share the filter it
+/// checks.
+fn found_unfiltered(matcher: &Matcher, bytes: &[u8]) -> Vec<forgetme_matcher::Hit> {
+    matcher
+        .match_value_without_prefilter(&String::from_utf8_lossy(bytes))
+        .hits
+}
+
+/// A value between binary bytes, and the slice of it from `from` to `to` (bounds taken
+/// from the whole length and put in order).
+fn in_a_run(
+    value: String,
+    before: Vec<u8>,
+    after: Vec<u8>,
+    from: prop::sample::Index,
+    to: prop::sample::Index,
+) -> (Vec<u8>, std::ops::Range<usize>) {
+    let bytes = [before, value.into_bytes(), after].concat();
+    let (a, b) = (from.index(bytes.len() + 1), to.index(bytes.len() + 1));
+    (bytes, a.min(b)..a.max(b))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The oracle of `could_match_bytes`, the pre-filter the disk check runs on every piece
+    /// of a file before anything else: whenever the search finds an identifier in some bytes
+    /// or in any slice of them (the search without its own pre-filter, which is the same
+    /// scan: `match_bytes` would agree with a wrong filter), `could_match_bytes` passes the
+    /// bytes (and the slice).
+    /// The values spell the identifiers in every way the generator above knows (letter case,
+    /// JSON escapes, encoded at-signs, invisible characters, fullwidth and Arabic-Indic digits,
+    /// punctuation, `(0)`, national and international forms, keys, integers, text that is
+    /// not JSON), between bytes that may not be UTF-8, for one, a few and many identifiers
+    /// and every default region. A `false` where the search finds something would report a
+    /// file clean that is not.
+    #[test]
+    fn could_match_bytes_passes_whatever_the_search_finds(
+        value in stored(),
+        before in binary(),
+        after in binary(),
+        from in any::<prop::sample::Index>(),
+        to in any::<prop::sample::Index>(),
+    ) {
+        thread_local! {
+            static MATCHERS: Vec<Matcher> = matchers();
+        }
+        let (bytes, slice) = in_a_run(value, before, after, from, to);
+        let part = &bytes[slice];
+        MATCHERS.with(|matchers| -> Result<(), TestCaseError> {
+            for (i, matcher) in matchers.iter().enumerate() {
+                if !found_unfiltered(matcher, &bytes).is_empty() {
+                    prop_assert!(matcher.could_match_bytes(&bytes), "matcher {}: {:?}", i, bytes);
+                }
+                if !found_unfiltered(matcher, part).is_empty() {
+                    prop_assert!(matcher.could_match_bytes(part), "matcher {}: {:?}", i, part);
+                    prop_assert!(matcher.could_match_bytes(&bytes), "matcher {}: {:?}", i, bytes);
+                }
+            }
+            Ok(())
+        })?;
+    }
+}
+
+/// The oracle above is not vacuous: the search finds identifiers, of every kind, in many of
+/// its byte strings and slices, and `could_match_bytes` rules out many others.
+#[test]
+fn could_match_bytes_oracle_sees_hits_and_misses() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let matchers = matchers();
+    let mut runner = TestRunner::deterministic();
+    let strategy = (
+        stored(),
+        binary(),
+        binary(),
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+    );
+    let (mut found, mut found_in_slice, mut ruled_out) = (0, 0, 0);
+    let mut variants = std::collections::HashSet::new();
+    for _ in 0..1000 {
+        let (value, before, after, from, to) = strategy.new_tree(&mut runner).unwrap().current();
+        let (bytes, slice) = in_a_run(value, before, after, from, to);
+        for matcher in &matchers {
+            let hits = found_unfiltered(matcher, &bytes);
+            found += usize::from(!hits.is_empty());
+            variants.extend(hits.iter().map(|h| h.variant.as_str()));
+            found_in_slice +=
+                usize::from(!found_unfiltered(matcher, &bytes[slice.clone()]).is_empty());
+            ruled_out += usize::from(!matcher.could_match_bytes(&bytes));
+        }
+    }
+    assert!(found > 2000, "{found}");
+    assert!(found_in_slice > 500, "{found_in_slice}");
+    assert!(ruled_out > 1500, "{ruled_out}");
+    for variant in [
+        "exact",
+        "case-insensitive",
+        "idna",
+        "phone-formatted",
+        "national-number",
+        "respelled",
+        "with-extension",
+    ] {
+        assert!(
+            variants.contains(variant),
+            "{variant} never found: {variants:?}"
+        );
     }
 }
 
