@@ -282,10 +282,12 @@ def cases_for(ks, port, ids_path, ids10k_path, dsbulk_lib, requests_path=None):
     if data_dir and os.path.isdir(os.path.join(data_dir, ks)):
         empty = os.path.join(WORK, "out", "empty")
         os.makedirs(empty, exist_ok=True)
-        cases.append(("disk_check", "(9) gdpr_forget_me disk-check, 1 identifier, 1 thread", [
+        cases.append(("disk_check", "(9) gdpr_forget_me disk-check, an address and a phone number, 1 thread", [
             TOOL, "disk-check", "--data-dir", data_dir, "--cass_keyspace", ks,
             "--commitlog-dir", empty, "--hints-dir", empty, "--search", SUBJECT_EMAIL,
-            "--threads", "1", "--format", "json"], "disk"))
+            # A real request gives both: with a phone number, every stored value's digits
+            # are read, the check's costlier case.
+            "--search", SUBJECT_PHONE, "--threads", "1", "--format", "json"], "disk"))
     py = os.path.join(WORK, "venv", "bin", "python")
     if os.path.exists(py) and peers:
         cases.append(("original_python", "(5) original approach: Python driver, 1 thread", [
@@ -363,7 +365,7 @@ def measure_size(label, ks, rows_expected, planted, port, cass_pid, reps, dsbulk
     if only and "disk_check" in only and "disk_check" not in results:
         # Asked for, but the node's files are not at hand: a failure, not a silent skip.
         results["disk_check"] = {
-            "title": "(9) gdpr_forget_me disk-check, 1 identifier, 1 thread", "argv": [],
+            "title": "(9) gdpr_forget_me disk-check, an address and a phone number, 1 thread", "argv": [],
             "runs": [], "checks": [], "passed": False,
             "failure": f"no keyspace folder {ks} under BENCH_DATA_DIR "
                        f"({os.environ.get('BENCH_DATA_DIR') or 'not set'}): the disk check reads "
