@@ -94,33 +94,7 @@ struct Planned {
 async fn run(args: Args, today: Date) -> Result<ExitCode, Failure> {
     refuse_other_modes(&args)?;
     let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
-    let due: Vec<(String, PathBuf)> = {
-        let ledger = Ledger::open_existing(&path).map_err(failure)?;
-        let list = ledger.list(today).map_err(failure)?;
-        let mut work = Vec::new();
-        for d in forgetme_request_ledger::due(&list, today, 0)
-            .into_iter()
-            .filter(|d| d.kind == DueKind::Recheck)
-        {
-            let details = ledger
-                .show(&d.id, today)
-                .map_err(failure)?
-                .ok_or_else(|| failure(ledger.unknown(&d.id)))?;
-            let receipts = details.erasure_receipts();
-            if receipts.is_empty() {
-                return Err(Failure::Input(format!(
-                    "request {}'s re-check is due, but the ledger names no receipt of an erasure for it: re-check its receipt with --recheck-receipt FILE",
-                    d.id
-                )));
-            }
-            work.extend(
-                receipts
-                    .into_iter()
-                    .map(|r| (d.id.clone(), PathBuf::from(r))),
-            );
-        }
-        work
-    };
+    let due = due_receipts(&path, today)?;
     if due.is_empty() {
         print_lines(&args, &path, today, &[]);
         return Ok(ExitCode::SUCCESS);
@@ -146,34 +120,114 @@ async fn run(args: Args, today: Date) -> Result<ExitCode, Failure> {
         planned.len()
     );
     let mut lines = Vec::with_capacity(planned.len());
-    for mut p in planned {
-        let matcher = Matcher::new(p.identifiers.clone(), inputs.region);
-        let result = recheck::run(&session, &p.prepared, &matcher, consistency).await;
-        let receipt = p.prepared.receipt();
-        if let Some(l) = &mut p.ledger {
-            l.rechecked(receipt, &p.file, result.clean());
-        }
-        let mut errors = Vec::new();
-        forgetme_engine::ledger::finish(p.ledger.take(), &mut errors);
-        for e in &errors {
-            eprintln!("error: request {}: {e}", p.id);
-        }
-        lines.push(RecheckLine {
-            id: p.id,
-            receipt: p.file.display().to_string(),
-            erasure_run: receipt.run_id.clone(),
-            checked: result.checked,
-            back: result.back.len(),
-            unreadable: result.unreadable.len(),
-            clean: result.clean(),
-            recorded: errors.is_empty(),
-        });
+    for p in planned {
+        lines.push(recheck_one(&session, p, inputs.region, consistency).await);
     }
     print_lines(&args, &path, today, &lines);
     Ok(if lines.iter().all(|l| l.clean && l.recorded) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The erasure receipts whose re-check is due today or before, with their request ids. A
+/// due re-check with no receipt named in the ledger is bad input: it cannot be run.
+fn due_receipts(path: &std::path::Path, today: Date) -> Result<Vec<(String, PathBuf)>, Failure> {
+    let ledger = Ledger::open_existing(path).map_err(failure)?;
+    let list = ledger.list(today).map_err(failure)?;
+    let mut work = Vec::new();
+    for d in forgetme_request_ledger::due(&list, today, 0)
+        .into_iter()
+        .filter(|d| d.kind == DueKind::Recheck)
+    {
+        let details = ledger
+            .show(&d.id, today)
+            .map_err(failure)?
+            .ok_or_else(|| failure(ledger.unknown(&d.id)))?;
+        let receipts = details.erasure_receipts();
+        if receipts.is_empty() {
+            return Err(Failure::Input(format!(
+                "request {}'s re-check is due, but the ledger names no receipt of an erasure for it: re-check its receipt with --recheck-receipt FILE",
+                d.id
+            )));
+        }
+        work.extend(
+            receipts
+                .into_iter()
+                .map(|r| (d.id.clone(), PathBuf::from(r))),
+        );
+    }
+    Ok(work)
+}
+
+/// One receipt re-checked and recorded in the ledger: its line.
+async fn recheck_one(
+    session: &forgetme_scanner::Session,
+    mut p: Planned,
+    region: Option<forgetme_matcher::Region>,
+    consistency: forgetme_scanner::Consistency,
+) -> RecheckLine {
+    let matcher = Matcher::new(p.identifiers.clone(), region);
+    let result = recheck::run(session, &p.prepared, &matcher, consistency).await;
+    let receipt = p.prepared.receipt();
+    if let Some(l) = &mut p.ledger {
+        l.rechecked(receipt, &p.file, result.clean());
+    }
+    let mut errors = Vec::new();
+    forgetme_engine::ledger::finish(p.ledger.take(), &mut errors);
+    for e in &errors {
+        eprintln!("error: request {}: {e}", p.id);
+    }
+    RecheckLine {
+        id: p.id,
+        receipt: p.file.display().to_string(),
+        erasure_run: receipt.run_id.clone(),
+        checked: result.checked,
+        back: result.back.len(),
+        unreadable: result.unreadable.len(),
+        clean: result.clean(),
+        recorded: errors.is_empty(),
+    }
+}
+
+/// One due receipt's re-check, prepared: its subjects' identifiers among those given (marked
+/// in `used`), its seal and audit log checked, its ledger entry opened; or why it cannot run.
+fn plan_one(
+    id: &str,
+    file: PathBuf,
+    inputs: &crate::input::Inputs,
+    refs: &[String],
+    used: &mut [bool],
+    place: &AuditPlace,
+    ledger_place: &LedgerPlace,
+) -> Result<Planned, String> {
+    let subjects = forgetme_engine::receipt_files::read(&file)?.subjects;
+    let mut identifiers = Vec::new();
+    for (n, (identifier, r)) in inputs.identifiers.iter().zip(refs).enumerate() {
+        if subjects.contains(r) {
+            identifiers.push(identifier.clone());
+            used[n] = true;
+        }
+    }
+    let prepared =
+        recheck::prepare(&file, place, &identifiers).map_err(|f| f.message().to_string())?;
+    let ledger = open_for_request(
+        ledger_place,
+        id,
+        Some(RequestType::Erasure),
+        &identifiers,
+        inputs.region,
+        &[("--recheck-receipt", &Some(file.clone()))],
+        None,
+    )
+    .map_err(|f| f.message().to_string())?;
+    Ok(Planned {
+        id: id.to_string(),
+        file,
+        identifiers,
+        prepared,
+        ledger: Some(ledger),
     })
 }
 
@@ -210,49 +264,10 @@ fn prepare_all(
     let mut problems = Vec::new();
     let mut used = vec![false; refs.len()];
     for (id, file) in due {
-        let subjects = match forgetme_engine::receipt_files::read(&file) {
-            Ok(r) => r.subjects,
-            Err(e) => {
-                problems.push(format!("request {id}: {e}"));
-                continue;
-            }
-        };
-        let mut identifiers = Vec::new();
-        for (n, (identifier, r)) in inputs.identifiers.iter().zip(&refs).enumerate() {
-            if subjects.contains(r) {
-                identifiers.push(identifier.clone());
-                used[n] = true;
-            }
+        match plan_one(&id, file, inputs, &refs, &mut used, &place, &ledger_place) {
+            Ok(p) => planned.push(p),
+            Err(e) => problems.push(format!("request {id}: {e}")),
         }
-        let prepared = match recheck::prepare(&file, &place, &identifiers) {
-            Ok(p) => p,
-            Err(f) => {
-                problems.push(format!("request {id}: {}", f.message()));
-                continue;
-            }
-        };
-        let ledger = match open_for_request(
-            &ledger_place,
-            &id,
-            Some(RequestType::Erasure),
-            &identifiers,
-            inputs.region,
-            &[("--recheck-receipt", &Some(file.clone()))],
-            None,
-        ) {
-            Ok(l) => l,
-            Err(f) => {
-                problems.push(format!("request {id}: {}", f.message()));
-                continue;
-            }
-        };
-        planned.push(Planned {
-            id,
-            file,
-            identifiers,
-            prepared,
-            ledger: Some(ledger),
-        });
     }
     if !problems.is_empty() {
         return Err(Failure::Input(format!(

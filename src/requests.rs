@@ -444,47 +444,8 @@ fn due(
 fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
     let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
     match &args.command {
-        Command::Add { id, received, kind } => {
-            check_ledger_place(&path)?;
-            let mut ledger = Ledger::open(&path).map_err(failure)?;
-            let added = ledger
-                .add(id, *received, kind.kind(), today)
-                .map_err(failure)?;
-            let s = ledger
-                .show(id, today)
-                .map_err(failure)?
-                .expect("just added")
-                .summary;
-            println!(
-                "Request {id} {} in {}: {} request ({}), received {}, deadline {} ({}).",
-                match added {
-                    Added::New => "recorded",
-                    Added::Corrected => "corrected",
-                    Added::Typed => "given its type",
-                },
-                path.display(),
-                s.kind.as_str(),
-                s.kind.article(),
-                s.received,
-                s.deadline,
-                ledger_report::days_text(&s)
-            );
-        }
-        Command::Close { id, reason, how } => {
-            let mut ledger = Ledger::open_existing(&path).map_err(failure)?;
-            let s = ledger
-                .close(id, how.how(), reason, today)
-                .map_err(failure)?;
-            println!(
-                "Request {id} ({} request) closed as {}{}. Nothing more is done for it; if the person asks again, record a new request.",
-                s.kind.as_str(),
-                how.how().as_str(),
-                match &s.answered_on {
-                    Some(on) => format!(", answered {on} (received {})", s.received),
-                    None => ", not answered".to_string(),
-                }
-            );
-        }
+        Command::Add { id, received, kind } => add(&path, id, *received, *kind, today)?,
+        Command::Close { id, reason, how } => close(&path, id, reason, *how, today)?,
         Command::Extend { id, months, reason } => {
             let mut ledger = Ledger::open_existing(&path).map_err(failure)?;
             let deadline = ledger.extend(id, *months, reason, today).map_err(failure)?;
@@ -497,28 +458,7 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
             state,
             kind,
             format,
-        } => {
-            let ledger = Ledger::open_existing(&path).map_err(failure)?;
-            let mut list = ledger.list(today).map_err(failure)?;
-            let state = state.map(StateArg::state);
-            let kind = kind.map(ListTypeArg::kind);
-            list.retain(|s| {
-                state.is_none_or(|want| s.state == want) && kind.is_none_or(|want| s.kind == want)
-            });
-            match format {
-                LedgerFormat::Json => print_json(&ListDocument {
-                    ledger: path.display().to_string(),
-                    today: format_date(today),
-                    state,
-                    request_type: kind,
-                    requests: &list,
-                }),
-                LedgerFormat::Text if list.is_empty() && (state.is_some() || kind.is_some()) => {
-                    println!("No request in the ledger is of that state and type.");
-                }
-                LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
-            }
-        }
+        } => list(&path, *state, *kind, *format, today)?,
         Command::Letter {
             id,
             kind,
@@ -553,6 +493,84 @@ fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
                 LedgerFormat::Text => print!("{}", ledger_report::show_text(&details)),
             }
         }
+    }
+    Ok(())
+}
+
+/// `requests add`: records the request (or its real received date, or its type).
+fn add(path: &Path, id: &str, received: Date, kind: TypeArg, today: Date) -> Result<(), Failure> {
+    check_ledger_place(path)?;
+    let mut ledger = Ledger::open(path).map_err(failure)?;
+    let added = ledger
+        .add(id, received, kind.kind(), today)
+        .map_err(failure)?;
+    let s = ledger
+        .show(id, today)
+        .map_err(failure)?
+        .expect("just added")
+        .summary;
+    println!(
+        "Request {id} {} in {}: {} request ({}), received {}, deadline {} ({}).",
+        match added {
+            Added::New => "recorded",
+            Added::Corrected => "corrected",
+            Added::Typed => "given its type",
+        },
+        path.display(),
+        s.kind.as_str(),
+        s.kind.article(),
+        s.received,
+        s.deadline,
+        ledger_report::days_text(&s)
+    );
+    Ok(())
+}
+
+/// `requests close`: the officer's word that nothing more is to be done, with the reason.
+fn close(path: &Path, id: &str, reason: &str, how: CloseArg, today: Date) -> Result<(), Failure> {
+    let mut ledger = Ledger::open_existing(path).map_err(failure)?;
+    let s = ledger
+        .close(id, how.how(), reason, today)
+        .map_err(failure)?;
+    println!(
+            "Request {id} ({} request) closed as {}{}. Nothing more is done for it; if the person asks again, record a new request.",
+            s.kind.as_str(),
+            how.how().as_str(),
+            match &s.answered_on {
+                Some(on) => format!(", answered {on} (received {})", s.received),
+                None => ", not answered".to_string(),
+            }
+        );
+    Ok(())
+}
+
+/// `requests list`, filtered by state and type.
+fn list(
+    path: &Path,
+    state: Option<StateArg>,
+    kind: Option<ListTypeArg>,
+    format: LedgerFormat,
+    today: Date,
+) -> Result<(), Failure> {
+    let ledger = Ledger::open_existing(path).map_err(failure)?;
+    let mut list = ledger.list(today).map_err(failure)?;
+    let state = state.map(StateArg::state);
+    let kind = kind.map(ListTypeArg::kind);
+    list.retain(|s| {
+        state.is_none_or(|want| s.state == want) && kind.is_none_or(|want| s.kind == want)
+    });
+    match format {
+        LedgerFormat::Json => print_json(&ListDocument {
+            ledger: path.display().to_string(),
+            today: format_date(today),
+            state,
+            request_type: kind,
+            requests: &list,
+        }),
+        LedgerFormat::Text if list.is_empty() && (state.is_some() || kind.is_some()) => {
+            println!("No request in the ledger is of that state and type.");
+        }
+        LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
     }
     Ok(())
 }
