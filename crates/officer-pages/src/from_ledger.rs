@@ -43,6 +43,13 @@ pub fn letter_facts(d: &Details, asked: LetterAsked, today: Date) -> Result<Lett
             }
         }
     }
+    // The request's latest search, whatever it found: what a completed or nothing-held
+    // letter must agree with.
+    let last_search = d
+        .history
+        .iter()
+        .rev()
+        .find(|e| e.status == forgetme_request_ledger::Status::Searched);
     let kind = match asked {
         LetterAsked::Acknowledgement => LetterKind::Acknowledgement { deadline },
         LetterAsked::Extension => {
@@ -70,11 +77,6 @@ pub fn letter_facts(d: &Details, asked: LetterAsked, today: Date) -> Result<Lett
             };
             // An erasure or access request answered by a search that found nothing erased or
             // exported nothing: "your data was erased" would not be true.
-            let last_search = d
-                .history
-                .iter()
-                .rev()
-                .find(|e| e.status == forgetme_request_ledger::Status::Searched);
             if matches!(s.kind, RequestType::Erasure | RequestType::Access)
                 && last_search.is_some_and(|e| e.found_nothing())
             {
@@ -92,23 +94,22 @@ pub fn letter_facts(d: &Details, asked: LetterAsked, today: Date) -> Result<Lett
             }
         }
         LetterAsked::NothingHeld => {
-            let Some(search) = d.history.iter().rev().find(|e| e.found_nothing()) else {
-                return Err(format!(
-                    "request {id} has no complete search that found nothing: a \"nothing held\" letter must rest on one (run the search with --case {id}; an incomplete scan does not count)"
-                ));
+            // The last search is what is known now: an earlier one that found nothing does
+            // not stand once a later one found something.
+            let search = match last_search {
+                Some(e) if e.found_nothing() => e,
+                Some(e) if d.history.iter().any(|e| e.found_nothing()) => {
+                    return Err(format!(
+                        "request {id}: a search after the one that found nothing did not find nothing ({}): a \"nothing held\" letter would not be true",
+                        e.detail
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "request {id} has no complete search that found nothing: a \"nothing held\" letter must rest on one (run the search with --case {id}; an incomplete scan does not count)"
+                    ));
+                }
             };
-            if let Some(later) = d
-                .history
-                .iter()
-                .rev()
-                .take_while(|e| !std::ptr::eq(*e, search))
-                .find(|e| e.status == forgetme_request_ledger::Status::Searched)
-            {
-                return Err(format!(
-                    "request {id}: a search after the one that found nothing did not find nothing ({}): a \"nothing held\" letter would not be true",
-                    later.detail
-                ));
-            }
             LetterKind::NothingHeld {
                 searched_on: date_of_rfc3339(&search.at)
                     .ok_or_else(|| format!("request {id}: its search has no readable date"))?,
