@@ -331,10 +331,11 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
         }
     }
     drop(cql);
-    for n in NODES {
-        shown!("{n}: restart (drain, for the commit log)");
-        cluster_script(&["restart", n]);
-    }
+    // Every node stopped (a drain) and started again together: what the commit log needs is
+    // the drain, not the order, and one start of the ring costs a third of three rolling ones.
+    shown!("every node: stop (drain, for the commit log) and start");
+    cluster_script(&["stop"]);
+    cluster_script(&["start"]);
     for n in NODES {
         let out = dir.path().join(format!("{n}-after.json"));
         let (code, report) = disk_check(n, &ks, &subject, &key, &out).await;
