@@ -532,6 +532,9 @@ fn sstabledump(data_file: &Path) -> String {
     let storage = tempfile::tempdir().unwrap();
     let flags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED";
     let out = std::process::Command::new(Path::new(&java_home).join("bin/java"))
+        // A short-lived tool: the client compiler only and one GC thread cost it a fraction of
+        // the CPU the server compiler spends on code it runs once.
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"])
         .args(flags.split(' '))
         .arg("-cp")
         .arg(format!("{}/*", lib.display()))
