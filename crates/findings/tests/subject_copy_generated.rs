@@ -12,6 +12,12 @@
 //!
 //! `FORGETME_CUT_SEED=N` replays one case; `FORGETME_CUT_CASES=N` runs more.
 
+// Built for the static target (CI), the tests allocate as the shipped binary does (mimalloc):
+// musl's own allocator doubled their CPU time.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static TEST_ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 
 use forgetme_access_export::subject::SubjectCopy;

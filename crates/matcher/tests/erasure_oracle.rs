@@ -16,6 +16,12 @@
 //! `ERASURE_ORACLE_CASES` sets the number of cases (10,000 by default),
 //! `ERASURE_ORACLE_SEED` the first seed; a failure prints the seed and the setting.
 
+// Built for the static target (CI), the tests allocate as the shipped binary does (mimalloc):
+// musl's own allocator doubled their CPU time.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static TEST_ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use forgetme_matcher::{
     is_identifier_like, parse_identifier, plan_erasure, redacted_path, ErasureOptions, ErasurePlan,
     Matcher, ParseOptions, PlanContext, Region,

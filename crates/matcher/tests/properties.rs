@@ -1,6 +1,12 @@
 //! Property tests: normalization is idempotent, a planted identifier is found in any
 //! supported spelling and surroundings, and a number one digit longer or shorter is not.
 
+// Built for the static target (CI), the tests allocate as the shipped binary does (mimalloc):
+// musl's own allocator doubled their CPU time.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static TEST_ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use forgetme_matcher::{parse_identifier, Identifier, MatchVariant, Matcher, ParseOptions, Region};
 use proptest::prelude::*;
 use serde_json::json;
