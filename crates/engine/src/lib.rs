@@ -38,6 +38,7 @@ pub mod ledger;
 pub mod names;
 pub mod receipt_files;
 pub mod recheck;
+pub mod recheck_due;
 pub mod request;
 
 pub use failure::{Failure, InputError, EXIT_DECLINED, EXIT_UNREACHABLE};
