@@ -45,7 +45,6 @@ mod disk_check_cmd;
 mod generate;
 mod input;
 mod layout_cmd;
-mod ledger_pages;
 mod logging;
 mod modes;
 mod places;

@@ -35,6 +35,7 @@ pub mod export_files;
 pub mod failure;
 pub mod files;
 pub mod ledger;
+pub mod ledger_commands;
 pub mod names;
 pub mod receipt_files;
 pub mod recheck;
