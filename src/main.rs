@@ -2,7 +2,9 @@
 //! ([`input`]), turns them into the library's values, and runs one short function per mode
 //! ([`modes`]: a search, single or batch; [`receipt`]: a re-check; the `requests`,
 //! `verify-receipt`, `signing-key`, `disk-check` and `layout discover` commands). A request is
-//! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`.
+//! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`; the
+//! `requests` commands ([`requests`], [`recheck_due`]) are clap definitions and dispatch, their
+//! work `forgetme_engine::ledger_commands` and `forgetme_engine::recheck_due`.
 //!
 //! Exit codes (see `forgetme_engine::failure`): 0 the run completed; 1 the scan was incomplete or something
 //! failed; 2 bad input, refused before anything was read or changed; 3 the operator declined

@@ -4,8 +4,10 @@
 //!
 //! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
 //! every command line of the original tool (all flags) parses exactly as before. The ledger
-//! itself is `crates/request-ledger`; this module is its glue: where the file is, how a run's
-//! search, export, erasure receipt and re-check become steps of a request, and printing.
+//! itself is `crates/request-ledger`, and what each command does is
+//! `forgetme_engine::ledger_commands` (`recheck-due`: `forgetme_engine::recheck_due`); this
+//! module is the command line's side: the clap definitions (the man page is generated from
+//! them), where the file is, the choices turned into the ledger's values, and printing.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
