@@ -66,9 +66,7 @@ async fn run(args: Args, today: Date) -> Result<ExitCode, Failure> {
         let (consistency, read_at) = crate::receipt::read_consistency(&args, every_copy);
         lines = recheck_due::run(&session, planned, inputs.region, consistency, &read_at).await;
     }
-    print!(
-        "{}",
-        recheck_due::output(&place.ledger, today, &lines, json)
-    );
+    let out = recheck_due::output(&place.ledger, today, &lines, json);
+    print!("{out}");
     Ok(ExitCode::from(u8::from(!recheck_due::all_clean(&lines))))
 }
