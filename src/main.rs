@@ -2,7 +2,9 @@
 //! ([`input`]), turns them into the library's values, and runs one short function per mode
 //! ([`modes`]: a search, single or batch; [`receipt`]: a re-check; the `requests`,
 //! `verify-receipt`, `signing-key`, `disk-check` and `layout discover` commands). A request is
-//! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`.
+//! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`; the
+//! `requests` commands ([`requests`], [`recheck_due`]) are clap definitions and dispatch, their
+//! work `forgetme_engine::ledger_commands` and `forgetme_engine::recheck_due`.
 //!
 //! Exit codes (see `forgetme_engine::failure`): 0 the run completed; 1 the scan was incomplete or something
 //! failed; 2 bad input, refused before anything was read or changed; 3 the operator declined
@@ -45,7 +47,6 @@ mod disk_check_cmd;
 mod generate;
 mod input;
 mod layout_cmd;
-mod ledger_pages;
 mod logging;
 mod modes;
 mod places;
@@ -60,7 +61,6 @@ mod verify_receipt;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use forgetme_engine::failure;
 
 use crate::args::{Args, Format};
@@ -89,29 +89,46 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let args = match Args::try_parse_from(&raw) {
-        Ok(args) => args,
-        Err(e) => {
-            // --help and --version are not errors; a script asking for JSON gets its one
-            // document on stdout for a bad command line too.
-            if e.use_stderr() && failure::wants_json(&raw) {
-                let text = e.render().to_string();
-                let first = text.lines().next().unwrap_or("invalid arguments");
-                failure::print_json_error("bad_input", 2, first.trim_start_matches("error: "));
-            }
-            e.exit();
-        }
-    };
+    let args = parse_or_exit::<Args>(&raw);
     let json_errors = args.format == Format::Json;
     if let Some(kind) = args.generate {
         return generate::print(kind);
     }
+    block_on(run(args), json_errors)
+}
+
+/// Parses a command line, or exits as clap does (2 for a bad one, 0 for --help); a script
+/// asking for JSON gets its one document on stdout for a bad command line too.
+fn parse_or_exit<T: clap::Parser>(raw: &[std::ffi::OsString]) -> T {
+    parse_or_exit_with(raw, T::try_parse_from(raw))
+}
+
+/// [`parse_or_exit`] with the parse already tried (a command that explains some errors
+/// better than clap, or keeps the matches).
+fn parse_or_exit_with<T>(raw: &[std::ffi::OsString], parsed: Result<T, clap::Error>) -> T {
+    parsed.unwrap_or_else(|e| {
+        // --help and --version are not errors.
+        if e.use_stderr() && failure::wants_json(raw) {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            failure::print_json_error("bad_input", 2, first.trim_start_matches("error: "));
+        }
+        e.exit()
+    })
+}
+
+/// Logging on, then `work` run to its end on a runtime of its own: its exit code, or its
+/// failure reported (with `--format json`, as a JSON document too).
+fn block_on(
+    work: impl std::future::Future<Output = Result<ExitCode, forgetme_engine::Failure>>,
+    json_errors: bool,
+) -> ExitCode {
     logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(work) {
         Ok(code) => code,
         Err(failure) => failure.report(json_errors),
     }

@@ -4,8 +4,10 @@
 //!
 //! The `requests` word is recognized only as the first argument ([`is_requests_command`]), so
 //! every command line of the original tool (all flags) parses exactly as before. The ledger
-//! itself is `crates/request-ledger`; this module is its glue: where the file is, how a run's
-//! search, export, erasure receipt and re-check become steps of a request, and printing.
+//! itself is `crates/request-ledger`, and what each command does is
+//! `forgetme_engine::ledger_commands` (`recheck-due`: `forgetme_engine::recheck_due`); this
+//! module is the command line's side: the clap definitions (the man page is generated from
+//! them), where the file is, the choices turned into the ledger's values, and printing.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -13,17 +15,15 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use forgetme_request_ledger::{
-    check_request_id, format_date, parse_date, today_utc, Added, CloseAs, Date, Ledger,
-    RequestType, State,
-};
-
 use forgetme_engine::ledger::{
-    check_ledger_place, failure, kind_of_run, ledger_path, open_for_request, LedgerPlace, RunLedger,
+    case_of_run, kind_of_run, ledger_path, open_for_request, LedgerPlace, RunLedger,
 };
+use forgetme_engine::ledger_commands as commands;
 use forgetme_engine::Failure;
 use forgetme_officer_pages::from_ledger::LetterAsked;
-use forgetme_printer::ledger_report::{self, DueDocument, ListDocument, ShowDocument};
+use forgetme_request_ledger::{
+    check_request_id, parse_date, today_utc, CloseAs, Date, RequestType, State,
+};
 
 use crate::args::Args;
 use crate::input::Inputs;
@@ -258,18 +258,6 @@ pub enum TypeArg {
     Objection,
 }
 
-impl TypeArg {
-    fn kind(self) -> RequestType {
-        match self {
-            TypeArg::Access => RequestType::Access,
-            TypeArg::Erasure => RequestType::Erasure,
-            TypeArg::Rectification => RequestType::Rectification,
-            TypeArg::Restriction => RequestType::Restriction,
-            TypeArg::Objection => RequestType::Objection,
-        }
-    }
-}
-
 /// `--type` of `list`: a type, or the requests of no known type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ListTypeArg {
@@ -285,19 +273,6 @@ pub enum ListTypeArg {
     Objection,
     /// No type recorded yet.
     Unspecified,
-}
-
-impl ListTypeArg {
-    fn kind(self) -> RequestType {
-        match self {
-            ListTypeArg::Access => RequestType::Access,
-            ListTypeArg::Erasure => RequestType::Erasure,
-            ListTypeArg::Rectification => RequestType::Rectification,
-            ListTypeArg::Restriction => RequestType::Restriction,
-            ListTypeArg::Objection => RequestType::Objection,
-            ListTypeArg::Unspecified => RequestType::Unspecified,
-        }
-    }
 }
 
 /// `--state` of `list`.
@@ -317,19 +292,6 @@ pub enum StateArg {
     Rejected,
 }
 
-impl StateArg {
-    fn state(self) -> State {
-        match self {
-            StateArg::Received => State::Received,
-            StateArg::InProgress => State::InProgress,
-            StateArg::Answered => State::Answered,
-            StateArg::Closed => State::Closed,
-            StateArg::Withdrawn => State::Withdrawn,
-            StateArg::Rejected => State::Rejected,
-        }
-    }
-}
-
 /// `--as` of `close`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CloseArg {
@@ -339,16 +301,6 @@ pub enum CloseArg {
     Withdrawn,
     /// Refused, and the person told why (Art. 12(4)).
     Rejected,
-}
-
-impl CloseArg {
-    fn how(self) -> CloseAs {
-        match self {
-            CloseArg::Done => CloseAs::Done,
-            CloseArg::Withdrawn => CloseAs::Withdrawn,
-            CloseArg::Rejected => CloseAs::Rejected,
-        }
-    }
 }
 
 /// Output formats of `list` and `show`.
@@ -376,210 +328,78 @@ pub fn main(raw: &[OsString]) -> ExitCode {
     let json = forgetme_engine::failure::wants_json(raw);
     let parsed = RequestsArgs::command()
         .try_get_matches_from(&raw[1..])
-        .and_then(|m| RequestsArgs::from_arg_matches(&m).map(|a| (a, m)));
-    let (args, matches) = match parsed {
-        Ok(a) => a,
-        Err(e) => {
-            let e = explain_missing_type(e);
-            if e.use_stderr() && json {
-                let text = e.render().to_string();
-                let first = text.lines().next().unwrap_or("invalid arguments");
-                forgetme_engine::failure::print_json_error(
-                    "bad_input",
-                    2,
-                    first.trim_start_matches("error: "),
-                );
-            }
-            e.exit();
-        }
-    };
+        .and_then(|m| RequestsArgs::from_arg_matches(&m).map(|a| (a, m)))
+        .map_err(explain_missing_type);
+    let (args, matches) = crate::parse_or_exit_with(raw, parsed);
     if let Command::RecheckDue { options } = &args.command {
         let sub = matches
             .subcommand_matches("recheck-due")
             .expect("the command parsed");
         return crate::recheck_due::main(forwarded_options(&args, sub, options));
     }
-    if let Command::Due { within, format } = &args.command {
-        return match due(&args, today_utc(), *within, *format) {
-            Ok(code) => code,
-            Err(f) => f.report(json),
-        };
-    }
     match run(&args, today_utc()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(f) => f.report(json),
     }
 }
 
-/// `requests due`: what falls due within `within` days (deadlines, extension decisions,
-/// receipt re-checks, purge checks), overdue first. Exit 0 when nothing is, 1 when something
-/// is: a cron job mails its output then.
-fn due(
-    args: &RequestsArgs,
-    today: Date,
-    within: u32,
-    format: LedgerFormat,
-) -> Result<ExitCode, Failure> {
+/// One command, on the ledger the options name: what it prints, and its exit code (`due`: 1
+/// when something is due, for a cron job).
+fn run(args: &RequestsArgs, today: Date) -> Result<ExitCode, Failure> {
     let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
-    let ledger = Ledger::open_existing(&path).map_err(failure)?;
-    let list = ledger.list(today).map_err(failure)?;
-    let items = forgetme_request_ledger::due(&list, today, i64::from(within));
-    match format {
-        LedgerFormat::Json => print_json(&DueDocument {
-            ledger: path.display().to_string(),
-            today: format_date(today),
-            within_days: within,
-            due: &items,
-            overdue: items.iter().filter(|d| d.overdue()).count(),
-        }),
-        LedgerFormat::Text => print!("{}", ledger_report::due_text(&items, within)),
-    }
-    Ok(if items.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn run(args: &RequestsArgs, today: Date) -> Result<(), Failure> {
-    let path = ledger_path(args.ledger.as_deref(), &args.audit_log);
-    match &args.command {
-        Command::Add { id, received, kind } => add(&path, id, *received, *kind, today)?,
-        Command::Close { id, reason, how } => close(&path, id, reason, *how, today)?,
+    let out = match &args.command {
+        Command::Add { id, received, kind } => {
+            commands::add(&path, id, *received, lib(*kind, RequestType::parse), today)?
+        }
         Command::Extend { id, months, reason } => {
-            let mut ledger = Ledger::open_existing(&path).map_err(failure)?;
-            let deadline = ledger.extend(id, *months, reason, today).map_err(failure)?;
-            println!(
-                "Request {id}: deadline extended by {months} month(s) to {}. Tell the person, with the reason, within one month of receipt (GDPR Art. 12(3)).",
-                format_date(deadline)
-            );
+            commands::extend(&path, id, *months, reason, today)?
+        }
+        Command::Close { id, reason, how } => {
+            commands::close(&path, id, reason, lib(*how, CloseAs::parse), today)?
         }
         Command::List {
             state,
             kind,
             format,
-        } => list(&path, *state, *kind, *format, today)?,
+        } => {
+            let state = state.map(|s| lib(s, State::parse));
+            let kind = kind.map(|k| lib(k, RequestType::parse));
+            commands::list(&path, state, kind, *format == LedgerFormat::Json, today)?
+        }
+        Command::Due { within, format } => {
+            let (out, due) = commands::due(&path, *within, *format == LedgerFormat::Json, today)?;
+            print!("{out}");
+            return Ok(ExitCode::from(u8::from(due)));
+        }
+        Command::Show { id, format } => {
+            commands::show(&path, id, *format == LedgerFormat::Json, today)?
+        }
         Command::Letter {
             id,
             kind,
             template,
             out,
             format,
-        } => crate::ledger_pages::write_letter(
-            &path,
-            id,
-            kind.asked(),
-            template,
-            out,
-            *format == PageFormat::Text,
-            today,
-        )?,
+        } => {
+            let text = *format == PageFormat::Text;
+            commands::write_letter(&path, id, kind.asked(), template, out, text, today)?;
+            String::new()
+        }
         Command::Report { html, within } => {
-            crate::ledger_pages::write_report(&path, html, *within, today)?
+            commands::write_report(&path, html, *within, today)?;
+            String::new()
         }
-        Command::Due { .. } => unreachable!("answered by due()"),
         Command::RecheckDue { .. } => unreachable!("answered by recheck_due::main()"),
-        Command::Show { id, format } => {
-            let ledger = Ledger::open_existing(&path).map_err(failure)?;
-            let Some(details) = ledger.show(id, today).map_err(failure)? else {
-                return Err(failure(ledger.unknown(id)));
-            };
-            match format {
-                LedgerFormat::Json => print_json(&ShowDocument {
-                    ledger: path.display().to_string(),
-                    today: format_date(today),
-                    request: &details,
-                }),
-                LedgerFormat::Text => print!("{}", ledger_report::show_text(&details)),
-            }
-        }
-    }
-    Ok(())
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
 
-/// `requests add`: records the request (or its real received date, or its type).
-fn add(path: &Path, id: &str, received: Date, kind: TypeArg, today: Date) -> Result<(), Failure> {
-    check_ledger_place(path)?;
-    let mut ledger = Ledger::open(path).map_err(failure)?;
-    let added = ledger
-        .add(id, received, kind.kind(), today)
-        .map_err(failure)?;
-    let s = ledger
-        .show(id, today)
-        .map_err(failure)?
-        .expect("just added")
-        .summary;
-    println!(
-        "Request {id} {} in {}: {} request ({}), received {}, deadline {} ({}).",
-        match added {
-            Added::New => "recorded",
-            Added::Corrected => "corrected",
-            Added::Typed => "given its type",
-        },
-        path.display(),
-        s.kind.as_str(),
-        s.kind.article(),
-        s.received,
-        s.deadline,
-        ledger_report::days_text(&s)
-    );
-    Ok(())
-}
-
-/// `requests close`: the officer's word that nothing more is to be done, with the reason.
-fn close(path: &Path, id: &str, reason: &str, how: CloseArg, today: Date) -> Result<(), Failure> {
-    let mut ledger = Ledger::open_existing(path).map_err(failure)?;
-    let s = ledger
-        .close(id, how.how(), reason, today)
-        .map_err(failure)?;
-    println!(
-            "Request {id} ({} request) closed as {}{}. Nothing more is done for it; if the person asks again, record a new request.",
-            s.kind.as_str(),
-            how.how().as_str(),
-            match &s.answered_on {
-                Some(on) => format!(", answered {on} (received {})", s.received),
-                None => ", not answered".to_string(),
-            }
-        );
-    Ok(())
-}
-
-/// `requests list`, filtered by state and type.
-fn list(
-    path: &Path,
-    state: Option<StateArg>,
-    kind: Option<ListTypeArg>,
-    format: LedgerFormat,
-    today: Date,
-) -> Result<(), Failure> {
-    let ledger = Ledger::open_existing(path).map_err(failure)?;
-    let mut list = ledger.list(today).map_err(failure)?;
-    let state = state.map(StateArg::state);
-    let kind = kind.map(ListTypeArg::kind);
-    list.retain(|s| {
-        state.is_none_or(|want| s.state == want) && kind.is_none_or(|want| s.kind == want)
-    });
-    match format {
-        LedgerFormat::Json => print_json(&ListDocument {
-            ledger: path.display().to_string(),
-            today: format_date(today),
-            state,
-            request_type: kind,
-            requests: &list,
-        }),
-        LedgerFormat::Text if list.is_empty() && (state.is_some() || kind.is_some()) => {
-            println!("No request in the ledger is of that state and type.");
-        }
-        LedgerFormat::Text => print!("{}", ledger_report::list_text(&list)),
-    }
-    Ok(())
-}
-
-fn print_json(doc: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(doc).expect("a ledger document serializes")
-    );
+/// The library's value of a clap choice that mirrors it: the same names, so one conversion
+/// serves every mirror (the mirrors stay for their help texts, written for the command line).
+fn lib<A: ValueEnum, T>(arg: A, parse: fn(&str) -> Option<T>) -> T {
+    let value = arg.to_possible_value().expect("no choice is skipped");
+    parse(value.get_name()).expect("a mirror's names are the library's")
 }
 
 /// clap says only that `--type` is missing; the officer needs the choices and what each
@@ -646,45 +466,37 @@ pub fn ledger_place(args: &Args) -> LedgerPlace {
     }
 }
 
-/// With `--case` (or a re-checked receipt that names its case), opens the ledger before
-/// anything is read: a ledger that cannot be used, of a newer version, or an output path that
-/// would put an identifier into it is refused (exit 2). Loads (or creates, saying so) the
-/// audit key the subject refs are made with, as the audit log and receipts make them.
-///
-/// A re-check passes `receipt_log`, the audit log of the receipt it re-checks: its record goes
-/// into the ledger beside that log (unless `--ledger` pins one), never into one beside the
-/// default audit log of the working folder.
+/// With `--case` (or a re-checked receipt that names its case), the run's request opened in
+/// the ledger before anything is read (`forgetme_engine::ledger::open_for_request`); the
+/// receipt's audit log, `receipt_log`, is where a re-check's ledger is when no `--ledger`
+/// pins it.
 pub fn open_for_run(
     args: &Args,
     inputs: &Inputs,
     receipt_case: Option<&str>,
     receipt_log: Option<&Path>,
 ) -> Result<Option<RunLedger>, Failure> {
-    let id = match (inputs.case.as_deref(), receipt_case) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(Failure::Input(format!(
-                "--case {a} is not the case of this receipt ({b}): give the receipt's case, or leave --case out"
-            )))
-        }
-        (Some(a), _) => a.to_string(),
-        (None, Some(b)) => b.to_string(),
-        (None, None) => return Ok(None),
+    let Some(id) = case_of_run(inputs.case.as_deref(), receipt_case)? else {
+        return Ok(None);
     };
+    let kind = kind_of_run(
+        args.cleanup,
+        args.export.is_some(),
+        args.recheck_receipt.is_some(),
+    );
+    let outputs = [
+        ("--export", &args.export),
+        ("--receipt", &args.receipt),
+        ("--recheck-receipt", &args.recheck_receipt),
+    ];
+    let (identifiers, region) = (&inputs.identifiers, inputs.region);
     open_for_request(
         &ledger_place(args),
-        &id,
-        kind_of_run(
-            args.cleanup,
-            args.export.is_some(),
-            args.recheck_receipt.is_some(),
-        ),
-        &inputs.identifiers,
-        inputs.region,
-        &[
-            ("--export", &args.export),
-            ("--receipt", &args.receipt),
-            ("--recheck-receipt", &args.recheck_receipt),
-        ],
+        id,
+        kind,
+        identifiers,
+        region,
+        &outputs,
         receipt_log,
     )
     .map(Some)
@@ -881,6 +693,36 @@ mod tests {
             parse(&["requests", "extend", "DSR-1", "--months", "1"]).unwrap_err(),
         );
         assert!(!err.to_string().contains("Art. 15"), "{err}");
+    }
+
+    /// Every choice of the mirrors converts to the library's value of the same name: a
+    /// variant added on one side only fails here, not in an officer's command.
+    #[test]
+    fn every_mirrored_choice_is_the_librarys() {
+        for a in TypeArg::value_variants() {
+            let t = lib(*a, RequestType::parse);
+            assert!(RequestType::CHOICES.contains(&t), "{a:?}");
+        }
+        for a in ListTypeArg::value_variants() {
+            lib(*a, RequestType::parse);
+        }
+        assert_eq!(
+            lib(ListTypeArg::Unspecified, RequestType::parse),
+            RequestType::Unspecified
+        );
+        let states: Vec<State> = StateArg::value_variants()
+            .iter()
+            .map(|a| lib(*a, State::parse))
+            .collect();
+        assert_eq!(states, State::ALL);
+        assert_eq!(lib(StateArg::InProgress, State::parse), State::InProgress);
+        for (a, want) in [
+            (CloseArg::Done, CloseAs::Done),
+            (CloseArg::Withdrawn, CloseAs::Withdrawn),
+            (CloseArg::Rejected, CloseAs::Rejected),
+        ] {
+            assert_eq!(lib(a, CloseAs::parse), want);
+        }
     }
 
     #[test]

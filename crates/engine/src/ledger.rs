@@ -170,6 +170,21 @@ pub fn open_for_request(
     Ok(run)
 }
 
+/// The request a single run records its steps under: `--case` (`case`), or the case its
+/// re-checked receipt names (`receipt_case`); none when neither is given. The two must agree:
+/// a re-check recorded under another request would answer the wrong person's.
+pub fn case_of_run<'a>(
+    case: Option<&'a str>,
+    receipt_case: Option<&'a str>,
+) -> Result<Option<&'a str>, Failure> {
+    match (case, receipt_case) {
+        (Some(a), Some(b)) if a != b => Err(Failure::Input(format!(
+            "--case {a} is not the case of this receipt ({b}): give the receipt's case, or leave --case out"
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 /// The ledger records the run's output paths: a file named after the subject would put an
 /// identifier into it, and is refused.
 fn check_outputs(

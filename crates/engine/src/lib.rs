@@ -16,6 +16,10 @@
 //! The binary turns the command line into the values this crate takes ([`RunSettings`],
 //! [`erasure::ErasurePolicy`], [`request::Request`]) and prints; nothing here parses
 //! arguments or reads a terminal.
+//!
+//! Beside the workflow, the request ledger's commands are here for the same reason: each
+//! `requests` command ([`ledger_commands`]) and the due re-checks run together
+//! ([`recheck_due`]) take the ledger's path and plain values, and return what is printed.
 
 // No print may panic: std's print macros do when the stream is closed (`2>&1 | head`), and a
 // panic after an erasure would skip the audit log's run_end, the receipt and the ledger.
@@ -35,9 +39,11 @@ pub mod export_files;
 pub mod failure;
 pub mod files;
 pub mod ledger;
+pub mod ledger_commands;
 pub mod names;
 pub mod receipt_files;
 pub mod recheck;
+pub mod recheck_due;
 pub mod request;
 
 pub use failure::{Failure, InputError, EXIT_DECLINED, EXIT_UNREACHABLE};
