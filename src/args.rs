@@ -454,6 +454,25 @@ impl Args {
             ScanCopies::Auto => Copies::One,
         }
     }
+
+    /// `--cass-tls` and its files, as the engine opens a session with them.
+    pub fn cassandra_tls(&self) -> forgetme_engine::connect::CassandraTls {
+        forgetme_engine::connect::CassandraTls {
+            asked: self.cass_tls,
+            ca_file: self.cass_ca_file.clone(),
+            cert: self.cass_cert.clone(),
+            key: self.cass_key.clone(),
+        }
+    }
+
+    /// `--gws-ca-file`, `--gws-insecure` and `--gws-timeout`, as the GWS client takes them.
+    pub fn gws_transport(&self) -> forgetme_engine::connect::GwsTransport {
+        forgetme_engine::connect::GwsTransport {
+            ca_file: self.gws_ca_file.clone(),
+            insecure: self.gws_insecure,
+            timeout: std::time::Duration::from_secs(self.gws_timeout),
+        }
+    }
 }
 
 /// How identifiers are classified.
@@ -527,11 +546,6 @@ impl ConsistencyArg {
     /// The driver's value.
     pub fn to_driver(self) -> forgetme_scanner::Consistency {
         self.level().to_driver()
-    }
-
-    /// The level as CQL spells it, for reports and receipts.
-    pub fn cql_name(self) -> &'static str {
-        self.level().cql_name()
     }
 }
 
@@ -610,9 +624,12 @@ mod tests {
 
     #[test]
     fn consistency_is_spelled_as_cql_spells_it() {
-        assert_eq!(ConsistencyArg::LocalQuorum.cql_name(), "LOCAL_QUORUM");
-        assert_eq!(ConsistencyArg::LocalOne.cql_name(), "LOCAL_ONE");
-        assert_eq!(ConsistencyArg::Quorum.cql_name(), "QUORUM");
+        assert_eq!(
+            ConsistencyArg::LocalQuorum.level().cql_name(),
+            "LOCAL_QUORUM"
+        );
+        assert_eq!(ConsistencyArg::LocalOne.level().cql_name(), "LOCAL_ONE");
+        assert_eq!(ConsistencyArg::Quorum.level().cql_name(), "QUORUM");
     }
 
     #[test]

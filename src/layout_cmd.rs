@@ -8,15 +8,12 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use forgetme_scanner::discover::{analyze, sample, DEFAULT_SAMPLE};
+use forgetme_scanner::discover::{self, DEFAULT_SAMPLE};
 use forgetme_scanner::Session;
 
 use crate::args::Args;
 use forgetme_engine::files::{check_output as check_path, write_atomic, Existing};
 use forgetme_engine::Failure;
-
-/// The most rows a discovery may sample per table: it reads a sample, never a table.
-const MAX_SAMPLE: usize = 10_000;
 
 /// `gdpr_forget_me layout discover ARGS` becomes `gdpr_forget_me --layout-discover ARGS`, with
 /// `--out` read as the draft's path. Any other command line is returned as it is.
@@ -50,11 +47,7 @@ pub fn rewrite(raw: Vec<OsString>) -> Result<Vec<OsString>, String> {
 /// The draft's path and the sample size, checked before anything is read.
 pub fn check_output(args: &Args) -> Result<(), Failure> {
     if let Some(n) = args.sample {
-        if n == 0 || n > MAX_SAMPLE {
-            return Err(Failure::Input(format!(
-                "--sample {n}: give between 1 and {MAX_SAMPLE} rows per table (a discovery reads a sample, never a whole table)"
-            )));
-        }
+        discover::check_sample(n).map_err(Failure::Input)?;
     }
     if let Some(path) = &args.layout_out {
         check_path("--out", path, Existing::Refuse).map_err(|e| Failure::Input(e.to_string()))?;
@@ -67,9 +60,10 @@ pub fn check_output(args: &Args) -> Result<(), Failure> {
 pub async fn discover(session: &Session, args: &Args) -> Result<ExitCode, Failure> {
     let per_table = args.sample.unwrap_or(DEFAULT_SAMPLE);
     let ks = &args.cass_keyspace;
-    let tables = sample(session, ks, per_table).await.map_err(Failure::Run)?;
     let shaped = |v: &[u8]| forgetme_matcher::is_identifier_like(&String::from_utf8_lossy(v));
-    let found = analyze(ks, per_table, &tables, &shaped);
+    let found = discover::discover(session, ks, per_table, &shaped)
+        .await
+        .map_err(Failure::Run)?;
     let draft = found.draft_toml();
     eprint!("{}", found.coverage_table());
     match &args.layout_out {

@@ -1,7 +1,9 @@
 //! `gdpr_forget_me`: the command-line tool. Thin by design: it parses arguments, checks them
-//! ([`input`]), turns them into the library's values, and runs one short function per mode
+//! ([`input`], running the checks the library's types own), reads passwords ([`secrets`]),
+//! turns arguments into the library's values, and runs one short function per mode
 //! ([`modes`]: a search, single or batch; [`receipt`]: a re-check; the `requests`,
-//! `verify-receipt`, `signing-key`, `disk-check` and `layout discover` commands). A request is
+//! `verify-receipt`, `signing-key`, `disk-check` and `layout discover` commands). Connecting
+//! is `forgetme_engine::connect`'s ([`connections`] passes it the passwords), a request is
 //! answered by the request engine (`forgetme_engine`), and printed by `forgetme_printer`; the
 //! `requests` commands ([`requests`], [`recheck_due`]) are clap definitions and dispatch, their
 //! work `forgetme_engine::ledger_commands` and `forgetme_engine::recheck_due`.

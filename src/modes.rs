@@ -3,18 +3,19 @@
 //! library's values, connects, and hands the work to the request engine
 //! (`forgetme_engine`); printing is `forgetme_printer`'s.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use forgetme_engine::audit_trail::{self, AuditPlace, AuditSession};
+use forgetme_engine::connect;
 use forgetme_engine::erasure::ErasurePolicy;
 use forgetme_engine::request::{self, Answer, Engine, Erasure, ReceiptPlace, Request};
 use forgetme_engine::{batch, Failure, RunSettings};
 use forgetme_findings::erasure_plan::{DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
 use forgetme_findings::{search as scan_keyspace, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
 use forgetme_matcher::{ErasureOptions, Matcher};
-use forgetme_printer::run_report::{Cleanup, RunReport};
+use forgetme_printer::run_report::RunReport;
 use forgetme_printer::{batch_table, UserNames};
 use forgetme_scanner::scan::{ScanOptions, ScanProgress};
 use forgetme_scanner::Session;
@@ -33,7 +34,14 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
             "--cleanup asks for confirmation at the terminal, and there is none: review a search first, then add --yes to erase without asking".into(),
         ));
     }
-    print_input_notes(&inputs);
+    eprint!(
+        "{}",
+        forgetme_printer::report::input_notes(
+            inputs.pasted_csrf_dropped,
+            &inputs.unknown_in_region,
+            inputs.duplicates
+        )
+    );
     // One audit key and ledger per user unless chosen otherwise, checked before anything.
     crate::places::check(&args)?;
     let prepared_recheck = match &args.recheck_receipt {
@@ -68,8 +76,15 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
     if let Some(prepared) = prepared_recheck {
         return receipt::recheck_mode(&session, &args, &inputs, prepared, ledger).await;
     }
-    let layout_tables = connections::check_schema(&session, &args, &inputs).await?;
-    connections::check_datacenters(&session, &args)?;
+    let layout_tables = connect::check_schema(
+        &session,
+        &args.cass_keyspace,
+        &inputs.layout,
+        args.deep,
+        inputs.group.as_deref(),
+    )
+    .await?;
+    connect::check_datacenters(&session, args.local_dc.as_deref(), args.copies())?;
     let (gws, mut audit) = open_gws_and_audit(&args, &inputs, gws_config).await?;
     let outcome = scan(&args, &inputs, &session, &layout_tables).await?;
     let names = match &gws {
@@ -104,9 +119,9 @@ async fn open_gws_and_audit(
     gws_config: Option<gws_client::GwsConfig>,
 ) -> Result<(Option<GwsClient>, Option<AuditSession>), Failure> {
     let gws = match (gws_config, &inputs.gws) {
-        (Some(cfg), _) => Some(connections::open_gws(cfg, args.cleanup).await?),
-        (None, Some((url, _))) => {
-            connections::check_gws_answers(args, url).await?;
+        (Some(cfg), _) => Some(connect::open_gws(cfg, args.cleanup).await?),
+        (None, Some(target)) => {
+            connect::check_gws_answers(&target.url, &args.gws_transport()).await?;
             None
         }
         (None, None) => None,
@@ -136,27 +151,6 @@ async fn open_gws_and_audit(
         )?;
     }
     Ok((gws, audit))
-}
-
-/// Notes on how the input was read, on stderr before anything is read.
-fn print_input_notes(inputs: &Inputs) {
-    if inputs.pasted_csrf_dropped {
-        eprintln!(
-            "note: the X-CSRF-HEADER/X-CSRF-TOKEN pair in --gws_additional_headers is not sent: the tool does its own CSRF handshake with GWS and uses the fresh token"
-        );
-    }
-    for (index, region) in &inputs.unknown_in_region {
-        eprintln!(
-            "note: identifier #{}, read as {region}, is not a number of {region}'s numbering plan (fictional, mistyped, or another country's): check its region, or write it as +<country code><number>",
-            index + 1
-        );
-    }
-    if inputs.duplicates > 0 {
-        eprintln!(
-            "note: {} identifier(s) were the same as an earlier one once normalized; each is searched once",
-            inputs.duplicates
-        );
-    }
 }
 
 /// The command line's settings as the engine takes them.
@@ -358,30 +352,16 @@ fn print_report(
     names: &UserNames,
     answer: &Answer,
 ) -> std::io::Result<()> {
-    let cleanup = match &answer.erasure {
-        Erasure::Done(d) if d.acted => Cleanup::Done(&d.results, &d.verification),
-        Erasure::Done(_) => Cleanup::NothingToErase,
-        Erasure::Refused(size) => Cleanup::Refused(size),
-        Erasure::Declined => Cleanup::Declined,
-        Erasure::NotAsked | Erasure::NotRun => Cleanup::NotAsked,
-    };
     let report = RunReport {
         outcome,
         identifiers: &inputs.identifiers,
         names,
-        cleanup,
+        cleanup: answer.cleanup(),
     };
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        Format::Text => {
-            let text = report.to_text(std::io::stdout().is_terminal());
-            stdout.write_all(text.as_bytes())?;
-        }
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &report.to_json())
-                .map_err(std::io::Error::from)?;
-            writeln!(stdout)?;
-        }
-    }
-    stdout.flush()
+    let json = args.format == Format::Json;
+    report.write(
+        &mut std::io::stdout().lock(),
+        json,
+        std::io::stdout().is_terminal(),
+    )
 }

@@ -1,12 +1,13 @@
 //! `--recheck-receipt FILE` at the command line: the engine checks the receipt before
-//! anything is read ([`forgetme_engine::recheck::prepare`]) and reads its locations again; this
-//! mode prints the result and records it in the request ledger.
+//! anything is read ([`forgetme_engine::recheck::prepare`]), reads its locations again and
+//! writes its report ([`forgetme_engine::recheck::recheck`]); this mode prints it and records
+//! the result in the request ledger.
 
 use std::process::ExitCode;
 
 use forgetme_engine::audit_trail::AuditPlace;
 use forgetme_engine::ledger::RunLedger;
-use forgetme_engine::recheck::{self, PreparedRecheck};
+use forgetme_engine::recheck::{self, PreparedRecheck, ReadAt};
 use forgetme_engine::Failure;
 use forgetme_matcher::Matcher;
 use forgetme_scanner::routing::Copies;
@@ -31,20 +32,11 @@ pub fn prepare(
     Ok(prepared)
 }
 
-/// The consistency a re-check reads its locations at, and how the report names it. Every
-/// copy (the default): each location is read at ALL, so every replica answers and the newest
-/// write wins; a replica that missed the erasure is repaired by the read (Cassandra's
-/// blocking read repair), and one that cannot answer makes the location unreadable.
-/// Otherwise at `--verify-consistency`. `requests recheck-due` reads the same way.
+/// The consistency a re-check reads its locations at, and how the report names it
+/// ([`recheck::ReadAt`]). `requests recheck-due` reads the same way.
 pub fn read_consistency(args: &Args, every_copy: bool) -> (Consistency, String) {
-    if every_copy {
-        (Consistency::All, "ALL (every copy)".to_string())
-    } else {
-        (
-            args.verify_consistency.to_driver(),
-            args.verify_consistency.cql_name().to_string(),
-        )
-    }
+    let read = ReadAt::new(every_copy, args.verify_consistency.level());
+    (read.consistency, read.name)
 }
 
 /// `--recheck-receipt FILE [--disk-report R...]`: 0 clean, 1 data is back (or a location could
@@ -57,22 +49,15 @@ pub async fn recheck_mode(
     prepared: PreparedRecheck,
     mut ledger: Option<RunLedger>,
 ) -> Result<ExitCode, Failure> {
-    let every_copy = args.copies() == Copies::Every;
-    let (consistency, read_at) = read_consistency(args, every_copy);
+    let read = ReadAt::new(
+        args.copies() == Copies::Every,
+        args.verify_consistency.level(),
+    );
     let matcher = Matcher::new(inputs.identifiers.clone(), inputs.region);
-    let result = recheck::run(session, &prepared, &matcher, consistency).await;
-    let receipt = prepared.receipt();
-    print!(
-        "{}",
-        forgetme_printer::recheck_report::to_text(receipt, &result, &read_at, every_copy)
-    );
-    print!("{}", recheck::disk_text(&prepared));
-    let disk_clean = !matches!(
-        prepared.disk_state(),
-        Some(recheck::DiskState::Held | recheck::DiskState::NotKnown)
-    );
+    let done = recheck::recheck(session, &prepared, &matcher, &read).await;
+    print!("{}", done.text);
     if let (Some(l), Some(path)) = (&mut ledger, &args.recheck_receipt) {
-        l.rechecked(receipt, path, result.clean());
+        l.rechecked(prepared.receipt(), path, done.result.clean());
         l.purged(&prepared);
     }
     let mut errors = Vec::new();
@@ -80,9 +65,5 @@ pub async fn recheck_mode(
     for e in &errors {
         eprintln!("error: {e}");
     }
-    Ok(if result.clean() && disk_clean && errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(done.exit_code(&prepared, &errors)))
 }

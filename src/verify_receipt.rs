@@ -1,16 +1,17 @@
 //! `gdpr_forget_me verify-receipt` and `gdpr_forget_me signing-key`: checking a signed
 //! erasure receipt with public keys alone, and publishing and rotating the signing key.
 //!
-//! Thin: the signatures, the canonical form and the key files are
-//! `forgetme_audit::signing`'s. These commands need no Cassandra, no GWS, no audit log and,
-//! for `verify-receipt`, no secret at all.
+//! Thin: the signatures, the canonical form and the key files are `forgetme_audit::signing`'s,
+//! what is said of them `forgetme_printer::verify_report`'s. These commands need no Cassandra,
+//! no GWS, no audit log and, for `verify-receipt`, no secret at all.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use forgetme_audit::signing::{self, keyfile, verify_document, Invalid};
+use forgetme_audit::signing::{self, keyfile};
+use forgetme_printer::verify_report;
 
 use forgetme_engine::files::{write_atomic, Existing};
 use forgetme_engine::Failure;
@@ -112,92 +113,33 @@ pub fn main(raw: &[OsString]) -> ExitCode {
 }
 
 /// `verify-receipt FILE --public-key KEY...`: 0 valid, 1 invalid, 2 bad input.
-fn verify(file: &std::path::Path, public_keys: &[String]) -> Result<ExitCode, Failure> {
-    let keys = signing::trusted_keys(public_keys).map_err(Failure::Input)?;
-    let bytes = std::fs::read(file).map_err(|e| {
-        Failure::Input(format!(
-            "{}: cannot read the receipt ({e}); give the path of the receipt's .json file",
-            file.display()
-        ))
-    })?;
-    match verify_document(&bytes, &keys) {
-        Ok(v) => {
-            println!(
-                "VALID: {} is signed by key {} and not a byte of it changed since it was signed.",
-                file.display(),
-                v.key_id
-            );
-            for line in forgetme_printer::verify_report::summary(&v.document) {
-                println!("  {line}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            println!("INVALID: {}: {e}", file.display());
-            if e == Invalid::Unsigned {
-                println!(
-                    "  Only the holder of the audit key can check an unsigned receipt (gdpr_forget_me --recheck-receipt FILE --audit-key KEY ...)."
-                );
-            }
-            Ok(ExitCode::from(1))
-        }
-    }
+fn verify(file: &Path, public_keys: &[String]) -> Result<ExitCode, Failure> {
+    let result = signing::verify_file(file, public_keys).map_err(Failure::Input)?;
+    print!("{}", verify_report::verdict(file, &result));
+    Ok(match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(1),
+    })
 }
 
 /// `signing-key public`: the keys to publish, on stdout or in `--out`.
-fn public(audit_key: &std::path::Path, out: Option<&std::path::Path>) -> Result<ExitCode, Failure> {
-    let keys = keyfile::public_keys(audit_key).map_err(|e| Failure::Input(e.to_string()))?;
-    if keys.current.is_none() && keys.retired.is_empty() {
-        return Err(Failure::Input(
-            forgetme_audit::AuditError::NoSigningKey {
-                path: keyfile::signing_key_path(audit_key),
-                audit_key: audit_key.to_path_buf(),
-            }
-            .to_string(),
-        ));
-    }
+fn public(audit_key: &Path, out: Option<&Path>) -> Result<ExitCode, Failure> {
+    let keys = keyfile::keys_to_publish(audit_key).map_err(|e| Failure::Input(e.to_string()))?;
     match out {
         None => print!("{}", keys.to_text()),
         Some(path) => {
             write_atomic(path, keys.to_text().as_bytes(), Existing::Replace)
                 .map_err(Failure::Input)?;
-            eprintln!(
-                "Public key(s) written to {}: {} key(s). Publish the file; a receipt is checked with gdpr_forget_me verify-receipt RECEIPT.json --public-key {}",
-                path.display(),
-                keys.all().len(),
-                path.display()
-            );
+            eprint!("{}", verify_report::published(path, keys.all().len()));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `signing-key rotate`: a new key beside an existing audit key.
-fn rotate(audit_key: &std::path::Path) -> Result<ExitCode, Failure> {
-    // A mistyped --audit-key must not start a stray key somewhere else.
-    if !audit_key.is_file() {
-        return Err(Failure::Input(format!(
-            "there is no audit key at {}: give --audit-key FILE, the audit key of your erasure runs (the signing key is kept beside it)",
-            audit_key.display()
-        )));
-    }
-    let r = keyfile::rotate(audit_key, &forgetme_audit::now_rfc3339())
-        .map_err(|e| Failure::Input(e.to_string()))?;
-    match &r.retired {
-        Some(old) => println!(
-            "Signing key rotated: receipts are signed with key {} from now on. Key {} is retired: its private key is gone, its public key is kept in {} and still published, so the receipts it signed still verify.",
-            r.current.key_id(),
-            old.key_id(),
-            keyfile::retired_keys_path(audit_key).display()
-        ),
-        None => println!(
-            "Signing key created: receipts are signed with key {}.",
-            r.current.key_id()
-        ),
-    }
-    println!(
-        "Publish the public keys again: gdpr_forget_me signing-key public --audit-key {} --out FILE",
-        audit_key.display()
-    );
+fn rotate(audit_key: &Path) -> Result<ExitCode, Failure> {
+    let r = keyfile::rotate_beside_audit_key(audit_key, &forgetme_audit::now_rfc3339())
+        .map_err(Failure::Input)?;
+    print!("{}", verify_report::rotated(&r, audit_key));
     Ok(ExitCode::SUCCESS)
 }

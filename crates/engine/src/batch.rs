@@ -18,8 +18,8 @@ use forgetme_printer::search_json::SearchReport;
 use forgetme_printer::{erasure_report, report};
 
 use crate::audit_trail::AuditSession;
-use crate::failure::Failure;
-use crate::files::{sync_filesystem, write_new_unsynced};
+use crate::failure::{Failure, InputError};
+use crate::files::{read_text_limited, sync_filesystem, write_new_unsynced};
 use crate::ledger::{kind_of_action, BatchLedger, LedgerPlace, RunLedger};
 use crate::request::{self, Engine, Erasure, ReceiptPlace, Request};
 
@@ -34,6 +34,70 @@ pub struct Batch {
     pub identifiers: Vec<Identifier>,
     /// `--out`: each request's folder is created under it.
     pub out: PathBuf,
+}
+
+/// Largest request file read.
+const MAX_REQUESTS_FILE: u64 = 16 * 1024 * 1024;
+
+impl Batch {
+    /// Reads and checks `--requests FILE` and `--out DIR`: every line, and that no request's
+    /// folder exists yet (an earlier batch's answers are never overwritten).
+    pub fn read(
+        path: &Path,
+        out: PathBuf,
+        region: Option<forgetme_matcher::Region>,
+        allow_text: bool,
+    ) -> Result<Batch, InputError> {
+        use forgetme_findings::requests::{batch_identifiers, parse_requests, RequestFormat};
+        let shown = path.display().to_string();
+        let text = read_text_limited(path, MAX_REQUESTS_FILE, &format!("--requests {shown}"))?;
+        let format = RequestFormat::detect(&shown, &text);
+        let requests = parse_requests(&text, format, region, allow_text).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+            InputError::new(format!(
+                "--requests {shown}: {} bad line(s), nothing was read or changed; fix them and run again (docs/requests.md):\n{}",
+                errors.len(),
+                lines.join("\n")
+            ))
+        })?;
+        match std::fs::symlink_metadata(&out) {
+            Ok(m) if !m.is_dir() => {
+                return Err(InputError::new(format!(
+                    "--out {}: not a folder (a symbolic link is refused too); give a folder for the batch's answers",
+                    out.display()
+                )))
+            }
+            _ => {}
+        }
+        for r in &requests {
+            let folder = out.join(&r.folder);
+            if std::fs::symlink_metadata(&folder).is_ok() {
+                return Err(InputError::new(format!(
+                    "--out {}: the folder of request {} (line {}) exists already; an earlier answer is never overwritten: use a new --out folder",
+                    out.display(),
+                    r.id,
+                    r.line
+                )));
+            }
+        }
+        let (identifiers, owner) = batch_identifiers(&requests);
+        Ok(Batch {
+            requests,
+            owner,
+            identifiers,
+            out,
+        })
+    }
+
+    /// The language of each request's copy that is written, with where it was asked for
+    /// (for a message about a missing template).
+    pub fn export_languages(&self) -> Vec<(forgetme_access_export::words::Language, String)> {
+        self.requests
+            .iter()
+            .filter(|r| r.action.exports())
+            .map(|r| (r.language, format!("request {} (line {})", r.id, r.line)))
+            .collect()
+    }
 }
 
 /// What a batch did: a line per request, and what went wrong for the batch as a whole.

@@ -61,6 +61,15 @@ impl ExportPaths {
             &self.subject_json,
         ]
     }
+
+    /// The four files of `--export JSON`, checked before anything is read: they may be
+    /// replaced, but must be writable.
+    pub fn check(json: &Path) -> Result<(), InputError> {
+        for path in ExportPaths::of(json).map_err(InputError)?.all() {
+            crate::files::check_output("--export", path, Existing::Replace)?;
+        }
+        Ok(())
+    }
 }
 
 /// The longest controller template read (a few paragraphs of text).

@@ -211,6 +211,51 @@ pub fn read_text_limited(path: &Path, limit: u64, what: &str) -> Result<String, 
     })
 }
 
+/// Largest `--search-file`: a million identifiers of 60 characters.
+const MAX_SEARCH_FILE: u64 = 64 * 1024 * 1024;
+/// Largest `--layout` file.
+const MAX_LAYOUT_FILE: u64 = 1024 * 1024;
+
+/// Reads `--search-file`'s identifiers, one a line; `#` starts a comment line. Origins name
+/// the line, not the value.
+pub fn read_search_file(path: &Path) -> Result<Vec<(String, String)>, InputError> {
+    let shown = format!("{}", path.display());
+    let text = read_text_limited(path, MAX_SEARCH_FILE, &format!("--search-file {shown}"))?;
+    Ok(forgetme_matcher::search_file_entries(&text, &shown))
+}
+
+/// `--layout FILE`, read and checked; the reference layout without one.
+pub fn read_layout(path: Option<&Path>) -> Result<forgetme_scanner::layout::Layout, InputError> {
+    use forgetme_scanner::layout::Layout;
+    Ok(match path {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let text = read_text_limited(path, MAX_LAYOUT_FILE, &format!("--layout {shown}"))?;
+            Layout::from_toml(&text, &shown).map_err(|e| InputError::new(e.to_string()))?
+        }
+        None => Layout::reference(),
+    })
+}
+
+/// The files an erasure writes, checked before anything is read: a receipt that cannot be
+/// written after an erasure would lose the proof of data already erased. `receipt` is
+/// `--receipt`; without it, the receipt is named after the run, beside the audit log, and only
+/// its folder can be checked now.
+pub fn check_erasure_outputs(audit_log: &Path, receipt: Option<&Path>) -> Result<(), InputError> {
+    check_output("--audit-log", audit_log, Existing::Append)?;
+    match receipt {
+        Some(p) => {
+            check_output("--receipt", p, Existing::Refuse)?;
+            check_output("--receipt", &p.with_extension("txt"), Existing::Refuse)
+        }
+        None => check_output(
+            "--audit-log (the receipt is written beside it)",
+            &parent_dir(audit_log).join("gdpr_forget_me.receipt.check.json"),
+            Existing::Refuse,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,15 @@
 //!    `run_end`;
 //! 4. its erasure receipt ([`receipt_files`]) and the ledger's erasure step.
 //!
+//! Before the first step, [`connect`] opens the Cassandra session and the GWS client and
+//! checks the schema, the data centers and the GWS account; the checks of single values the
+//! binary runs first are the types' own ([`connect::contact_points`], [`connect::GwsTarget`],
+//! [`connect::CassandraTls`], [`files`]' search file and layout, [`batch::Batch::read`],
+//! [`request::check_case`]).
+//!
 //! The binary turns the command line into the values this crate takes ([`RunSettings`],
-//! [`erasure::ErasurePolicy`], [`request::Request`]) and prints; nothing here parses
-//! arguments or reads a terminal.
+//! [`connect::CassandraSettings`], [`erasure::ErasurePolicy`], [`request::Request`]) and
+//! prints; nothing here parses arguments, reads a password or reads a terminal.
 //!
 //! Beside the workflow, the request ledger's commands are here for the same reason: each
 //! `requests` command ([`ledger_commands`]) and the due re-checks run together
@@ -34,6 +40,7 @@ macro_rules! eprintln {
 
 pub mod audit_trail;
 pub mod batch;
+pub mod connect;
 pub mod erasure;
 pub mod export_files;
 pub mod failure;

@@ -320,6 +320,83 @@ pub fn prepare(
     })
 }
 
+/// How a re-check reads its locations, and how the report names it.
+#[derive(Clone, Debug)]
+pub struct ReadAt {
+    /// The driver's level.
+    pub consistency: Consistency,
+    /// As the report names it.
+    pub name: String,
+    /// Whether every copy is read.
+    pub every_copy: bool,
+}
+
+impl ReadAt {
+    /// Every copy (the default): each location is read at ALL, so every replica answers and
+    /// the newest write wins; a replica that missed the erasure is repaired by the read
+    /// (Cassandra's blocking read repair), and one that cannot answer makes the location
+    /// unreadable. Otherwise at `verify` (`--verify-consistency`). A single re-check and
+    /// `requests recheck-due` read the same way.
+    pub fn new(every_copy: bool, verify: forgetme_scanner::ConsistencyLevel) -> ReadAt {
+        if every_copy {
+            ReadAt {
+                consistency: Consistency::All,
+                name: "ALL (every copy)".to_string(),
+                every_copy,
+            }
+        } else {
+            ReadAt {
+                consistency: verify.to_driver(),
+                name: verify.cql_name().to_string(),
+                every_copy,
+            }
+        }
+    }
+}
+
+/// A receipt re-checked ([`recheck`]): its report, and what it found.
+pub struct Rechecked {
+    /// The report: each location, then the disk reports.
+    pub text: String,
+    /// What the locations hold.
+    pub result: Recheck,
+}
+
+impl Rechecked {
+    /// 0 clean; 1 data is back (or a location could not be read), a node of a disk report
+    /// still holds the identifiers (or is not known), or `errors` (the request ledger could
+    /// not record it).
+    pub fn exit_code(&self, prepared: &PreparedRecheck, errors: &[String]) -> u8 {
+        let disk_clean = !matches!(
+            prepared.disk_state(),
+            Some(DiskState::Held | DiskState::NotKnown)
+        );
+        if self.result.clean() && disk_clean && errors.is_empty() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Reads every location of the receipt again ([`run`]) and writes the report of it.
+pub async fn recheck(
+    session: &Session,
+    prepared: &PreparedRecheck,
+    matcher: &Matcher,
+    read: &ReadAt,
+) -> Rechecked {
+    let result = run(session, prepared, matcher, read.consistency).await;
+    let mut text = forgetme_printer::recheck_report::to_text(
+        prepared.receipt(),
+        &result,
+        &read.name,
+        read.every_copy,
+    );
+    text.push_str(&disk_text(prepared));
+    Rechecked { text, result }
+}
+
 /// Reads every location of the receipt again at `consistency` and matches it with `matcher`
 /// (the identifiers given, checked against the receipt's subjects by [`prepare`]).
 pub async fn run(

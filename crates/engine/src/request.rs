@@ -19,7 +19,7 @@ use gws_client::GwsClient;
 use crate::audit_trail::{self, AuditSession};
 use crate::erasure::{self, CleanupContext, CleanupRun, Confirm};
 use crate::export_files::{self, Written};
-use crate::failure::{Failure, EXIT_DECLINED};
+use crate::failure::{Failure, InputError, EXIT_DECLINED};
 use crate::ledger::RunLedger;
 use crate::{receipt_files, RunSettings};
 
@@ -45,6 +45,31 @@ pub struct Engine<'a, G = GwsClient, S = Session> {
     pub templates: &'a Templates,
     /// Asks the operator before an erasure (unless `--yes`).
     pub confirm: Confirm<'a>,
+}
+
+/// A `--case` reference, checked: it goes into the audit log, the receipt and the request
+/// ledger, which hold no raw identifier, so it is a short ticket-like string, and one that
+/// holds a searched identifier in any spelling (glued to letters too: `DSR5550100001`,
+/// `DSRjohn.smith`) is refused.
+pub fn check_case(
+    case: &str,
+    identifiers: &[forgetme_matcher::Identifier],
+    region: Option<forgetme_matcher::Region>,
+) -> Result<CaseRef, InputError> {
+    let Ok(reference) = CaseRef::new(case) else {
+        return Err(InputError::new(format!(
+            "--case must be a ticket reference of 1 to {} letters, digits and - _ . : / # (e.g. DSR-2026-0042)",
+            forgetme_audit::MAX_REFERENCE_LEN
+        )));
+    };
+    use forgetme_findings::requests::{reference_holds_identifier, REFERENCE_HOLDS_IDENTIFIER};
+    let matcher = Matcher::new(identifiers.to_vec(), region);
+    if matcher.is_match_text(case) || reference_holds_identifier(case, identifiers) {
+        return Err(InputError::new(
+            REFERENCE_HOLDS_IDENTIFIER.replace("{what}", "--case"),
+        ));
+    }
+    Ok(reference)
 }
 
 /// Where a request's erasure receipt goes.
@@ -116,6 +141,18 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The erasure step as a run's report shows it.
+    pub fn cleanup(&self) -> forgetme_printer::run_report::Cleanup<'_> {
+        use forgetme_printer::run_report::Cleanup;
+        match &self.erasure {
+            Erasure::Done(d) if d.acted => Cleanup::Done(&d.results, &d.verification),
+            Erasure::Done(_) => Cleanup::NothingToErase,
+            Erasure::Refused(size) => Cleanup::Refused(size),
+            Erasure::Declined => Cleanup::Declined,
+            Erasure::NotAsked | Erasure::NotRun => Cleanup::NotAsked,
+        }
+    }
+
     /// Files the request asked for that were not written.
     pub fn file_errors(&self) -> Vec<String> {
         let mut errors = Vec::new();

@@ -294,9 +294,64 @@ pub fn distinct_identifiers(parsed: Vec<Identifier>) -> (Vec<Identifier>, usize)
     (identifiers, duplicates)
 }
 
+/// At most this many national numbers are checked against their region's numbering plan:
+/// the check costs tens of microseconds a number, and a request names a few.
+const MAX_PLAN_CHECKS: usize = 1000;
+
+/// The national numbers (read in a region, not written internationally) that are no valid
+/// number of that region by libphonenumber's metadata, as (index, region): `087 123 4567`
+/// read in GB is `+44871234567`, which exists nowhere. Worth a note, not a refusal: fictional
+/// test numbers (`555-010-…`) are not valid either.
+pub fn unknown_in_region(identifiers: &[Identifier]) -> Vec<(usize, Region)> {
+    identifiers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| match id.reading() {
+            Reading::National { region, .. } => Some((i, id, region)),
+            _ => None,
+        })
+        .take(MAX_PLAN_CHECKS)
+        .filter(|(_, id, region)| {
+            id.phone()
+                .is_some_and(|number| !crate::phone::is_valid_number_of(number, *region))
+        })
+        .map(|(i, _, region)| (i, region))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_list_is_deduplicated_in_order() {
+        let options = ParseOptions::default();
+        let n = 100_000;
+        // Every address twice (once in other case), plus phone numbers spelled two ways.
+        let mut inputs = Vec::new();
+        for i in 0..n {
+            inputs.push(format!("person{i}@example.com"));
+        }
+        for i in (0..n).rev() {
+            inputs.push(format!("PERSON{i}@Example.com"));
+        }
+        inputs.push("+44 20 7946 0958".into());
+        inputs.push("+442079460958".into());
+        let parsed = inputs
+            .iter()
+            .map(|s| parse_identifier(s, &options).unwrap())
+            .collect();
+        let (ids, duplicates) = distinct_identifiers(parsed);
+        assert_eq!(ids.len(), n + 1);
+        assert_eq!(duplicates, n + 1);
+        assert_eq!(ids[0].normalized(), "person0@example.com");
+        assert_eq!(
+            ids[n - 1].normalized(),
+            format!("person{}@example.com", n - 1)
+        );
+        let set: std::collections::HashSet<&str> = ids.iter().map(|i| i.normalized()).collect();
+        assert_eq!(set.len(), ids.len());
+    }
 
     fn opts(region: Option<&str>, allow_text: bool) -> ParseOptions {
         ParseOptions {

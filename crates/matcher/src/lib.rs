@@ -36,8 +36,8 @@ pub use erasure::{
     SubjectRecord, Token, CONTACT_NAME_FIELDS,
 };
 pub use identifier::{
-    distinct_identifiers, parse_identifier, search_file_entries, Identifier, IdentifierError,
-    IdentifierKind, ParseOptions, Reading, MIN_IDENTIFIER_CHARS,
+    distinct_identifiers, parse_identifier, search_file_entries, unknown_in_region, Identifier,
+    IdentifierError, IdentifierKind, ParseOptions, Reading, MIN_IDENTIFIER_CHARS,
 };
 pub use invisible::{is_invisible, printable, printable_lines};
 pub use matcher::{

@@ -18,6 +18,33 @@ pub type UserNames = HashMap<String, String>;
 /// Above this many identifiers, the summary lists only those that were found.
 const MAX_LISTED_IDENTIFIERS: usize = 20;
 
+/// The notes on how the input was read, said on stderr before anything is read: a pasted
+/// CSRF pair that is not sent, national numbers (index, region) their region's numbering plan
+/// does not know, and how many identifiers were the same as an earlier one. Never the
+/// identifiers themselves.
+pub fn input_notes(
+    pasted_csrf_dropped: bool,
+    unknown_in_region: &[(usize, forgetme_matcher::Region)],
+    duplicates: usize,
+) -> String {
+    let mut out = String::new();
+    if pasted_csrf_dropped {
+        out.push_str("note: the X-CSRF-HEADER/X-CSRF-TOKEN pair in --gws_additional_headers is not sent: the tool does its own CSRF handshake with GWS and uses the fresh token\n");
+    }
+    for (index, region) in unknown_in_region {
+        out.push_str(&format!(
+            "note: identifier #{}, read as {region}, is not a number of {region}'s numbering plan (fictional, mistyped, or another country's): check its region, or write it as +<country code><number>\n",
+            index + 1
+        ));
+    }
+    if duplicates > 0 {
+        out.push_str(&format!(
+            "note: {duplicates} identifier(s) were the same as an earlier one once normalized; each is searched once\n"
+        ));
+    }
+    out
+}
+
 /// One identifier as the summary and the confirmation show it: its number, its normalized
 /// form when the output goes to the operator's terminal, and how the input was read
 /// (`#2 = +353871234567 (read as IE)`). When the output is redirected (it may land in a log),

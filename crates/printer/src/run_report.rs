@@ -39,6 +39,25 @@ pub struct RunReport<'a> {
 }
 
 impl<'a> RunReport<'a> {
+    /// Writes the report to `out`, as one JSON document (`json`) or as text, and flushes it:
+    /// the caller learns whether it was written (a full disk behind a redirection, a closed
+    /// pipe).
+    pub fn write(
+        &self,
+        out: &mut impl Write,
+        json: bool,
+        to_terminal: bool,
+    ) -> std::io::Result<()> {
+        if json {
+            serde_json::to_writer_pretty(&mut *out, &self.to_json())
+                .map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        } else {
+            out.write_all(self.to_text(to_terminal).as_bytes())?;
+        }
+        out.flush()
+    }
+
     /// The report as text, made terminal-safe (stored data may hold control characters). The
     /// identifiers themselves are shown only when `to_terminal`.
     pub fn to_text(&self, to_terminal: bool) -> String {

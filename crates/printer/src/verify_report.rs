@@ -1,9 +1,71 @@
-//! What a verified signed document states, in a few lines: `verify-receipt`'s page.
+//! What a verified signed document states, in a few lines: `verify-receipt`'s page; and what
+//! `signing-key public` and `signing-key rotate` say they did.
 //!
 //! The document's text is the file's, so every value shown goes through
 //! [`crate::terminal_safe`]: a receipt made by someone else is read here.
 
+use std::path::Path;
+
+use forgetme_audit::signing::keyfile::{self, Rotation};
+use forgetme_audit::signing::{Invalid, Verified};
 use serde_json::Value;
+
+/// `verify-receipt`'s verdict on `file`, as printed: `VALID: ...` and what the document
+/// states, or `INVALID: ...` and why (with how an unsigned receipt can be checked).
+pub fn verdict(file: &Path, result: &Result<Verified, Invalid>) -> String {
+    match result {
+        Ok(v) => {
+            let mut out = format!(
+                "VALID: {} is signed by key {} and not a byte of it changed since it was signed.\n",
+                file.display(),
+                v.key_id
+            );
+            for line in summary(&v.document) {
+                out.push_str(&format!("  {line}\n"));
+            }
+            out
+        }
+        Err(e) => {
+            let mut out = format!("INVALID: {}: {e}\n", file.display());
+            if *e == Invalid::Unsigned {
+                out.push_str("  Only the holder of the audit key can check an unsigned receipt (gdpr_forget_me --recheck-receipt FILE --audit-key KEY ...).\n");
+            }
+            out
+        }
+    }
+}
+
+/// `signing-key public --out FILE`'s line on stderr: where the keys went, and how a receipt is
+/// checked with them.
+pub fn published(path: &Path, keys: usize) -> String {
+    format!(
+        "Public key(s) written to {}: {keys} key(s). Publish the file; a receipt is checked with gdpr_forget_me verify-receipt RECEIPT.json --public-key {}\n",
+        path.display(),
+        path.display()
+    )
+}
+
+/// `signing-key rotate`'s report: the key that signs from now on, the one retired (still
+/// published, so what it signed still verifies), and that the keys must be published again.
+pub fn rotated(r: &Rotation, audit_key: &Path) -> String {
+    let mut out = match &r.retired {
+        Some(old) => format!(
+            "Signing key rotated: receipts are signed with key {} from now on. Key {} is retired: its private key is gone, its public key is kept in {} and still published, so the receipts it signed still verify.\n",
+            r.current.key_id(),
+            old.key_id(),
+            keyfile::retired_keys_path(audit_key).display()
+        ),
+        None => format!(
+            "Signing key created: receipts are signed with key {}.\n",
+            r.current.key_id()
+        ),
+    };
+    out.push_str(&format!(
+        "Publish the public keys again: gdpr_forget_me signing-key public --audit-key {} --out FILE\n",
+        audit_key.display()
+    ));
+    out
+}
 
 /// The lines under `VALID: ...` for a receipt or a disk report that verified.
 pub fn summary(doc: &Value) -> Vec<String> {

@@ -37,6 +37,31 @@ use crate::Session;
 /// The default number of rows sampled per table.
 pub const DEFAULT_SAMPLE: usize = 200;
 
+/// The most rows a discovery may sample per table: it reads a sample, never a table.
+pub const MAX_SAMPLE: usize = 10_000;
+
+/// A sample size asked for (`--sample N`), checked before anything is read.
+pub fn check_sample(n: usize) -> Result<(), String> {
+    if n == 0 || n > MAX_SAMPLE {
+        return Err(format!(
+            "--sample {n}: give between 1 and {MAX_SAMPLE} rows per table (a discovery reads a sample, never a whole table)"
+        ));
+    }
+    Ok(())
+}
+
+/// Samples `keyspace` ([`sample`]) and drafts its layout from the sample's shapes
+/// ([`analyze`]).
+pub async fn discover(
+    session: &Session,
+    keyspace: &str,
+    per_table: usize,
+    identifier_shaped: &dyn Fn(&[u8]) -> bool,
+) -> Result<Discovery, String> {
+    let tables = sample(session, keyspace, per_table).await?;
+    Ok(analyze(keyspace, per_table, &tables, identifier_shaped))
+}
+
 /// Owner values that stand for the contact center rather than a user, as installs spell them.
 const CONTACT_CENTER_MARKERS: [&str; 5] = [
     "contact-center",

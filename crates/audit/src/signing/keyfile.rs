@@ -155,6 +155,31 @@ pub fn public_keys(audit_key: &Path) -> Result<PublicKeys, AuditError> {
     Ok(PublicKeys { current, retired })
 }
 
+/// The public keys to publish (`signing-key public`): refused when there is none, neither a
+/// signing key nor a retired one, since an empty list would verify nothing.
+pub fn keys_to_publish(audit_key: &Path) -> Result<PublicKeys, AuditError> {
+    let keys = public_keys(audit_key)?;
+    if keys.current.is_none() && keys.retired.is_empty() {
+        return Err(AuditError::NoSigningKey {
+            path: signing_key_path(audit_key),
+            audit_key: audit_key.to_path_buf(),
+        });
+    }
+    Ok(keys)
+}
+
+/// [`rotate`] beside an audit key that exists (`signing-key rotate`): a mistyped
+/// `--audit-key` must not start a stray key somewhere else.
+pub fn rotate_beside_audit_key(audit_key: &Path, now: &str) -> Result<Rotation, String> {
+    if !audit_key.is_file() {
+        return Err(format!(
+            "there is no audit key at {}: give --audit-key FILE, the audit key of your erasure runs (the signing key is kept beside it)",
+            audit_key.display()
+        ));
+    }
+    rotate(audit_key, now).map_err(|e| e.to_string())
+}
+
 /// What a rotation did.
 #[derive(Clone, Debug)]
 pub struct Rotation {

@@ -322,6 +322,23 @@ impl fmt::Display for Invalid {
     }
 }
 
+/// `verify-receipt FILE --public-key KEY...`: the keys given and the file read, then checked
+/// ([`verify_document`]). `Err` is bad input (a key in the wrong format, a file that cannot be
+/// read), said before anything is checked; the inner result is the verdict.
+pub fn verify_file(
+    file: &std::path::Path,
+    public_keys: &[String],
+) -> Result<Result<Verified, Invalid>, String> {
+    let keys = trusted_keys(public_keys)?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        format!(
+            "{}: cannot read the receipt ({e}); give the path of the receipt's .json file",
+            file.display()
+        )
+    })?;
+    Ok(verify_document(&bytes, &keys))
+}
+
 /// Checks a signed document's file bytes against the trusted public keys (see the module's
 /// documentation for exactly what is checked).
 pub fn verify_document(file: &[u8], keys: &[PublicKey]) -> Result<Verified, Invalid> {
