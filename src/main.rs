@@ -52,7 +52,6 @@ mod layout_cmd;
 mod logging;
 mod modes;
 mod places;
-mod progress;
 mod prompt;
 mod receipt;
 mod recheck_due;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use forgetme_engine::audit_trail::{self, AuditPlace, AuditSession};
 use forgetme_engine::connect;
 use forgetme_engine::erasure::ErasurePolicy;
-use forgetme_engine::request::{self, Answer, Engine, Erasure, ReceiptPlace, Request};
+use forgetme_engine::request::{self, Answer, Engine, ReceiptPlace, Request};
 use forgetme_engine::{batch, Failure, RunSettings};
 use forgetme_findings::erasure_plan::{DEFAULT_MAX_AGENTS, DEFAULT_MAX_SETTINGS};
 use forgetme_findings::{search as scan_keyspace, SearchOutcome, SearchPlan, DEFAULT_MAX_LISTED};
@@ -23,7 +23,7 @@ use gws_client::GwsClient;
 
 use crate::args::{Args, EraseMode, Format};
 use crate::input::Inputs;
-use crate::{connections, layout_cmd, progress, prompt, receipt, requests};
+use crate::{connections, layout_cmd, prompt, receipt, requests};
 
 /// A search: checks everything that needs no I/O, connects, scans once, and answers the one
 /// request or every request of the batch.
@@ -230,7 +230,8 @@ async fn scan(
         },
     };
     let matcher = Arc::new(Matcher::new(inputs.identifiers.clone(), inputs.region));
-    let display = progress::ProgressDisplay::start(progress.clone(), !args.no_progress);
+    let display =
+        forgetme_printer::progress::ProgressDisplay::start(progress.clone(), !args.no_progress);
     let outcome = scan_keyspace(session.clone(), &plan, matcher, progress).await;
     display.finish();
     outcome.map_err(Failure::Run)
@@ -287,7 +288,9 @@ async fn answer_single(
         },
     };
     let answer = request::answer(engine, &spec, outcome, audit, ledger.as_mut()).await?;
-    say_files_written(&answer);
+    for line in answer.files_written() {
+        eprintln!("{line}");
+    }
     // Files that could not be written are reported after the report, which is printed
     // whatever happens (it may be the only record of what was erased).
     let mut file_errors = answer.file_errors();
@@ -302,31 +305,6 @@ async fn answer_single(
         0 if !file_errors.is_empty() => 1,
         code => code,
     }))
-}
-
-/// Where the export and the receipt of a single run went, and the export's notes.
-fn say_files_written(answer: &Answer) {
-    if let Some(Ok(written)) = &answer.export {
-        eprintln!(
-            "Access export written: the officer's record {} and {}; the data subject's copy {} (and {}).",
-            written.paths.json.display(),
-            written.paths.html.display(),
-            written.paths.subject_html.display(),
-            written.paths.subject_json.display()
-        );
-        for note in &written.notes {
-            eprintln!("note: {note}");
-        }
-    }
-    if let Erasure::Done(d) = &answer.erasure {
-        if let Ok((json, text)) = &d.receipt {
-            eprintln!(
-                "Erasure receipt written to {} (readable copy {}).",
-                json.display(),
-                text.display()
-            );
-        }
-    }
 }
 
 /// A report that could not be written to stdout. A closed stdout (`| head`: its reader has

@@ -153,6 +153,33 @@ impl Answer {
         }
     }
 
+    /// One line for each file the request asked for and got (the access export's four, the
+    /// erasure receipt's two), then the export's notes: what the operator is told on stderr.
+    pub fn files_written(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(Ok(written)) = &self.export {
+            let p = &written.paths;
+            lines.push(format!(
+                "Access export written: the officer's record {} and {}; the data subject's copy {} (and {}).",
+                p.json.display(),
+                p.html.display(),
+                p.subject_html.display(),
+                p.subject_json.display()
+            ));
+            lines.extend(written.notes.iter().map(|note| format!("note: {note}")));
+        }
+        if let Erasure::Done(d) = &self.erasure {
+            if let Ok((json, text)) = &d.receipt {
+                lines.push(format!(
+                    "Erasure receipt written to {} (readable copy {}).",
+                    json.display(),
+                    text.display()
+                ));
+            }
+        }
+        lines
+    }
+
     /// Files the request asked for that were not written.
     pub fn file_errors(&self) -> Vec<String> {
         let mut errors = Vec::new();

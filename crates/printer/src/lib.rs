@@ -5,7 +5,7 @@
 //! request's summary ([`request_summary`]); the request ledger's list and pages
 //! ([`ledger_report`]); a receipt's re-check ([`recheck_report`]); the error document of
 //! `--format json` ([`error_report`]); what a verified signed receipt or disk report states
-//! ([`verify_report`]). Every JSON document is a
+//! ([`verify_report`]); a scan's progress on stderr ([`progress`]). Every JSON document is a
 //! `Serialize` type whose fields are in alphabetical order (see [`search_json`]). Every
 //! function writes to a `Write` or returns a value: the caller decides where it goes, so each
 //! is testable on a buffer.
@@ -17,6 +17,7 @@ pub mod batch_table;
 pub mod erasure_report;
 pub mod error_report;
 pub mod ledger_report;
+pub mod progress;
 pub mod recheck_report;
 pub mod report;
 pub mod request_summary;

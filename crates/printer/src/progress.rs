@@ -1,7 +1,7 @@
 //! Progress on stderr while scanning: a bar when stderr is a terminal; otherwise (cron, CI,
 //! `nohup`, a log file) a plain line every [`PLAIN_EVERY`], so a long scan never looks hung.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -122,7 +122,8 @@ impl ProgressDisplay {
                 let recent =
                     rows.saturating_sub(last.1) as f64 / now.duration_since(last.0).as_secs_f64();
                 last = (now, rows);
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "{}",
                     plain_line(
                         now.duration_since(started),
