@@ -58,12 +58,11 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
             .and_then(|p| p.receipt().case.as_deref()),
         prepared_recheck.as_ref().map(|p| p.audit_log()),
     )?;
-    // A batch's requests are checked against the ledger now too: one that is closed stops
-    // the batch before anything is read.
-    if let Some(b) = &inputs.batch {
-        let ids: Vec<&str> = b.requests.iter().map(|r| r.id.as_str()).collect();
-        forgetme_engine::ledger::check_requests_open(&requests::ledger_place(&args), &ids)?;
-    }
+    // A batch whose request is closed in the ledger stops here, before anything is read.
+    forgetme_engine::batch::check_batch_open(
+        &requests::ledger_place(&args),
+        inputs.batch.as_ref(),
+    )?;
     let cass_credentials = connections::cassandra_credentials(&args)?;
     if args.layout_discover {
         layout_cmd::check_output(&args)?;
@@ -87,13 +86,8 @@ pub async fn search(args: Args) -> Result<ExitCode, Failure> {
     connect::check_datacenters(&session, args.local_dc.as_deref(), args.copies())?;
     let (gws, mut audit) = open_gws_and_audit(&args, &inputs, gws_config).await?;
     let outcome = scan(&args, &inputs, &session, &layout_tables).await?;
-    let names = match &gws {
-        Some(client) => {
-            let budget = std::time::Duration::from_secs(args.gws_names_budget);
-            forgetme_engine::names::user_names(client, &outcome, budget).await
-        }
-        None => UserNames::new(),
-    };
+    let budget = std::time::Duration::from_secs(args.gws_names_budget);
+    let names = forgetme_engine::names::user_names(gws.as_ref(), &outcome, budget).await;
     let settings = run_settings(&args, gws.as_ref());
     let confirm = prompt::confirm_at_terminal;
     let engine = Engine {

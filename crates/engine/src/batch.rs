@@ -314,3 +314,16 @@ fn write_bytes(path: &Path, bytes: &[u8], errors: &mut Vec<String>) {
         errors.push(format!("{} was NOT written: {e}", path.display()));
     }
 }
+
+/// Before a batch reads anything: refuses it (exit 2) when any of its requests is closed in
+/// the ledger ([`crate::ledger::check_requests_open`]). A single run has no batch.
+pub fn check_batch_open(
+    place: &crate::ledger::LedgerPlace,
+    batch: Option<&Batch>,
+) -> Result<(), Failure> {
+    let Some(batch) = batch else {
+        return Ok(());
+    };
+    let ids: Vec<&str> = batch.requests.iter().map(|r| r.id.as_str()).collect();
+    crate::ledger::check_requests_open(place, &ids)
+}

@@ -93,8 +93,8 @@ pub fn kind_of_run(erase: bool, export: bool, recheck: bool) -> Option<RequestTy
     }
 }
 
-/// Before a batch reads anything: refuses it (exit 2) when any of its requests is closed in
-/// the ledger, naming every one; a ledger not created yet has none.
+/// Before a batch reads anything: refuses it (exit 2) when any of its requests `ids` is closed
+/// in the ledger, naming every one; a ledger not created yet has none.
 pub fn check_requests_open(place: &LedgerPlace, ids: &[&str]) -> Result<(), Failure> {
     let path = ledger_path(place.ledger.as_deref(), &place.audit_log);
     if std::fs::symlink_metadata(&path).is_err() {

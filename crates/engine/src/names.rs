@@ -12,13 +12,17 @@ const NAME_LOOKUPS_AT_ONCE: usize = 8;
 /// The lookups run [`NAME_LOOKUPS_AT_ONCE`] at a time under one `budget` for all of them: each
 /// may take up to 4 attempts of `--gws-timeout`, and one after another a stalling GWS would
 /// turn a search over hundreds of agents into hours. Lookups still running when the budget
-/// is spent are dropped; their agents are shown by user id, and a note says so once.
+/// is spent are dropped; their agents are shown by user id, and a note says so once. Without
+/// GWS (a search only) there is nobody to ask: ids only.
 pub async fn user_names(
-    client: &GwsClient,
+    client: Option<&GwsClient>,
     outcome: &forgetme_findings::SearchOutcome,
     budget: std::time::Duration,
 ) -> UserNames {
     use futures::stream::{self, StreamExt};
+    let Some(client) = client else {
+        return UserNames::new();
+    };
     let ids: std::collections::BTreeSet<&String> = outcome
         .found
         .iter()
