@@ -1053,14 +1053,28 @@ pub fn normalize_phone_reading(
         return international(dialled.digits()).map(|n| (n, None));
     }
     if let Some(number) = after_international_prefix(&dialled, default_region) {
-        return number.map(|n| (n, None));
+        return match (number, default_region) {
+            (Ok(number), _) => Ok((number, None)),
+            // No international reading is possible, but a national one may be: a national
+            // number can start with the digits of its region's own international prefix
+            // (Finland's 99400, next to the prefix 994). The only possible reading is taken.
+            (Err(e), Some(region)) => national(region, dialled.digits())
+                .map(|number| (number, Some(region)))
+                .map_err(|_| e),
+            (Err(e), None) => Err(e),
+        };
     }
     let Some(region) = default_region else {
         return Err(PhoneError::NeedsRegion {
             valid_in: RegionList(regions_where_valid(input)),
         });
     };
-    let digits = dialled.digits();
+    national(region, dialled.digits()).map(|number| (number, Some(region)))
+}
+
+/// Normalizes the digits of a national spelling in `region`: with or without its trunk
+/// prefix, or as the metadata rewrites it.
+fn national(region: Region, digits: &[u8]) -> Result<PhoneNumber, PhoneError> {
     let after_trunk = region.trunk_prefixes.iter().find_map(|trunk| {
         digits
             .strip_prefix(trunk.as_bytes())
@@ -1092,13 +1106,10 @@ pub fn normalize_phone_reading(
     let calling_code_len = (e164.len() - 1) as u8;
     e164.extend(nsn.iter().map(|&d| char::from(d)));
     check_total_length(e164.len() - 1)?;
-    Ok((
-        PhoneNumber {
-            e164,
-            calling_code_len,
-        },
-        Some(region),
-    ))
+    Ok(PhoneNumber {
+        e164,
+        calling_code_len,
+    })
 }
 
 /// Reads a dialled string that starts with an international prefix. When prefixes overlap
