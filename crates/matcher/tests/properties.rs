@@ -454,10 +454,20 @@ proptest! {
 #[test]
 fn a_national_number_that_starts_like_the_international_prefix_is_read_nationally() {
     let fi: Region = "FI".parse().unwrap();
-    assert!(fi.international_prefixes().contains(&"994"), "{:?}", fi.international_prefixes());
-    let options = ParseOptions { default_region: Some(fi), allow_text: false };
+    assert!(
+        fi.international_prefixes().contains(&"994"),
+        "{:?}",
+        fi.international_prefixes()
+    );
+    let options = ParseOptions {
+        default_region: Some(fi),
+        allow_text: false,
+    };
     let parsed = parse_identifier("99 400", &options).expect("a Finnish national number");
-    assert_eq!(parsed.normalized(), phone_identifier(fi, "99400").normalized());
+    assert_eq!(
+        parsed.normalized(),
+        phone_identifier(fi, "99400").normalized()
+    );
     let matcher = Matcher::new(vec![parsed], Some(fi));
     let (raw, _) = embed("tel 99 400", &[], false);
     assert_eq!(hits_for_first(&matcher, &raw).len(), 1, "{raw}");
