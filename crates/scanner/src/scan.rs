@@ -25,6 +25,7 @@ use scylla::client::execution_profile::{ExecutionProfile, ExecutionProfileHandle
 use scylla::client::session::Session;
 use scylla::cluster::Node;
 use scylla::deserialize::row::ColumnIterator;
+use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
 use scylla::policies::load_balancing::{NodeIdentifier, SingleTargetLoadBalancingPolicy};
 use scylla::response::PagingState;
 use scylla::statement::prepared::PreparedStatement;
@@ -492,6 +493,19 @@ fn pinned_profile(
         .into_handle()
 }
 
+/// Whether a read failed because its coordinator saw too few replicas alive for the
+/// consistency asked (CQL's Unavailable): unlike a time-out, asking again soon gets the same
+/// answer while the node stays down.
+fn too_few_replicas_alive(e: &ExecutionError) -> bool {
+    matches!(
+        e,
+        ExecutionError::LastAttemptError(RequestAttemptError::DbError(
+            DbError::Unavailable { .. },
+            _
+        ))
+    )
+}
+
 /// Reads one split page by page, moving to the next replica on failure and resuming from the
 /// last page read, so no row is handed over twice.
 async fn read_split(
@@ -509,7 +523,7 @@ async fn read_split(
     // Each replica of the split gets `opts.attempts` turns, round-robin, before the split is
     // given up: a replica that is merely slow under load gets another chance after its dead
     // neighbour has had its turn.
-    let max_attempts = opts.attempts.max(1) * (replicas.len().max(1) as u32);
+    let mut max_attempts = opts.attempts.max(1) * (replicas.len().max(1) as u32);
     // The last error of each replica tried, so a give-up shows why every replica failed.
     let mut errors: Vec<String> = vec![String::new(); replicas.len().max(1)];
     loop {
@@ -522,8 +536,17 @@ async fn read_split(
             Ok(page) => page,
             Err(e) => {
                 let slot = attempt as usize % errors.len();
+                let unavailable = too_few_replicas_alive(&e);
                 errors[slot] = e.to_string();
                 attempt += 1;
+                if unavailable {
+                    // The coordinator knows too few replicas are alive for the consistency:
+                    // the rest of this round's replicas get their turn, without a back-off,
+                    // and then the split is given up. Later rounds only waited (a node down
+                    // made an every-copy scan wait about 3 s per split, minutes on a ring).
+                    let n = errors.len() as u32;
+                    max_attempts = max_attempts.min(attempt.div_ceil(n) * n);
+                }
                 if attempt >= max_attempts {
                     let mut distinct: Vec<&String> = Vec::new();
                     for e in &errors {
@@ -542,9 +565,11 @@ async fn read_split(
                         replica: None,
                     });
                 }
-                // Back off once per round over the replicas, doubling each round (capped).
-                let round = (attempt - 1) / (errors.len() as u32);
-                tokio::time::sleep(opts.backoff * 2u32.pow(round.min(5))).await;
+                if !unavailable {
+                    // Back off once per round over the replicas, doubling each round (capped).
+                    let round = (attempt - 1) / (errors.len() as u32);
+                    tokio::time::sleep(opts.backoff * 2u32.pow(round.min(5))).await;
+                }
                 continue;
             }
         };
