@@ -62,7 +62,14 @@ pub async fn forget_me_in(
     for (k, v) in env {
         cmd.env(k, v);
     }
+    let started = std::time::Instant::now();
     let out = cmd.output().await.expect("binary runs");
+    // Shown with a failure (or --nocapture), beside the test's own timings.
+    eprintln!(
+        "gdpr_forget_me exited {:?} after {:.1} s",
+        out.status.code(),
+        started.elapsed().as_secs_f64()
+    );
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -341,11 +348,18 @@ pub fn cluster_script_path() -> std::path::PathBuf {
 /// Runs `scripts/cluster ARGS` (see [`cluster_script_path`]) and panics when it fails;
 /// returns its stdout.
 pub fn cluster_script(args: &[&str]) -> String {
+    let started = std::time::Instant::now();
     let out = std::process::Command::new(cluster_script_path())
         .args(args)
         .output()
         .expect("scripts/cluster runs");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Shown with a failure (or --nocapture): where a slow cluster test spent its time.
+    eprintln!(
+        "scripts/cluster {} took {:.1} s",
+        args.join(" "),
+        started.elapsed().as_secs_f64()
+    );
     assert!(
         out.status.success(),
         "scripts/cluster {args:?} failed:\n{text}\n{}",
