@@ -1055,6 +1055,8 @@ pub fn normalize_phone_reading(
     if let Some(number) = after_international_prefix(&dialled, default_region) {
         return match (number, default_region) {
             (Ok(number), _) => Ok((number, None)),
+            // Two international readings: a national one would be a third guess.
+            (Err(PhoneError::AmbiguousPrefix), _) => Err(PhoneError::AmbiguousPrefix),
             // No international reading is possible, but a national one may be: a national
             // number can start with the digits of its region's own international prefix
             // (Finland's 99400, next to the prefix 994). The only possible reading is taken.

@@ -473,4 +473,19 @@ fn a_national_number_that_starts_like_the_international_prefix_is_read_nationall
     assert_eq!(hits_for_first(&matcher, &raw).len(), 1, "{raw}");
     // A number with no possible reading either way is still refused.
     assert!(parse_identifier("99 4", &options).is_err());
+    // Two international readings (Korea's prefixes 001 and 00) are refused as ambiguous, or
+    // read as the one that exists, never as a third, national, guess (+82 0…).
+    let kr: Region = "KR".parse().unwrap();
+    let options = ParseOptions {
+        default_region: Some(kr),
+        allow_text: false,
+    };
+    let seychelles = phone_identifier("SC".parse().unwrap(), "2100000");
+    match parse_identifier("001 248 2100000", &options) {
+        Ok(id) => assert_eq!(id.normalized(), seychelles.normalized()),
+        Err(e) => assert!(
+            e.to_string().contains("more than one international prefix"),
+            "{e}"
+        ),
+    }
 }
