@@ -172,8 +172,16 @@ async fn an_erasure_through_the_tool_is_followed_to_every_replica_until_the_purg
     // The subject is this test's own (other tests write the demo subjects to the same nodes'
     // commit logs). Subject 0 of a seed also gets a corporate favorite, which is never erased:
     // the erased subject is the second.
-    // The keyspace name ends with 8 random hex digits.
-    let tag = u32::from_str_radix(ks.rsplit('_').next().unwrap(), 16).expect("hex suffix");
+    // The keyspace name ends with 8 random letters (testkit::unique_keyspace): a number of
+    // this run's own.
+    let letters = ks.rsplit('_').next().unwrap();
+    assert!(
+        letters.len() == 8 && letters.bytes().all(|b| b.is_ascii_lowercase()),
+        "{ks}"
+    );
+    let tag = letters.bytes().fold(0u32, |t, b| {
+        t.wrapping_mul(26).wrapping_add(u32::from(b - b'a'))
+    });
     let decoy = testkit::Subject::new(
         &format!("decoy.k{tag:08x}@pizza.co.uk"),
         &format!("+442079460{:03}", 600 + tag % 400),
